@@ -1,0 +1,790 @@
+"""PyTorch-compatible CPU random number generation on top of NumPy.
+
+After ``Generator.manual_seed(n)`` the samplers here reproduce, bit for bit, what
+PyTorch 2.13's default CPU generator produces for the same calls (see
+``tests/test_rng.py``).  Everything is computed with NumPy; no torch import.
+
+How PyTorch's CPU generator works (established by experiment against torch 2.13):
+
+* The engine is MT19937 seeded with the standard ``init_genrand`` on the low 32 bits
+  of the seed (the full 64-bit seed is kept and reported by ``initial_seed``).  Its
+  raw 32-bit output is exactly NumPy's ``MT19937.random_raw`` stream once NumPy's key
+  array is set to the same state, so NumPy does the heavy lifting.
+* ``random64()`` is two 32-bit draws, the first one being the high word.
+* float32 uniform: ``(r32 & 0xFFFFFF) * 2**-24``; float64 uniform:
+  ``(r64 & (2**53 - 1)) * 2**-53``; then ``x * (to - from) + from`` in the dtype.
+* normal, ``numel >= 16`` (contiguous): fill the whole tensor with uniforms, run
+  Box-Muller on each block of 16 (``u1 = 1 - d[0:8]``, ``u2 = d[8:16]``; first half
+  gets ``r cos``, second half ``r sin``); if ``numel % 16`` the last 16 slots are
+  refilled with 16 fresh uniforms and transformed again.  float32 uses the AVX2
+  ``log256_ps``/``sincos256_ps`` polynomials (Cephes, emulated here op by op),
+  float64 uses libm ``log/cos/sin``.
+* normal, ``numel < 16``: per element, double precision Box-Muller from two 53-bit
+  uniforms, ``r = sqrt(-2 log1p(-u2))``, ``theta = 2 pi u1``, returning ``r cos``
+  and caching ``r sin`` for the next call (the cache is shared by float32 and
+  float64 and is part of the generator state).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Generator",
+    "default_generator",
+    "manual_seed",
+    "initial_seed",
+    "seed",
+    "get_rng_state",
+    "set_rng_state",
+    "calculate_gain",
+    "fan_in_and_fan_out",
+    "uniform_",
+    "normal_",
+    "kaiming_uniform_",
+    "xavier_uniform_",
+    "linear_init",
+    "kaiming_normal_",
+    "xavier_normal_",
+]
+
+#: Seed of a freshly constructed ``torch.Generator()`` (the process-wide default
+#: generator is instead seeded nondeterministically at start-up).
+DEFAULT_SEED = 67280421310721
+
+_MT_N = 624
+_STATE_BYTES = 5056
+_U64 = np.uint64
+_F32 = np.float32
+_F64 = np.float64
+_MASK24 = 0xFFFFFF
+_MASK53 = (1 << 53) - 1
+_SCALE24 = np.float32(2.0**-24)
+_SCALE53 = 2.0**-53
+_NORMAL_VECTOR_THRESHOLD = 16  # numel >= 16 (and contiguous) takes the block Box-Muller path
+_TWO_PI_F32 = np.float32(2.0 * math.pi)
+_TWO_PI_F64 = 2.0 * math.pi
+_RANDPERM_SMALL_LIMIT = 0xFFFFFFFF // 20  # randperm: n below this uses 32-bit draws
+
+
+def _init_genrand(seed32: int) -> np.ndarray:
+    key = [0] * _MT_N
+    key[0] = prev = seed32 & 0xFFFFFFFF
+    for j in range(1, _MT_N):
+        prev = (1812433253 * (prev ^ (prev >> 30)) + j) & 0xFFFFFFFF
+        key[j] = prev
+    return np.array(key, dtype=np.uint32)
+
+
+def _nondeterministic_seed() -> int:
+    return int.from_bytes(os.urandom(8), "little")
+
+
+def _normalize_seed(seed) -> int:
+    seed = int(seed)
+    if seed < -(1 << 63) or seed > (1 << 64) - 1:
+        raise RuntimeError("Overflow when unpacking long long")
+    if seed < 0:
+        seed += 1 << 64
+    return seed
+
+
+# ----------------------------------------------------------------------------------------------
+# float32 emulation of avx_mathfun.h (log256_ps, sincos256_ps) as compiled into torch's AVX2
+# kernels.  GCC contracts the multiply/add pairs of those intrinsics into FMAs; ``_fma32``
+# computes a correctly rounded float32 fused multiply-add.
+# ----------------------------------------------------------------------------------------------
+
+
+def _fma32(a, b, c) -> np.ndarray:
+    """float32 ``fma(a, b, c)`` rounded once, like the FMA instruction.
+
+    ``a * b`` is exact in float64 (24 + 24 bits), so ``s = a * b + c`` in float64 has one
+    rounding; converting ``s`` to float32 is then correct unless that first rounding landed
+    exactly on a float32 rounding midpoint (double rounding).  Those rare lanes are detected
+    by their bit pattern and fixed with the exact error of the float64 addition.
+    """
+    s = np.multiply(a, b, dtype=_F64)
+    s += c
+    mid = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if mid.any():
+        idx = np.nonzero(mid)
+        p = np.multiply(np.broadcast_to(a, s.shape)[idx], np.broadcast_to(b, s.shape)[idx], dtype=_F64)
+        cc = np.broadcast_to(np.asarray(c, dtype=_F64), s.shape)[idx]
+        t = s[idx]
+        bp = t - p
+        err = (p - (t - bp)) + (cc - bp)  # exact error of t = p + cc (TwoSum)
+        s[idx] = np.where(err > 0, np.nextafter(t, np.inf), np.where(err < 0, np.nextafter(t, -np.inf), t))
+    return s.astype(_F32)
+
+
+_LOG_P = [np.float32(v) for v in (
+    7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+    -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
+_LOG_Q1 = np.float32(-2.12194440e-4)
+_LOG_Q2 = np.float32(0.693359375)
+_SQRTHF = np.float32(0.707106781186547524)
+_MIN_NORM = np.float32(np.array(0x00800000, dtype=np.int32).view(np.float32))
+_DP1 = np.float32(-0.78515625)
+_DP2 = np.float32(-2.4187564849853515625e-4)
+_DP3 = np.float32(-3.77489497744594108e-8)
+_SINCOF = [np.float32(v) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
+_COSCOF = [np.float32(v) for v in (2.443315711809948e-005, -1.388731625493765e-003, 4.166664568298827e-002)]
+_FOPI = np.float32(1.27323954473516)
+_HALF = np.float32(0.5)
+_ONE = np.float32(1.0)
+
+
+# The mul/add pairs below are fused exactly where GCC fused them in torch's AVX2 build
+# (established by experiment: 3.2 million float32 normals match bit for bit).
+
+
+def _log256(x: np.ndarray) -> np.ndarray:
+    """avx_mathfun ``log256_ps`` for positive float32 input."""
+    x = np.maximum(x, _MIN_NORM)
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32)
+    e += _ONE
+    x = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
+    mask = x < _SQRTHF
+    tmp = np.where(mask, x, _F32(0))
+    x -= _ONE
+    e -= mask
+    x += tmp
+    z = x * x
+    y = _fma32(x, _LOG_P[0], _LOG_P[1])
+    for p in _LOG_P[2:]:
+        y = _fma32(y, x, p)
+    y *= x
+    y = _fma32(y, z, e * _LOG_Q1)  # y * z + e * q1: the first product is the fused one
+    y = _fma32(z, -_HALF, y)
+    x += y
+    return _fma32(e, _LOG_Q2, x)
+
+
+def _sincos256(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """avx_mathfun ``sincos256_ps`` for non-negative float32 input (theta in [0, 2 pi))."""
+    j = (x * _FOPI).astype(np.int32)
+    j += 1
+    j &= ~1
+    y = j.astype(_F32)
+    sin_neg = (j & 4) != 0
+    poly = (j & 2) == 0
+    cos_neg = (~(j - 2) & 4) != 0
+    x = _fma32(y, _DP1, x)
+    x = _fma32(y, _DP2, x)
+    x = _fma32(y, _DP3, x)
+    z = x * x
+    yc = _fma32(z, _COSCOF[0], _COSCOF[1])
+    yc = _fma32(yc, z, _COSCOF[2])
+    yc *= z
+    yc = _fma32(yc, z, -(z * _HALF))  # y * z - z * 0.5, first product fused
+    yc += _ONE
+    ys = _fma32(z, _SINCOF[0], _SINCOF[1])
+    ys = _fma32(ys, z, _SINCOF[2])
+    ys *= z
+    ys = _fma32(ys, x, x)
+    s = np.where(poly, ys, yc)
+    c = np.where(poly, yc, ys)
+    s += _F32(0)  # the kernel blends with an addition: -0.0 becomes +0.0
+    c += _F32(0)
+    np.negative(s, out=s, where=sin_neg)
+    np.negative(c, out=c, where=cos_neg)
+    return s, c
+
+
+def _box_muller_blocks_f32(blocks: np.ndarray, mean: np.float32, std: np.float32) -> np.ndarray:
+    """blocks: (k, 16) float32 uniforms -> (k, 16) normals (AVX2 kernel emulation)."""
+    u1 = _ONE - blocks[:, :8]
+    u2 = blocks[:, 8:]
+    radius = np.sqrt(_F32(-2.0) * _log256(u1))
+    theta = _TWO_PI_F32 * u2
+    s, c = _sincos256(theta)
+    out = np.empty_like(blocks)
+    n1 = radius * c
+    n2 = radius * s
+    if std == 1 and mean == 0:
+        out[:, :8] = n1
+        out[:, 8:] = n2
+    else:
+        out[:, :8] = _fma32(n1, std, mean)
+        out[:, 8:] = _fma32(n2, std, mean)
+    return out
+
+
+def _box_muller_blocks_f64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
+    u1 = 1.0 - blocks[:, :8]
+    u2 = blocks[:, 8:]
+    radius = np.sqrt(-2.0 * np.log(u1))
+    theta = _TWO_PI_F64 * u2
+    out = np.empty_like(blocks)
+    n1 = radius * np.cos(theta)
+    n2 = radius * np.sin(theta)
+    if std == 1 and mean == 0:
+        out[:, :8] = n1
+        out[:, 8:] = n2
+    else:
+        out[:, :8] = _fma64(n1, std, mean)
+        out[:, 8:] = _fma64(n2, std, mean)
+    return out
+
+
+def _two_sum(a, b):
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
+
+
+def _split(a):
+    t = a * 134217729.0  # 2**27 + 1 (Veltkamp)
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _round_to_odd_sum(a, b):
+    """a + b rounded to odd (inexact results get an odd last mantissa bit)."""
+    s, err = _two_sum(a, b)
+    s = np.asarray(s, dtype=_F64)
+    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
+    if np.any(fix):
+        s = np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s
+
+
+def _fma64(a, b, c):
+    """float64 ``fma(a, b, c)`` with one rounding (Boldo & Melquiond's emulation via
+    rounding to odd); exact except on overflow/underflow."""
+    a = np.asarray(a, dtype=_F64)
+    b = np.asarray(b, dtype=_F64)
+    c = np.asarray(c, dtype=_F64)
+    uh = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
+    th, tl = _two_sum(c, uh)
+    return th + _round_to_odd_sum(tl, ul)
+
+
+class Generator:
+    """A PyTorch-compatible CPU generator (MT19937)."""
+
+    def __init__(self, seed: int | None = None):
+        self._bg = np.random.MT19937(0)
+        self._fresh = True
+        self._normal_cache: float | None = None  # next_double_normal_sample
+        self._float_cache: float | None = None  # next_float_normal_sample (unused by CPU kernels)
+        self._seed = 0
+        self.manual_seed(_nondeterministic_seed() if seed is None else seed)
+
+    # -- seeding / state ---------------------------------------------------------------------
+    def manual_seed(self, seed: int) -> Generator:
+        seed = _normalize_seed(seed)
+        self._seed = seed
+        self._bg.state = {"bit_generator": "MT19937",
+                          "state": {"key": _init_genrand(seed), "pos": _MT_N}}
+        self._fresh = True
+        self._normal_cache = None
+        self._float_cache = None
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        s = _nondeterministic_seed()
+        self.manual_seed(s)
+        return s
+
+    def get_state(self) -> np.ndarray:
+        st = self._bg.state["state"]
+        pos = int(st["pos"])
+        nxt = 0 if (self._fresh and pos == _MT_N) else pos
+        left = _MT_N - pos + 1
+        buf = np.zeros(_STATE_BYTES, dtype=np.uint8)
+        head = np.array([self._seed], dtype=np.uint64).view(np.uint8)
+        buf[0:8] = head
+        buf[8:16] = np.array([left, 1], dtype=np.int32).view(np.uint8)
+        buf[16:24] = np.array([nxt], dtype=np.uint64).view(np.uint8)
+        buf[24:24 + 8 * _MT_N] = np.asarray(st["key"], dtype=np.uint64).view(np.uint8)
+        off = 24 + 8 * _MT_N  # normal_x, normal_y, normal_rho (doubles), normal_is_valid (int)
+        if self._normal_cache is not None:
+            buf[off + 8:off + 16] = np.array([self._normal_cache], dtype=np.float64).view(np.uint8)
+            buf[off + 24:off + 28] = np.array([1], dtype=np.int32).view(np.uint8)
+        off2 = off + 32  # next_float_normal_sample (float), is_valid (bool)
+        if self._float_cache is not None:
+            buf[off2:off2 + 4] = np.array([self._float_cache], dtype=np.float32).view(np.uint8)
+            buf[off2 + 4] = 1
+        return buf
+
+    def set_state(self, state) -> None:
+        buf = np.ascontiguousarray(np.asarray(state), dtype=np.uint8).reshape(-1)
+        if buf.size != _STATE_BYTES:
+            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
+                               f"CPUGeneratorImplState of size {_STATE_BYTES} but found the "
+                               f"input RNG state size to be {buf.size}")
+        seed = int(buf[0:8].view(np.uint64)[0])
+        left, _seeded = (int(v) for v in buf[8:16].view(np.int32))
+        nxt = int(buf[16:24].view(np.uint64)[0])
+        if left < 1 or left > _MT_N:
+            raise RuntimeError("The provided state is invalid: left out of range")
+        key = buf[24:24 + 8 * _MT_N].view(np.uint64).astype(np.uint32)
+        off = 24 + 8 * _MT_N
+        normal_y = float(buf[off + 8:off + 16].view(np.float64)[0])
+        valid = int(buf[off + 24:off + 28].view(np.int32)[0])
+        fval = float(buf[off + 32:off + 36].view(np.float32)[0])
+        fvalid = bool(buf[off + 36])
+        self._seed = seed
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _MT_N - left + 1}}
+        self._fresh = nxt == 0 and left == 1
+        self._normal_cache = normal_y if valid else None
+        self._float_cache = fval if fvalid else None
+
+    # -- raw draws ---------------------------------------------------------------------------
+    def _raw32(self, n: int) -> np.ndarray:
+        """n raw 32-bit MT19937 outputs as uint64."""
+        if n <= 0:
+            return np.empty(0, dtype=np.uint64)
+        self._fresh = False
+        return self._bg.random_raw(n)
+
+    def _raw64(self, n: int) -> np.ndarray:
+        r = self._raw32(2 * n)
+        return (r[0::2] << _U64(32)) | r[1::2]
+
+    def _uniform01(self, n: int, dtype) -> np.ndarray:
+        """Uniform [0, 1) as PyTorch's uniform_real_distribution(0, 1) draws them."""
+        if np.dtype(dtype) == np.float64:
+            r = self._raw32(2 * n)
+            hi = (r[0::2] & _U64(0x1FFFFF)) << _U64(32)
+            return (hi | r[1::2]).astype(_F64) * _SCALE53
+        r = self._raw32(n)
+        return (r.view(np.int64) & _MASK24).astype(_F32) * _SCALE24
+
+    # -- samplers ----------------------------------------------------------------------------
+    def rand(self, shape, dtype=np.float32) -> np.ndarray:
+        out = np.empty(_shape(shape), dtype=_float_dtype(dtype))
+        return self.uniform_(out, 0.0, 1.0)
+
+    def uniform_(self, out: np.ndarray, low=0.0, high=1.0) -> np.ndarray:
+        dt = out.dtype
+        if dt not in (np.float32, np.float64):
+            raise TypeError(f"uniform_ not implemented for {dt}")
+        x = self._uniform01(out.size, dt)
+        lo = dt.type(low)
+        hi = dt.type(high)
+        rng = hi - lo
+        if not (rng == 1 and lo == 0):
+            if dt == np.float32:
+                x = _fma32(x, rng, lo)
+            else:
+                x = _fma64(x, rng, lo)
+        out.reshape(-1)[...] = x
+        return out
+
+    def randn(self, shape, dtype=np.float32) -> np.ndarray:
+        out = np.empty(_shape(shape), dtype=_float_dtype(dtype))
+        return self.normal_(out, 0.0, 1.0)
+
+    def normal_(self, out: np.ndarray, mean=0.0, std=1.0) -> np.ndarray:
+        dt = out.dtype
+        if dt not in (np.float32, np.float64):
+            raise TypeError(f"normal_ not implemented for {dt}")
+        n = out.size
+        flat = out.reshape(-1)
+        if n >= _NORMAL_VECTOR_THRESHOLD:
+            flat[...] = self._normal_fill(n, dt, mean, std)
+        else:
+            flat[...] = self._normal_scalar(n, mean, std).astype(dt)
+        return out
+
+    def _normal_fill(self, n: int, dt, mean, std) -> np.ndarray:
+        data = self._uniform01(n, dt)
+        k = n // 16
+        if dt == np.float32:
+            fn, m, s = _box_muller_blocks_f32, _F32(mean), _F32(std)
+        else:
+            fn, m, s = _box_muller_blocks_f64, float(mean), float(std)
+        data[:k * 16] = fn(data[:k * 16].reshape(k, 16), m, s).reshape(-1)
+        if n % 16:
+            tail = self._uniform01(16, dt)
+            data[n - 16:] = fn(tail.reshape(1, 16), m, s).reshape(-1)
+        return data
+
+    def _normal_scalar(self, n: int, mean, std) -> np.ndarray:
+        """normal_distribution<double> per element (with the cached second value)."""
+        out = np.empty(n, dtype=np.float64)
+        i = 0
+        if n and self._normal_cache is not None:
+            out[0] = self._normal_cache
+            self._normal_cache = None
+            i = 1
+        m = n - i
+        if m > 0:
+            pairs = (m + 1) // 2
+            u = self._uniform01(2 * pairs, np.float64)
+            u1 = u[0::2]
+            u2 = u[1::2]
+            r = np.sqrt(-2.0 * np.log1p(-u2))
+            theta = 2.0 * math.pi * u1
+            c = r * np.cos(theta)
+            s = r * np.sin(theta)
+            vals = np.empty(2 * pairs)
+            vals[0::2] = c
+            vals[1::2] = s
+            out[i:] = vals[:m]
+            if m % 2:
+                self._normal_cache = float(s[-1])
+        if not (std == 1 and mean == 0):
+            out = _fma64(out, float(std), float(mean))
+        return out
+
+
+    def normal(self, mean=0.0, std=1.0, shape=None, dtype=None) -> np.ndarray:
+        """``torch.normal`` for scalar or array ``mean``/``std`` (arrays broadcast).
+
+        With an array argument PyTorch draws standard normals of the result's shape and
+        then applies ``* std`` and ``+ mean`` as separate roundings (just ``+ mean`` when
+        ``std`` is a scalar: those samples are drawn with that std directly).
+        """
+        mean_is_arr = isinstance(mean, np.ndarray)
+        std_is_arr = isinstance(std, np.ndarray)
+        if not mean_is_arr and not std_is_arr:
+            if shape is None:
+                raise TypeError("normal() with scalar mean and std needs a shape")
+            out = np.empty(_shape(shape), dtype=_float_dtype(np.float32 if dtype is None else dtype))
+            return self.normal_(out, mean, std)
+        if std_is_arr and np.any(std < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        if mean_is_arr and not std_is_arr:
+            if std < 0:
+                raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+            out = np.empty(mean.shape, dtype=_float_dtype(dtype or mean.dtype))
+            self.normal_(out, 0.0, std)
+            np.add(out, mean, out=out, casting="unsafe")
+            return out
+        if std_is_arr and not mean_is_arr:
+            out = np.empty(std.shape, dtype=_float_dtype(dtype or std.dtype))
+            self.normal_(out, 0.0, 1.0)
+            np.multiply(out, std, out=out, casting="unsafe")
+            np.add(out, out.dtype.type(mean), out=out)
+            return out
+        out = np.empty(np.broadcast_shapes(mean.shape, std.shape), dtype=_float_dtype(dtype or mean.dtype))
+        self.normal_(out, 0.0, 1.0)
+        np.multiply(out, std, out=out, casting="unsafe")
+        np.add(out, mean, out=out, casting="unsafe")
+        return out
+
+    # -- integers ----------------------------------------------------------------------------
+    def randint(self, low, high=None, shape=(), dtype=np.int64) -> np.ndarray:
+        """``torch.randint(low, high, shape)``; ``randint(high, shape=...)`` means ``[0, high)``."""
+        if high is None:
+            low, high = 0, low
+        out = np.empty(_shape(shape), dtype=np.dtype(dtype))
+        return self.random_(out, low, high)
+
+    def random_(self, out: np.ndarray, low=None, high=None) -> np.ndarray:
+        """``Tensor.random_()``, ``random_(to)`` (= ``random_(out, to)``) and ``random_(from, to)``.
+
+        For torch's ``random_(from, None)`` (up to the dtype's maximum) pass
+        ``high=max_value + 1`` (``2**digits + 1`` for floating dtypes); ``low=-2**63, high=2**63``
+        is the full 64-bit range.
+        """
+        dt = out.dtype
+        n = out.size
+        flat = out.reshape(-1)
+        if low is None and high is None:
+            flat[...] = self._uniform_int(n, dt)
+            return out
+        if high is None:
+            low, high = 0, low
+        low = int(low)
+        high = int(high)
+        if not low < high:
+            raise RuntimeError(
+                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if dt.kind == "f":
+            digits = 24 if dt == np.float32 else 53
+            low = _update_from(low, dt.type, digits)
+            high = _update_to(high, dt.type, digits)
+            if not low < high:
+                raise RuntimeError(
+                    "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype")
+        rng = high - low
+        if rng == 1 << 64:
+            vals = self._raw64(n).view(np.int64)
+        elif rng >= 1 << 28:
+            vals = ((self._raw64(n) % _U64(rng)) + _U64(low & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+        else:
+            vals = (self._raw32(n) % _U64(rng)).view(np.int64) + np.int64(low)
+        flat[...] = vals.astype(dt) if dt != np.bool_ else vals != 0
+        return out
+
+    def _uniform_int(self, n: int, dt: np.dtype) -> np.ndarray:
+        """``uniform_int_distribution<T>``: the default range of ``random_()`` for each dtype."""
+        if dt == np.bool_:
+            return (self._raw32(n) & _U64(1)) != 0
+        if dt == np.int64:
+            return (self._raw64(n) % _U64(1 << 63)).astype(np.int64)
+        if dt == np.float64:
+            return (self._raw64(n) % _U64((1 << 53) + 1)).astype(np.float64)
+        if dt == np.float32:
+            return (self._raw32(n) % _U64((1 << 24) + 1)).astype(np.float32)
+        if dt.kind in "iu" and dt.itemsize <= 4:
+            return (self._raw32(n) % _U64(int(np.iinfo(dt).max) + 1)).astype(dt)
+        raise TypeError(f"random_ not implemented for {dt}")
+
+    def randperm(self, n: int, dtype=np.int64) -> np.ndarray:
+        """``torch.randperm(n)``: Fisher-Yates with ``random() % (n - i)`` swaps (n - 1 draws)."""
+        n = int(n)
+        if n < 0:
+            raise RuntimeError(f"n must be non-negative, got{n}")
+        if n < _RANDPERM_SMALL_LIMIT:
+            perm = list(range(n))
+            if n > 1:
+                i = np.arange(n - 1, dtype=np.uint64)
+                targets = ((self._raw32(n - 1) % (_U64(n) - i)) + i).tolist()
+                for k, z in enumerate(targets):
+                    perm[k], perm[z] = perm[z], perm[k]
+            return np.array(perm, dtype=np.int64).astype(np.dtype(dtype))
+        # Huge n: the "inside-out" variant with 64-bit draws.
+        zs = (self._raw64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+        perm = [0] * n
+        for k, z in enumerate(zs):
+            perm[k] = perm[z]
+            perm[z] = k
+        return np.array(perm, dtype=np.int64).astype(np.dtype(dtype))
+
+    # -- discrete ----------------------------------------------------------------------------
+    def bernoulli(self, probs, p=None) -> np.ndarray:
+        """``torch.bernoulli(probs)`` (one draw per element; result has ``probs``' dtype) or,
+        with a float ``p``, ``torch.bernoulli(probs, p)`` / ``empty_like(probs).bernoulli_(p)``."""
+        probs = np.asarray(probs)
+        out = np.empty(probs.shape, dtype=probs.dtype if probs.dtype.kind == "f" else np.float32)
+        return self.bernoulli_(out, probs if p is None else float(p))
+
+    def bernoulli_(self, out: np.ndarray, p=0.5) -> np.ndarray:
+        """``Tensor.bernoulli_(p)``: a float ``p`` compares 53-bit uniforms; an array ``p`` (broadcast
+        to ``out``) compares 24-bit uniforms, or 53-bit ones when ``p`` is float64."""
+        n = out.size
+        flat = out.reshape(-1)
+        if isinstance(p, np.ndarray):
+            if p.dtype == np.float64:
+                u = self._uniform01(n, np.float64)
+                pp = np.broadcast_to(p, out.shape).reshape(-1)
+            else:
+                u = self._uniform01(n, np.float32)
+                pp = np.broadcast_to(p, out.shape).reshape(-1).astype(np.float32)
+            flat[...] = u < pp
+        else:
+            p = float(p)
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+            flat[...] = self._uniform01(n, np.float64) < p
+        return out
+
+    def exponential_(self, out: np.ndarray, lambd=1.0) -> np.ndarray:
+        """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms."""
+        u = self._uniform01(out.size, np.float64)
+        out.reshape(-1)[...] = (-1.0 / float(lambd)) * np.log1p(-u)
+        return out
+
+    def multinomial(self, probs: np.ndarray, num_samples: int, replacement=False) -> np.ndarray:
+        """``torch.multinomial`` for 1-D or 2-D ``probs`` (rows need not sum to one)."""
+        probs = np.asarray(probs)
+        if probs.ndim not in (1, 2):
+            raise RuntimeError("prob_dist must be 1 or 2 dim")
+        if probs.dtype.kind != "f":
+            raise RuntimeError("multinomial only supports floating-point dtypes for input")
+        k = int(num_samples)
+        if k <= 0:
+            raise RuntimeError("cannot sample n_sample <= 0 samples")
+        rows = probs.reshape(-1, probs.shape[-1])
+        ncat = rows.shape[1]
+        if not replacement and k > ncat:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if not replacement or k == 1:
+            if np.any(rows.sum(axis=1) <= 0) and k == 1:
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+            if not replacement and np.any(np.count_nonzero(rows, axis=1) < k):
+                raise RuntimeError("invalid multinomial distribution (with replacement=False, "
+                                   "not enough non-negative category to sample)")
+            # Exponential race: argmax / top-k of p / q with q ~ Exp(1).
+            q = self.exponential_(np.empty(rows.shape, dtype=rows.dtype))
+            score = rows / q
+            if k == 1:
+                res = np.argmax(score, axis=1)[:, None]
+            else:
+                res = np.argsort(-score, axis=1, kind="stable")[:, :k]
+        else:
+            cum = np.cumsum(rows, axis=1, dtype=rows.dtype)  # sequential, like the kernel
+            total = cum[:, -1:].copy()
+            if np.any(total <= 0):
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+            cum /= total
+            cum[:, -1] = 1
+            u = self._uniform01(rows.shape[0] * k, np.float64).reshape(rows.shape[0], k)
+            c64 = cum.astype(np.float64)
+            res = np.stack([np.searchsorted(c64[i], u[i], side="left") for i in range(rows.shape[0])])
+        res = res.astype(np.int64)
+        return res.reshape(k) if probs.ndim == 1 else res
+
+
+def _update_from(low: int, ftype, digits: int) -> int:
+    plus1 = int(ftype(low + 1))
+    if plus1 < low:
+        n = abs(low + 1).bit_length() - 1
+        low = plus1 + (1 << (n - digits + 1))
+    return low
+
+
+def _update_to(high: int, ftype, digits: int) -> int:
+    minus1 = int(ftype(high - 1))
+    if minus1 >= high:
+        n = abs(high - 1).bit_length() - 1
+        high = minus1 - (1 << (n - digits + 1))
+    return high
+
+
+def _shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def _float_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"expected a floating dtype, got {dt}")
+    return dt
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def get_rng_state() -> np.ndarray:
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)
+
+
+# ----------------------------------------------------------------------------------------------
+# torch.nn.init equivalents (same arithmetic in Python floats, same order of draws)
+# ----------------------------------------------------------------------------------------------
+
+_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+               "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    if nonlinearity in _LINEAR_FNS:
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif (not isinstance(param, bool) and isinstance(param, int)) or isinstance(param, float):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def fan_in_and_fan_out(shape) -> tuple[int, int]:
+    shape = _shape(shape)
+    if len(shape) < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive = 1
+    for s in shape[2:]:
+        receptive *= s
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _gen(generator: Generator | None) -> Generator:
+    return default_generator if generator is None else generator
+
+
+def uniform_(out: np.ndarray, a: float = 0.0, b: float = 1.0, generator: Generator | None = None):
+    return _gen(generator).uniform_(out, a, b)
+
+
+def normal_(out: np.ndarray, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None):
+    return _gen(generator).normal_(out, mean, std)
+
+
+def _correct_fan(shape, mode: str) -> int:
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def kaiming_uniform_(out: np.ndarray, a=0, mode="fan_in", nonlinearity="leaky_relu",
+                     generator: Generator | None = None) -> np.ndarray:
+    if 0 in out.shape:
+        return out
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_correct_fan(out.shape, mode))
+    bound = math.sqrt(3.0) * std
+    return _gen(generator).uniform_(out, -bound, bound)
+
+
+def kaiming_normal_(out: np.ndarray, a=0, mode="fan_in", nonlinearity="leaky_relu",
+                    generator: Generator | None = None) -> np.ndarray:
+    if 0 in out.shape:
+        return out
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_correct_fan(out.shape, mode))
+    return _gen(generator).normal_(out, 0.0, std)
+
+
+def xavier_uniform_(out: np.ndarray, gain: float = 1.0, generator: Generator | None = None) -> np.ndarray:
+    fan_in, fan_out = fan_in_and_fan_out(out.shape)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return _gen(generator).uniform_(out, -a, a)
+
+
+def xavier_normal_(out: np.ndarray, gain: float = 1.0, generator: Generator | None = None) -> np.ndarray:
+    fan_in, fan_out = fan_in_and_fan_out(out.shape)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return _gen(generator).normal_(out, 0.0, std)
+
+
+def linear_init(in_features: int, out_features: int, bias: bool = True, generator: Generator | None = None,
+                dtype=np.float32) -> tuple[np.ndarray, np.ndarray | None]:
+    """Parameters of ``nn.Linear(in_features, out_features)``: weight (out, in) drawn first with
+    ``kaiming_uniform_(a=sqrt(5))``, then bias from ``U(-1/sqrt(in), 1/sqrt(in))``."""
+    weight = np.empty((out_features, in_features), dtype=_float_dtype(dtype))
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    if not bias:
+        return weight, None
+    fan_in = in_features
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+    b = np.empty((out_features,), dtype=weight.dtype)
+    uniform_(b, -bound, bound, generator=generator)
+    return weight, b
