@@ -11,10 +11,13 @@ from .protocol import Namespace
 def build_namespace(write: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Namespace]]:
     """Return (global names, importable modules by dotted name) for a new script run.
 
-    `write` receives everything the script prints.
+    `write` receives everything the script prints. Bare names (`ones`) and prefixed ones (`torch.ones`)
+    are the same objects.
     """
+    from . import torch_api
     from .stdlib import make_stdlib
 
-    names = make_stdlib(write)
-    modules: dict[str, Namespace] = {}
+    modules = torch_api.build_torch()
+    names = torch_api.bare_names(modules)
+    names.update(make_stdlib(write))
     return names, modules

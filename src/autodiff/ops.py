@@ -1,0 +1,1536 @@
+"""Every differentiable operation, declared once: forward on NumPy arrays, backward rule, PyTorch's grad_fn name.
+
+How to read (and add) an op:
+- Simple elementwise ops are one row of `UNARY`: name -> (grad_fn name, forward ufunc, rule(grad, self, result),
+  which of self/result the rule reads). The rule is written with Tensor operations, so with
+  create_graph=True the backward pass is itself recorded and can be differentiated again.
+- Other ops are functions that compute the forward array and call `_record(...)` with the rule beside
+  it, as in derivatives.yaml: one gradient expression per input, in PyTorch's formula order (float32
+  results then match PyTorch to the last bit).
+- Rules never undo broadcasting: `_record(..., broadcast=True)` makes the engine sum each gradient
+  back to its input's shape.
+- `METHODS`/`FUNCTIONS` list what scripts can call as `x.name(...)` and `torch.name(...)`.
+"""
+
+from __future__ import annotations
+
+import builtins as _py
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .errors import index_error, runtime_error, type_error, value_error, warn
+from .tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+
+Scalar = int | float | bool
+Operand = Tensor | Scalar
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+# --- recording -----------------------------------------------------------------------------------
+def _record(
+    array: np.ndarray,
+    name: str,
+    inputs: Sequence[Any],
+    rule: autograd.BackwardRule,
+    saved: tuple[Tensor, ...] = (),
+    broadcast: bool = False,
+) -> Tensor:
+    """Wrap `array` as an op's output, with a grad_fn node if grad mode is on and an input needs grad."""
+    out = Tensor(array)
+    if autograd._grad_enabled:
+        edges = tuple(x.edge() if type(x) is Tensor else None for x in inputs)
+        for edge in edges:
+            if edge is not None:
+                shapes = (
+                    tuple(x.array.shape if type(x) is Tensor else None for x in inputs) if broadcast else None
+                )
+                out.grad_fn = autograd.Node(name, edges, rule, shapes, saved)
+                out.requires_grad = True
+                break
+    return out
+
+
+def _needs_grad(*inputs: Any) -> bool:
+    if not autograd._grad_enabled:
+        return False
+    return any(type(x) is Tensor and x.requires_grad for x in inputs)
+
+
+# --- dtype promotion (PyTorch's rules: tensors with dimensions > 0-d tensors > Python numbers) ------
+def _scalar_category(value: Any) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return 1
+    if isinstance(value, float):
+        return 2
+    raise type_error(f"unsupported operand type: {type(value).__name__}")
+
+
+def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
+    if a is b:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def result_dtype(operands: Sequence[Any]) -> np.dtype:
+    dim_type: np.dtype | None = None
+    zero_type: np.dtype | None = None
+    scalar_category = -1
+    for x in operands:
+        if type(x) is Tensor:
+            dt = x.array.dtype
+            if x.array.ndim:
+                dim_type = dt if dim_type is None else _promote_pair(dim_type, dt)
+            else:
+                zero_type = dt if zero_type is None else _promote_pair(zero_type, dt)
+        else:
+            scalar_category = _py.max(scalar_category, _scalar_category(x))
+    result = dim_type
+    if zero_type is not None and (result is None or _CATEGORY[zero_type.kind] > _CATEGORY[result.kind]):
+        result = zero_type
+    if result is None or scalar_category > _CATEGORY[result.kind]:
+        result = (np.dtype(np.bool_), np.dtype(np.int64), default_float)[scalar_category]
+    return result
+
+
+def _as_array(x: Operand, dtype: np.dtype) -> Any:
+    """The operand's data in `dtype` (Python numbers stay Python numbers: NumPy treats them as weak)."""
+    if type(x) is Tensor:
+        array = x.array
+        return array if array.dtype is dtype else array.astype(dtype)
+    if dtype.kind == "b":
+        return bool(x)
+    if dtype.kind != "f" and isinstance(x, float):
+        return x
+    return dtype.type(x)
+
+
+def _binary_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
+    if type(a) is Tensor and type(b) is Tensor and a.array.dtype is b.array.dtype:
+        return a.array, b.array
+    dtype = result_dtype((a, b))
+    return _as_array(a, dtype), _as_array(b, dtype)
+
+
+def _float_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
+    """Operands for true division and the like: integer inputs compute in the default float type."""
+    dtype = result_dtype((a, b))
+    if dtype.kind != "f":
+        dtype = default_float
+    return _as_array(a, dtype), _as_array(b, dtype)
+
+
+def _check_broadcast(a: Any, b: Any) -> None:
+    shape_a = a.shape if hasattr(a, "shape") else ()
+    shape_b = b.shape if hasattr(b, "shape") else ()
+    try:
+        shape = np.broadcast_shapes(shape_a, shape_b)
+    except ValueError:
+        _raise_broadcast(shape_a, shape_b)
+    check_size(shape)
+
+
+def _raise_broadcast(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> None:
+    ndim = _py.max(len(shape_a), len(shape_b))
+    pa = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
+    pb = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
+    for axis in range(ndim - 1, -1, -1):
+        if pa[axis] != pb[axis] and pa[axis] != 1 and pb[axis] != 1:
+            raise runtime_error(
+                f"The size of tensor a ({pa[axis]}) must match the size of tensor b ({pb[axis]}) at "
+                f"non-singleton dimension {axis - ndim + ndim}"
+                f" (shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together)"
+            )
+    raise runtime_error(f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together")
+
+
+def _elementwise(ufunc: Callable[[Any, Any], np.ndarray], x: Any, y: Any) -> np.ndarray:
+    if hasattr(x, "shape") and hasattr(y, "shape") and x.shape != y.shape:
+        _check_broadcast(x, y)
+    return np.asarray(ufunc(x, y))
+
+
+def _tensor(value: Operand, like: Tensor) -> Tensor:
+    if type(value) is Tensor:
+        return value
+    return Tensor(np.asarray(value, dtype=like.array.dtype))
+
+
+# --- arithmetic ----------------------------------------------------------------------------------
+def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    if alpha != 1:
+        y = y * alpha
+    return _record(_elementwise(np.add, x, y), "AddBackward0", (a, b),
+                   lambda g: (g, g if alpha == 1 else g * alpha), broadcast=True)
+
+
+def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    if isinstance(x, (bool, np.bool_)) or (hasattr(x, "dtype") and x.dtype.kind == "b"):
+        raise runtime_error("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                            "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        y = y * alpha
+    return _record(_elementwise(np.subtract, x, y), "SubBackward0", (a, b),
+                   lambda g: (g, neg(g) if alpha == 1 else neg(g) * alpha), broadcast=True)
+
+
+def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
+    """`b - a` for a Python number b (PyTorch's `2 - x` is rsub, RsubBackward1)."""
+    x, y = _binary_arrays(a, b)
+    if alpha != 1:
+        x = x * alpha
+    name = "RsubBackward0" if type(b) is Tensor else "RsubBackward1"
+    return _record(_elementwise(np.subtract, y, x), name, (a, b),
+                   lambda g: (neg(g) if alpha == 1 else neg(g) * alpha, g), broadcast=True)
+
+
+def mul(a: Operand, b: Operand) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    out = _elementwise(np.multiply, x, y)
+    if not _needs_grad(a, b):
+        return Tensor(out)
+    a_grad = type(a) is Tensor and a.requires_grad
+    b_grad = type(b) is Tensor and b.requires_grad
+    saved = tuple(t for t, keep in ((b, a_grad), (a, b_grad)) if keep and type(t) is Tensor)
+    return _record(out, "MulBackward0", (a, b),
+                   lambda g: (mul(g, b) if a_grad else None, mul(g, a) if b_grad else None),
+                   saved, broadcast=True)
+
+
+def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is not None:
+        x, y = _binary_arrays(a, b)
+        fn = {"floor": np.floor_divide, "trunc": lambda p, q: np.trunc(np.true_divide(p, q))}.get(rounding_mode)
+        if fn is None:
+            raise value_error(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
+        return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
+    x, y = _float_arrays(a, b)
+    out = _elementwise(np.true_divide, x, y)
+    if not _needs_grad(a, b):
+        return Tensor(out)
+    a_grad = type(a) is Tensor and a.requires_grad
+    b_grad = type(b) is Tensor and b.requires_grad
+    saved = tuple(t for t in (a, b) if type(t) is Tensor and (b_grad or t is b))
+    return _record(out, "DivBackward0", (a, b),
+                   lambda g: (div(g, b) if a_grad else None,
+                              mul(neg(g), div(div(a, b), b)) if b_grad else None),
+                   saved, broadcast=True)
+
+
+def rdiv(a: Tensor, b: Scalar) -> Tensor:
+    """`b / a` for a Python number b: PyTorch computes `a.reciprocal() * b` (MulBackward0)."""
+    return mul(reciprocal(a), b)
+
+
+def floor_divide(a: Operand, b: Operand) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    return Tensor(_elementwise(np.floor_divide, x, y))
+
+
+def remainder(a: Operand, b: Operand) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    return _record(_elementwise(np.mod, x, y), "RemainderBackward0", (a, b),
+                   lambda g: (g, None), broadcast=True)
+
+
+def neg(a: Tensor) -> Tensor:
+    if a.array.dtype.kind == "b":
+        raise runtime_error("Negation, the `-` operator, on a bool tensor is not supported. "
+                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return _record(np.negative(a.array), "NegBackward0", (a,), lambda g: (neg(g),))
+
+
+def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
+    if type(a) is not Tensor:
+        return _pow_scalar_base(a, b)
+    if type(b) is not Tensor:
+        return _pow_scalar_exponent(a, b)
+    x, y = _binary_arrays(a, b)
+    out = _elementwise(np.power, x, y)
+    result_holder: list[Tensor] = []
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_self = grad_exp = None
+        if a.requires_grad:
+            grad_self = where(eq(b, 0.0), zeros_scalar(g), mul(g, mul(b, pow(a, sub(b, 1)))))
+        if b.requires_grad:
+            result = result_holder[0]
+            zero_case = logical_and(eq(a, 0.0), ge(b, 0))
+            grad_exp = mul(g, where(zero_case, zeros_scalar(g), mul(result, log(a))))
+        return grad_self, grad_exp
+
+    result = _record(out, "PowBackward1", (a, b), rule, (a, b), broadcast=True)
+    result_holder.append(result.detach())
+    return result
+
+
+def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
+    x = a.array
+    if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+        raise runtime_error("Integers to negative integer powers are not allowed.")
+    dtype = result_dtype((a, exponent))
+    x = _as_array(a, dtype)
+    if exponent == 2:
+        out = np.square(x)
+    elif exponent == 1:
+        out = x.copy()
+    else:
+        out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        if exponent == 0:
+            return (zeros_like(a),)
+        return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
+
+    return _record(np.asarray(out), "PowBackward0", (a, exponent), rule, (a,))
+
+
+def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
+    dtype = result_dtype((base, exponent))
+    y = _as_array(exponent, dtype)
+    out = np.asarray(np.power(_as_array(base, dtype), y))
+    holder: list[Tensor] = []
+
+    def rule(g: Tensor) -> tuple[None, Tensor]:
+        if base == 0:
+            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], math.log(base) if base > 0 else math.nan)))
+        return None, mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan))
+
+    result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
+    holder.append(result.detach())
+    return result
+
+
+def zeros_scalar(like: Tensor) -> Tensor:
+    return Tensor(np.zeros((), dtype=like.array.dtype))
+
+
+# --- comparisons and logic (no gradient) -----------------------------------------------------------
+def _compare(ufunc: Callable[[Any, Any], np.ndarray]) -> Callable[[Operand, Operand], Tensor]:
+    def compare(a: Operand, b: Operand) -> Tensor:
+        x, y = _binary_arrays(a, b)
+        return Tensor(_elementwise(ufunc, x, y))
+
+    compare.__name__ = ufunc.__name__
+    return compare
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+logical_and = _compare(np.logical_and)
+logical_or = _compare(np.logical_or)
+logical_xor = _compare(np.logical_xor)
+
+
+def logical_not(a: Tensor) -> Tensor:
+    return Tensor(np.logical_not(a.array))
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    if a.array.dtype.kind == "f":
+        raise type_error("bitwise_not is not implemented for floating-point tensors")
+    return Tensor(np.invert(a.array))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    return a.array.shape == b.array.shape and bool(np.array_equal(a.array, b.array))
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(np.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a: Tensor, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    other = b.array if type(b) is Tensor else b
+    return Tensor(np.isclose(a.array, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+# --- elementwise unary ops: one row each ------------------------------------------------------------
+def _sign_of(x: Tensor) -> Tensor:
+    return Tensor(np.sign(x.array))
+
+
+def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
+    return Tensor(condition.astype(like.array.dtype))
+
+
+# name: (grad_fn name, forward on arrays, rule(grad, self, result), what the rule saves)
+UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor, Tensor, Tensor], Tensor], str]] = {
+    "exp": ("ExpBackward0", np.exp, lambda g, x, y: mul(g, y), "result"),
+    "log": ("LogBackward0", np.log, lambda g, x, y: div(g, x), "self"),
+    "log2": ("Log2Backward0", np.log2, lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
+    "log10": ("Log10Backward0", np.log10, lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
+    "log1p": ("Log1PBackward0", np.log1p, lambda g, x, y: div(g, add(x, 1)), "self"),
+    "expm1": ("Expm1Backward0", np.expm1, lambda g, x, y: mul(g, add(y, 1)), "result"),
+    "sqrt": ("SqrtBackward0", np.sqrt, lambda g, x, y: div(g, mul(2, y)), "result"),
+    "rsqrt": ("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda g, x, y: mul(mul(-0.5, g), pow(y, 3)), "result"),
+    "abs": ("AbsBackward0", np.abs, lambda g, x, y: mul(g, _sign_of(x)), "self"),
+    "sin": ("SinBackward0", np.sin, lambda g, x, y: mul(g, cos(x)), "self"),
+    "cos": ("CosBackward0", np.cos, lambda g, x, y: mul(g, neg(sin(x))), "self"),
+    "tan": ("TanBackward0", np.tan, lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
+    "tanh": ("TanhBackward0", np.tanh, lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "sinh": ("SinhBackward0", np.sinh, lambda g, x, y: mul(g, cosh(x)), "self"),
+    "cosh": ("CoshBackward0", np.cosh, lambda g, x, y: mul(g, sinh(x)), "self"),
+    "asin": ("AsinBackward0", np.arcsin, lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
+    "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
+    "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
+    "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
+    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype), lambda g, x, y: mul(g, _mask(y.array > 0, g)), "result"),
+    "reciprocal": ("ReciprocalBackward0", lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
+                   lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
+    "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
+    "floor": ("FloorBackward0", np.floor, lambda g, x, y: mul(g, 0), ""),
+    "ceil": ("CeilBackward0", np.ceil, lambda g, x, y: mul(g, 0), ""),
+    "round": ("RoundBackward0", np.round, lambda g, x, y: mul(g, 0), ""),
+    "trunc": ("TruncBackward0", np.trunc, lambda g, x, y: mul(g, 0), ""),
+    "frac": ("FracBackward0", lambda a: a - np.trunc(a), lambda g, x, y: g, ""),
+    "erf": ("ErfBackward0", lambda a: _erf(a), lambda g, x, y: mul(mul(g, 2.0 / math.sqrt(math.pi)), exp(neg(mul(x, x)))), "self"),
+}
+
+_FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
+               "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "erf"}
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    one = a.dtype.type(1)
+    return one / (one + np.exp(-a))
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
+
+
+def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
+    grad_fn_name, forward, formula, saves = UNARY[op_name]
+    float_only = op_name in _FLOAT_ONLY
+
+    def unary(x: Tensor) -> Tensor:
+        array = x.array
+        if float_only and array.dtype.kind != "f":
+            array = array.astype(default_float)
+        out = np.asarray(forward(array))
+        if not (autograd._grad_enabled and x.requires_grad):
+            return Tensor(out)
+        holder: list[Tensor] = []
+        rule = lambda g: (formula(g, x, holder[0] if holder else None),)  # noqa: E731
+        saved = (x,) if saves == "self" else ()
+        result = _record(out, grad_fn_name, (x,), rule, saved)
+        if saves == "result":
+            # The rule reads the output; save it like PyTorch does (an in-place change is detected).
+            holder.append(result)
+            result.grad_fn.saved = (result,)
+            result.grad_fn.saved_versions = (0,)
+            result.grad_fn.had_saved = True
+        return result
+
+    unary.__name__ = op_name
+    return unary
+
+
+exp = _make_unary("exp")
+log = _make_unary("log")
+log2 = _make_unary("log2")
+log10 = _make_unary("log10")
+log1p = _make_unary("log1p")
+expm1 = _make_unary("expm1")
+sqrt = _make_unary("sqrt")
+rsqrt = _make_unary("rsqrt")
+abs = _make_unary("abs")  # noqa: A001 - torch.abs
+sin = _make_unary("sin")
+cos = _make_unary("cos")
+tan = _make_unary("tan")
+tanh = _make_unary("tanh")
+sinh = _make_unary("sinh")
+cosh = _make_unary("cosh")
+asin = _make_unary("asin")
+acos = _make_unary("acos")
+atan = _make_unary("atan")
+sigmoid = _make_unary("sigmoid")
+relu = _make_unary("relu")
+reciprocal = _make_unary("reciprocal")
+sign = _make_unary("sign")
+floor = _make_unary("floor")
+ceil = _make_unary("ceil")
+round = _make_unary("round")  # noqa: A001 - torch.round
+trunc = _make_unary("trunc")
+frac = _make_unary("frac")
+erf = _make_unary("erf")
+
+
+def square(x: Tensor) -> Tensor:
+    return pow(x, 2)
+
+
+def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise runtime_error("torch.clamp: At least one of 'min' or 'max' must not be None")
+    lo = min.array if type(min) is Tensor else min
+    hi = max.array if type(max) is Tensor else max
+    array = x.array
+    out = array
+    if lo is not None:
+        out = np.maximum(out, lo)
+    if hi is not None:
+        out = np.minimum(out, hi)
+    out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
+    tensor_bounds = type(min) is Tensor or type(max) is Tensor
+    name = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        keep = np.ones(array.shape, dtype=bool)
+        if lo is not None:
+            keep &= array >= lo
+        if hi is not None:
+            keep &= array <= hi
+        return (mul(g, _mask(keep, g)),)
+
+    return _record(out, name, (x,), rule, (x,))
+
+
+def clamp_min(x: Tensor, min: Scalar) -> Tensor:  # noqa: A002
+    out = np.maximum(x.array, min).astype(x.array.dtype)
+    return _record(out, "ClampMinBackward0", (x,), lambda g: (mul(g, _mask(x.array >= min, g)),), (x,))
+
+
+def clamp_max(x: Tensor, max: Scalar) -> Tensor:  # noqa: A002
+    out = np.minimum(x.array, max).astype(x.array.dtype)
+    return _record(out, "ClampMaxBackward0", (x,), lambda g: (mul(g, _mask(x.array <= max, g)),), (x,))
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    out = _elementwise(np.maximum, x, y)
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        tie = eq(a, b)
+        half = where(tie, div(g, 2), g)
+        return (mul(half, _mask(~(x < y), g)), mul(half, _mask(~(x > y), g)))
+
+    return _record(out, "MaximumBackward0", (a, b), rule, (a, b), broadcast=True)
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    x, y = _binary_arrays(a, b)
+    out = _elementwise(np.minimum, x, y)
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        tie = eq(a, b)
+        half = where(tie, div(g, 2), g)
+        return (mul(half, _mask(~(x > y), g)), mul(half, _mask(~(x < y), g)))
+
+    return _record(out, "MinimumBackward0", (a, b), rule, (a, b), broadcast=True)
+
+
+def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
+    cond = condition.array if type(condition) is Tensor else np.asarray(condition)
+    if cond.dtype.kind != "b":
+        raise runtime_error(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+    x, y = _binary_arrays(a, b)
+    out = np.asarray(np.where(cond, x, y))
+    check_size(out.shape)
+
+    def rule(g: Tensor) -> tuple[None, Tensor, Tensor]:
+        zero = np.zeros((), dtype=g.array.dtype)
+        return (None, _record(np.where(cond, g.array, zero), "WhereBackward0", (None, g, None),
+                              lambda gg: (None, where(condition, gg, 0.0), None)),
+                _record(np.where(cond, zero, g.array), "WhereBackward0", (None, None, g),
+                        lambda gg: (None, None, where(condition, 0.0, gg))))
+
+    return _record(out, "WhereBackward0", (condition, a, b), rule, (condition,), broadcast=True)
+
+
+# --- matrix products -------------------------------------------------------------------------------
+def _shape_error(name: str, a: Tensor, b: Tensor, detail: str) -> Exception:
+    return runtime_error(f"{detail} ({name} of shapes {list(a.shape)} and {list(b.shape)})")
+
+
+def _matmul_dtype(a: Tensor, b: Tensor) -> None:
+    if a.array.dtype != b.array.dtype:
+        raise runtime_error(
+            f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a)} != {_dtype_name(b)}")
+
+
+def _dtype_name(t: Tensor) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}.get(
+        t.dtype.name, t.dtype.name)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    if a.array.ndim != 2:
+        raise runtime_error("self must be a matrix")
+    if b.array.ndim != 2:
+        raise runtime_error("mat2 must be a matrix")
+    if a.array.shape[1] != b.array.shape[0]:
+        raise runtime_error(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.array.shape[0]}x{a.array.shape[1]} and "
+            f"{b.array.shape[0]}x{b.array.shape[1]})")
+    _matmul_dtype(a, b)
+    check_size((a.array.shape[0], b.array.shape[1]))
+    out = a.array @ b.array
+    return _record(out, "MmBackward0", (a, b),
+                   lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
+                   (a, b))
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    if a.array.ndim != 2 or v.array.ndim != 1:
+        raise runtime_error(f"vector + matrix @ vector expected, got {a.array.ndim}, {v.array.ndim}")
+    if a.array.shape[1] != v.array.shape[0]:
+        raise runtime_error(
+            f"size mismatch, got input ({a.array.shape[0]}), mat ({a.array.shape[0]}x{a.array.shape[1]}), "
+            f"vec ({v.array.shape[0]})")
+    _matmul_dtype(a, v)
+    return _record(a.array @ v.array, "MvBackward0", (a, v),
+                   lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
+                   (a, v))
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    if a.array.ndim != 1 or b.array.ndim != 1:
+        raise runtime_error(f"1D tensors expected, but got {a.array.ndim}D and {b.array.ndim}D tensors")
+    if a.array.shape[0] != b.array.shape[0]:
+        raise runtime_error(
+            "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same number of elements, "
+            "but got %d and %d elements respectively" % (a.array.shape[0], b.array.shape[0], a.array.shape[0], b.array.shape[0]))
+    _matmul_dtype(a, b)
+    return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
+                   lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
+                   (a, b))
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    return mul(reshape(a, (-1, 1)), b)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    if type(a) is not Tensor or type(b) is not Tensor:
+        raise type_error("matmul(): argument 'other' must be Tensor")
+    da, db = a.array.ndim, b.array.ndim
+    if da == 0 or db == 0:
+        raise runtime_error(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        if a.array.shape[0] != b.array.shape[0]:
+            raise runtime_error(
+                f"mat1 and mat2 shapes cannot be multiplied (1x{a.array.shape[0]} and "
+                f"{b.array.shape[0]}x{b.array.shape[1]})")
+        return squeeze(mm(unsqueeze(a, 0), b), 0)
+    if da == 2 and db == 2:
+        return mm(a, b)
+    return _batched_matmul(a, b)
+
+
+def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
+    x, y = a.array, b.array
+    if x.shape[-1] != (y.shape[-2] if y.ndim > 1 else y.shape[0]):
+        raise runtime_error(
+            f"Expected size for first two dimensions of batch2 tensor to be: {list(x.shape[:-2]) + [x.shape[-1]]} "
+            f"but got: {list(y.shape)}.")
+    _matmul_dtype(a, b)
+    out = np.matmul(x, y)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = gb = None
+        if a.requires_grad:
+            if y.ndim == 1:
+                ga = mul(unsqueeze(g, -1), b)
+            else:
+                ga = matmul(g, transpose(b, -1, -2))
+        if b.requires_grad:
+            if x.ndim == 1:
+                gb = mul(unsqueeze(a, -1), unsqueeze(g, -2))
+            elif y.ndim == 1:
+                gb = squeeze(matmul(transpose(a, -1, -2), unsqueeze(g, -1)), -1)
+            else:
+                gb = matmul(transpose(a, -1, -2), g)
+        return ga, gb
+
+    return _record(out, "UnsafeViewBackward0", (a, b), rule, (a, b), broadcast=True)
+
+
+# --- reductions -------------------------------------------------------------------------------------
+def _dims(x: Tensor, dim: int | Sequence[int] | None) -> tuple[int, ...]:
+    ndim = x.array.ndim
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(_wrap_dim(d, ndim) for d in dims)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise type_error(f"dim must be an int, got {type(dim).__name__}")
+    size = _py.max(ndim, 1)
+    if not -size <= dim < size:
+        raise index_error(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+    return dim % size if ndim else 0
+
+
+def _expand_reduced(g: Tensor, x_shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """PyTorch's sum_backward: unsqueeze the reduced dims (unless kept) and expand to the input's shape."""
+    if not keepdim and x_shape:
+        for d in sorted(dims):
+            g = unsqueeze(g, d)
+    return expand(g, x_shape)
+
+
+def _sum_dtype(x: Tensor, dtype: Any) -> np.dtype:
+    if dtype is not None:
+        return to_numpy_dtype(dtype)
+    return np.dtype(np.int64) if x.array.dtype.kind in "biu" else x.array.dtype
+
+
+def sum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+    shape = x.array.shape
+    out_dtype = _sum_dtype(x, dtype)
+    if dim is None:
+        out = np.asarray(x.array.sum(dtype=out_dtype))
+        return _record(out, "SumBackward0", (x,), lambda g: (expand(g, shape),))
+    dims = _dims(x, dim)
+    out = np.asarray(x.array.sum(axis=dims if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+    return _record(out, "SumBackward1", (x,), lambda g: (_expand_reduced(g, shape, dims, keepdim),))
+
+
+def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
+    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting)."""
+    shape = tuple(shape)
+    if g.array.shape == shape:
+        return g
+    lead = g.array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.array.shape[i + lead] != 1)
+    out = g.array.sum(axis=axes, keepdims=True) if axes else g.array
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    return _record(np.asarray(out), "SumBackward1", (g,), lambda gg: (expand(gg, g.array.shape),))
+
+
+def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    if x.array.dtype.kind != "f" and dtype is None:
+        raise runtime_error(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"dtype. Got: {x.dtype.name.capitalize() if x.dtype.name != 'int64' else 'Long'}")
+    array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
+    shape = x.array.shape
+    if dim is None:
+        count = _py.max(x.array.size, 1)
+        out = np.asarray(array.mean(dtype=array.dtype))
+        return _record(out, "MeanBackward0", (x,), lambda g: (div(expand(g, shape), count),))
+    dims = _dims(x, dim)
+    count = 1
+    for d in dims:
+        count *= shape[d] if shape else 1
+    out = np.asarray(array.mean(axis=dims if array.ndim else None, keepdims=keepdim, dtype=array.dtype))
+    return _record(out, "MeanBackward1", (x,), lambda g: (div(_expand_reduced(g, shape, dims, keepdim), count),))
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    shape = x.array.shape
+    out_dtype = _sum_dtype(x, dtype)
+    if dim is None:
+        out = np.asarray(x.array.prod(dtype=out_dtype))
+        name, dims, kept = "ProdBackward0", tuple(range(x.array.ndim)), False
+    else:
+        dims = _dims(x, dim)
+        out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+        name, kept = "ProdBackward1", keepdim
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        array = x.array
+        if not np.any(array == 0):
+            result = Tensor(out if kept or dim is None else np.expand_dims(out, dims))
+            return (div(mul(_expand_reduced(g, shape, dims, kept), result if dim is not None else Tensor(out)), x),)
+        # With zeros, the product of the other elements cannot come from dividing; compute it directly.
+        axis = dims[0] if dim is not None else None
+        flat = array if axis is not None else array.reshape(-1)
+        ax = axis if axis is not None else 0
+        moved = np.moveaxis(flat, ax, -1)
+        n = moved.shape[-1]
+        others = np.stack([np.delete(moved, i, axis=-1).prod(axis=-1) for i in range(n)], axis=-1) if n else moved
+        others = np.moveaxis(others, -1, ax).reshape(array.shape)
+        return (mul(_expand_reduced(g, shape, dims, kept), Tensor(others.astype(array.dtype))),)
+
+    return _record(out, name, (x,), rule, (x,))
+
+
+def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
+    mask = x.array == value
+    count = int(mask.sum())
+    return mul(expand(div(g, count), x.array.shape), _mask(mask, g))
+
+
+class ReturnPair(tuple):
+    """`(values, indices)` from max/min/sort along a dim, readable as `.values` and `.indices`."""
+
+    __slots__ = ()
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+
+def _extreme(x: Tensor, dim: Any, keepdim: bool, arg: Callable[..., np.ndarray], name: str, full_name: str,
+             reduce: Callable[..., np.ndarray]) -> Tensor | ReturnPair:
+    if isinstance(dim, Tensor):
+        return (maximum if reduce is np.max else minimum)(x, dim)
+    if dim is None:
+        if x.array.size == 0:
+            raise runtime_error(f"{name.lower()}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                "Specify the reduction dim with the 'dim' argument.")
+        value = np.asarray(reduce(x.array))
+        return _record(value, full_name, (x,), lambda g: (_evenly_distribute(g, x, value),), (x,))
+    d = _dims(x, dim)[0]
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    index = np.asarray(arg(array, axis=d))
+    values = np.take_along_axis(array, np.expand_dims(index, d), axis=d)
+    if not keepdim:
+        values = values.squeeze(d) if x.array.ndim else values.reshape(())
+        index_out = index if x.array.ndim else index.reshape(())
+    else:
+        index_out = np.expand_dims(index, d) if x.array.ndim else index.reshape(())
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        grad = np.zeros(shape if shape else (1,), dtype=g.array.dtype)
+        gg = g.array if keepdim else np.expand_dims(g.array, d)
+        np.put_along_axis(grad, np.expand_dims(index, d), gg, axis=d)
+        return (Tensor(grad.reshape(shape)),)
+
+    values_t = _record(np.asarray(values), name, (x,), rule, (x,))
+    return ReturnPair((values_t, Tensor(index_out.astype(np.int64))))
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    return _extreme(x, dim, keepdim, np.argmax, "MaxBackward0", "MaxBackward1", np.max)
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    return _extreme(x, dim, keepdim, np.argmin, "MinBackward0", "MinBackward1", np.min)
+
+
+def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    dims = _dims(x, dim if dim != () else None)
+    value = np.asarray(np.max(x.array, axis=dims, keepdims=keepdim))
+    expanded = np.max(x.array, axis=dims, keepdims=True)
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        mask = x.array == expanded
+        counts = mask.sum(axis=dims, keepdims=True)
+        return (mul(div(_expand_reduced(g, shape, dims, keepdim), Tensor(counts.astype(g.array.dtype))), _mask(mask, g)),)
+
+    return _record(value, "AmaxBackward0", (x,), rule, (x,))
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor(np.asarray(np.argmax(x.array), dtype=np.int64))
+    return Tensor(np.asarray(np.argmax(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor(np.asarray(np.argmin(x.array), dtype=np.int64))
+    return Tensor(np.asarray(np.argmin(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    if x.array.dtype.kind != "f":
+        raise runtime_error(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {x.dtype.name.capitalize()}")
+    if p == "fro" or p is None:
+        p = 2
+    p = float(p)
+    array = x.array
+    dims = _dims(x, dim) if dim is not None else tuple(range(array.ndim))
+    shape = array.shape
+    absolute = np.abs(array)
+    if p == 2:
+        out = np.sqrt(np.sum(array * array, axis=dims, keepdims=keepdim))
+    elif p == math.inf:
+        out = np.max(absolute, axis=dims, keepdims=keepdim)
+    elif p == 1:
+        out = np.sum(absolute, axis=dims, keepdims=keepdim)
+    elif p == 0:
+        out = np.sum(array != 0, axis=dims, keepdims=keepdim).astype(array.dtype)
+    else:
+        out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
+    out = np.asarray(out, dtype=array.dtype)
+    name = "NormBackward0" if dim is None else "NormBackward1"
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        result = Tensor(out)
+        g_full = g if keepdim or dim is None else g
+        if dim is not None and not keepdim:
+            for d in sorted(dims):
+                g_full = unsqueeze(g_full, d)
+                result = unsqueeze(result, d)
+        if p == 2:
+            scale = div(g_full, result)
+            scale = where(eq(result, 0.0), 0.0, scale)
+            return (mul(x, scale),)
+        if p == 1:
+            return (mul(_sign_of(x), g_full),)
+        if p == math.inf:
+            mask = absolute == (out if keepdim or dim is None else np.expand_dims(out, dims))
+            count = mask.sum(axis=dims, keepdims=True)
+            return (mul(mul(_sign_of(x), _mask(mask, g)), div(g_full, Tensor(count.astype(g.array.dtype)))),)
+        # General p: sign(x) |x|^(p-1) * g / norm^(p-1)
+        scale = div(g_full, pow(result, p - 1))
+        scale = where(eq(result, 0.0), 0.0, scale)
+        return (mul(mul(_sign_of(x), Tensor(np.power(absolute, p - 1))), expand(scale, shape)),)
+
+    return _record(out, name, (x,), rule, (x,))
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    if unbiased is None:
+        return 1.0
+    return 1.0 if unbiased else 0.0
+
+
+def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    c = _correction(unbiased, correction)
+    dims = _dims(x, dim)
+    shape = x.array.shape
+    n = 1
+    for d in dims:
+        n *= shape[d] if shape else 1
+    out = np.asarray(np.var(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
+                     dtype=x.array.dtype)
+    if n - c <= 0:
+        warn("UserWarning", "var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        centred = sub(x, mean(x, dims, True))
+        return (mul(mul(2.0 / (n - c), _expand_reduced(g, shape, dims, keepdim)), centred),)
+
+    return _record(out, "VarBackward0", (x,), rule, (x,))
+
+
+def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    c = _correction(unbiased, correction)
+    dims = _dims(x, dim)
+    shape = x.array.shape
+    n = 1
+    for d in dims:
+        n *= shape[d] if shape else 1
+    out = np.asarray(np.std(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
+                     dtype=x.array.dtype)
+    if n - c <= 0:
+        warn("UserWarning", "std(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        result = Tensor(out)
+        scaled = where(eq(result, 0.0), 0.0, div(g, mul(result, 2)))
+        centred = sub(x, mean(x, dims, True))
+        return (mul(mul(2.0 / (n - c), _expand_reduced(scaled, shape, dims, keepdim)), centred),)
+
+    return _record(out, "StdBackward0", (x,), rule, (x,))
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    dims = _dims(x, dim)
+    array = x.array
+    peak = np.max(array, axis=dims, keepdims=True) if array.size else np.zeros((1,) * array.ndim, array.dtype)
+    peak = np.where(np.isfinite(peak), peak, 0).astype(array.dtype)
+    summed = np.log(np.sum(np.exp(array - peak), axis=dims, keepdims=True)) + peak
+    out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
+    shape = array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        result = Tensor(summed.astype(array.dtype))
+        return (mul(_expand_reduced(g, shape, dims, keepdim), exp(sub(x, result))),)
+
+    return _record(out, "LogsumexpBackward0", (x,), rule, (x,))
+
+
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
+    if array.dtype.kind != "f":
+        raise runtime_error('"softmax_lastdim_kernel_impl" not implemented for \'Long\'')
+    d = _wrap_dim(dim, array.ndim)
+    shifted = np.exp(array - np.max(array, axis=d, keepdims=True)) if array.ndim else np.ones_like(array)
+    out = shifted / (np.sum(shifted, axis=d, keepdims=True) if array.ndim else shifted)
+    out = np.asarray(out, dtype=array.dtype)
+    holder: list[Tensor] = []
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        y = holder[0]
+        return (mul(y, sub(g, sum(mul(g, y), d, True))),)
+
+    result = _record(out, "SoftmaxBackward0", (x,), rule)
+    holder.append(result.detach() if not result.requires_grad else result)
+    return result
+
+
+def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
+    d = _wrap_dim(dim, array.ndim)
+    if array.ndim:
+        shifted = array - np.max(array, axis=d, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
+    else:
+        out = np.zeros_like(array)
+    out = np.asarray(out, dtype=array.dtype)
+    holder: list[Tensor] = []
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        y = holder[0]
+        return (sub(g, mul(exp(y), sum(g, d, True))),)
+
+    result = _record(out, "LogSoftmaxBackward0", (x,), rule)
+    holder.append(result.detach() if not result.requires_grad else result)
+    return result
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum(loss)
+    if reduction == "none":
+        return loss
+    raise value_error(f"{reduction} is not a valid value for reduction")
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    if input.array.shape != target.array.shape:
+        warn("UserWarning",
+             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.")
+    if reduction not in ("mean", "sum", "none"):
+        raise value_error(f"{reduction} is not a valid value for reduction")
+    x, y = _binary_arrays(input, target)
+    diff = _elementwise(np.subtract, x, y)
+    squared = diff * diff
+    if reduction == "none":
+        out = squared
+    elif reduction == "sum":
+        out = np.asarray(squared.sum())
+    else:
+        out = np.asarray(squared.mean(dtype=squared.dtype))
+    count = squared.size
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        factor = 2.0 / count if reduction == "mean" else 2.0
+        grad = mul(mul(sub(input, target), factor), g)
+        return (grad if input.requires_grad else None,
+                neg(grad) if type(target) is Tensor and target.requires_grad else None)
+
+    return _record(np.asarray(out), "MseLossBackward0", (input, target), rule, (input, target), broadcast=True)
+
+
+# --- shape and view ops ---------------------------------------------------------------------------
+def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    out = []
+    for n in shape:
+        if type(n) is Tensor:
+            n = n.__index__()
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise type_error(f"shape must be a sequence of ints, got {type(n).__name__}")
+        out.append(n)
+    return tuple(out)
+
+
+def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
+    if shape.count(-1) > 1:
+        raise runtime_error("only one dimension can be inferred")
+    known = 1
+    for n in shape:
+        if n != -1:
+            if n < 0:
+                raise runtime_error(f"invalid shape dimension {n}")
+            known *= n
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise runtime_error(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if n == -1 else n for n in shape)
+    elif known != numel:
+        raise runtime_error(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    target = _infer_shape(_shape_arg(shape), x.array.size)
+    original = x.array.shape
+    if target == original and False:
+        return x
+    name = "ViewBackward0" if x.array.flags.c_contiguous or x.array.size <= 1 else "UnsafeViewBackward0"
+    return _record(x.array.reshape(target), name, (x,), lambda g: (reshape(g, original),))
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    target = _infer_shape(_shape_arg(shape), x.array.size)
+    if not (x.array.flags.c_contiguous or x.array.size <= 1):
+        raise runtime_error(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            "across two contiguous subspaces). Use .reshape(...) instead.")
+    original = x.array.shape
+    return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    return view(x, other.array.shape)
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    return reshape(x, other.array.shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    ndim = x.array.ndim
+    if ndim == 0:
+        return reshape(x, (1,))
+    start, end = _wrap_dim(start_dim, ndim), _wrap_dim(end_dim, ndim)
+    if start > end:
+        raise runtime_error("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return x
+    shape = x.array.shape
+    merged = 1
+    for n in shape[start:end + 1]:
+        merged *= n
+    return reshape(x, shape[:start] + (merged,) + shape[end + 1:])
+
+
+def t(x: Tensor) -> Tensor:
+    if x.array.ndim > 2:
+        raise runtime_error(f"t() expects a tensor with <= 2 dimensions, but self is {x.array.ndim}D")
+    return _record(x.array.T, "TBackward0", (x,), lambda g: (t(g),))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    ndim = x.array.ndim
+    d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    out = np.swapaxes(x.array, d0, d1) if ndim else x.array
+    return _record(out, "TransposeBackward0", (x,), lambda g: (transpose(g, d0, d1),))
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    order = _shape_arg(dims)
+    ndim = x.array.ndim
+    if len(order) != ndim:
+        raise runtime_error(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {ndim} is not equal to len(dims) = {len(order)}")
+    order = tuple(_wrap_dim(d, ndim) for d in order)
+    if len(set(order)) != len(order):
+        raise runtime_error("permute(): duplicate dims are not allowed.")
+    inverse = tuple(np.argsort(order).tolist())
+    return _record(np.transpose(x.array, order), "PermuteBackward0", (x,), lambda g: (permute(g, inverse),))
+
+
+def matrix_transpose(x: Tensor) -> Tensor:
+    """`x.T`: reverses all dims (PermuteBackward0), as PyTorch does for 2-D tensors."""
+    ndim = x.array.ndim
+    if ndim < 2:
+        return x
+    return permute(x, tuple(range(ndim - 1, -1, -1)))
+
+
+def mT(x: Tensor) -> Tensor:
+    return transpose(x, -2, -1)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    ndim = x.array.ndim + 1
+    if not -ndim <= dim < ndim:
+        raise index_error(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+    d = dim % ndim
+    return _record(np.expand_dims(x.array, d), "UnsqueezeBackward0", (x,), lambda g: (squeeze(g, d),))
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    shape = x.array.shape
+    if dim is None:
+        out = x.array.reshape(tuple(n for n in shape if n != 1))
+        return _record(out, "SqueezeBackward0", (x,), lambda g: (reshape(g, shape),))
+    dims = _dims(x, dim)
+    keep = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    out = x.array.reshape(keep)
+    name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
+    return _record(out, name, (x,), lambda g: (reshape(g, shape),))
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    target = list(_shape_arg(sizes))
+    shape = x.array.shape
+    if len(target) < len(shape):
+        raise runtime_error(
+            f"expand(torch.FloatTensor{{{list(shape)}}}, size={target}): the number of sizes provided "
+            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})")
+    offset = len(target) - len(shape)
+    for i, n in enumerate(target):
+        if n == -1:
+            if i < offset:
+                raise runtime_error("expand: -1 is not allowed in a leading, non-existing dimension")
+            target[i] = shape[i - offset]
+        elif i >= offset and shape[i - offset] != 1 and shape[i - offset] != n:
+            raise runtime_error(
+                f"The expanded size of the tensor ({n}) must match the existing size ({shape[i - offset]}) at "
+                f"non-singleton dimension {i}.  Target sizes: {target}.  Tensor sizes: {list(shape)}")
+    target_t = tuple(target)
+    check_size(target_t)
+    out = np.broadcast_to(x.array, target_t)
+    return _record(out, "ExpandBackward0", (x,), lambda g: (sum_to_size(g, shape),))
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return expand(x, other.array.shape)
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    return expand(x, tuple(shape))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise runtime_error("torch.cat(): expected a non-empty list of Tensors")
+    for item in tensors:
+        if type(item) is not Tensor:
+            raise type_error(f"expected Tensor as element {tensors.index(item)} in argument 0, but got {type(item).__name__}")
+    ndim = tensors[0].array.ndim
+    if ndim == 0:
+        raise runtime_error("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, ndim)
+    dtype = result_dtype(tensors)
+    for i, item in enumerate(tensors):
+        if item.array.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(item.array.shape, tensors[0].array.shape)) if k != d):
+            raise runtime_error(
+                f"Sizes of tensors must match except in dimension {d}. Expected size "
+                f"{tensors[0].array.shape[1 - d] if ndim > 1 else tensors[0].array.shape[0]} but got size "
+                f"{item.array.shape[1 - d] if item.array.ndim > 1 else item.array.shape[0]} for tensor number {i} in the list.")
+    out = np.concatenate([item.array.astype(dtype, copy=False) for item in tensors], axis=d)
+    bounds = np.cumsum([0] + [item.array.shape[d] for item in tensors])
+
+    def rule(g: Tensor) -> list[Tensor]:
+        return [narrow(g, d, int(bounds[i]), int(bounds[i + 1] - bounds[i])) for i in range(len(tensors))]
+
+    return _record(out, "CatBackward0", tuple(tensors), rule)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise runtime_error("stack expects a non-empty TensorList")
+    shape = tensors[0].array.shape
+    for i, item in enumerate(tensors):
+        if type(item) is not Tensor:
+            raise type_error(f"expected Tensor as element {i} in argument 0, but got {type(item).__name__}")
+        if item.array.shape != shape:
+            raise runtime_error(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(item.array.shape)} at entry {i}")
+    ndim = len(shape) + 1
+    if not -ndim <= dim < ndim:
+        raise index_error(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+    d = dim % ndim
+    dtype = result_dtype(tensors)
+    out = np.stack([item.array.astype(dtype, copy=False) for item in tensors], axis=d)
+    return _record(out, "StackBackward0", tuple(tensors),
+                   lambda g: [select(g, d, i) for i in range(len(tensors))])
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return _slice_op(x, d, start, start + length, 1, key)
+
+
+def split(x: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    d = _wrap_dim(dim, x.array.ndim)
+    n = x.array.shape[d]
+    if isinstance(split_size, int):
+        sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+    else:
+        sizes = list(split_size)
+    out, start = [], 0
+    for size in sizes:
+        out.append(narrow(x, d, start, size))
+        start += size
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    n = x.array.shape[_wrap_dim(dim, x.array.ndim)]
+    size = -(-n // chunks)
+    return split(x, size, dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    d = _wrap_dim(dim, x.array.ndim)
+    return tuple(select(x, d, i) for i in range(x.array.shape[d]))
+
+
+# --- indexing ----------------------------------------------------------------------------------------
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    ndim = x.array.ndim
+    if ndim == 0:
+        raise index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    d = _wrap_dim(dim, ndim)
+    size = x.array.shape[d]
+    if not -size <= index < size:
+        raise index_error(f"index {index} is out of bounds for dimension {d} with size {size}")
+    i = index % size
+    shape = x.array.shape
+    out = x.array[(slice(None),) * d + (i,)]
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (_scatter_back(g, shape, (slice(None),) * d + (i,), "SelectBackwardBackward0"),)
+
+    return _record(out, "SelectBackward0", (x,), rule)
+
+
+def _slice_op(x: Tensor, d: int, start: int, stop: int, step: int, key: tuple[Any, ...]) -> Tensor:
+    shape = x.array.shape
+    out = x.array[key]
+    return _record(out, "SliceBackward0", (x,),
+                   lambda g: (_scatter_back(g, shape, key, "SliceBackwardBackward0"),))
+
+
+def _scatter_back(g: Tensor, shape: tuple[int, ...], key: Any, name: str) -> Tensor:
+    """The gradient of `x[key]`: zeros of x's shape with `g` written at `key` (differentiable in g)."""
+    grad = np.zeros(shape, dtype=g.array.dtype)
+    grad[key] = g.array
+    return _record(grad, name, (g,), lambda gg: (index(gg, key),))
+
+
+def index(x: Tensor, key: Any) -> Tensor:
+    """`x[key]` for any key: PyTorch applies basic indices one dimension at a time, each its own node."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(_is_advanced(k) for k in key):
+        return _advanced_index(x, key)
+    result = x
+    dim = 0
+    explicit = _py.sum(1 for k in key if k is not None and k is not Ellipsis)
+    if explicit > x.array.ndim:
+        raise index_error(f"too many indices for tensor of dimension {x.array.ndim}")
+    for k in key:
+        if k is Ellipsis:
+            dim += result.array.ndim - dim - _py.sum(
+                1 for j in key[key.index(Ellipsis) + 1:] if j is not None and j is not Ellipsis)
+        elif k is None:
+            result = unsqueeze(result, dim)
+            dim += 1
+        elif isinstance(k, slice):
+            size = result.array.shape[dim]
+            start, stop, step = k.indices(size)
+            if step <= 0:
+                raise value_error("step must be greater than zero")
+            if (start, stop, step) == (0, size, 1) and k.start is None and k.stop is None:
+                dim += 1
+                continue
+            key_full = (slice(None),) * dim + (slice(start, stop, step),)
+            result = _slice_op(result, dim, start, stop, step, key_full)
+            dim += 1
+        else:
+            if isinstance(k, bool) or not isinstance(k, int):
+                k = operator.index(k)
+            result = select(result, dim, k)
+    if result is x:
+        return _record(x.array[...], "AliasBackward0", (x,), lambda g: (g,))
+    return result
+
+
+def _is_advanced(k: Any) -> bool:
+    return type(k) is Tensor or isinstance(k, (list, np.ndarray))
+
+
+def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
+    numpy_key = tuple(k.array if type(k) is Tensor else (np.asarray(k) if isinstance(k, list) else k) for k in key)
+    for k in numpy_key:
+        if isinstance(k, np.ndarray) and k.dtype.kind == "f":
+            raise index_error("tensors used as indices must be long, int, byte or bool tensors")
+    try:
+        out = x.array[numpy_key]
+    except IndexError as exc:
+        raise index_error(str(exc)) from None
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        np.add.at(grad, numpy_key, g.array)
+        return (Tensor(grad),)
+
+    return _record(np.array(out), "IndexBackward0", (x,), rule)
+
+
+def index_put(x: Tensor, key: Any, value: Operand) -> None:
+    """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch."""
+    if x.requires_grad and x.grad_fn is None and autograd._grad_enabled:
+        raise runtime_error("a leaf Variable that requires grad is being used in an in-place operation.")
+    numpy_key = _numpy_key(x, key)
+    value_array = value.array if type(value) is Tensor else value
+    try:
+        target_shape = x.array[numpy_key].shape
+        if hasattr(value_array, "shape") and value_array.shape != target_shape:
+            np.broadcast_shapes(value_array.shape, target_shape)
+    except IndexError as exc:
+        raise index_error(_index_message(str(exc))) from None
+    except ValueError:
+        raise runtime_error(
+            f"shape mismatch: value tensor of shape {list(value_array.shape)} cannot be broadcast to indexing "
+            f"result of shape {list(target_shape)}") from None
+    needs_grad = autograd._grad_enabled and (x.requires_grad or (type(value) is Tensor and value.requires_grad))
+    if needs_grad:
+        before = Tensor(x.array.copy(), x.requires_grad, x.grad_fn)
+        before._accumulator_node = x._accumulator_node
+    x.array[numpy_key] = value_array
+    x.bump_version()
+    if needs_grad:
+        value_shape = value.array.shape if type(value) is Tensor else None
+
+        def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+            grad_before = None
+            if before.requires_grad:
+                array = g.array.copy()
+                array[numpy_key] = 0
+                grad_before = Tensor(array)
+            grad_value = None
+            if value_shape is not None:
+                grad_value = sum_to_size(Tensor(np.asarray(g.array[numpy_key])), value_shape)
+            return grad_before, grad_value
+
+        node = autograd.Node("CopySlices", (before.edge(), value.edge() if type(value) is Tensor else None), rule)
+        x.grad_fn = node
+        x.requires_grad = True
+
+
+def _numpy_key(x: Tensor, key: Any) -> Any:
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in parts:
+        if type(k) is Tensor:
+            out.append(k.array)
+        elif isinstance(k, list):
+            out.append(np.asarray(k))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def _index_message(message: str) -> str:
+    # NumPy says "index 5 is out of bounds for axis 0 with size 3"; PyTorch says "dimension".
+    return message.replace("for axis", "for dimension")
+
+
+# --- copies, conversions -----------------------------------------------------------------------------
+def clone(x: Tensor) -> Tensor:
+    return _record(x.array.copy(), "CloneBackward0", (x,), lambda g: (g,))
+
+
+def contiguous(x: Tensor) -> Tensor:
+    if x.array.flags.c_contiguous:
+        return x
+    return clone(x)
+
+
+def to_dtype(x: Tensor, dtype: Any) -> Tensor:
+    target = to_numpy_dtype(dtype)
+    if x.array.dtype == target:
+        return x
+    source = x.array.dtype
+    out = x.array.astype(target)
+    if target.kind != "f":
+        return Tensor(out)
+    return _record(out, "ToCopyBackward0", (x,), lambda g: (to_dtype(g, _dtype_from_numpy(source)),))
+
+
+def _dtype_from_numpy(dtype: np.dtype) -> Any:
+    from .tensor import _BY_NUMPY
+
+    return _BY_NUMPY[dtype]
+
+
+def type_as(x: Tensor, other: Tensor) -> Tensor:
+    return to_dtype(x, other.dtype)
+
+
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    array = np.zeros(x.array.shape, dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
+    return Tensor(array, requires_grad)
+
+
+# --- the Tensor's Python operators ---------------------------------------------------------------------
+def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
+    return lambda self, other: fn(other, self)
+
+
+def _rsub(self: Tensor, other: Any) -> Tensor:
+    return rsub(self, other)
+
+
+def _rpow(self: Tensor, other: Any) -> Tensor:
+    return pow(other, self)
+
+
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    if type(other) is Tensor:
+        return div(other, self)
+    return rdiv(self, other)
+
+
+def _operand_check(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+    def checked(self: Tensor, other: Any) -> Any:
+        if type(other) is not Tensor and not isinstance(other, (int, float)):
+            return NotImplemented
+        return fn(self, other)
+
+    return checked
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    return matmul(other, self)
+
+
+_OPERATORS = {
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rtruediv,
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
+    "__mod__": remainder, "__rmod__": _reflected(remainder),
+    "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
+}
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _operand_check(_fn))
+Tensor.__neg__ = neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = abs
+Tensor.__invert__ = bitwise_not
+Tensor.__getitem__ = index
+Tensor.__setitem__ = index_put

@@ -1,0 +1,291 @@
+"""The Tensor: a NumPy array plus PyTorch's autograd state (requires_grad, grad, grad_fn, version)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .errors import AutodiffError, limit_error, runtime_error, type_error, warn
+
+# PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
+np.seterr(all="ignore")
+
+
+class DType:
+    """A torch dtype (`torch.float32`): its PyTorch name and the NumPy dtype that stores it."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "itemsize")
+
+    def __init__(self, name: str, numpy_dtype: Any):
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+float16 = DType("float16", np.float16)
+int64 = DType("int64", np.int64)
+int32 = DType("int32", np.int32)
+int16 = DType("int16", np.int16)
+int8 = DType("int8", np.int8)
+uint8 = DType("uint8", np.uint8)
+bool_ = DType("bool", np.bool_)
+DTYPES = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
+_BY_NUMPY = {d.numpy: d for d in DTYPES}
+
+# The legacy type names PyTorch prints in some errors (`torch.FloatTensor`).
+_LEGACY_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+    "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
+
+default_float = np.dtype(np.float32)
+
+
+def dtype_of(array: np.ndarray) -> DType:
+    return _BY_NUMPY[array.dtype]
+
+
+def to_numpy_dtype(dtype: DType | Any) -> np.dtype:
+    if isinstance(dtype, DType):
+        return dtype.numpy
+    if dtype is float:
+        return np.dtype(np.float64)
+    if dtype is int:
+        return np.dtype(np.int64)
+    if dtype is bool:
+        return np.dtype(np.bool_)
+    raise type_error(f"expected a torch dtype such as torch.float32, got {dtype!r}")
+
+
+class Size(tuple):
+    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(n) for n in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        total = 1
+        for n in self:
+            total *= n
+        return total
+
+
+# The largest tensor a script may create (elements); the CLI's --max-elements sets it.
+max_elements = 10**8
+
+
+def check_size(shape: tuple[int, ...]) -> None:
+    """Refuse, before allocating, a tensor larger than the limit or with a negative dimension."""
+    total = 1
+    for n in shape:
+        if n < 0:
+            raise runtime_error(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+        total *= n
+    if total > max_elements:
+        raise limit_error(
+            f"a tensor of shape {list(shape)} would have {total:,} elements, more than the limit of "
+            f"{max_elements:,} (raise it with --max-elements)"
+        )
+
+
+class Tensor:
+    """A NumPy array with PyTorch's autograd state.
+
+    `_version` is a one-element list shared by a tensor and its `.data`/`detach()` aliases, bumped
+    by every in-place change: a node that saved a tensor compares versions at backward time.
+    """
+
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "retains_grad", "_version",
+                 "_accumulator_node", "is_parameter", "__weakref__")
+
+    def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: autograd.Node | None = None):
+        self.array = array
+        self.requires_grad = requires_grad
+        self.grad: Tensor | None = None
+        self.grad_fn = grad_fn
+        self.retains_grad = False
+        self._version = [0]
+        self._accumulator_node: autograd.AccumulateGrad | None = None
+        self.is_parameter = False
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
+
+    @property
+    def dtype(self) -> DType:
+        return _BY_NUMPY[self.array.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    def type_label(self) -> str:
+        return "torch." + _LEGACY_NAMES[self.dtype.name]
+
+    def _accumulator(self) -> autograd.AccumulateGrad:
+        node = self._accumulator_node
+        if node is None:
+            node = self._accumulator_node = autograd.AccumulateGrad(self)
+        return node
+
+    def edge(self) -> autograd.Node | None:
+        """The node that receives this tensor's gradient, or None if it does not require grad."""
+        if not self.requires_grad:
+            return None
+        if self.grad_fn is not None:
+            return self.grad_fn
+        node = self._accumulator_node
+        if node is None:
+            node = self._accumulator_node = autograd.AccumulateGrad(self)
+        return node
+
+    def bump_version(self) -> None:
+        self._version[0] += 1
+
+    def alias(self) -> Tensor:
+        """A new leaf tensor over the same memory and version counter (`.data`, `.detach()`)."""
+        out = Tensor(self.array)
+        out._version = self._version
+        return out
+
+    # --- Python protocols (scripts reach these through operators, never by name) ----------------
+    def __repr__(self) -> str:
+        from .torchfmt import format_parameter, format_tensor
+
+        suffixes = []
+        if self.grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            suffixes.append("requires_grad=True")
+        if self.is_parameter:
+            return format_parameter(self.array, suffixes)
+        return format_tensor(self.array, suffixes)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return repr(self)
+        if self.array.size != 1:
+            raise type_error("unsupported format string passed to Tensor.__format__")
+        return format(self.array.reshape(()).item(), spec)
+
+    def __len__(self) -> int:
+        if self.array.ndim == 0:
+            raise type_error("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.array.ndim == 0:
+            raise type_error("iteration over a 0-d tensor")
+        from .ops import select
+
+        return (select(self, 0, i) for i in range(self.array.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise runtime_error("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.array.reshape(()))
+
+    def _scalar(self, kind: str) -> Any:
+        if self.array.size != 1:
+            raise runtime_error(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+            )
+        if self.requires_grad:
+            warn("UserWarning", "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.")
+        value = self.array.reshape(()).item()
+        return value
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __index__(self) -> int:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise type_error("only integer tensors of a single element can be converted to an index")
+        return int(self.array.reshape(()).item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    def item(self) -> Any:
+        if self.array.size != 1:
+            raise runtime_error(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+            )
+        return self.array.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.array.tolist()
+
+    def detach(self) -> Tensor:
+        return self.alias()
+
+    # Arithmetic dunders are attached by ops.py, which owns every differentiable operation.
+
+
+def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does)."""
+    if grad.array.dtype != leaf.array.dtype:
+        grad = Tensor(grad.array.astype(leaf.array.dtype), grad.requires_grad, grad.grad_fn)
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = grad
+        else:
+            array = grad.array
+            # A fresh buffer: the gradient must not alias a tensor the script can still change.
+            leaf.grad = Tensor(array.copy() if not array.flags.owndata or array.base is not None else array)
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + grad
+    else:
+        np.add(leaf.grad.array, grad.array, out=leaf.grad.array, casting="unsafe")
+        leaf.grad.bump_version()
+
+
+def sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
+    from .ops import sum_to_size
+
+    return sum_to_size(grad, shape)
+
+
+def new_tensor(array: np.ndarray, requires_grad: bool = False) -> Tensor:
+    """A leaf over `array` (float64 from NumPy's defaults is the caller's job to avoid)."""
+    if requires_grad and array.dtype.kind != "f":
+        raise runtime_error("Only Tensors of floating point and complex dtype can require gradients")
+    return Tensor(array, requires_grad)
+
+
+def as_tensor_operand(value: Any) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    raise AutodiffError("TypeError", f"expected a Tensor, got {type(value).__name__}")
