@@ -826,9 +826,27 @@ def torch_members() -> dict[str, Any]:
     return members
 
 
+# Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`.
+EXTENSIONS = ("autodiff.functional", "autodiff.nn", "autodiff.optim")
+
+
+def _extension_members() -> dict[str, dict[str, Any]]:
+    import importlib
+    import importlib.util
+
+    merged: dict[str, dict[str, Any]] = {}
+    for module_name in EXTENSIONS:
+        if importlib.util.find_spec(module_name) is None:
+            continue  # not written yet
+        for dotted, members in importlib.import_module(module_name).members().items():
+            merged.setdefault(dotted, {}).update(members)
+    return merged
+
+
 def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None) -> dict[str, Namespace]:
     """All importable modules by dotted name: torch, torch.nn, torch.autograd, ..."""
     register_tables()
+    extra_modules = {**_extension_members(), **(extra_modules or {})}
     autograd_ns = Namespace("torch.autograd", {
         "Variable": variable, "grad": autograd_grad, "backward": autograd_backward,
     })
