@@ -1,0 +1,1208 @@
+"""Source text to syntax tree: a cached Lark LALR parser, an indenter, and a builder of nodes.py dataclasses.
+
+`parse(source, filename)` returns a `nodes.Module` or raises `ParseError` (an AutodiffError of category
+SyntaxError, IndentationError or TabError) whose span points at the offending token and whose message
+says, in plain words, what was found and what was expected. `input_status(text)` tells a REPL whether
+a piece of input is complete, needs more lines, or is invalid.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+import threading
+import unicodedata
+from typing import Any
+
+from lark import Lark, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lark import PostLex
+from lark.lexer import Token
+
+from . import nodes
+from .errors import AutodiffError, Span
+
+SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
+MAX_NESTING = 200  # brackets, like CPython's "too many nested parentheses"
+
+
+class ParseError(AutodiffError):
+    """A syntax error. `incomplete` is True when more input could make the text valid (REPL)."""
+
+    def __init__(self, message: str, span: Span | None, *, category: str = "SyntaxError",
+                 hint: str | None = None, incomplete: bool = False):
+        super().__init__(category, message, span, hint)
+        self.incomplete = incomplete
+
+
+# ------------------------------------------------------------------------------------------------
+# The Lark parser, built once per process (and cached on disk across processes).
+
+_lock = threading.RLock()
+_parser: Any = None
+_terminal_text: dict[str, str] = {}
+
+
+def _cache_path(grammar: str) -> str | None:
+    import hashlib
+    import os
+
+    import lark
+
+    key = hashlib.sha256(
+        (grammar + lark.__version__ + "%d.%d" % sys.version_info[:2]).encode("utf-8")
+    ).hexdigest()[:20]
+    candidates = []
+    if os.environ.get("AUTODIFF_CACHE_DIR"):
+        candidates.append(os.environ["AUTODIFF_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates.append(os.path.join(base, "autodiff"))
+    import tempfile
+
+    candidates.append(os.path.join(tempfile.gettempdir(), "autodiff-cache"))
+    for directory in candidates:
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(directory, os.W_OK):
+            return os.path.join(directory, f"parser-{key}.lark-cache")
+    return None
+
+
+def grammar_text() -> str:
+    from importlib.resources import files
+
+    return (files("autodiff") / "grammar" / "autodiff.lark").read_text(encoding="utf-8")
+
+
+def _get_parser() -> Any:
+    global _parser
+    if _parser is None:
+        with _lock:
+            if _parser is None:
+                grammar = grammar_text()
+                options = dict(parser="lalr", lexer="basic", postlex=_Indenter(), start=["file_input", "eval_input"],
+                               propagate_positions=True, maybe_placeholders=True)
+                path = _cache_path(grammar)
+                parser = Lark(grammar, cache=path if path else False, **options)
+                for terminal in parser.terminals:
+                    if terminal.pattern.type == "str":
+                        _terminal_text[terminal.name] = terminal.pattern.value
+                _parser = parser
+    return _parser
+
+
+# ------------------------------------------------------------------------------------------------
+# Indentation: a post-lexer turning line starts into _INDENT/_DEDENT tokens, ignoring newlines inside
+# brackets, and reporting bracket and indentation mistakes the way Python does.
+
+_OPEN = {"LPAR": "(", "LSQB": "[", "LBRACE": "{"}
+_CLOSE = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+
+
+def _token_span(token: Any) -> Span:
+    return Span(token.line, token.column, token.end_line, token.end_column)
+
+
+class _IndentState:
+    __slots__ = ("brackets", "levels")
+
+    def __init__(self) -> None:
+        self.brackets: list[Any] = []
+        self.levels: list[tuple[int, int]] = [(0, 0)]
+
+
+class _Indenter(PostLex):
+    always_accept = ("_NEWLINE",)
+
+    def __init__(self) -> None:
+        self.state = _IndentState()
+        self.expression_mode = False
+
+    def process(self, stream: Any) -> Any:
+        self.state = _IndentState()
+        return self._process(stream, self.state)
+
+    def _process(self, stream: Any, state: _IndentState) -> Any:
+        brackets = state.brackets
+        levels = state.levels
+        first = not self.expression_mode
+        last = None
+        for token in stream:
+            kind = token.type
+            if first:
+                first = False
+                if kind != "_NEWLINE" and token.column > 1:
+                    raise ParseError("unexpected indent", Span(token.line, 1, token.line, token.column),
+                                     category="IndentationError")
+            if kind == "_NEWLINE":
+                if brackets:
+                    continue
+                yield token
+                last = token
+                value = token.value
+                if "\n" not in value:
+                    continue
+                indent = value.rsplit("\n", 1)[1]
+                wide = len(indent.expandtabs(8))
+                narrow = len(indent)
+                top_wide, top_narrow = levels[-1]
+                where = Span(token.end_line, 1, token.end_line, token.end_column)
+                if wide > top_wide:
+                    if narrow <= top_narrow:
+                        raise _tab_error(where)
+                    levels.append((wide, narrow))
+                    yield Token.new_borrow_pos("_INDENT", indent, token)
+                    continue
+                while wide < levels[-1][0]:
+                    levels.pop()
+                    yield Token.new_borrow_pos("_DEDENT", indent, token)
+                if wide != levels[-1][0]:
+                    raise ParseError("unindent does not match any outer indentation level", where,
+                                     category="IndentationError")
+                if narrow != levels[-1][1]:
+                    raise _tab_error(where)
+                continue
+            if kind in _OPEN:
+                brackets.append(token)
+                if len(brackets) > MAX_NESTING:
+                    raise ParseError("too many nested parentheses", _token_span(token))
+            elif kind in _CLOSE:
+                if not brackets:
+                    raise ParseError(f"unmatched '{token.value}'", _token_span(token))
+                opener = brackets.pop()
+                if _OPEN[opener.type] != _CLOSE[kind]:
+                    where = "" if opener.line == token.line else f" on line {opener.line}"
+                    raise ParseError(
+                        f"closing parenthesis '{token.value}' does not match opening parenthesis "
+                        f"'{opener.value}'{where}", _token_span(token))
+            yield token
+            last = token
+        while len(levels) > 1:
+            levels.pop()
+            yield Token.new_borrow_pos("_DEDENT", "", last) if last else Token("_DEDENT", "")
+
+
+def _tab_error(where: Span) -> ParseError:
+    return ParseError("inconsistent use of tabs and spaces in indentation", where, category="TabError")
+
+
+# ------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _prepare(source: str) -> str:
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if not source.endswith("\n"):
+        source += "\n"
+    return source
+
+
+def parse(source: str, filename: str = "<script>") -> nodes.Module:
+    """Parse a whole script into a Module, or raise ParseError."""
+    text = _prepare(source)
+    tree = _lark_parse(text, "file_input")
+    body = _build(tree, text)
+    lines = text.count("\n")
+    module = nodes.Module(body, Span(1, 1, max(lines, 1), 1), filename)
+    return module
+
+
+def parse_expression(source: str) -> Any:
+    """Parse a single expression (as in an f-string field or a REPL `:type` query)."""
+    text = "(" + source + "\n)\n"
+    tree = _lark_parse(text, "eval_input", expression=True)
+    node = _build(tree, text)
+    _shift_spans(node, 0, -1)
+    return node
+
+
+def input_status(source: str) -> str:
+    """'complete', 'incomplete' (the REPL should read another line) or 'invalid' (run it to show the error).
+
+    Like Python's REPL, a compound statement (`for ...:` and the like) is complete only once a blank
+    line follows it.
+    """
+    if not source.strip():
+        return "complete"
+    try:
+        module = parse(source)
+    except ParseError as err:
+        return "incomplete" if err.incomplete else "invalid"
+    except AutodiffError:
+        return "invalid"
+    lines = source.split("\n")
+    if source.endswith("\n"):
+        lines.pop()
+    ends_with_blank = len(lines) >= 2 and lines[-1].strip() == ""
+    if module.body and isinstance(module.body[-1], nodes.COMPOUND_STATEMENTS) and not ends_with_blank:
+        return "incomplete"
+    return "complete"
+
+
+def _lark_parse(text: str, start: str, expression: bool = False) -> Any:
+    parser = _get_parser()
+    with _lock:
+        indenter = parser.options.postlex
+        indenter.expression_mode = expression
+        try:
+            return parser.parse(text, start=start)
+        except UnexpectedToken as exc:
+            raise _unexpected_token(exc, text, indenter.state) from None
+        except UnexpectedCharacters as exc:
+            raise _unexpected_character(exc, text, indenter.state) from None
+        except UnexpectedInput as exc:  # pragma: no cover - other Lark errors
+            raise ParseError("invalid syntax", Span(exc.line, exc.column, exc.line, exc.column + 1)) from None
+        except RecursionError:
+            raise ParseError("this code is too deeply nested to parse", Span(1, 1, 1, 2)) from None
+        finally:
+            indenter.expression_mode = False
+
+
+def _build(tree: Any, text: str) -> Any:
+    limit = sys.getrecursionlimit()
+    if limit < 20000:
+        sys.setrecursionlimit(20000)
+    try:
+        return _Builder(text).transform(tree)
+    except VisitError as exc:
+        original = exc.orig_exc
+        if isinstance(original, AutodiffError):
+            raise original from None
+        if isinstance(original, RecursionError):
+            raise ParseError("this expression is too deeply nested", _meta_span(exc.obj.meta)) from None
+        raise
+    except RecursionError:
+        raise ParseError("this code is too deeply nested to parse", Span(1, 1, 1, 2)) from None
+    finally:
+        if limit < 20000:
+            sys.setrecursionlimit(limit)
+
+
+# ------------------------------------------------------------------------------------------------
+# Syntax error messages
+
+_EXPRESSION_START = {
+    "NAME", "DEC_NUMBER", "HEX_NUMBER", "BIN_NUMBER", "OCT_NUMBER", "FLOAT_NUMBER", "IMAG_NUMBER",
+    "STRING", "LONG_STRING", "LPAR", "LSQB", "LBRACE", "MINUS", "PLUS", "TILDE", "NOT", "NONE", "TRUE",
+    "FALSE", "LAMBDA", "AWAIT", "ELLIPSIS", "STAR", "YIELD", "__ANON_0",
+}
+_PRIORITY = ["COMMA", "RPAR", "RSQB", "RBRACE", "COLON", "IN", "IMPORT", "ELSE", "EQUAL"]
+_KINDS = {
+    "NAME": "name", "DEC_NUMBER": "number", "HEX_NUMBER": "number", "BIN_NUMBER": "number",
+    "OCT_NUMBER": "number", "FLOAT_NUMBER": "number", "IMAG_NUMBER": "number", "STRING": "string",
+    "LONG_STRING": "string",
+}
+_BLOCK_WORDS = {
+    "if": "'if' statement", "elif": "'elif' statement", "else": "'else' statement",
+    "for": "'for' statement", "while": "'while' statement", "with": "'with' statement",
+    "def": "function definition", "class": "class definition", "try": "'try' statement",
+    "except": "'except' statement", "finally": "'finally' statement",
+}
+
+
+def _describe_token(token: Any) -> str:
+    kind = token.type
+    if kind == "$END":
+        return "end of file"
+    if kind == "_NEWLINE":
+        return "end of line"
+    if kind == "_INDENT":
+        return "indent"
+    if kind == "_DEDENT":
+        return "dedent"
+    if kind in _KINDS:
+        value = str(token.value)
+        if len(value) > 30:
+            value = value[:27] + "..."
+        if kind == "NAME" and keyword.iskeyword(value):
+            return f"keyword '{value}'"
+        return f"{_KINDS[kind]} {value}" if kind != "NAME" and _KINDS[kind] == "string" else f"{_KINDS[kind]} '{value}'"
+    text = _terminal_text.get(kind, str(token.value))
+    if text.isalpha():
+        return f"keyword '{text}'"
+    return f"'{text}'"
+
+
+def _describe_expected(expected: set[str]) -> str | None:
+    words: list[str] = []
+    exp = set(expected)
+    if "_INDENT" in exp:
+        return "an indented block"
+    if "NAME" in exp and ("LPAR" in exp or "DEC_NUMBER" in exp):
+        words.append("an expression")
+    elif "NAME" in exp:
+        words.append("a name")
+    for name in _PRIORITY:
+        if name in exp and len(words) < 3:
+            words.append(f"'{_terminal_text.get(name, name)}'")
+    if "_NEWLINE" in exp and len(words) < 3:
+        words.append("end of line")
+    if not words:
+        return None
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _end_of_file_span(text: str) -> Span:
+    stripped = text.rstrip()
+    line = stripped.count("\n") + 1
+    column = len(stripped) - (stripped.rfind("\n") + 1) + 1
+    return Span(line, column, line, column + 1)
+
+
+def _never_closed(opener: Any) -> ParseError:
+    return ParseError(f"'{opener.value}' was never closed", _token_span(opener), incomplete=True)
+
+
+def _closer_filter(expected: set[str], state: _IndentState) -> set[str]:
+    """LALR merges look-aheads, so drop closing brackets other than the one the open bracket needs."""
+    wanted = None
+    if state.brackets:
+        wanted = {"(": "RPAR", "[": "RSQB", "{": "RBRACE"}[_OPEN[state.brackets[-1].type]]
+    kept = {name for name in expected if name not in _CLOSE or name == wanted}
+    if wanted == "RPAR":
+        kept.discard("COLON")
+    return kept
+
+
+def _unexpected_token(exc: Any, text: str, state: _IndentState) -> ParseError:
+    token = exc.token
+    kind = token.type
+    expected = _closer_filter(set(exc.expected or ()), state)
+    if kind == "$END" and state.brackets:
+        return _never_closed(state.brackets[-1])
+    if state.brackets and kind != "$END":
+        opener = state.brackets[-1]
+        line = _line_text(text, token.line)
+        starts_line = token.line > opener.line and line[: token.column - 1].strip() == ""
+        opener_indent = len(_line_text(text, opener.line)) - len(_line_text(text, opener.line).lstrip())
+        if starts_line and token.column - 1 <= opener_indent:
+            return _never_closed(opener)
+    if kind == "_INDENT":
+        span = Span(token.end_line, 1, token.end_line, max(token.end_column, 2))
+        return ParseError("unexpected indent", span, category="IndentationError")
+    if "_INDENT" in expected:
+        if kind == "$END":
+            span = _end_of_file_span(text)
+            header_line = span.line
+        else:
+            line, column = token.line, token.column
+            if kind in ("_NEWLINE", "_DEDENT"):
+                line, column = token.end_line, token.end_column
+            span = Span(line, column, line, column + 1)
+            header_line = token.line - 1
+        lines = text.split("\n")
+        while header_line > 0 and (not lines[header_line - 1].strip()
+                                   or lines[header_line - 1].strip().startswith("#")):
+            header_line -= 1
+        words = lines[header_line - 1].split(None, 1) if header_line > 0 else []
+        word = words[0].rstrip(":") if words else ""
+        after = f" after {_BLOCK_WORDS[word]} on line {header_line}" if word in _BLOCK_WORDS else ""
+        return ParseError(f"expected an indented block{after}", span, category="IndentationError",
+                          incomplete=kind == "$END")
+    if kind == "$END":
+        what = _describe_expected(expected)
+        message = "unexpected end of file" + (f": expected {what}" if what else "")
+        return ParseError(message, _end_of_file_span(text), incomplete=True)
+    if kind in ("_NEWLINE", "_DEDENT"):
+        position = token.start_pos
+        while position > 0 and text[position - 1] in " \t":
+            position -= 1
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        span = Span(line, column, line, column + 1)
+        what = _describe_expected(expected)
+        if what and what != "end of line":
+            return ParseError(f"expected {what}", span)
+        return ParseError("unexpected end of line", span)
+    line_before = _line_text(text, token.line)[: token.column - 1]
+    if re.fullmatch(r"\s*print\s*", line_before):
+        return ParseError("missing parentheses in call to 'print'", _token_span(token),
+                          hint="did you mean print(...)?")
+    what = _describe_expected(expected)
+    message = f"unexpected {_describe_token(token)}"
+    if what:
+        message += f": expected {what}"
+    hint = None
+    if kind in _EXPRESSION_START and "COMMA" in expected:
+        hint = "perhaps you forgot a comma?"
+    return ParseError(message, _token_span(token), hint=hint)
+
+
+def _unexpected_character(exc: Any, text: str, state: _IndentState) -> ParseError:
+    line, column = exc.line, exc.column
+    position = exc.pos_in_stream
+    char = text[position] if position < len(text) else ""
+    span = Span(line, column, line, column + 1)
+    if state.brackets and position >= len(text) - 1:
+        return _never_closed(state.brackets[-1])
+    match = re.match(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')", text[position:])
+    if match:
+        if len(match.group(1)) == 3:
+            return ParseError("unterminated triple-quoted string literal", span, incomplete=True)
+        return ParseError("unterminated string literal", span)
+    if char == "\\":
+        return ParseError("unexpected character after line continuation character", span)
+    if char and not char.isascii():
+        name = f"U+{ord(char):04X}"
+        return ParseError(f"invalid character '{char}' ({name})", span,
+                          hint=f"{unicodedata.name(char, 'this character').lower()} is not valid Python")
+    return ParseError(f"invalid character '{char}'", span)
+
+
+# ------------------------------------------------------------------------------------------------
+# Building nodes from the Lark tree
+
+
+def _meta_span(meta: Any) -> Span:
+    if getattr(meta, "empty", True):
+        return Span(1, 1, 1, 1)
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _join(first: Span, last: Span) -> Span:
+    return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+def _unsupported(what: str, span: Span, hint: str | None = None) -> ParseError:
+    return ParseError(f"{what} not supported in autodiff scripts", span, hint=hint)
+
+
+_ESCAPES = {
+    "\n": "", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
+    "t": "\t", "v": "\v",
+}
+_ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}\n]*\}|[0-7]{1,3}|.)",
+                        re.DOTALL)
+
+
+def _unescape(body: str, span: Span) -> str:
+    if "\\" not in body:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1)
+        first = code[0]
+        if first in "xuU" and len(code) > 1:
+            try:
+                return chr(int(code[1:], 16))
+            except (ValueError, OverflowError):
+                raise ParseError(f"invalid escape sequence '\\{code}'", span) from None
+        if first == "N" and len(code) > 1:
+            try:
+                return unicodedata.lookup(code[2:-1])
+            except KeyError:
+                raise ParseError(f"unknown Unicode character name in '\\{code}'", span) from None
+        if first in "01234567":
+            return chr(int(code, 8))
+        return _ESCAPES.get(code, "\\" + code)
+
+    return _ESCAPE_RE.sub(replace, body)
+
+
+_TARGET_WORDS = {
+    nodes.Call: "function call", nodes.Constant: "literal", nodes.BinOp: "expression",
+    nodes.UnaryOp: "expression", nodes.BoolOp: "expression", nodes.Compare: "comparison",
+    nodes.IfExp: "conditional expression", nodes.JoinedStr: "f-string expression",
+    nodes.Dict: "dict literal", nodes.ListComp: "list comprehension", nodes.DictComp: "dict comprehension",
+    nodes.GeneratorExp: "generator expression",
+}
+
+
+def _target_word(node: Any) -> str:
+    if isinstance(node, nodes.Constant) and (node.value is None or isinstance(node.value, bool)):
+        return repr(node.value)
+    return _TARGET_WORDS.get(type(node), "expression")
+
+
+def _check_target(node: Any, verb: str = "assign to", starred_ok: bool = True) -> None:
+    if isinstance(node, (nodes.Name, nodes.Attribute, nodes.Subscript)):
+        return
+    if isinstance(node, (nodes.Tuple, nodes.List)):
+        stars = 0
+        for element in node.elts:
+            if isinstance(element, nodes.Starred):
+                stars += 1
+                if verb != "assign to":
+                    raise ParseError(f"cannot {verb} starred", element.span)
+                _check_target(element.value, verb, starred_ok=False)
+            else:
+                _check_target(element, verb)
+        if stars > 1:
+            raise ParseError("multiple starred expressions in assignment", node.span)
+        return
+    if isinstance(node, nodes.Starred):
+        raise ParseError("starred assignment target must be in a list or tuple", node.span)
+    hint = "to compare values use '=='" if verb == "assign to" else None
+    raise ParseError(f"cannot {verb} {_target_word(node)}", node.span, hint=hint)
+
+
+def _check_name(token: Any) -> str:
+    name = str(token)
+    if keyword.iskeyword(name):
+        raise ParseError(f"'{name}' is a keyword and cannot be used as a name", _token_span(token))
+    return name
+
+
+def _shift_spans(node: Any, line_offset: int, column_offset: int) -> None:
+    """Move every span under `node`: lines by line_offset; columns on the first line by column_offset."""
+
+    def shift(span: Span) -> Span:
+        line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
+        if line == 1:
+            column += column_offset
+        if end_line == 1:
+            end_column += column_offset
+        return Span(line + line_offset, max(column, 1), end_line + line_offset, max(end_column, 1))
+
+    for sub in nodes.walk(node):
+        sub.span = shift(sub.span)
+        if isinstance(sub, nodes.FunctionDef) and sub.header is not None:
+            sub.header = shift(sub.header)
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Turns the Lark tree into nodes.py dataclasses: one method per grammar rule or alias, (meta, children)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.text = text
+
+    # -- statements --------------------------------------------------------------------------
+
+    @staticmethod
+    def _flatten(children: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for child in children:
+            if child is None:
+                continue
+            if isinstance(child, list):
+                out.extend(child)
+            elif hasattr(child, "span"):
+                out.append(child)
+        return out
+
+    def file_input(self, meta: Any, children: list[Any]) -> list[Any]:
+        return self._flatten(children)
+
+    def eval_input(self, meta: Any, children: list[Any]) -> Any:
+        value = children[0]
+        if isinstance(value, nodes.Starred):
+            raise ParseError("can't use starred expression here", value.span)
+        return value
+
+    def simple_stmt(self, meta: Any, children: list[Any]) -> list[Any]:
+        return [child for child in children if child is not None]
+
+    def suite(self, meta: Any, children: list[Any]) -> list[Any]:
+        return self._flatten(children)
+
+    def expr_stmt(self, meta: Any, children: list[Any]) -> nodes.ExprStmt:
+        value = children[0]
+        if isinstance(value, nodes.Starred):
+            raise ParseError("can't use starred expression here", value.span)
+        return nodes.ExprStmt(value, _meta_span(meta))
+
+    def assign(self, meta: Any, children: list[Any]) -> nodes.Assign:
+        *targets, value = children
+        for target in targets:
+            _check_target(target)
+        if isinstance(value, nodes.Starred):
+            raise ParseError("can't use starred expression here", value.span)
+        return nodes.Assign(targets, value, _meta_span(meta))
+
+    def augassign_op(self, meta: Any, children: list[Any]) -> str:
+        return str(children[0])
+
+    def augassign(self, meta: Any, children: list[Any]) -> nodes.AugAssign:
+        target, op, value = children
+        if not isinstance(target, (nodes.Name, nodes.Attribute, nodes.Subscript)):
+            kind = type(target).__name__.lower() if isinstance(target, (nodes.Tuple, nodes.List)) else (
+                _target_word(target))
+            raise ParseError(f"'{kind}' is an illegal expression for augmented assignment", target.span)
+        return nodes.AugAssign(target, op[:-1], value, _meta_span(meta))
+
+    def annassign(self, meta: Any, children: list[Any]) -> Any:
+        target, _annotation, value = children
+        if not isinstance(target, (nodes.Name, nodes.Attribute, nodes.Subscript)):
+            raise ParseError("only single target (not tuple) can be annotated", target.span)
+        if value is None:
+            return nodes.Pass(_meta_span(meta))
+        return nodes.Assign([target], value, _meta_span(meta))
+
+    def pass_stmt(self, meta: Any, children: list[Any]) -> nodes.Pass:
+        return nodes.Pass(_meta_span(meta))
+
+    def break_stmt(self, meta: Any, children: list[Any]) -> nodes.Break:
+        return nodes.Break(_meta_span(meta))
+
+    def continue_stmt(self, meta: Any, children: list[Any]) -> nodes.Continue:
+        return nodes.Continue(_meta_span(meta))
+
+    def return_stmt(self, meta: Any, children: list[Any]) -> nodes.Return:
+        value = children[0] if children else None
+        if isinstance(value, nodes.Starred):
+            raise ParseError("can't use starred expression here", value.span)
+        return nodes.Return(value, _meta_span(meta))
+
+    def raise_stmt(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`raise` statements are", _meta_span(meta))
+
+    def global_stmt(self, meta: Any, children: list[Any]) -> nodes.Global:
+        return nodes.Global([_check_name(token) for token in children], _meta_span(meta))
+
+    def nonlocal_stmt(self, meta: Any, children: list[Any]) -> nodes.Nonlocal:
+        return nodes.Nonlocal([_check_name(token) for token in children], _meta_span(meta))
+
+    def del_stmt(self, meta: Any, children: list[Any]) -> nodes.Delete:
+        target = children[0]
+        targets = target.elts if isinstance(target, nodes.Tuple) else [target]
+        for item in targets:
+            _check_target(item, "delete")
+        return nodes.Delete(targets, _meta_span(meta))
+
+    def assert_stmt(self, meta: Any, children: list[Any]) -> nodes.Assert:
+        return nodes.Assert(children[0], children[1], _meta_span(meta))
+
+    def dotted_name(self, meta: Any, children: list[Any]) -> str:
+        return ".".join(_check_name(token) for token in children)
+
+    def dotted_as_name(self, meta: Any, children: list[Any]) -> nodes.Alias:
+        name, asname = children
+        return nodes.Alias(name, _check_name(asname) if asname is not None else None, _meta_span(meta))
+
+    def import_as_name(self, meta: Any, children: list[Any]) -> nodes.Alias:
+        name, asname = children
+        return nodes.Alias(_check_name(name), _check_name(asname) if asname is not None else None,
+                           _meta_span(meta))
+
+    def import_name(self, meta: Any, children: list[Any]) -> nodes.Import:
+        return nodes.Import(list(children), _meta_span(meta))
+
+    def import_star(self, meta: Any, children: list[Any]) -> list[nodes.Alias]:
+        return [nodes.Alias("*", None, _meta_span(meta))]
+
+    def import_as_names(self, meta: Any, children: list[Any]) -> list[nodes.Alias]:
+        return [child for child in children if child is not None]
+
+    def relative_dots(self, meta: Any, children: list[Any]) -> str:
+        return "".join(str(token) for token in children)
+
+    def import_from(self, meta: Any, children: list[Any]) -> nodes.ImportFrom:
+        span = _meta_span(meta)
+        if len(children) == 3 or (len(children) == 2 and isinstance(children[0], str)
+                                  and children[0].startswith(".")):
+            raise ParseError("relative imports are not supported in autodiff scripts", span)
+        module, names = children
+        return nodes.ImportFrom(module, names, span)
+
+    def if_stmt(self, meta: Any, children: list[Any]) -> nodes.If:
+        test, body, *rest = children
+        orelse = rest[-1] or []
+        for clause in reversed(rest[:-1]):
+            elif_test, elif_body, elif_span = clause
+            orelse = [nodes.If(elif_test, elif_body, orelse, elif_span)]
+        return nodes.If(test, body, orelse, _meta_span(meta))
+
+    def elif_clause(self, meta: Any, children: list[Any]) -> tuple[Any, Any, Span]:
+        return children[0], children[1], _meta_span(meta)
+
+    def else_clause(self, meta: Any, children: list[Any]) -> list[Any]:
+        return children[0]
+
+    def while_stmt(self, meta: Any, children: list[Any]) -> nodes.While:
+        test, body, orelse = children
+        return nodes.While(test, body, orelse or [], _meta_span(meta))
+
+    def for_stmt(self, meta: Any, children: list[Any]) -> nodes.For:
+        target, iterable, body, orelse = children
+        _check_target(target)
+        return nodes.For(target, iterable, body, orelse or [], _meta_span(meta))
+
+    def with_item(self, meta: Any, children: list[Any]) -> nodes.WithItem:
+        context, target = children
+        if target is not None:
+            _check_target(target)
+        return nodes.WithItem(context, target, _meta_span(meta))
+
+    def with_stmt(self, meta: Any, children: list[Any]) -> nodes.With:
+        *items, body = children
+        return nodes.With(items, body, _meta_span(meta))
+
+    def param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        name, _annotation, default = children
+        return nodes.Param(_check_name(name), default, "positional", _meta_span(meta))
+
+    def star_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        name = children[0] if children else None
+        return nodes.Param(_check_name(name) if name is not None else "", None, "varargs", _meta_span(meta))
+
+    def starstar_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        return nodes.Param(_check_name(children[0]), None, "varkw", _meta_span(meta))
+
+    def slash_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        raise _unsupported("positional-only parameters (`/`) are", _meta_span(meta))
+
+    def parameters(self, meta: Any, children: list[Any]) -> list[nodes.Param]:
+        params: list[nodes.Param] = []
+        seen: set[str] = set()
+        star_seen = False
+        varkw_seen = False
+        default_seen = False
+        bare_star: nodes.Param | None = None
+        for param in children:
+            if param is None:
+                continue
+            if varkw_seen:
+                raise ParseError("arguments cannot follow var-keyword argument", param.span)
+            if param.kind == "varargs":
+                if star_seen:
+                    raise ParseError("* argument may appear only once", param.span)
+                star_seen = True
+                if not param.name:
+                    bare_star = param
+                    continue
+            elif param.kind == "varkw":
+                varkw_seen = True
+            elif star_seen:
+                param.kind = "keyword_only"
+                bare_star = None
+            else:
+                if param.default is not None:
+                    default_seen = True
+                elif default_seen:
+                    raise ParseError("non-default argument follows default argument", param.span)
+            if param.name in seen:
+                raise ParseError(f"duplicate argument '{param.name}' in function definition", param.span)
+            seen.add(param.name)
+            params.append(param)
+        if bare_star is not None:
+            raise ParseError("named arguments must follow bare *", bare_star.span)
+        return params
+
+    def funcdef(self, meta: Any, children: list[Any]) -> nodes.FunctionDef:
+        name_token, params, _returns, body = children
+        span = _meta_span(meta)
+        close = self.text.find(")", name_token.end_pos)
+        header_end = close + 1 if close >= 0 else name_token.end_pos
+        line = self.text.count("\n", 0, header_end) + 1
+        column = header_end - (self.text.rfind("\n", 0, header_end) + 1) + 1
+        header = Span(span.line, span.column, line, column)
+        return nodes.FunctionDef(_check_name(name_token), params or [], body, span, header)
+
+    def classdef(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`class` definitions are", _meta_span(meta))
+
+    def try_stmt(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`try` statements are", _meta_span(meta))
+
+    def decorated(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("decorators are", _meta_span(meta))
+
+    def decorator(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("decorators are", _meta_span(meta))
+
+    def async_stmt(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`async` code is", _meta_span(meta))
+
+    def async_comp_for(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`async` code is", _meta_span(meta))
+
+    def await_expr(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`await` is", _meta_span(meta))
+
+    def lambdef(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`lambda` expressions are", _meta_span(meta),
+                           hint="define a named function with `def` instead")
+
+    def walrus(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("assignment expressions (`:=`) are", _meta_span(meta))
+
+    def yield_expr(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("`yield` is", _meta_span(meta))
+
+    def set(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("set literals are", _meta_span(meta), hint="use a list instead")
+
+    def setcomp(self, meta: Any, children: list[Any]) -> Any:
+        raise _unsupported("set comprehensions are", _meta_span(meta), hint="use a list comprehension")
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def ifexp(self, meta: Any, children: list[Any]) -> nodes.IfExp:
+        body, test, orelse = children
+        return nodes.IfExp(test, body, orelse, _meta_span(meta))
+
+    def or_test(self, meta: Any, children: list[Any]) -> nodes.BoolOp:
+        return nodes.BoolOp("or", list(children), _meta_span(meta))
+
+    def and_test(self, meta: Any, children: list[Any]) -> nodes.BoolOp:
+        return nodes.BoolOp("and", list(children), _meta_span(meta))
+
+    def not_op(self, meta: Any, children: list[Any]) -> nodes.UnaryOp:
+        return nodes.UnaryOp("not", children[0], _meta_span(meta))
+
+    def comp_op(self, meta: Any, children: list[Any]) -> str:
+        return " ".join(str(token) for token in children)
+
+    def comparison(self, meta: Any, children: list[Any]) -> nodes.Compare:
+        return nodes.Compare(children[0], list(children[1::2]), list(children[2::2]), _meta_span(meta))
+
+    def _binary(self, meta: Any, children: list[Any]) -> Any:
+        left = children[0]
+        for index in range(1, len(children), 2):
+            right = children[index + 1]
+            left = nodes.BinOp(str(children[index]), left, right, _join(left.span, right.span))
+        return left
+
+    or_expr = xor_expr = and_expr = shift_expr = arith_expr = term = _binary
+
+    def unary(self, meta: Any, children: list[Any]) -> nodes.UnaryOp:
+        return nodes.UnaryOp(str(children[0]), children[1], _meta_span(meta))
+
+    def power(self, meta: Any, children: list[Any]) -> nodes.BinOp:
+        return nodes.BinOp("**", children[0], children[1], _meta_span(meta))
+
+    def call(self, meta: Any, children: list[Any]) -> nodes.Call:
+        func, arguments = children
+        args, keywords = arguments if arguments is not None else ([], [])
+        return nodes.Call(func, args, keywords, _meta_span(meta))
+
+    def arguments(self, meta: Any, children: list[Any]) -> tuple[list[Any], list[nodes.Keyword]]:
+        args: list[Any] = []
+        keywords: list[nodes.Keyword] = []
+        names: set[str] = set()
+        unpacked_mapping = False
+        for child in children:
+            if child is None:
+                continue
+            if isinstance(child, nodes.Keyword):
+                if child.name is None:
+                    unpacked_mapping = True
+                elif child.name in names:
+                    raise ParseError(f"keyword argument repeated: {child.name}", child.span)
+                else:
+                    names.add(child.name)
+                keywords.append(child)
+                continue
+            if isinstance(child, nodes.GeneratorExp) and len(children) > 1:
+                raise ParseError("generator expression must be parenthesized", child.span)
+            if isinstance(child, nodes.Starred):
+                if unpacked_mapping:
+                    raise ParseError("iterable argument unpacking follows keyword argument unpacking",
+                                     child.span)
+            elif unpacked_mapping:
+                raise ParseError("positional argument follows keyword argument unpacking", child.span)
+            elif keywords:
+                raise ParseError("positional argument follows keyword argument", child.span)
+            args.append(child)
+        return args, keywords
+
+    def genexp_argument(self, meta: Any, children: list[Any]) -> tuple[list[Any], list[nodes.Keyword]]:
+        elt, generators = children[0]
+        return [nodes.GeneratorExp(elt, generators, _meta_span(meta))], []
+
+    def keyword_argument(self, meta: Any, children: list[Any]) -> nodes.Keyword:
+        name, value = children
+        if not isinstance(name, nodes.Name):
+            raise ParseError('expression cannot contain assignment, perhaps you meant "=="?', name.span)
+        return nodes.Keyword(name.id, value, _meta_span(meta))
+
+    def star_argument(self, meta: Any, children: list[Any]) -> nodes.Starred:
+        return nodes.Starred(children[0], _meta_span(meta))
+
+    def starstar_argument(self, meta: Any, children: list[Any]) -> nodes.Keyword:
+        return nodes.Keyword(None, children[0], _meta_span(meta))
+
+    def getitem(self, meta: Any, children: list[Any]) -> nodes.Subscript:
+        return nodes.Subscript(children[0], children[1], _meta_span(meta))
+
+    def getattr(self, meta: Any, children: list[Any]) -> nodes.Attribute:
+        return nodes.Attribute(children[0], _check_name(children[1]), _meta_span(meta))
+
+    def subscript_tuple(self, meta: Any, children: list[Any]) -> nodes.Tuple:
+        return nodes.Tuple([child for child in children if child is not None], _meta_span(meta))
+
+    def slice(self, meta: Any, children: list[Any]) -> nodes.Slice:
+        lower, upper, step = children
+        return nodes.Slice(lower, upper, step, _meta_span(meta))
+
+    def sliceop(self, meta: Any, children: list[Any]) -> Any:
+        return children[0] if children else None
+
+    def tuple(self, meta: Any, children: list[Any]) -> nodes.Tuple:
+        return nodes.Tuple([child for child in children if child is not None], _meta_span(meta))
+
+    def list(self, meta: Any, children: list[Any]) -> nodes.List:
+        return nodes.List([child for child in children if child is not None], _meta_span(meta))
+
+    def key_value(self, meta: Any, children: list[Any]) -> tuple[Any, Any]:
+        return children[0], children[1]
+
+    def dict_unpack(self, meta: Any, children: list[Any]) -> tuple[None, Any]:
+        return None, children[0]
+
+    def dict(self, meta: Any, children: list[Any]) -> nodes.Dict:
+        pairs = [child for child in children if child is not None]
+        return nodes.Dict([k for k, _ in pairs], [v for _, v in pairs], _meta_span(meta))
+
+    def star_expr(self, meta: Any, children: list[Any]) -> nodes.Starred:
+        return nodes.Starred(children[0], _meta_span(meta))
+
+    def comprehension(self, meta: Any, children: list[Any]) -> tuple[Any, list[nodes.Comprehension]]:
+        elt, *generators = children
+        if isinstance(elt, nodes.Starred):
+            raise ParseError("iterable unpacking cannot be used in comprehension", elt.span)
+        return elt, generators
+
+    def comp_for(self, meta: Any, children: list[Any]) -> nodes.Comprehension:
+        target, iterable, *ifs = children
+        _check_target(target)
+        return nodes.Comprehension(target, iterable, ifs, _meta_span(meta))
+
+    def comp_if(self, meta: Any, children: list[Any]) -> Any:
+        return children[0]
+
+    def listcomp(self, meta: Any, children: list[Any]) -> nodes.ListComp:
+        elt, generators = children[0]
+        return nodes.ListComp(elt, generators, _meta_span(meta))
+
+    def genexp(self, meta: Any, children: list[Any]) -> nodes.GeneratorExp:
+        elt, generators = children[0]
+        return nodes.GeneratorExp(elt, generators, _meta_span(meta))
+
+    def dictcomp(self, meta: Any, children: list[Any]) -> nodes.DictComp:
+        (key, value), generators = children[0]
+        return nodes.DictComp(key, value, generators, _meta_span(meta))
+
+    def var(self, meta: Any, children: list[Any]) -> nodes.Name:
+        return nodes.Name(_check_name(children[0]), _meta_span(meta))
+
+    def number(self, meta: Any, children: list[Any]) -> nodes.Constant:
+        token = children[0]
+        text = str(token)
+        span = _meta_span(meta)
+        if token.type == "IMAG_NUMBER":
+            raise _unsupported("complex numbers are", span)
+        if token.type == "FLOAT_NUMBER":
+            value: Any = float(text.replace("_", ""))
+        else:
+            value = int(text.replace("_", ""), 0)
+        return nodes.Constant(value, span)
+
+    def ellipsis(self, meta: Any, children: list[Any]) -> nodes.Constant:
+        return nodes.Constant(Ellipsis, _meta_span(meta))
+
+    def const_none(self, meta: Any, children: list[Any]) -> nodes.Constant:
+        return nodes.Constant(None, _meta_span(meta))
+
+    def const_true(self, meta: Any, children: list[Any]) -> nodes.Constant:
+        return nodes.Constant(True, _meta_span(meta))
+
+    def const_false(self, meta: Any, children: list[Any]) -> nodes.Constant:
+        return nodes.Constant(False, _meta_span(meta))
+
+    # -- strings -----------------------------------------------------------------------------
+
+    def string(self, meta: Any, children: list[Any]) -> Any:
+        return children[0]
+
+    def strings(self, meta: Any, children: list[Any]) -> Any:
+        span = _meta_span(meta)
+        parts: list[Any] = []
+        any_f = False
+        for token in children:
+            text = str(token)
+            prefix_length = 0
+            while text[prefix_length] not in "'\"":
+                prefix_length += 1
+            prefix = text[:prefix_length].lower()
+            token_span = _token_span(token)
+            if "b" in prefix:
+                raise _unsupported("bytes literals are", token_span)
+            quote = 3 if text[prefix_length:prefix_length + 3] in ('"""', "'''") else 1
+            body = text[prefix_length + quote: len(text) - quote]
+            raw = "r" in prefix
+            if "f" in prefix:
+                any_f = True
+                offset = token.start_pos + prefix_length + quote
+                parts.extend(self._fstring(body, offset, raw, token_span, 0))
+            else:
+                parts.append(nodes.Constant(body if raw else _unescape(body, token_span), token_span))
+        if not any_f:
+            return nodes.Constant("".join(part.value for part in parts), span)
+        merged: list[Any] = []
+        for part in parts:
+            if (isinstance(part, nodes.Constant) and merged and isinstance(merged[-1], nodes.Constant)):
+                merged[-1] = nodes.Constant(merged[-1].value + part.value, _join(merged[-1].span, part.span))
+            elif not (isinstance(part, nodes.Constant) and part.value == ""):
+                merged.append(part)
+        return nodes.JoinedStr(merged, span)
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    def _fstring(self, body: str, offset: int, raw: bool, span: Span, depth: int) -> list[Any]:
+        """Split an f-string body (starting at text offset `offset`) into Constant and FormattedValue parts."""
+        parts: list[Any] = []
+        literal: list[str] = []
+        i = 0
+        n = len(body)
+
+        def flush() -> None:
+            if literal:
+                text = "".join(literal)
+                parts.append(nodes.Constant(text if raw else _unescape(text, span), span))
+                literal.clear()
+
+        while i < n:
+            char = body[i]
+            if char == "\\" and not raw and body[i + 1: i + 3] == "N{":
+                end = body.find("}", i)
+                end = n - 1 if end < 0 else end
+                literal.append(body[i: end + 1])
+                i = end + 1
+                continue
+            if char == "\\" and i + 1 < n:
+                literal.append(body[i: i + 2])
+                i += 2
+                continue
+            if char == "{":
+                if body[i + 1: i + 2] == "{":
+                    literal.append("{")
+                    i += 2
+                    continue
+                flush()
+                i = self._field(body, i, offset, raw, span, depth, parts)
+                continue
+            if char == "}":
+                if body[i + 1: i + 2] == "}":
+                    literal.append("}")
+                    i += 2
+                    continue
+                line, column = self._position(offset + i)
+                raise ParseError("f-string: single '}' is not allowed", Span(line, column, line, column + 1))
+            literal.append(char)
+            i += 1
+        flush()
+        return parts
+
+    def _field(self, body: str, start: int, offset: int, raw: bool, span: Span, depth: int,
+               parts: list[Any]) -> int:
+        """Parse the replacement field starting at body[start] == '{'; append its parts; return the index after it."""
+        n = len(body)
+
+        def error(message: str, at: int) -> ParseError:
+            line, column = self._position(offset + min(at, n))
+            return ParseError(f"f-string: {message}", Span(line, column, line, column + 1))
+
+        if depth > 1:
+            raise error("expressions nested too deeply", start)
+        i = start + 1
+        nesting: list[str] = []
+        quote: str | None = None
+        while i < n:
+            char = body[i]
+            if quote:
+                if char == "\\":
+                    i += 2
+                    continue
+                if body.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                    continue
+                i += 1
+                continue
+            if char in "'\"":
+                quote = body[i: i + 3] if body[i: i + 3] in ('"""', "'''") else char
+                i += len(quote)
+                continue
+            if char == "\\":
+                raise error("expression part cannot include a backslash", i)
+            if char == "#":
+                raise error("expression part cannot include '#'", i)
+            if char in "([{":
+                nesting.append(char)
+            elif char in ")]}":
+                if not nesting:
+                    if char == "}":
+                        break
+                    raise error(f"unmatched '{char}'", i)
+                nesting.pop()
+            elif not nesting:
+                if char == "!" and body[i + 1: i + 2] != "=":
+                    break
+                if char == ":":
+                    break
+                if char == "=" and body[i + 1: i + 2] not in ("=",) and body[i - 1] not in "=!<>":
+                    break
+            i += 1
+        if i >= n:
+            raise error("expecting '}'", start)
+        expression_text = body[start + 1: i]
+        if not expression_text.strip():
+            raise error("valid expression required before '}'" if body[i] == "}" else "empty expression not allowed",
+                        i)
+        self_documenting = None
+        if body[i] == "=":
+            self_documenting = body[start + 1: i + 1]
+            i += 1
+            while i < n and body[i] in " \t":
+                i += 1
+        value = self._sub_expression(expression_text, offset + start + 1)
+        conversion = None
+        if i < n and body[i] == "!":
+            conversion = body[i + 1: i + 2]
+            if conversion not in ("r", "s", "a"):
+                raise error("invalid conversion character: expected 's', 'r', or 'a'", i + 1)
+            i += 2
+        format_spec = None
+        if i < n and body[i] == ":":
+            spec_start = i + 1
+            level = 0
+            i = spec_start
+            while i < n:
+                if body[i] == "{":
+                    level += 1
+                elif body[i] == "}":
+                    if level == 0:
+                        break
+                    level -= 1
+                i += 1
+            spec_parts = self._fstring(body[spec_start:i], offset + spec_start, raw, span, depth + 1)
+            line, column = self._position(offset + spec_start)
+            end_line, end_column = self._position(offset + i)
+            format_spec = nodes.JoinedStr(spec_parts, Span(line, column, end_line, end_column))
+        if i >= n or body[i] != "}":
+            raise error("expecting '}'", i)
+        line, column = self._position(offset + start)
+        end_line, end_column = self._position(offset + i + 1)
+        field_span = Span(line, column, end_line, end_column)
+        if self_documenting is not None:
+            parts.append(nodes.Constant(self_documenting, field_span))
+            if conversion is None and format_spec is None:
+                conversion = "r"
+        parts.append(nodes.FormattedValue(value, conversion, format_spec, field_span))
+        return i + 1
+
+    def _sub_expression(self, source: str, offset: int) -> Any:
+        line, column = self._position(offset)
+        node = parse_expression(source)
+        # parse_expression numbers lines from 1 and columns as in `source`: move them to the script.
+        _shift_spans(node, line - 1, column - 1)
+        return node
