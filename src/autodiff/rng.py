@@ -139,98 +139,133 @@ _HALF = np.float32(0.5)
 _ONE = np.float32(1.0)
 
 
+def _fma32_fast(a, b, c) -> np.ndarray:
+    """``fma(a, b, c)`` as one float64 operation rounded to float32, without the midpoint fix.
+
+    Double rounding can make this differ from ``_fma32`` in general, but for the operations of
+    the Box-Muller kernel it was checked on every one of the 2**24 possible inputs (see the
+    slow test ``test_fast_kernel_is_exhaustively_exact``) to give identical results.
+    """
+    s = np.multiply(a, b, dtype=_F64)
+    s += c
+    return s.astype(_F32)
+
+
 # The mul/add pairs below are fused exactly where GCC fused them in torch's AVX2 build
-# (established by experiment: 3.2 million float32 normals match bit for bit).
+# (established by experiment: millions of float32 normals match bit for bit).  Products that
+# are exact in float32 (constants with few significant bits times small integers, and
+# multiplications by 0.5) are written unfused since fusing them cannot change the result.
 
 
-def _log256(x: np.ndarray) -> np.ndarray:
-    """avx_mathfun ``log256_ps`` for positive float32 input."""
-    x = np.maximum(x, _MIN_NORM)
+def _log256(x: np.ndarray, fma=_fma32_fast) -> np.ndarray:
+    """avx_mathfun ``log256_ps`` for float32 input in [2**-24, 1] (``1 - u``; all normal, so
+    the kernel's clamp to the smallest normal float is a no-op and omitted)."""
     bits = x.view(np.int32)
-    e = ((bits >> 23) - 0x7F).astype(_F32)
-    e += _ONE
-    x = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
+    e = (bits >> 23).astype(_F32)
+    e -= _F32(126)  # exponent - 127 + 1
+    x = bits & np.int32(0x007FFFFF)
+    x |= np.int32(0x3F000000)
+    x = x.view(_F32)  # mantissa scaled into [0.5, 1)
     mask = x < _SQRTHF
-    tmp = np.where(mask, x, _F32(0))
+    tmp = x * mask  # x where mask else 0
     x -= _ONE
     e -= mask
     x += tmp
     z = x * x
-    y = _fma32(x, _LOG_P[0], _LOG_P[1])
+    y = fma(x, _LOG_P[0], _LOG_P[1])
     for p in _LOG_P[2:]:
-        y = _fma32(y, x, p)
+        y = fma(y, x, p)
     y *= x
-    y = _fma32(y, z, e * _LOG_Q1)  # y * z + e * q1: the first product is the fused one
-    y = _fma32(z, -_HALF, y)
+    y = fma(y, z, e * _LOG_Q1)  # y * z + e * q1: the first product is the fused one
+    z *= _HALF
+    y -= z
     x += y
-    return _fma32(e, _LOG_Q2, x)
+    e *= _LOG_Q2
+    x += e
+    return x
 
 
-def _sincos256(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """avx_mathfun ``sincos256_ps`` for non-negative float32 input (theta in [0, 2 pi))."""
+def _sincos256(x: np.ndarray, fma=_fma32_fast) -> tuple[np.ndarray, np.ndarray]:
+    """avx_mathfun ``sincos256_ps`` for float32 input in [0, 2 pi).
+
+    On that domain neither result can be -0.0, so the kernel's blend-by-addition needs no
+    emulation; signs are applied by flipping the sign bit like the kernel does."""
     j = (x * _FOPI).astype(np.int32)
     j += 1
     j &= ~1
     y = j.astype(_F32)
-    sin_neg = (j & 4) != 0
+    sin_sign = j & 4
+    sin_sign <<= 29
     poly = (j & 2) == 0
-    cos_neg = (~(j - 2) & 4) != 0
-    x = _fma32(y, _DP1, x)
-    x = _fma32(y, _DP2, x)
-    x = _fma32(y, _DP3, x)
+    j -= 2
+    np.invert(j, out=j)
+    j &= 4
+    j <<= 29  # cos sign bit
+    x = x + y * _DP1
+    x += y * _DP2
+    x = fma(y, _DP3, x)
     z = x * x
-    yc = _fma32(z, _COSCOF[0], _COSCOF[1])
-    yc = _fma32(yc, z, _COSCOF[2])
+    yc = fma(z, _COSCOF[0], _COSCOF[1])
+    yc = fma(yc, z, _COSCOF[2])
     yc *= z
-    yc = _fma32(yc, z, -(z * _HALF))  # y * z - z * 0.5, first product fused
+    yc = fma(yc, z, z * -_HALF)  # y * z - z * 0.5, first product fused
     yc += _ONE
-    ys = _fma32(z, _SINCOF[0], _SINCOF[1])
-    ys = _fma32(ys, z, _SINCOF[2])
+    ys = fma(z, _SINCOF[0], _SINCOF[1])
+    ys = fma(ys, z, _SINCOF[2])
     ys *= z
-    ys = _fma32(ys, x, x)
+    ys = fma(ys, x, x)
     s = np.where(poly, ys, yc)
     c = np.where(poly, yc, ys)
-    s += _F32(0)  # the kernel blends with an addition: -0.0 becomes +0.0
-    c += _F32(0)
-    np.negative(s, out=s, where=sin_neg)
-    np.negative(c, out=c, where=cos_neg)
+    s.view(np.int32)[...] ^= sin_sign
+    c.view(np.int32)[...] ^= j
     return s, c
 
 
-def _box_muller_blocks_f32(blocks: np.ndarray, mean: np.float32, std: np.float32) -> np.ndarray:
-    """blocks: (k, 16) float32 uniforms -> (k, 16) normals (AVX2 kernel emulation)."""
-    u1 = _ONE - blocks[:, :8]
-    u2 = blocks[:, 8:]
-    radius = np.sqrt(_F32(-2.0) * _log256(u1))
-    theta = _TWO_PI_F32 * u2
-    s, c = _sincos256(theta)
-    out = np.empty_like(blocks)
-    n1 = radius * c
-    n2 = radius * s
-    if std == 1 and mean == 0:
-        out[:, :8] = n1
-        out[:, 8:] = n2
-    else:
-        out[:, :8] = _fma32(n1, std, mean)
-        out[:, 8:] = _fma32(n2, std, mean)
-    return out
+_CHUNK_BLOCKS = 4096  # blocks of 16 processed per step: keeps the temporaries in cache
 
 
-def _box_muller_blocks_f64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
-    u1 = 1.0 - blocks[:, :8]
-    u2 = blocks[:, 8:]
-    radius = np.sqrt(-2.0 * np.log(u1))
-    theta = _TWO_PI_F64 * u2
-    out = np.empty_like(blocks)
-    n1 = radius * np.cos(theta)
-    n2 = radius * np.sin(theta)
-    if std == 1 and mean == 0:
-        out[:, :8] = n1
-        out[:, 8:] = n2
-    else:
-        out[:, :8] = _fma64(n1, std, mean)
-        out[:, 8:] = _fma64(n2, std, mean)
-    return out
+def _box_muller_f32(blocks: np.ndarray, mean, std, fma=_fma32_fast) -> None:
+    """In place: (k, 16) float32 uniforms -> normals, like torch's AVX2 ``normal_fill_16``."""
+    plain = std == 1 and mean == 0
+    mean = _F32(mean)
+    std = _F32(std)
+    for start in range(0, blocks.shape[0], _CHUNK_BLOCKS):
+        blk = blocks[start:start + _CHUNK_BLOCKS]
+        u1 = _ONE - blk[:, :8]
+        radius = _log256(u1, fma)
+        radius *= _F32(-2.0)
+        np.sqrt(radius, out=radius)
+        s, c = _sincos256(_TWO_PI_F32 * blk[:, 8:], fma)
+        c *= radius
+        s *= radius
+        if plain:
+            blk[:, :8] = c
+            blk[:, 8:] = s
+        else:
+            blk[:, :8] = _fma32(c, std, mean)
+            blk[:, 8:] = _fma32(s, std, mean)
+
+
+def _box_muller_f64(blocks: np.ndarray, mean, std) -> None:
+    """In place: (k, 16) float64 uniforms -> normals (scalar ``normal_fill_16`` with libm)."""
+    plain = std == 1 and mean == 0
+    for start in range(0, blocks.shape[0], _CHUNK_BLOCKS // 2):
+        blk = blocks[start:start + _CHUNK_BLOCKS // 2]
+        radius = np.subtract(1.0, blk[:, :8])
+        np.log(radius, out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        theta = blk[:, 8:] * _TWO_PI_F64
+        c = np.cos(theta)
+        np.sin(theta, out=theta)
+        c *= radius
+        theta *= radius
+        if plain:
+            blk[:, :8] = c
+            blk[:, 8:] = theta
+        else:
+            blk[:, :8] = _fma64(c, std, mean)
+            blk[:, 8:] = _fma64(theta, std, mean)
 
 
 def _two_sum(a, b):
@@ -274,6 +309,8 @@ class Generator:
 
     def __init__(self, seed: int | None = None):
         self._bg = np.random.MT19937(0)
+        self._legacy = np.random.RandomState(self._bg)  # same engine: uint32 draws, unbuffered
+        self._npgen = np.random.Generator(self._bg)  # same engine: (hi << 32 | lo) uint64 draws
         self._fresh = True
         self._normal_cache: float | None = None  # next_double_normal_sample
         self._float_cache: float | None = None  # next_float_normal_sample (unused by CPU kernels)
@@ -345,24 +382,41 @@ class Generator:
 
     # -- raw draws ---------------------------------------------------------------------------
     def _raw32(self, n: int) -> np.ndarray:
-        """n raw 32-bit MT19937 outputs as uint64."""
+        """The next n raw 32-bit MT19937 outputs (uint32)."""
+        if n <= 0:
+            return np.empty(0, dtype=np.uint32)
+        self._fresh = False
+        if _FAST_RAW:
+            return self._legacy.randint(0, 1 << 32, size=n, dtype=np.uint32)
+        return self._bg.random_raw(n).astype(np.uint32)
+
+    def _raw64(self, n: int) -> np.ndarray:
+        """n ``random64()`` values: two 32-bit draws each, the first is the high word (uint64)."""
         if n <= 0:
             return np.empty(0, dtype=np.uint64)
         self._fresh = False
-        return self._bg.random_raw(n)
-
-    def _raw64(self, n: int) -> np.ndarray:
-        r = self._raw32(2 * n)
+        if _FAST_RAW:
+            return self._npgen.integers(0, 1 << 64, size=n, dtype=np.uint64)
+        r = self._bg.random_raw(2 * n)
         return (r[0::2] << _U64(32)) | r[1::2]
 
     def _uniform01(self, n: int, dtype) -> np.ndarray:
-        """Uniform [0, 1) as PyTorch's uniform_real_distribution(0, 1) draws them."""
+        """Uniform [0, 1) as PyTorch's uniform_real_distribution(0, 1) draws them:
+        ``(r32 & 0xFFFFFF) * 2**-24`` (float32) or ``(r64 & (2**53 - 1)) * 2**-53`` (float64).
+        The conversion reuses the draw buffer (same item size) to avoid a new allocation."""
         if np.dtype(dtype) == np.float64:
-            r = self._raw32(2 * n)
-            hi = (r[0::2] & _U64(0x1FFFFF)) << _U64(32)
-            return (hi | r[1::2]).astype(_F64) * _SCALE53
+            r = self._raw64(n)
+            r &= _U64(_MASK53)
+            x = r.view(_F64)
+            x[...] = r.view(np.int64)
+            x *= _SCALE53
+            return x
         r = self._raw32(n)
-        return (r.view(np.int64) & _MASK24).astype(_F32) * _SCALE24
+        r &= np.uint32(_MASK24)
+        x = r.view(_F32)
+        x[...] = r.view(np.int32)
+        x *= _SCALE24
+        return x
 
     # -- samplers ----------------------------------------------------------------------------
     def rand(self, shape, dtype=np.float32) -> np.ndarray:
@@ -402,16 +456,16 @@ class Generator:
         return out
 
     def _normal_fill(self, n: int, dt, mean, std) -> np.ndarray:
+        """``normal_fill``: uniforms for all n, Box-Muller per block of 16, and if n % 16 the
+        last 16 slots are refilled with fresh uniforms and transformed again."""
         data = self._uniform01(n, dt)
         k = n // 16
-        if dt == np.float32:
-            fn, m, s = _box_muller_blocks_f32, _F32(mean), _F32(std)
-        else:
-            fn, m, s = _box_muller_blocks_f64, float(mean), float(std)
-        data[:k * 16] = fn(data[:k * 16].reshape(k, 16), m, s).reshape(-1)
+        fn = _box_muller_f32 if dt == np.float32 else _box_muller_f64
+        fn(data[:k * 16].reshape(k, 16), mean, std)
         if n % 16:
             tail = self._uniform01(16, dt)
-            data[n - 16:] = fn(tail.reshape(1, 16), m, s).reshape(-1)
+            fn(tail.reshape(1, 16), mean, std)
+            data[n - 16:] = tail
         return data
 
     def _normal_scalar(self, n: int, mean, std) -> np.ndarray:
@@ -517,10 +571,18 @@ class Generator:
         if rng == 1 << 64:
             vals = self._raw64(n).view(np.int64)
         elif rng >= 1 << 28:
-            vals = ((self._raw64(n) % _U64(rng)) + _U64(low & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+            vals = _umod(self._raw64(n), rng)
+            vals += _U64(low & 0xFFFFFFFFFFFFFFFF)  # wraps like the int64 arithmetic in C++
+            vals = vals.view(np.int64)
         else:
-            vals = (self._raw32(n) % _U64(rng)).view(np.int64) + np.int64(low)
-        flat[...] = vals.astype(dt) if dt != np.bool_ else vals != 0
+            vals = _umod(self._raw32(n), rng)
+            if low != 0 or dt == np.bool_:
+                vals = vals.astype(np.int64)
+                vals += np.int64(low)
+        if dt == np.bool_:
+            flat[...] = vals != 0
+        else:
+            flat[...] = vals
         return out
 
     def _uniform_int(self, n: int, dt: np.dtype) -> np.ndarray:
@@ -528,13 +590,13 @@ class Generator:
         if dt == np.bool_:
             return (self._raw32(n) & _U64(1)) != 0
         if dt == np.int64:
-            return (self._raw64(n) % _U64(1 << 63)).astype(np.int64)
+            return (self._raw64(n) & _U64((1 << 63) - 1)).view(np.int64)
         if dt == np.float64:
-            return (self._raw64(n) % _U64((1 << 53) + 1)).astype(np.float64)
+            return _umod(self._raw64(n), (1 << 53) + 1).astype(np.float64)
         if dt == np.float32:
-            return (self._raw32(n) % _U64((1 << 24) + 1)).astype(np.float32)
+            return _umod(self._raw32(n), (1 << 24) + 1).astype(np.float32)
         if dt.kind in "iu" and dt.itemsize <= 4:
-            return (self._raw32(n) % _U64(int(np.iinfo(dt).max) + 1)).astype(dt)
+            return _umod(self._raw32(n), int(np.iinfo(dt).max) + 1).astype(dt)
         raise TypeError(f"random_ not implemented for {dt}")
 
     def randperm(self, n: int, dtype=np.int64) -> np.ndarray:
@@ -543,14 +605,14 @@ class Generator:
         if n < 0:
             raise RuntimeError(f"n must be non-negative, got{n}")
         if n < _RANDPERM_SMALL_LIMIT:
-            perm = list(range(n))
-            if n > 1:
-                i = np.arange(n - 1, dtype=np.uint64)
-                targets = ((self._raw32(n - 1) % (_U64(n) - i)) + i).tolist()
-                for k, z in enumerate(targets):
-                    perm[k], perm[z] = perm[z], perm[k]
-            return np.array(perm, dtype=np.int64).astype(np.dtype(dtype))
-        # Huge n: the "inside-out" variant with 64-bit draws.
+            if n <= 1:
+                return np.zeros(n, dtype=np.int64).astype(np.dtype(dtype))
+            i = np.arange(n, dtype=np.uint64)
+            targets = np.empty(n, dtype=np.int64)
+            targets[:-1] = (_umod_vec(self._raw32(n - 1), _U64(n) - i[:-1]) + i[:-1]).view(np.int64)
+            targets[-1] = n - 1
+            return _apply_forward_swaps(targets).astype(np.dtype(dtype))
+        # Huge n: the "inside-out" variant with 64-bit draws (sequential; never hit in practice).
         zs = (self._raw64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
         perm = [0] * n
         for k, z in enumerate(zs):
@@ -635,6 +697,68 @@ class Generator:
         return res.reshape(k) if probs.ndim == 1 else res
 
 
+def _umod(r: np.ndarray, m: int) -> np.ndarray:
+    """``r % m`` for an unsigned array and a positive scalar; NumPy's floor division by a scalar
+    is much faster than its remainder."""
+    m = r.dtype.type(m)
+    q = r // m
+    q *= m
+    np.subtract(r, q, out=q)
+    return q
+
+
+def _umod_vec(r: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return r % m
+
+
+def _apply_forward_swaps(targets: np.ndarray) -> np.ndarray:
+    """The permutation left by ``for i: swap(p[i], p[targets[i]])`` on ``p = arange(n)``, with
+    ``targets[i] >= i``, computed without a per-element Python loop for large n.
+
+    Step k moves the value then at position k to position ``targets[k]`` (position k is final
+    afterwards).  Let ``v[k]`` be that value.  A position p >= i still holds p at time i unless
+    some earlier step targeted it, in which case it holds ``v`` of the latest such step.  So
+    ``v[k] = v[parent(k)]`` (parent: the latest earlier step that targeted position k) or k,
+    solved by pointer jumping, and ``result[i] = v[latest earlier step with the same target]``
+    or ``targets[i]``.
+    """
+    n = targets.size
+    if n < 2048:
+        perm = list(range(n))
+        for k, z in enumerate(targets.tolist()):
+            perm[k], perm[z] = perm[z], perm[k]
+        return np.array(perm, dtype=np.int64)
+    it = np.int32 if n < (1 << 31) else np.int64
+    steps = np.arange(n, dtype=it)
+    key = targets.astype(np.int64) * n  # sort steps by (target, step) with one fast sort
+    key += steps
+    key.sort()
+    tgt = key // n
+    order = (key - tgt * n).astype(it)
+    tgt = tgt.astype(it)
+    same = tgt[1:] == tgt[:-1]
+    prev_same = np.full(n, -1, dtype=it)  # previous step with the same target
+    prev_same[order[1:][same]] = order[:-1][same]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = ~same
+    anc = np.full(n, -1, dtype=it)
+    anc[tgt[last]] = order[last]  # latest step targeting position k (is <= k) ...
+    selfswap = np.flatnonzero(anc == steps)
+    anc[selfswap] = prev_same[selfswap]  # ... excluding step k itself
+    roots = np.flatnonzero(anc < 0)
+    anc[roots] = roots
+    active = np.flatnonzero(anc != steps)
+    while active.size:
+        a = anc[active]
+        nxt = anc[a]
+        anc[active] = nxt
+        active = active[nxt != a]
+    out = targets.astype(np.int64)
+    has = np.flatnonzero(prev_same >= 0)
+    out[has] = anc[prev_same[has]]
+    return out
+
+
 def _update_from(low: int, ftype, digits: int) -> int:
     plus1 = int(ftype(low + 1))
     if plus1 < low:
@@ -663,6 +787,26 @@ def _float_dtype(dtype) -> np.dtype:
         raise TypeError(f"expected a floating dtype, got {dt}")
     return dt
 
+
+
+def _check_fast_raw() -> bool:
+    """NumPy's RandomState.randint(0, 2**32, uint32) and Generator.integers(0, 2**64, uint64)
+    return the raw MT19937 words (and hi/lo pairs) unmodified; verify that once, else fall
+    back to ``random_raw``."""
+    try:
+        bg = np.random.MT19937(0)
+        bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(1234), "pos": _MT_N}}
+        a = np.random.RandomState(bg).randint(0, 1 << 32, size=700, dtype=np.uint32)
+        b = np.random.Generator(bg).integers(0, 1 << 64, size=300, dtype=np.uint64)
+        bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(1234), "pos": _MT_N}}
+        r = bg.random_raw(1300)
+        return bool(np.array_equal(a, r[:700]) and
+                    np.array_equal(b, (r[700::2] << _U64(32)) | r[701::2]))
+    except Exception:  # pragma: no cover - defensive against NumPy API changes
+        return False
+
+
+_FAST_RAW = _check_fast_raw()
 
 default_generator = Generator()
 
