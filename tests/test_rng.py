@@ -568,3 +568,27 @@ def test_oracle_nn_init(torch, seed):
     torch.nn.init.normal_(t, 1, 0.5)
     assert_same(rng.normal_(np.empty((3, 3), np.float32), 1, 0.5, generator=g), t.numpy())
     _same_state(torch, g)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("op", ["normal_", "uniform_", "random_", "bernoulli_", "exponential_"])
+def test_oracle_non_contiguous_out_is_filled_in_tensoriterator_order(torch, op):
+    views = [
+        (lambda: np.empty((5, 6), np.float32).T, lambda: torch.empty(5, 6).t()),
+        (lambda: np.empty((4, 5, 6), np.float32).transpose(2, 0, 1)[:, 1:],
+         lambda: torch.empty(4, 5, 6).permute(2, 0, 1)[:, 1:]),
+        (lambda: np.empty((5, 6), np.float32)[:, :5], lambda: torch.empty(5, 6)[:, :5]),
+        (lambda: np.empty((8, 9), np.float32)[::2, ::3], lambda: torch.empty(8, 9)[::2, ::3]),
+    ]
+    g = rng.Generator(4)
+    torch.manual_seed(4)
+    for make_np, make_t in views:
+        o, t = make_np(), make_t()
+        assert getattr(g, op)(o) is o
+        getattr(t, op)()
+        assert_same(o, t.numpy(), libm=True)
+    p = g.rand((5, 1))
+    tp = torch.rand(5, 1)
+    o, t = np.empty((6, 5), np.float32).T, torch.empty(6, 5).t()
+    assert_same(g.bernoulli_(o, p), t.bernoulli_(tp).numpy())
+    _same_state(torch, g)

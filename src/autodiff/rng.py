@@ -420,8 +420,9 @@ class Generator:
 
     # -- samplers ----------------------------------------------------------------------------
     def rand(self, shape, dtype=np.float32) -> np.ndarray:
-        out = np.empty(_shape(shape), dtype=_float_dtype(dtype))
-        return self.uniform_(out, 0.0, 1.0)
+        """``torch.rand``: a new C-contiguous array."""
+        shape = _shape(shape)
+        return self._uniform01(math.prod(shape), _float_dtype(dtype)).reshape(shape)
 
     def uniform_(self, out: np.ndarray, low=0.0, high=1.0) -> np.ndarray:
         dt = out.dtype
@@ -436,23 +437,27 @@ class Generator:
                 x = _fma32(x, rng, lo)
             else:
                 x = _fma64(x, rng, lo)
-        out.reshape(-1)[...] = x
+        _store(out, x)
         return out
 
     def randn(self, shape, dtype=np.float32) -> np.ndarray:
-        out = np.empty(_shape(shape), dtype=_float_dtype(dtype))
-        return self.normal_(out, 0.0, 1.0)
+        """``torch.randn``: a new C-contiguous array."""
+        shape = _shape(shape)
+        dt = _float_dtype(dtype)
+        n = math.prod(shape)
+        if n >= _NORMAL_VECTOR_THRESHOLD:
+            return self._normal_fill(n, dt, 0.0, 1.0).reshape(shape)
+        return self._normal_scalar(n, 0.0, 1.0).astype(dt).reshape(shape)
 
     def normal_(self, out: np.ndarray, mean=0.0, std=1.0) -> np.ndarray:
         dt = out.dtype
         if dt not in (np.float32, np.float64):
             raise TypeError(f"normal_ not implemented for {dt}")
         n = out.size
-        flat = out.reshape(-1)
-        if n >= _NORMAL_VECTOR_THRESHOLD:
-            flat[...] = self._normal_fill(n, dt, mean, std)
+        if n >= _NORMAL_VECTOR_THRESHOLD and out.flags.c_contiguous:
+            _store(out, self._normal_fill(n, dt, mean, std))
         else:
-            flat[...] = self._normal_scalar(n, mean, std).astype(dt)
+            _store(out, self._normal_scalar(n, mean, std).astype(dt))
         return out
 
     def _normal_fill(self, n: int, dt, mean, std) -> np.ndarray:
@@ -549,9 +554,8 @@ class Generator:
         """
         dt = out.dtype
         n = out.size
-        flat = out.reshape(-1)
         if low is None and high is None:
-            flat[...] = self._uniform_int(n, dt)
+            _store(out, self._uniform_int(n, dt))
             return out
         if high is None:
             low, high = 0, low
@@ -580,9 +584,9 @@ class Generator:
                 vals = vals.astype(np.int64)
                 vals += np.int64(low)
         if dt == np.bool_:
-            flat[...] = vals != 0
+            _store(out, vals != 0)
         else:
-            flat[...] = vals
+            _store(out, vals)
         return out
 
     def _uniform_int(self, n: int, dt: np.dtype) -> np.ndarray:
@@ -632,26 +636,25 @@ class Generator:
         """``Tensor.bernoulli_(p)``: a float ``p`` compares 53-bit uniforms; an array ``p`` (broadcast
         to ``out``) compares 24-bit uniforms, or 53-bit ones when ``p`` is float64."""
         n = out.size
-        flat = out.reshape(-1)
         if isinstance(p, np.ndarray):
+            pp = np.broadcast_to(p, out.shape).transpose(_iter_perm(out)).reshape(-1)
             if p.dtype == np.float64:
                 u = self._uniform01(n, np.float64)
-                pp = np.broadcast_to(p, out.shape).reshape(-1)
             else:
                 u = self._uniform01(n, np.float32)
-                pp = np.broadcast_to(p, out.shape).reshape(-1).astype(np.float32)
-            flat[...] = u < pp
+                pp = pp.astype(np.float32)
+            _store(out, u < pp)
         else:
             p = float(p)
             if not 0 <= p <= 1:
                 raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-            flat[...] = self._uniform01(n, np.float64) < p
+            _store(out, self._uniform01(n, np.float64) < p)
         return out
 
     def exponential_(self, out: np.ndarray, lambd=1.0) -> np.ndarray:
         """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms."""
         u = self._uniform01(out.size, np.float64)
-        out.reshape(-1)[...] = (-1.0 / float(lambd)) * np.log1p(-u)
+        _store(out, (-1.0 / float(lambd)) * np.log1p(-u))
         return out
 
     def multinomial(self, probs: np.ndarray, num_samples: int, replacement=False) -> np.ndarray:
@@ -773,6 +776,20 @@ def _update_to(high: int, ftype, digits: int) -> int:
         n = abs(high - 1).bit_length() - 1
         high = minus1 - (1 << (n - digits + 1))
     return high
+
+
+def _store(out: np.ndarray, values: np.ndarray) -> None:
+    """Write values into out in PyTorch's TensorIterator order: C order for a C-contiguous
+    array; for other views, dimensions are visited by decreasing stride (memory order), as
+    TensorIterator reorders them (e.g. a transposed array is filled in memory order)."""
+    view = out.transpose(_iter_perm(out))
+    view[...] = values.reshape(view.shape)
+
+
+def _iter_perm(out: np.ndarray) -> tuple[int, ...]:
+    if out.flags.c_contiguous or out.ndim < 2:
+        return tuple(range(out.ndim))
+    return tuple(sorted(range(out.ndim), key=lambda d: -abs(out.strides[d])))
 
 
 def _shape(shape) -> tuple[int, ...]:
