@@ -438,6 +438,7 @@ def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
             result.grad_fn.saved = (result,)
             result.grad_fn.saved_versions = (0,)
             result.grad_fn.had_saved = True
+            result.grad_fn.saves_output = True
         return result
 
     unary.__name__ = op_name
@@ -634,9 +635,13 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             raise runtime_error(
                 f"mat1 and mat2 shapes cannot be multiplied (1x{a.array.shape[0]} and "
                 f"{b.array.shape[0]}x{b.array.shape[1]})")
-        return squeeze(mm(unsqueeze(a, 0), b), 0)
+        return _renamed(squeeze(mm(unsqueeze(a, 0), b), 0), "SqueezeBackward4")  # PyTorch squeezes in place
     if da == 2 and db == 2:
         return mm(a, b)
+    if da >= 3 and db <= 2 and a.array.flags.c_contiguous and a.array.shape[-1] == b.array.shape[0]:
+        # PyTorch folds the batch dims into one matrix: view, mm (or mv), then _unsafe_view.
+        folded = (mv if db == 1 else mm)(reshape(a, (-1, a.array.shape[-1])), b)
+        return unsafe_view(folded, a.array.shape[:-1] + b.array.shape[1:])
     return _batched_matmul(a, b)
 
 
@@ -1483,6 +1488,481 @@ def type_as(x: Tensor, other: Tensor) -> Tensor:
 def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     array = np.zeros(x.array.shape, dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
     return Tensor(array, requires_grad)
+
+
+# --- neural-network ops (torch.nn.functional): activations, losses, addmm -------------------------------
+# Each op keeps PyTorch's fused grad_fn (LeakyReluBackward0, NllLossBackward0, ...). The backward of a fused
+# op is itself recorded as PyTorch's `...BackwardBackward0` node with edges (grad, self), so create_graph
+# works. Transcendental forwards are computed in float64 and rounded once to the input's dtype.
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                      "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def scalar_type_name(x: Tensor) -> str:
+    """PyTorch's ScalarType name of x's dtype, as in its error messages (`Float`, `Long`)."""
+    return _SCALAR_TYPE_NAMES[x.array.dtype.name]
+
+
+def _require_float(x: Tensor, kernel: str) -> None:
+    if x.array.dtype.kind != "f":
+        from .errors import AutodiffError
+
+        raise AutodiffError("NotImplementedError", f'"{kernel}" not implemented for \'{scalar_type_name(x)}\'')
+
+
+def _wide(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float64)
+
+
+def _pointwise_backward(name: str, g: Tensor, x: Tensor, first: Callable[[np.ndarray], np.ndarray],
+                        second: Callable[[np.ndarray], np.ndarray]) -> Tensor:
+    """`g * f'(x)` recorded as PyTorch's double-backward node `name` with edges (grad, self)."""
+    out = np.asarray(_wide(g.array) * first(x.array)).astype(g.array.dtype)
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor]:
+        curvature = Tensor(np.asarray(second(x.array) * _wide(g.array)).astype(g.array.dtype))
+        return (_pointwise_backward(name, gg, x, first, second), mul(gg, curvature))
+
+    return _record(out, name, (g, x), rule)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    _require_float(x, "leaky_relu_cpu")
+    a = x.array
+    out = np.where(a > 0, a, a * a.dtype.type(negative_slope))
+
+    def first(v: np.ndarray) -> np.ndarray:
+        return np.where(v > 0, v.dtype.type(1), v.dtype.type(negative_slope))
+
+    def second(v: np.ndarray) -> np.ndarray:
+        return np.zeros(v.shape)
+
+    return _record(out, "LeakyReluBackward0", (x,),
+                   lambda g: (_pointwise_backward("LeakyReluBackwardBackward0", g, x, first, second),), (x,))
+
+
+_GELU_K = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5  # kBeta = sqrt(2/pi)
+_GELU_C = 0.044715
+
+
+def _gelu_values(v: np.ndarray, approximate: str) -> np.ndarray:
+    w = _wide(v)
+    if approximate == "tanh":
+        return 0.5 * w * (1.0 + np.tanh(_GELU_K * (w + _GELU_C * w * w * w)))
+    return w * 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+
+
+def _erf_wide(w: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[np.float64])(w) if w.size else w.copy()
+
+
+def _gelu_first(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
+    def first(v: np.ndarray) -> np.ndarray:
+        w = _wide(v)
+        if approximate == "tanh":
+            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            return 0.5 * (1.0 + inner) + 0.5 * w * (1.0 - inner * inner) * _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
+        cdf = 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+        return cdf + w * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+
+    return first
+
+
+def _gelu_second(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
+    def second(v: np.ndarray) -> np.ndarray:
+        w = _wide(v)
+        if approximate == "tanh":
+            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            du = _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
+            sech2 = 1.0 - inner * inner
+            return sech2 * du + 0.5 * w * (-2.0 * inner * sech2 * du * du + sech2 * 6.0 * _GELU_K * _GELU_C * w)
+        pdf = np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        return pdf * (2.0 - w * w)
+
+    return second
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise runtime_error("approximate argument must be either none or tanh.")
+    _require_float(x, "GeluKernelImpl")
+    out = _gelu_values(x.array, approximate).astype(x.array.dtype)
+    first, second = _gelu_first(approximate), _gelu_second(approximate)
+    return _record(out, "GeluBackward0", (x,),
+                   lambda g: (_pointwise_backward("GeluBackwardBackward0", g, x, first, second),), (x,))
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    _require_float(x, "elu_cpu")
+    w = _wide(x.array)
+    out = np.where(w <= 0, alpha * np.expm1(w), w).astype(x.array.dtype)
+
+    def first(v: np.ndarray) -> np.ndarray:
+        u = _wide(v)
+        return np.where(u <= 0, alpha * np.exp(u), 1.0)
+
+    def second(v: np.ndarray) -> np.ndarray:
+        u = _wide(v)
+        return np.where(u <= 0, alpha * np.exp(u), 0.0)
+
+    return _record(out, "EluBackward0", (x,),
+                   lambda g: (_pointwise_backward("EluBackwardBackward0", g, x, first, second),), (x,))
+
+
+def _renamed(result: Tensor, name: str) -> Tensor:
+    """Give the node that produced `result` PyTorch's name for this call path (e.g. an in-place variant)."""
+    if result.grad_fn is not None:
+        result.grad_fn.name = name
+    return result
+
+
+def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """`at::_unsafe_view`: a reshape recorded as UnsafeViewBackward0 (matmul's fold and the like)."""
+    original = x.array.shape
+    return _record(x.array.reshape(tuple(shape)), "UnsafeViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def mul_scalar(x: Tensor, value: Scalar) -> Tensor:
+    """`at::mul(tensor, scalar)` as PyTorch's C++ composites call it (MulBackward1)."""
+    out = np.asarray(x.array * x.array.dtype.type(value))
+    return _record(out, "MulBackward1", (x,), lambda g: (mul_scalar(g, value),))
+
+
+def div_scalar(x: Tensor, value: Scalar) -> Tensor:
+    """`at::div(tensor, scalar)` as PyTorch's C++ composites call it (DivBackward1)."""
+    out = np.asarray(x.array / x.array.dtype.type(value))
+    return _record(out, "DivBackward1", (x,), lambda g: (div_scalar(g, value),))
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: Scalar) -> Tensor:
+    if mask.array.dtype.kind != "b":
+        raise runtime_error(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+    if type(value) is Tensor:
+        value = value.item()
+    _check_broadcast(x.array, mask.array)
+    out = np.where(mask.array, x.array.dtype.type(value), x.array)
+    return _record(np.asarray(out), "MaskedFillBackward0", (x,), lambda g: (where(mask, 0.0, g),), broadcast=True)
+
+
+def _reduction_mode(reduction: str) -> str:
+    if reduction not in ("mean", "sum", "none"):
+        raise value_error(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.asarray(loss.mean(dtype=loss.dtype))
+    if reduction == "sum":
+        return np.asarray(loss.sum(dtype=loss.dtype))
+    return loss
+
+
+def _expand_grad(g: Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(g.array, shape)
+
+
+def _loss_backward(name: str, g: Tensor, edges: tuple[Any, ...], grad_array: Callable[[Tensor], np.ndarray],
+                   curvature: Callable[[], np.ndarray] | None = None) -> Tensor:
+    """A loss's input gradient (linear in g) recorded as PyTorch's `...BackwardBackward0` node over `edges`.
+
+    Its own backward: d/dg is the gradient at g = 1 (summed back to g's shape); d/dinput is
+    `gg * g * curvature()` when the loss has a second derivative, else nothing.
+    """
+    out = np.asarray(grad_array(g))
+
+    def rule(gg: Tensor) -> list[Tensor | None]:
+        factor = Tensor(np.asarray(grad_array(Tensor(np.ones_like(g.array)))))
+        grads: list[Tensor | None] = [None] * len(edges)
+        grads[0] = sum_to_size(mul(gg, factor), g.array.shape)
+        if curvature is not None:
+            grads[1] = mul(mul(gg, g), Tensor(curvature().astype(out.dtype)))
+        return grads
+
+    return _record(out, name, edges, rule)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """Inputs already broadcast to one shape (F.smooth_l1_loss does that); beta > 0."""
+    if beta < 0:
+        raise runtime_error("smooth_l1_loss does not support negative values for beta.")
+    x, y = _binary_arrays(input, target)
+    dtype = x.dtype.type
+    z = np.abs(x - y)
+    half, b = dtype(0.5), dtype(beta)
+    loss = np.where(z < b, half * z * z / b, z - half * b)
+    out = _reduce_loss(loss, reduction)
+    count = x.size
+
+    def grad_array(g: Tensor) -> np.ndarray:
+        norm = dtype(1.0 / count if reduction == "mean" else 1.0)
+        diff = x - y
+        gg = _expand_grad(g, diff.shape)
+        return np.where(diff <= -b, -norm * gg, np.where(diff >= b, norm * gg, norm * diff * gg / b))
+
+    def curvature() -> np.ndarray:
+        norm = 1.0 / count if reduction == "mean" else 1.0
+        return np.where(np.abs(_wide(x) - _wide(y)) < beta, norm / beta, 0.0)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad = _loss_backward("SmoothL1LossBackwardBackward0", g, (g, input, target), grad_array, curvature)
+        return (grad if input.requires_grad else None,
+                neg(grad) if target.requires_grad else None)
+
+    return _record(np.asarray(out), "SmoothL1LossBackward0", (input, target), rule, (input, target))
+
+
+_BCE_EPSILON = 1e-12
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    x, y = input.array, target.array.astype(input.array.dtype, copy=False)
+    if np.any((x < 0) | (x > 1)) or np.any(np.isnan(x)):
+        raise runtime_error("all elements of input should be between 0 and 1")
+    dtype = x.dtype.type
+    floor = dtype(-100)
+    log_x = np.maximum(np.log(_wide(x)).astype(x.dtype), floor)
+    log_1mx = np.maximum(np.log(_wide(dtype(1) - x)).astype(x.dtype), floor)
+    loss = (y - dtype(1)) * log_1mx - y * log_x
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight.array.astype(x.dtype, copy=False), loss.shape)
+        loss = loss * w
+    out = _reduce_loss(np.asarray(loss), reduction)
+    count = x.size
+
+    def input_grad(g: Tensor) -> np.ndarray:
+        gg = _expand_grad(g, x.shape)
+        grad = gg * (x - y) / np.maximum((dtype(1) - x) * x, dtype(_BCE_EPSILON))
+        if w is not None:
+            grad = grad * w
+        if reduction == "mean":
+            grad = grad / dtype(count)
+        return np.asarray(grad, dtype=x.dtype)
+
+    def target_grad(g: Tensor) -> np.ndarray:
+        gg = _expand_grad(g, x.shape)
+        grad = gg * (log_1mx - log_x)
+        if w is not None:
+            grad = grad * w
+        if reduction == "mean":
+            grad = grad / dtype(count)
+        return np.asarray(grad, dtype=x.dtype)
+
+    def curvature() -> np.ndarray:
+        u, v = _wide(x), _wide(y)
+        q = np.maximum((1.0 - u) * u, _BCE_EPSILON)
+        second = (q - (u - v) * (1.0 - 2.0 * u)) / (q * q)
+        if w is not None:
+            second = second * w
+        return second / count if reduction == "mean" else second
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_input = grad_target = None
+        if input.requires_grad:
+            grad_input = _loss_backward("BinaryCrossEntropyBackwardBackward0", g, (g, input, target), input_grad,
+                                        curvature)
+        if target.requires_grad:
+            grad_target = Tensor(target_grad(g))
+        return grad_input, grad_target
+
+    return _record(out, "BinaryCrossEntropyBackward0", (input, target), rule, (input, target))
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                                     pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    x = _wide(input.array)
+    y = _wide(target.array)
+    log_sigmoid = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    if pos_weight is not None:
+        log_sigmoid = log_sigmoid * ((_wide(pos_weight.array) - 1.0) * y + 1.0)
+    loss = ((1.0 - y) * x - log_sigmoid).astype(input.array.dtype)
+    if weight is not None:
+        loss = np.asarray(loss * weight.array.astype(loss.dtype, copy=False))
+    out = _reduce_loss(np.asarray(loss), reduction)
+    count = input.array.size
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_input = grad_target = None
+        if input.requires_grad:
+            if pos_weight is not None:
+                t = mul(pos_weight, target)
+                grad_input = mul(sub(mul(sub(add(t, 1), target), sigmoid(input)), t), g)
+            else:
+                grad_input = mul(sub(sigmoid(input), target), g)
+            if weight is not None:
+                grad_input = mul(grad_input, weight)
+            if reduction == "mean":
+                grad_input = div_scalar(grad_input, count)
+        if target.requires_grad:
+            if pos_weight is not None:
+                logsig_neg = Tensor((np.minimum(-x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                logsig = Tensor((np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                grad_target = mul(sub(logsig_neg, mul(logsig, pos_weight)), g)
+            else:
+                grad_target = mul(neg(input), g)
+            if weight is not None:
+                grad_target = mul(grad_target, weight)
+            if reduction == "mean":
+                grad_target = div_scalar(grad_target, count)
+        return grad_input, grad_target
+
+    return _record(out, "BinaryCrossEntropyWithLogitsBackward0", (input, target), rule, (input, target),
+                   broadcast=True)
+
+
+def _cascade_sum(values: Sequence[Any], zero: Any) -> Any:
+    """PyTorch's nll_loss accumulation: 8 partial sums cascaded every 16 items, then added in order."""
+    partial = [zero] * 8
+    for b, value in enumerate(values):
+        partial[0] = partial[0] + value
+        for j in range(7):
+            if b & (15 << (4 * j)):
+                break
+            partial[j + 1] = partial[j + 1] + partial[j]
+            partial[j] = zero
+    total = zero
+    for value in partial:
+        total = total + value
+    return total
+
+
+def _nll_checks(input: Tensor, target: Tensor, weight: Tensor | None, name: str = "") -> None:  # noqa: A002
+    if target.array.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
+        raise runtime_error(f"expected target dtype to be Long or Byte, but got {scalar_type_name(target)}")
+    n_classes = input.array.shape[1] if input.array.ndim > 1 else input.array.shape[-1]
+    if weight is not None and (weight.array.ndim != 1 or weight.array.size != n_classes):
+        raise runtime_error(
+            f"{name}weight tensor should be defined either for all {n_classes} classes or no classes but got "
+            f"weight tensor of shape: {list(weight.array.shape)}")
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
+             reduction: str = "mean") -> Tensor:
+    """PyTorch's nll_loss_nd: 1-D/2-D inputs use NllLossBackward0, others NllLoss2DBackward0 over a view."""
+    ndim = input.array.ndim
+    if ndim < 1:
+        raise value_error(f"Expected 1 or more dimensions (got {ndim})")
+    if ndim != 1 and input.array.shape[0] != (target.array.shape[0] if target.array.ndim else 1):
+        raise value_error(f"Expected input batch_size ({input.array.shape[0]}) to match target batch_size "
+                          f"({target.array.shape[0] if target.array.ndim else 1}).")
+    _nll_checks(input, target, weight)
+    if ndim <= 2:
+        if target.array.ndim > 1:
+            raise runtime_error("0D or 1D target tensor expected, multi-target not supported")
+        if ndim == 1 and target.array.ndim == 1:
+            raise runtime_error(f"Expected target to be 0D when input is 1D, but got target.dim ={target.array.ndim}")
+        return _nll(input, target, weight, ignore_index, reduction, "NllLossBackward0")
+    n, c = input.array.shape[:2]
+    out_size = [n, *input.array.shape[2:]]
+    if list(target.array.shape[1:]) != list(input.array.shape[2:]):
+        raise runtime_error(f"Expected target size {out_size}, got {list(target.array.shape)}")
+    if ndim == 4:
+        return _nll(input, target, weight, ignore_index, reduction, "NllLoss2DBackward0")
+    flat_input = view(contiguous(input), (n, c, 1, -1))
+    flat_target = Tensor(np.ascontiguousarray(target.array).reshape(n, 1, -1))
+    out = _nll(flat_input, flat_target, weight, ignore_index, reduction, "NllLoss2DBackward0")
+    return view(out, out_size) if reduction == "none" else out
+
+
+def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str,  # noqa: A002
+         name: str) -> Tensor:
+    x = input.array
+    dtype = x.dtype.type
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    # Move the class dim last and flatten: one row per sample (and spatial position).
+    rows = (np.moveaxis(x, 1, -1) if x.ndim > 1 else x).reshape(-1, n_classes)
+    labels = target.array.reshape(-1).astype(np.int64)
+    keep = labels != ignore_index
+    for label in labels[keep]:
+        if not 0 <= label < n_classes:
+            raise index_error(f"Target {label} is out of bounds.")
+    safe = np.where(keep, labels, 0)
+    picked = rows[np.arange(rows.shape[0]), safe]
+    w = weight.array.astype(x.dtype, copy=False)[safe] if weight is not None else np.ones(picked.shape, x.dtype)
+    w = np.where(keep, w, dtype(0))
+    if reduction == "none":
+        out = np.where(keep, -picked * w, dtype(0)).reshape(target.array.shape).astype(x.dtype)
+        total = dtype(0)
+    else:
+        kept = np.nonzero(keep)[0]
+        if weight is not None:
+            loss = _cascade_sum([-(picked[i] * w[i]) for i in kept], dtype(0))
+            total = _cascade_sum([w[i] for i in kept], dtype(0))
+        else:
+            loss = _cascade_sum([-picked[i] for i in kept], dtype(0))
+            total = dtype(len(kept))
+        if labels.size == 0:
+            loss, total = (dtype(math.nan) if reduction == "mean" else dtype(0)), dtype(0)
+        elif reduction == "mean":
+            loss = dtype(loss / total)
+        out = np.asarray(loss, dtype=x.dtype)
+
+    def grad_array(g: Tensor) -> np.ndarray:
+        grad_rows = np.zeros(rows.shape, dtype=x.dtype)
+        if reduction == "none":
+            scale = -g.array.reshape(-1) * w
+        else:
+            value = g.array.reshape(()).astype(x.dtype)
+            base = -(value / total) if reduction == "mean" else -value
+            scale = w * base if weight is not None else np.where(keep, base, dtype(0))
+        grad_rows[np.arange(rows.shape[0]), safe] = np.where(keep, scale, dtype(0))
+        if x.ndim <= 1:
+            return grad_rows.reshape(x.shape)
+        moved_shape = (x.shape[0], *x.shape[2:], n_classes)
+        return np.moveaxis(grad_rows.reshape(moved_shape), -1, 1)
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        grad = _loss_backward(name.replace("Backward0", "BackwardBackward0"), g, (g, input),
+                              lambda gr: np.ascontiguousarray(grad_array(gr)))
+        return (grad,)
+
+    return _record(out, name, (input,), rule, (input,))
+
+
+def _expand_bias(bias: Tensor, shape: tuple[int, int]) -> Tensor:
+    if bias.array.shape == shape:
+        return bias
+    return expand(bias, shape)
+
+
+def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Scalar = 1) -> Tensor:
+    """`beta * bias + alpha * (mat1 @ mat2)` (F.linear's 2-D path): AddmmBackward0 with edges (bias, mat1, mat2)."""
+    for label, m in (("mat1", mat1), ("mat2", mat2)):
+        if m.array.ndim != 2:
+            raise runtime_error(f"{label} must be a matrix, got {m.array.ndim}-D tensor")
+    (n, k), (k2, m_) = mat1.array.shape, mat2.array.shape
+    if k != k2:
+        raise runtime_error(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m_})")
+    if mat1.array.dtype != mat2.array.dtype:
+        raise runtime_error(f"mat1 and mat2 must have the same dtype, but got {scalar_type_name(mat1)} and "
+                            f"{scalar_type_name(mat2)}")
+    if bias.array.dtype != mat2.array.dtype:
+        raise runtime_error(f"self and mat2 must have the same dtype, but got {scalar_type_name(bias)} and "
+                            f"{scalar_type_name(mat2)}")
+    with autograd.GradMode(False, "no_grad"):
+        _expand_bias(bias, (n, m_))  # PyTorch's expand error for a bias of the wrong size
+    check_size((n, m_))
+    dtype = mat1.array.dtype.type
+    product = mat1.array @ mat2.array
+    if alpha != 1:
+        product = product * dtype(alpha)
+    base = bias.array if beta == 1 else bias.array * dtype(beta)
+    out = np.asarray(base + product, dtype=mat1.array.dtype)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        grad_bias = (g if beta == 1 else mul_scalar(g, beta)) if bias.requires_grad else None
+        grad1 = grad2 = None
+        if mat1.requires_grad:
+            grad1 = mm(g, t(mat2))
+            grad1 = grad1 if alpha == 1 else mul_scalar(grad1, alpha)
+        if mat2.requires_grad:
+            grad2 = mm(t(mat1), g)
+            grad2 = grad2 if alpha == 1 else mul_scalar(grad2, alpha)
+        return grad_bias, grad1, grad2
+
+    return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, (mat1, mat2), broadcast=True)
 
 
 # --- the Tensor's Python operators ---------------------------------------------------------------------
