@@ -51,7 +51,7 @@ def _cache_path(grammar: str) -> str | None:
     import lark
 
     key = hashlib.sha256(
-        (grammar + lark.__version__ + "%d.%d" % sys.version_info[:2]).encode("utf-8")
+        (grammar + lark.__version__ + "{}.{}".format(*sys.version_info[:2])).encode("utf-8")
     ).hexdigest()[:20]
     candidates = []
     if os.environ.get("AUTODIFF_CACHE_DIR"):
@@ -380,7 +380,14 @@ def _closer_filter(expected: set[str], state: _IndentState) -> set[str]:
 def _unexpected_token(exc: Any, text: str, state: _IndentState) -> ParseError:
     token = exc.token
     kind = token.type
-    expected = _closer_filter(set(exc.expected or ()), state)
+    expected = set(exc.expected or ())
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is not None and token.type not in ("$END",):
+        try:
+            expected = set(interactive.accepts())  # exact, unlike LALR's merged look-aheads
+        except Exception:  # pragma: no cover - keep the merged set
+            pass
+    expected = _closer_filter(expected, state)
     if kind == "$END" and state.brackets:
         return _never_closed(state.brackets[-1])
     if state.brackets and kind != "$END":
@@ -428,6 +435,8 @@ def _unexpected_token(exc: Any, text: str, state: _IndentState) -> ParseError:
             return ParseError(f"expected {what}", span)
         return ParseError("unexpected end of line", span)
     line_before = _line_text(text, token.line)[: token.column - 1]
+    if "PLUS" in expected and not re.match(r"\s*for\b(?!.*\bin\b)", line_before):
+        expected.discard("IN")  # `in` as an operator: not worth naming
     if re.fullmatch(r"\s*print\s*", line_before):
         return ParseError("missing parentheses in call to 'print'", _token_span(token),
                           hint="did you mean print(...)?")
