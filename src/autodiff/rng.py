@@ -146,7 +146,8 @@ def _fma32_fast(a, b, c) -> np.ndarray:
     the Box-Muller kernel it was checked on every one of the 2**24 possible inputs (see the
     slow test ``test_fast_kernel_is_exhaustively_exact``) to give identical results.
     """
-    s = np.multiply(a, b, dtype=_F64)
+    s = a.astype(_F64)  # always a copy
+    s *= b
     s += c
     return s.astype(_F32)
 
@@ -172,9 +173,10 @@ def _log256(x: np.ndarray, fma=_fma32_fast) -> np.ndarray:
     e -= mask
     x += tmp
     z = x * x
-    y = fma(x, _LOG_P[0], _LOG_P[1])
+    x64 = x.astype(_F64)  # operands reused by several FMAs are converted once
+    y = fma(x64, _LOG_P[0], _LOG_P[1])
     for p in _LOG_P[2:]:
-        y = fma(y, x, p)
+        y = fma(y, x64, p)
     y *= x
     y = fma(y, z, e * _LOG_Q1)  # y * z + e * q1: the first product is the fused one
     z *= _HALF
@@ -196,7 +198,9 @@ def _sincos256(x: np.ndarray, fma=_fma32_fast) -> tuple[np.ndarray, np.ndarray]:
     y = j.astype(_F32)
     sin_sign = j & 4
     sin_sign <<= 29
-    poly = (j & 2) == 0
+    poly = j & 2  # 0 where the sine polynomial serves sin (poly_mask)
+    poly >>= 1
+    poly -= 1  # -> all ones where poly_mask, else 0
     j -= 2
     np.invert(j, out=j)
     j &= 4
@@ -205,45 +209,175 @@ def _sincos256(x: np.ndarray, fma=_fma32_fast) -> tuple[np.ndarray, np.ndarray]:
     x += y * _DP2
     x = fma(y, _DP3, x)
     z = x * x
-    yc = fma(z, _COSCOF[0], _COSCOF[1])
-    yc = fma(yc, z, _COSCOF[2])
+    z64 = z.astype(_F64)  # operands reused by several FMAs are converted once
+    yc = fma(z64, _COSCOF[0], _COSCOF[1])
+    yc = fma(yc, z64, _COSCOF[2])
     yc *= z
-    yc = fma(yc, z, z * -_HALF)  # y * z - z * 0.5, first product fused
+    yc = fma(yc, z64, z * -_HALF)  # y * z - z * 0.5, first product fused
     yc += _ONE
-    ys = fma(z, _SINCOF[0], _SINCOF[1])
-    ys = fma(ys, z, _SINCOF[2])
+    ys = fma(z64, _SINCOF[0], _SINCOF[1])
+    ys = fma(ys, z64, _SINCOF[2])
     ys *= z
-    ys = fma(ys, x, x)
-    s = np.where(poly, ys, yc)
-    c = np.where(poly, yc, ys)
-    s.view(np.int32)[...] ^= sin_sign
-    c.view(np.int32)[...] ^= j
-    return s, c
+    ys = fma(ys, x.astype(_F64), x)
+    # branch-free select on the bit patterns (np.where is slow on random masks)
+    ysb = ys.view(np.int32)
+    ycb = yc.view(np.int32)
+    d = ysb ^ ycb
+    d &= poly
+    ycb ^= d  # now the sine
+    ysb ^= d  # now the cosine
+    ycb ^= sin_sign
+    ysb ^= j
+    return yc, ys
 
 
 _CHUNK_BLOCKS = 4096  # blocks of 16 processed per step: keeps the temporaries in cache
 
 
-def _box_muller_f32(blocks: np.ndarray, mean, std, fma=_fma32_fast) -> None:
+class _Workspace:
+    """Preallocated temporaries for one chunk of the float32 kernel (allocating fresh
+    arrays of this size for every operation costs more than the arithmetic)."""
+
+    def __init__(self, m: int):
+        self.m = m
+        self.d = [np.empty(m, _F64) for _ in range(3)]
+        self.f = [np.empty(m, _F32) for _ in range(6)]
+        self.i = [np.empty(m, np.int32) for _ in range(4)]
+        self.mask = np.empty(m, np.bool_)
+
+
+def _horner_fast(x64: np.ndarray, coefs, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y = fma(...fma(fma(x, c0, c1), x, c2)..., x, cn) with float32 rounding after each
+    step (float64 evaluation of each fused step, exhaustively validated like ``_fma32_fast``)."""
+    np.multiply(x64, coefs[0], out=s)
+    s += coefs[1]
+    y[...] = s
+    for c in coefs[2:]:
+        s[...] = y
+        s *= x64
+        s += c
+        y[...] = s
+    return y
+
+
+def _log256_fast(x: np.ndarray, w: _Workspace) -> np.ndarray:
+    """Same result as ``_log256(x)``; returns a workspace buffer (w.f[0])."""
+    s, x64, _ = w.d
+    xm, e, y, z, tmp, _ = w.f
+    ib = w.i[0]
+    bits = x.view(np.int32)
+    np.right_shift(bits, 23, out=ib)
+    e[...] = ib
+    e -= _F32(126)
+    np.bitwise_and(bits, np.int32(0x007FFFFF), out=ib)
+    ib |= np.int32(0x3F000000)
+    xm[...] = ib.view(_F32)
+    np.less(xm, _SQRTHF, out=w.mask)
+    np.multiply(xm, w.mask, out=tmp)
+    xm -= _ONE
+    e -= w.mask
+    xm += tmp
+    np.multiply(xm, xm, out=z)
+    x64[...] = xm
+    _horner_fast(x64, _LOG_P, s, y)
+    y *= xm
+    s[...] = y  # fma(y, z, e * q1)
+    s *= z
+    np.multiply(e, _LOG_Q1, out=tmp)
+    s += tmp
+    y[...] = s
+    z *= _HALF
+    y -= z
+    xm += y
+    e *= _LOG_Q2
+    xm += e
+    return xm
+
+
+def _sincos256_fast(x: np.ndarray, w: _Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """Same results as ``_sincos256(x)``; returns workspace buffers (w.f[2], w.f[3]).
+    ``x`` (theta) is overwritten."""
+    s, z64, x64 = w.d
+    _, _, yc, ys, y, z = w.f
+    j, sin_sign, poly, d = w.i
+    np.multiply(x, _FOPI, out=y)
+    j[...] = y  # truncation toward zero, like cvttps
+    j += 1
+    j &= ~1
+    y[...] = j
+    np.bitwise_and(j, 4, out=sin_sign)
+    sin_sign <<= 29
+    np.bitwise_and(j, 2, out=poly)
+    poly >>= 1
+    poly -= 1  # all ones where the sine polynomial serves sin (poly_mask), else 0
+    j -= 2
+    np.invert(j, out=j)
+    j &= 4
+    j <<= 29  # cos sign bit
+    np.multiply(y, _DP1, out=z)  # exact products: no fusion needed
+    x += z
+    np.multiply(y, _DP2, out=z)
+    x += z
+    x64[...] = x  # fma(y, DP3, x)
+    np.multiply(y, _DP3, out=s, dtype=_F64)
+    s += x64
+    x[...] = s
+    np.multiply(x, x, out=z)
+    z64[...] = z
+    _horner_fast(z64, _COSCOF, s, yc)
+    yc *= z
+    s[...] = yc  # fma(yc, z, -z * 0.5)
+    s *= z64
+    np.multiply(z, -_HALF, out=y)
+    s += y
+    yc[...] = s
+    yc += _ONE
+    _horner_fast(z64, _SINCOF, s, ys)
+    ys *= z
+    x64[...] = x  # fma(ys, x, x)
+    s[...] = ys
+    s *= x64
+    s += x64
+    ys[...] = s
+    # branch-free select on the bit patterns (np.where is slow on random masks)
+    ysb = ys.view(np.int32)
+    ycb = yc.view(np.int32)
+    np.bitwise_xor(ysb, ycb, out=d)
+    d &= poly
+    ycb ^= d  # now the sine
+    ysb ^= d  # now the cosine
+    ycb ^= sin_sign
+    ysb ^= j
+    return yc, ys
+
+
+def _box_muller_f32(blocks: np.ndarray, mean, std) -> None:
     """In place: (k, 16) float32 uniforms -> normals, like torch's AVX2 ``normal_fill_16``."""
     plain = std == 1 and mean == 0
     mean = _F32(mean)
     std = _F32(std)
+    w = None
     for start in range(0, blocks.shape[0], _CHUNK_BLOCKS):
         blk = blocks[start:start + _CHUNK_BLOCKS]
-        u1 = _ONE - blk[:, :8]
-        radius = _log256(u1, fma)
+        m = blk.shape[0] * 8
+        if w is None or w.m != m:
+            w = _Workspace(m)
+        u1 = w.f[4].reshape(-1, 8)
+        np.subtract(_ONE, blk[:, :8], out=u1)
+        radius = _log256_fast(w.f[4], w)  # -> w.f[0]
         radius *= _F32(-2.0)
         np.sqrt(radius, out=radius)
-        s, c = _sincos256(_TWO_PI_F32 * blk[:, 8:], fma)
+        theta = w.f[1]
+        np.multiply(blk[:, 8:], _TWO_PI_F32, out=theta.reshape(-1, 8))
+        s, c = _sincos256_fast(theta, w)
         c *= radius
         s *= radius
         if plain:
-            blk[:, :8] = c
-            blk[:, 8:] = s
+            blk[:, :8] = c.reshape(-1, 8)
+            blk[:, 8:] = s.reshape(-1, 8)
         else:
-            blk[:, :8] = _fma32(c, std, mean)
-            blk[:, 8:] = _fma32(s, std, mean)
+            blk[:, :8] = _fma32(c, std, mean).reshape(-1, 8)
+            blk[:, 8:] = _fma32(s, std, mean).reshape(-1, 8)
 
 
 def _box_muller_f64(blocks: np.ndarray, mean, std) -> None:
