@@ -68,7 +68,7 @@ class Node:
     """
 
     __slots__ = ("name", "next_nodes", "rule", "input_shapes", "saved", "saved_versions",
-                 "retained", "had_saved", "__weakref__")
+                 "retained", "had_saved", "saves_output", "__weakref__")
 
     def __init__(
         self,
@@ -86,6 +86,7 @@ class Node:
         self.saved_versions = tuple(t._version[0] for t in saved) if saved else ()
         self.retained: list[Tensor] | None = None
         self.had_saved = bool(saved)
+        self.saves_output = False
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
@@ -97,13 +98,15 @@ class Node:
     def check_saved(self) -> None:
         for tensor, version in zip(self.saved, self.saved_versions):
             if tensor._version[0] != version:
+                # PyTorch names the op that produced the tensor: this node if it saved its own output.
+                producer = self if self.saves_output else tensor.grad_fn
+                origin = f", which is output 0 of {_op_name(producer.name)}," if producer is not None else ""
                 raise runtime_error(
                     "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: [{tensor.type_label()} {list(tensor.shape)}], which is output 0 of "
-                    f"{tensor.grad_fn.name if tensor.grad_fn is not None else 'a leaf'}, is at version "
-                    f"{tensor._version[0]}; expected version {version} instead. Hint: the tensor was changed "
-                    "in place after it was used; use an out-of-place operation (y = y * 2 instead of "
-                    "y *= 2) or clone() it first."
+                    f"operation: [{tensor.type_label()} [{', '.join(str(n) for n in tensor.shape)}]]{origin} "
+                    f"is at version {tensor._version[0]}; expected version {version} instead. Hint: enable "
+                    "anomaly detection to find the operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
                 )
 
     def release(self) -> None:
@@ -111,6 +114,12 @@ class Node:
         if self.had_saved:
             self.rule = None
             self.saved = ()
+
+
+def _op_name(node_name: str) -> str:
+    """`ExpBackward0` -> `Exp`, as PyTorch's in-place error message names ops."""
+    base, _, _ = node_name.partition("Backward")
+    return base
 
 
 class AccumulateGrad(Node):

@@ -259,7 +259,10 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
         grad = Tensor(grad.array.astype(leaf.array.dtype), grad.requires_grad, grad.grad_fn)
     if leaf.grad is None:
         if create_graph:
-            leaf.grad = grad
+            # PyTorch stores a copy made by a recorded copy_ (CopyBackwards) when the graph is kept.
+            from .ops import _record
+
+            leaf.grad = _record(grad.array.copy(), "CopyBackwards", (grad,), lambda g: (g,)) if grad.requires_grad else grad
         else:
             array = grad.array
             # A fresh buffer: the gradient must not alias a tensor the script can still change.

@@ -37,6 +37,13 @@ NON_LEAF_GRAD_WARNING = (
     "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
 
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid "
+    "this. If you have to use this function, make sure to reset the .grad fields of your parameters to None "
+    "after use to break the cycle and avoid the leak."
+)
+
 # --- creation ------------------------------------------------------------------------------------------
 
 
@@ -375,6 +382,8 @@ def autograd_backward(tensors: Any, grad_tensors: Any = None, retain_graph: Any 
     _check_differentiable(outputs)
     grads = [_gradient_for(o, g) for o, g in zip(outputs, grads_in)]
     retain = create_graph if retain_graph is None else bool(retain_graph)
+    if create_graph:
+        warn("UserWarning", CREATE_GRAPH_WARNING)
     if inputs is not None:
         targets = [inputs] if type(inputs) is Tensor else list(inputs)
         captured = autograd.run_backward(outputs, grads, retain_graph=retain, create_graph=create_graph,
@@ -420,8 +429,8 @@ def autograd_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_gr
                 grad = Tensor(np.zeros(target.array.shape, dtype=target.array.dtype))
             elif not allow:
                 raise runtime_error(
-                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
-                    "allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {len(results)} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph:
             grad = grad.detach()
         results.append(grad)
@@ -468,6 +477,8 @@ def _set_requires_grad(self: Tensor, value: Any) -> None:
 
 
 def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
+    if requires_grad and self.grad_fn is None and self.array.dtype.kind != "f":
+        raise runtime_error("only Tensors of floating point dtype can require gradients")
     _set_requires_grad(self, requires_grad)
     return self
 
@@ -624,8 +635,12 @@ def value_error_unknown_type(name: str) -> AutodiffError:
     return AutodiffError("ValueError", f"invalid type: '{name}'")
 
 
+# PyTorch's name() gives these two C++ nodes their namespace, though their repr omits it.
+_QUALIFIED_NODE_NAMES = {"CopySlices": "torch::autograd::CopySlices", "AccumulateGrad": "torch::autograd::AccumulateGrad"}
+
+
 def _node_name(node: autograd.Node) -> str:
-    return node.name
+    return _QUALIFIED_NODE_NAMES.get(node.name, node.name)
 
 
 def _numpy_refused(self: Tensor) -> Any:
@@ -691,6 +706,13 @@ METHOD_ALIASES = {"absolute": "abs", "negative": "neg", "multiply": "mul", "divi
                   "arctan": "atan", "arcsin": "asin", "arccos": "acos", "fmod": "remainder"}
 INPLACE_OPS = ["add", "sub", "mul", "div", "pow", "clamp", "exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh",
                "relu", "sin", "cos", "reciprocal", "clamp_min", "clamp_max", "floor", "ceil", "round", "sign"]
+
+
+# `x += y` and friends are in place on tensors, as in PyTorch (Python would otherwise rebind x).
+Tensor.__iadd__ = _inplace(ops.add)
+Tensor.__isub__ = _inplace(ops.sub)
+Tensor.__imul__ = _inplace(ops.mul)
+Tensor.__itruediv__ = _inplace(ops.div)
 
 
 def tensor_table() -> TypeTable:

@@ -1,0 +1,11 @@
+import torch
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([3.0, 4.0], requires_grad=True)
+c = torch.tensor(5.0, requires_grad=True)
+y = (a * b).sum()
+ga, gb = torch.autograd.grad(y, [a, b], retain_graph=True)
+print(ga, gb)
+print(a.grad, b.grad)
+gc = torch.autograd.grad(y, [a, c], allow_unused=True)
+print(gc)
+torch.autograd.grad(y, [c])

@@ -1,0 +1,10 @@
+import torch
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([3.0], requires_grad=True)
+c = torch.cat([a, b])
+s = torch.stack([a, a * 2])
+print(c, c.grad_fn.name())
+print(s, s.grad_fn.name())
+(c * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+s.sum().backward()
+print(a.grad, b.grad)

@@ -1,0 +1,12 @@
+import torch
+a = torch.tensor([1, 2, 3])
+b = torch.tensor([0.5, 1.5, 2.5])
+c = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+print(a.dtype, b.dtype, c.dtype)
+print(a + b, (a + b).dtype)
+print(a * 2.5, (a * 2.5).dtype)
+print(a / 2, (a / 2).dtype)
+print(b + c, (b + c).dtype)
+print(b * torch.tensor(2.0, dtype=torch.float64))
+print(a > 1, (a > 1).dtype)
+print(a.float(), b.long(), b.double())

@@ -1,0 +1,12 @@
+import torch
+a = torch.tensor([1.0, 5.0, 3.0], requires_grad=True)
+b = torch.tensor([2.0, 5.0, 1.0], requires_grad=True)
+mx = torch.maximum(a, b)
+mn = torch.minimum(a, b)
+w = torch.where(a > 2, a, b * 10)
+print(mx, mx.grad_fn.name())
+print(mn, mn.grad_fn.name())
+print(w, w.grad_fn.name())
+(mx.sum() + 2 * mn.sum() + 3 * w.sum()).backward()
+print(a.grad)
+print(b.grad)

@@ -1,0 +1,10 @@
+import torch
+x = torch.arange(6.0, requires_grad=True)
+a = x.reshape(2, 3)
+b = x.view(3, 2)
+c = a.flatten()
+print(a, a.grad_fn.name())
+print(b, b.grad_fn.name())
+print(c, c.grad_fn.name())
+(a * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+print(x.grad)

@@ -1,0 +1,12 @@
+import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+u = x.unsqueeze(0)
+e = u.expand(3, 2)
+s = e.unsqueeze(2).squeeze()
+print(u, u.grad_fn.name())
+print(e, e.grad_fn.name())
+print(s.shape, s.grad_fn.name())
+q = u.squeeze(0)
+print(q.grad_fn.name())
+(s * torch.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+print(x.grad)

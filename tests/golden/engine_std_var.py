@@ -1,0 +1,11 @@
+import torch
+x = torch.tensor([1.0, 2.0, 4.0, 7.0], requires_grad=True)
+v = x.var()
+s = x.std()
+print(v, s, v.grad_fn.name(), s.grad_fn.name())
+(v + s).backward()
+print(x.grad)
+y = torch.tensor([[1.0, 2.0], [3.0, 6.0]], requires_grad=True)
+vd = y.var(dim=0)
+vd.sum().backward()
+print(vd, y.grad)

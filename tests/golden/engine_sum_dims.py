@@ -1,0 +1,10 @@
+import torch
+x = torch.arange(6.0).reshape(2, 3)
+x.requires_grad_(True)
+s0 = x.sum()
+s1 = x.sum(dim=0)
+s2 = x.sum(1, keepdim=True)
+print(s0, s1, s2)
+print(s0.grad_fn.name(), s1.grad_fn.name(), s2.grad_fn.name())
+(s0 + (s1 * torch.tensor([1.0, 2.0, 3.0])).sum() + (s2 * s2).sum()).backward()
+print(x.grad)
