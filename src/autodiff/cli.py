@@ -1,0 +1,175 @@
+"""The `autodiff` command line: `autodiff run FILE` runs a script; other commands build on the same helpers.
+
+Start-up matters, so this module imports only click at the top; the parser, the interpreter and the
+tensor engine are imported when a command needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Any
+
+import click
+
+from . import __version__
+
+DEFAULT_MAX_STEPS = 10_000_000  # kept equal to interpreter.DEFAULT_MAX_STEPS without importing it
+
+EPILOG = """\b
+Examples:
+  autodiff run train.py
+  autodiff run - < train.py
+  autodiff run -e 'import torch; x = torch.ones(2, requires_grad=True); (x * x).sum().backward(); print(x.grad)'
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.version_option(__version__, "-V", "--version", prog_name="autodiff")
+def main() -> None:
+    """See what PyTorch autograd does: run small autograd scripts written like PyTorch."""
+
+
+# -- reusable pieces (other commands load, build, run and report the same way) -------------------------
+
+
+def load_source(file: str | None, code: str | None) -> tuple[str, str]:
+    """(source text, filename for messages) from a FILE argument ('-' for stdin) or -e CODE."""
+    if code is not None and file is not None:
+        raise click.UsageError("give either FILE or -e CODE, not both")
+    if code is not None:
+        return code, "<string>"
+    if file is None:
+        raise click.UsageError("missing FILE (or - for standard input, or -e CODE)")
+    if file == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
+        name = file
+    try:
+        return data.decode("utf-8"), name
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                 param_hint="FILE") from None
+
+
+def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
+                     stdout: IO[str] | None = None, stderr: IO[str] | None = None, **options: Any) -> Any:
+    """An Interpreter whose prints go to `stdout` and warnings to `stderr` (in order: stdout is flushed
+    before anything is written to stderr)."""
+    from .builtins import build_namespace
+    from .interpreter import Interpreter
+
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    names, modules = build_namespace(out.write)
+    return Interpreter(names, modules, filename=filename, max_steps=max_steps, timeout=timeout, stderr=err,
+                       before_stderr=out.flush, **options)
+
+
+def report_error(exc: BaseException, source: str | None, filename: str, *, stderr: IO[str] | None = None,
+                 stdout: IO[str] | None = None, debug: bool = False) -> None:
+    """Print a script error (or an internal one) to stderr, after flushing stdout."""
+    import traceback
+
+    from . import diagnostics
+    from .errors import AutodiffError
+
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        out.flush()
+    except (OSError, ValueError):
+        pass
+    if isinstance(exc, AutodiffError):
+        if debug:
+            original = getattr(exc, "original", None) or exc
+            err.write("".join(traceback.format_exception(original)))
+        err.write(diagnostics.format_error(exc, source, filename) + "\n")
+    else:
+        if debug:
+            err.write("".join(traceback.format_exception(exc)))
+        err.write(diagnostics.format_internal_error(exc, source, filename) + "\n")
+    err.flush()
+
+
+def run_script(source: str, filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
+               debug: bool = False, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Parse and run a script; report any error; return the exit status (0 ok, 1 script error)."""
+    from .errors import AutodiffError
+
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=out, stderr=err)
+        interpreter.run_source(source)
+    except AutodiffError as exc:
+        report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
+        return 1
+    except KeyboardInterrupt as exc:
+        from .interpreter import statement_span_of_traceback
+
+        span = statement_span_of_traceback(exc.__traceback__)
+        out.flush()
+        where = f" at {filename}:{span.line}" if span is not None else ""
+        err.write(f"KeyboardInterrupt{where}\n")
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except Exception as exc:  # a bug in autodiff: say so plainly
+        report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
+        return 1
+    try:
+        out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    return 0
+
+
+def _silence_stdout() -> None:
+    """After the reader of our stdout went away (`| head`), send what is left to /dev/null quietly."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _prepare_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+# -- commands -----------------------------------------------------------------------------------------
+
+
+@main.command(epilog=EPILOG)
+@click.argument("file", required=False)
+@click.option("-e", "--expr", "code", metavar="CODE", help="Run CODE instead of a file (separate statements with ';').")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+              help="Stop the script after this many statements.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the script after this much wall-clock time.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, debug: bool) -> None:
+    """Run a script FILE (use - to read it from standard input)."""
+    source, filename = load_source(file, code)
+    _prepare_streams()
+    sys.exit(run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
