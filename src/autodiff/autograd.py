@@ -180,6 +180,13 @@ def _reaching(roots: Sequence[Node], targets: set[Node]) -> set[Node]:
     return useful
 
 
+# Observers of completed backward passes (`autodiff check` records what each pass did). Each is called as
+# observer(roots, root_grads, leaf_grads) after the pass: leaf_grads lists (leaf, gradient) for every leaf the
+# pass delivered a gradient to (for autograd.grad, the leaves among its inputs). Empty: no cost but one test.
+BackwardObserver = Callable[[Sequence["Tensor"], Sequence["Tensor"], list[tuple["Tensor", "Tensor"]]], None]
+backward_observers: list[BackwardObserver] = []
+
+
 def run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
@@ -213,6 +220,7 @@ def run_backward(
 
     dependencies = _collect_dependencies(root_nodes)
     ready = [node for node in root_nodes if dependencies.get(node, 0) == 0]
+    reached: list[tuple[Tensor, Tensor]] | None = [] if backward_observers else None
     previous_mode = set_grad_enabled(create_graph)
     try:
         while ready:
@@ -224,6 +232,8 @@ def run_backward(
             if capture_set is not None and node in capture_set:
                 captured[node] = grad
             if type(node) is AccumulateGrad:
+                if reached is not None and (capture_set is None or node in capture_set):
+                    reached.append((node.leaf, grad))
                 if accumulate and capture_set is None:
                     accumulate_into_grad(node.leaf, grad, create_graph)
                 continue
@@ -259,6 +269,9 @@ def run_backward(
                         _skip(child, dependencies, buffers, ready)
     finally:
         set_grad_enabled(previous_mode)
+    if reached is not None:
+        for observer in tuple(backward_observers):
+            observer(roots, root_grads, reached)
     return captured
 
 
