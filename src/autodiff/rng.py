@@ -4,25 +4,43 @@ After ``Generator.manual_seed(n)`` the samplers here reproduce, bit for bit, wha
 PyTorch 2.13's default CPU generator produces for the same calls (see
 ``tests/test_rng.py``).  Everything is computed with NumPy; no torch import.
 
-How PyTorch's CPU generator works (established by experiment against torch 2.13):
+How PyTorch's CPU generator works (established by experiment against torch 2.13, x86-64):
 
-* The engine is MT19937 seeded with the standard ``init_genrand`` on the low 32 bits
-  of the seed (the full 64-bit seed is kept and reported by ``initial_seed``).  Its
-  raw 32-bit output is exactly NumPy's ``MT19937.random_raw`` stream once NumPy's key
-  array is set to the same state, so NumPy does the heavy lifting.
+* Engine: MT19937 seeded with the standard ``init_genrand`` on the low 32 bits of the seed;
+  the full 64-bit seed is kept for ``initial_seed``.  Negative seeds map to ``2**64 + seed``.
+  A fresh process seeds the default generator from the OS (``torch.initial_seed()`` differs
+  per process); a new ``torch.Generator()`` starts at ``DEFAULT_SEED`` = 67280421310721.  The
+  raw 32-bit stream equals NumPy's ``MT19937`` once its key array holds the same state.
 * ``random64()`` is two 32-bit draws, the first one being the high word.
-* float32 uniform: ``(r32 & 0xFFFFFF) * 2**-24``; float64 uniform:
-  ``(r64 & (2**53 - 1)) * 2**-53``; then ``x * (to - from) + from`` in the dtype.
-* normal, ``numel >= 16`` (contiguous): fill the whole tensor with uniforms, run
-  Box-Muller on each block of 16 (``u1 = 1 - d[0:8]``, ``u2 = d[8:16]``; first half
-  gets ``r cos``, second half ``r sin``); if ``numel % 16`` the last 16 slots are
-  refilled with 16 fresh uniforms and transformed again.  float32 uses the AVX2
-  ``log256_ps``/``sincos256_ps`` polynomials (Cephes, emulated here op by op),
-  float64 uses libm ``log/cos/sin``.
-* normal, ``numel < 16``: per element, double precision Box-Muller from two 53-bit
-  uniforms, ``r = sqrt(-2 log1p(-u2))``, ``theta = 2 pi u1``, returning ``r cos``
-  and caching ``r sin`` for the next call (the cache is shared by float32 and
-  float64 and is part of the generator state).
+* uniform: float32 ``(r32 & 0xFFFFFF) * 2**-24``; float64 ``(r64 & (2**53 - 1)) * 2**-53``;
+  then ``fma(x, to - from, from)`` in the dtype (GCC fuses the multiply-add).
+* normal, ``numel >= 16`` and contiguous: fill the whole tensor with uniforms, then
+  Box-Muller on each block of 16 (``u1 = 1 - d[0:8]``, ``u2 = d[8:16]``; ``d[0:8] = r cos``,
+  ``d[8:16] = r sin``, ``r = sqrt(-2 log u1)``, ``theta = 2 pi u2``); if ``numel % 16`` the last
+  16 slots are refilled with 16 fresh uniforms and transformed again (so ``numel + 16``
+  draws).  float32 uses the AVX2 ``log256_ps``/``sincos256_ps`` Cephes polynomials from
+  avx_mathfun.h (emulated op by op here, including GCC's choice of fused multiply-adds);
+  float64 uses libm ``log/cos/sin`` and ``fma(r cos, std, mean)``.
+* normal, ``numel < 16`` (or non-contiguous): per element, double Box-Muller from two 53-bit
+  uniforms, ``r = sqrt(-2 log1p(-u2))``, ``theta = 2 pi u1``, returning ``r cos`` and caching
+  ``r sin`` for the next such call (cache shared by float32 and float64, reset by seeding,
+  stored in the state as ``normal_y``/``normal_is_valid``).
+* integers: ``random_(from, to)`` is ``r % (to - from) + from`` with ``r`` a 32-bit draw when
+  the range is below ``2**28``, else a 64-bit draw; ``random_()`` is ``r64 % 2**63`` (int64),
+  ``r64 % (2**53 + 1)`` (float64), ``r32 % (2**24 + 1)`` (float32), ``r32 % (max + 1)`` (other
+  ints), ``r32 & 1`` (bool).
+* ``randperm(n)``: Fisher-Yates, ``swap(p[i], p[i + r32 % (n - i)])`` for i < n - 1.
+* bernoulli: ``u < p`` with a 24-bit uniform for float32 ``p`` tensors, 53-bit for float64
+  ``p`` and for a scalar ``p``.  (On Intel CPUs torch sends a scalar ``p`` through MKL's
+  MCG31 stream instead; that path is not emulated.)
+* exponential: ``-1/lambda * log1p(-u)`` (53-bit u).  multinomial without replacement (or one
+  sample): argmax / top-k of ``p / Exp(1)``; with replacement: cumulative sums in the dtype,
+  normalised, last set to 1, binary search of 53-bit uniforms.
+* Tensor variants of ``normal``: draws ``N(0, std)`` then ``+ mean`` (tensor mean, scalar std)
+  or ``N(0, 1)`` then ``* std`` then ``+ mean``, as separate roundings.
+* ``get_state()`` is the 5056-byte ``CPUGeneratorImplState``: seed (u64), left (i32),
+  seeded (i32), next (u64), 624 state words (u64 each), normal_x/normal_y/normal_rho
+  (f64), normal_is_valid (i32), padding, next_float_normal_sample (f32), its valid flag.
 """
 
 from __future__ import annotations
@@ -818,6 +836,10 @@ class Generator:
             score = rows / q
             if k == 1:
                 res = np.argmax(score, axis=1)[:, None]
+            elif 4 * k < ncat:
+                part = np.argpartition(-score, k - 1, axis=1)[:, :k]
+                order = np.argsort(-np.take_along_axis(score, part, axis=1), axis=1, kind="stable")
+                res = np.take_along_axis(part, order, axis=1)
             else:
                 res = np.argsort(-score, axis=1, kind="stable")[:, :k]
         else:
