@@ -729,7 +729,7 @@ def tensor_table() -> TypeTable:
         "T": ops.matrix_transpose,
         "mT": ops.mT,
         "retains_grad": lambda self: self.retains_grad,
-        "device": lambda self: "cpu",
+        "device": lambda self: CPU,
         "is_cuda": lambda self: False,
         "output_nr": lambda self: 0,
         "_version": lambda self: self._version[0],
@@ -739,6 +739,8 @@ def tensor_table() -> TypeTable:
         table.methods[name] = getattr(ops, name)
     for alias, name in METHOD_ALIASES.items():
         table.methods[alias] = getattr(ops, name)
+    table.methods.update({"masked_fill": ops.masked_fill, "masked_fill_": _inplace(ops.masked_fill),
+                          "addmm": ops.addmm})
     for name in INPLACE_OPS:
         table.methods[name + "_"] = _inplace(getattr(ops, name))
     table.methods.update({
@@ -786,6 +788,8 @@ def register_tables() -> None:
                                                 "itemsize": lambda d: d.itemsize}))
     register(ops.ReturnPair, TypeTable("return_types", getters={"values": lambda p: p[0], "indices": lambda p: p[1]}))
     register(autograd.GradMode, TypeTable("grad_mode"))
+    register(TensorType, tensor_type_table(tensor_table().methods))
+    register(Device, TypeTable("device", getters={"type": lambda d: d.type, "index": lambda d: d.index}))
 
 
 def no_grad() -> autograd.GradMode:
@@ -802,14 +806,201 @@ def set_grad_enabled(mode: bool) -> autograd.GradMode:
     return mode_object
 
 
+# --- Python protocols, legacy tensor types, devices (PyTorch as tutorials use them) ------------------------
+SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                  "Consider using tensor.detach() first.")
+
+
+def _one_value(self: Tensor) -> Any:
+    if self.array.size != 1:
+        raise AutodiffError("ValueError", "only one element tensors can be converted to Python scalars")
+    return self.array.reshape(()).item()
+
+
+def _tensor_float(self: Tensor) -> float:
+    """`float(t)`: PyTorch warns when t requires grad (`int(t)` and `bool(t)` do not)."""
+    value = _one_value(self)
+    if self.requires_grad:
+        warn("UserWarning", SCALAR_WARNING)
+    return float(value)
+
+
+def _tensor_int(self: Tensor) -> int:
+    return int(_one_value(self))
+
+
+def _tensor_bool(self: Tensor) -> bool:
+    if self.array.size != 1:
+        amount = "no values" if self.array.size == 0 else "more than one value"
+        raise runtime_error(f"Boolean value of Tensor with {amount} is ambiguous")
+    return bool(self.array.reshape(()))
+
+
+def _tensor_format(self: Tensor, spec: str) -> str:
+    """`f"{t:.4f}"`: a 0-d tensor formats its value; anything else only with an empty spec (PyTorch's rule)."""
+    if self.array.ndim == 0 and not self.is_parameter:
+        return format(self.array.item(), spec)
+    if spec:
+        kind = "Parameter" if self.is_parameter else "Tensor"
+        raise type_error(f"unsupported format string passed to {kind}.__format__")
+    return str(self)
+
+
+Tensor.__float__ = _tensor_float
+Tensor.__int__ = _tensor_int
+Tensor.__bool__ = _tensor_bool
+Tensor.__format__ = _tensor_format
+
+_NEW_SIGNATURES = (
+    "new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+    " * (*, torch.device device = None)\n"
+    "      didn't match because some of the keywords were incorrect: {keywords}\n"
+    " * (torch.Storage storage)\n"
+    " * (Tensor other)\n"
+    " * (tuple of ints size, *, torch.device device = None)\n"
+    " * (object data, *, torch.device device = None)\n"
+)
+
+
+class TensorType:
+    """`torch.Tensor`, `torch.FloatTensor`, ...: legacy constructors that are also `isinstance` targets and
+    (through their TypeTable) expose the Tensor methods unbound: `f = torch.Tensor.tanh; f(x)`."""
+
+    __slots__ = ("name", "dtype")
+
+    def __init__(self, name: str, dtype: DType | None):
+        self.name = name
+        self.dtype = dtype
+
+    def __repr__(self) -> str:
+        return f"<class 'torch.{self.name}'>"
+
+    def __instancecheck__(self, value: Any) -> bool:
+        return type(value) is Tensor and (self.dtype is None or value.dtype is self.dtype)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        unknown = [key for key in kwargs if key != "device"]
+        if unknown:
+            got = ", ".join([_type_name_of(a) for a in args] + [f"{k}={_type_name_of(v)}" for k, v in kwargs.items()])
+            raise type_error(_NEW_SIGNATURES.format(got=got, keywords=", ".join(unknown)).rstrip("\n"))
+        dtype = self.dtype or float32
+        if not args:
+            return Tensor(np.zeros((0,), dtype=dtype.numpy))
+        if len(args) == 1 and type(args[0]) is Tensor:
+            source = args[0]
+            if source.dtype is not dtype:
+                raise type_error(_options_mismatch(dtype, source.dtype))
+            return ops._record(source.array[...], "AliasBackward0", (source,), lambda g: (g,))
+        if len(args) == 1 and isinstance(args[0], (list, tuple)) and not isinstance(args[0], Size):
+            return tensor(args[0], dtype=dtype)
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return Tensor(np.zeros(_size(args), dtype=dtype.numpy))
+        raise type_error(f"new(): data must be a sequence (got {_type_name_of(args[0])})")
+
+
+def _type_name_of(value: Any) -> str:
+    from .protocol import type_name
+
+    return "Tensor" if type(value) is Tensor else type_name(value)
+
+
+def _options_mismatch(expected: DType, got: DType) -> str:
+    names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+
+    def options(dtype: DType) -> str:
+        return (f"TensorOptions(dtype={names.get(dtype.name, dtype.name)}, device=cpu, layout=Strided, "
+                "requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))")
+
+    return f"expected {options(expected)} (got {options(got)})"
+
+
+TENSOR_TYPES = {
+    "Tensor": TensorType("Tensor", None), "FloatTensor": TensorType("FloatTensor", float32),
+    "DoubleTensor": TensorType("DoubleTensor", float64), "LongTensor": TensorType("LongTensor", int64),
+    "IntTensor": TensorType("IntTensor", int32), "BoolTensor": TensorType("BoolTensor", bool_),
+    "HalfTensor": TensorType("HalfTensor", float16), "ShortTensor": TensorType("ShortTensor", int16),
+    "CharTensor": TensorType("CharTensor", int8), "ByteTensor": TensorType("ByteTensor", uint8),
+}
+
+
+class UnboundMethod:
+    """`torch.Tensor.tanh`: the method as a plain function of the tensor."""
+
+    __slots__ = ("name", "function")
+
+    def __init__(self, name: str, function: Callable[..., Any]):
+        self.name = name
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise type_error(f"descriptor '{self.name}' of 'torch._C.TensorBase' object needs an argument")
+        if type(args[0]) is not Tensor:
+            raise type_error(f"descriptor '{self.name}' for 'torch._C.TensorBase' objects doesn't apply to a "
+                             f"'{_type_name_of(args[0])}' object")
+        return self.function(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<method '{self.name}' of 'torch._C.TensorBase' objects>"
+
+
+def tensor_type_table(methods: dict[str, Callable[..., Any]]) -> TypeTable:
+    getters = {name: (lambda unbound: lambda _cls: unbound)(UnboundMethod(name, fn)) for name, fn in methods.items()}
+    getters["dtype"] = lambda cls: cls.dtype if cls.dtype is not None else float32
+    return TypeTable("tensortype", getters=getters)
+
+
+class Device:
+    """`torch.device('cpu')`: prints `device(type='cpu')`, equals the string 'cpu'."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: Any = "cpu", index: int | None = None):  # noqa: A002 - PyTorch's keyword
+        if isinstance(type, Device):
+            type, index = type.type, type.index
+        kind, _, number = str(type).partition(":")
+        if kind not in ("cpu", "cuda", "mps", "meta", "xpu"):
+            raise runtime_error(f"Expected one of cpu, cuda, mps, meta, xpu device type at start of device string: "
+                                f"{type}")
+        self.type = kind
+        self.index = int(number) if number else index
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            other = Device(other)
+        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = Device("cpu")
+CUDA_MEMBERS = {"is_available": lambda: False, "device_count": lambda: 0}
+# Tensor methods that PyTorch also offers as `torch.<name>` and the reverse (issue 11: both forms where PyTorch
+# has both). Names listed in SHARED_OPS that PyTorch only has as methods are left out of the torch namespace.
+METHOD_ONLY = frozenset({"contiguous", "expand", "expand_as", "reshape_as", "type_as", "view", "view_as"})
+INPLACE_FUNCTIONS = ("abs_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "cos_", "exp_", "fill_", "floor_",
+                     "log_", "neg_", "reciprocal_", "relu_", "round_", "sigmoid_", "sin_", "sqrt_", "square_",
+                     "tanh_", "zero_", "detach_")
+
+
 # --- the torch namespace ----------------------------------------------------------------------------------
 CREATION = {
     "tensor": tensor, "ones": ones, "zeros": zeros, "empty": empty, "full": full, "ones_like": ones_like,
     "zeros_like": zeros_like, "empty_like": empty_like, "full_like": full_like, "eye": eye, "arange": arange,
     "linspace": linspace, "rand": rand, "randn": randn, "rand_like": rand_like, "randn_like": randn_like,
     "randint": randint, "randperm": randperm, "manual_seed": manual_seed, "initial_seed": initial_seed,
-    "seed": seed, "FloatTensor": FloatTensor, "DoubleTensor": DoubleTensor, "LongTensor": LongTensor,
-    "IntTensor": IntTensor, "BoolTensor": BoolTensor, "Tensor": FloatTensor, "is_tensor": is_tensor,
+    "seed": seed, **TENSOR_TYPES, "is_tensor": is_tensor, "device": Device,
     "numel": numel, "as_tensor": lambda data, dtype=None: data if type(data) is Tensor and dtype is None else tensor(data, dtype=dtype),
 }
 for _fn in (ones_like, zeros_like, empty_like, rand_like, randn_like):
@@ -834,7 +1025,12 @@ def torch_members() -> dict[str, Any]:
     members: dict[str, Any] = {}
     members.update(CREATION)
     for name in SHARED_OPS:
-        members[name] = getattr(ops, name)
+        if name not in METHOD_ONLY:
+            members[name] = getattr(ops, name)
+    methods = tensor_table().methods
+    for name in INPLACE_FUNCTIONS:
+        members[name] = methods[name]
+    members.update({"masked_fill": ops.masked_fill, "addmm": ops.addmm})
     for alias, name in METHOD_ALIASES.items():
         members[alias] = getattr(ops, name)
     members.update({
@@ -868,7 +1064,7 @@ def _extension_members() -> dict[str, dict[str, Any]]:
 def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None) -> dict[str, Namespace]:
     """All importable modules by dotted name: torch, torch.nn, torch.autograd, ..."""
     register_tables()
-    extra_modules = {**_extension_members(), **(extra_modules or {})}
+    extra_modules = {"torch.cuda": dict(CUDA_MEMBERS), **_extension_members(), **(extra_modules or {})}
     autograd_ns = Namespace("torch.autograd", {
         "Variable": variable, "grad": autograd_grad, "backward": autograd_backward,
     })
