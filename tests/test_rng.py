@@ -595,3 +595,16 @@ def test_oracle_non_contiguous_out_is_filled_in_tensoriterator_order(torch, op):
     o, t = np.empty((6, 5), np.float32).T, torch.empty(6, 5).t()
     assert_same(g.bernoulli_(o, p), t.bernoulli_(tp).numpy())
     _same_state(torch, g)
+
+
+def test_argument_errors_follow_torch():
+    g = rng.Generator(0)
+    with pytest.raises(RuntimeError, match="from=1 > to=0"):
+        g.uniform_(np.empty(3, np.float32), 1, 0)
+    with pytest.raises(RuntimeError, match="std >= 0.0"):
+        g.normal_(np.empty(3, np.float32), 0, -1)
+    with pytest.raises(RuntimeError, match="less than 'to'"):
+        g.randint(5, 5, (2,))
+    with pytest.raises(RuntimeError):
+        g.multinomial(np.array([1.0, 0.0], np.float32), 2)
+    assert g.get_state().tobytes() == rng.Generator(0).get_state().tobytes()  # nothing drawn

@@ -580,6 +580,12 @@ class Generator:
         dt = out.dtype
         if dt not in (np.float32, np.float64):
             raise TypeError(f"uniform_ not implemented for {dt}")
+        if low > high:
+            raise RuntimeError(
+                f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+        if float(high) - float(low) > float(np.finfo(dt).max):
+            raise RuntimeError("uniform_ expects to-from <= std::numeric_limits<Float>::max(), but found "
+                               f"to={high} and from={low} which result in to-from to exceed the limit")
         x = self._uniform01(out.size, dt)
         lo = dt.type(low)
         hi = dt.type(high)
@@ -605,6 +611,8 @@ class Generator:
         dt = out.dtype
         if dt not in (np.float32, np.float64):
             raise TypeError(f"normal_ not implemented for {dt}")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         n = out.size
         if n >= _NORMAL_VECTOR_THRESHOLD and out.flags.c_contiguous:
             _store(out, self._normal_fill(n, dt, mean, std))
