@@ -510,15 +510,21 @@ def _power(a: Any, b: Any) -> Any:
     return a ** b
 
 
+def _lshift(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int and b > _BIG_POW_BITS:
+        raise AutodiffError("LimitError", f"{a} << {b} is too large an integer for autodiff to compute")
+    return a << b
+
+
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
     "%": operator.mod, "**": _power, "@": operator.matmul, "&": operator.and_, "|": operator.or_,
-    "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift,
+    "^": operator.xor, "<<": _lshift, ">>": operator.rshift,
 }
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv,
     "//": operator.ifloordiv, "%": operator.imod, "**": operator.ipow, "@": operator.imatmul,
-    "&": operator.iand, "|": operator.ior, "^": operator.ixor, "<<": operator.ilshift, ">>": operator.irshift,
+    "&": operator.iand, "|": operator.ior, "^": operator.ixor, "<<": _lshift, ">>": operator.irshift,
 }
 
 
