@@ -374,6 +374,7 @@ def _closer_filter(expected: set[str], state: _IndentState) -> set[str]:
     kept = {name for name in expected if name not in _CLOSE or name == wanted}
     if wanted == "RPAR":
         kept.discard("COLON")
+        kept.discard("EQUAL")  # a keyword argument is seldom what was meant
     return kept
 
 
