@@ -363,22 +363,28 @@ def _check_differentiable(outputs: Sequence[Tensor]) -> None:
 
 def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
                     inputs: Any = None) -> None:
-    autograd_backward([self], [gradient], retain_graph, create_graph, inputs)
+    _backward([self], [gradient], retain_graph, create_graph, inputs)
 
 
 def autograd_backward(tensors: Any, grad_tensors: Any = None, retain_graph: Any = None, create_graph: bool = False,
                       inputs: Any = None, grad_variables: Any = None) -> None:
+    """`torch.autograd.backward(tensors, grad_tensors)`: one gradient per output tensor."""
     outputs = [tensors] if type(tensors) is Tensor else list(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
     if grad_tensors is None:
         grads_in: list[Any] = [None] * len(outputs)
-    elif type(grad_tensors) is Tensor or not isinstance(grad_tensors, (list, tuple)) or (
-            len(outputs) == 1 and not (isinstance(grad_tensors, (list, tuple)) and grad_tensors
-                                       and (type(grad_tensors[0]) is Tensor or grad_tensors[0] is None))):
-        grads_in = [grad_tensors]
-    else:
+    elif isinstance(grad_tensors, (list, tuple)) and not (
+            len(outputs) == 1 and grad_tensors and isinstance(grad_tensors[0], (int, float, list))):
         grads_in = list(grad_tensors)
+    else:
+        grads_in = [grad_tensors]
+    _backward(outputs, grads_in, retain_graph, create_graph, inputs)
+
+
+def _backward(outputs: list[Any], grads_in: list[Any], retain_graph: Any, create_graph: bool, inputs: Any) -> None:
+    if len(grads_in) != len(outputs):
+        raise runtime_error(f"got {len(grads_in)} gradients for {len(outputs)} tensors")
     _check_differentiable(outputs)
     grads = [_gradient_for(o, g) for o, g in zip(outputs, grads_in)]
     retain = create_graph if retain_graph is None else bool(retain_graph)
@@ -622,6 +628,8 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
             if dtype in (f"torch.{candidate.name}", self_label(candidate)):
                 return ops.to_dtype(self, candidate)
         raise value_error_unknown_type(dtype)
+    if isinstance(dtype, TensorType):  # x.type(torch.DoubleTensor)
+        dtype = dtype.dtype or float32
     return ops.to_dtype(self, dtype)
 
 
