@@ -37,8 +37,14 @@ class ParseError(AutodiffError):
 
 
 # ------------------------------------------------------------------------------------------------
-# The Lark parser, built once per process (and cached on disk across processes).
+# The Lark parser, built once per process and cached on disk across processes.
+#
+# Building the LALR tables takes about a second; Lark's own cache still spends ~100 ms deserializing
+# them. So the built parser object itself is pickled (modules and Lark's Shift/Reduce singletons by
+# reference) into the user's cache directory, keyed by the grammar, Lark and Python versions; loading
+# it takes ~20 ms. Any problem loading it means rebuilding and rewriting it.
 
+_CACHE_FORMAT = "1"
 _lock = threading.RLock()
 _parser: Any = None
 _terminal_text: dict[str, str] = {}
@@ -47,27 +53,29 @@ _terminal_text: dict[str, str] = {}
 def _cache_path(grammar: str) -> str | None:
     import hashlib
     import os
+    import tempfile
 
     import lark
 
-    key = hashlib.sha256(
-        (grammar + lark.__version__ + "{}.{}".format(*sys.version_info[:2])).encode("utf-8")
+    key = hashlib.sha256("\0".join(
+        (_CACHE_FORMAT, grammar, lark.__version__, "{}.{}".format(*sys.version_info[:2]))).encode("utf-8")
     ).hexdigest()[:20]
     candidates = []
     if os.environ.get("AUTODIFF_CACHE_DIR"):
         candidates.append(os.environ["AUTODIFF_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     candidates.append(os.path.join(base, "autodiff"))
-    import tempfile
-
-    candidates.append(os.path.join(tempfile.gettempdir(), "autodiff-cache"))
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    candidates.append(os.path.join(tempfile.gettempdir(), f"autodiff-cache-{user}"))
     for directory in candidates:
         try:
-            os.makedirs(directory, exist_ok=True)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            info = os.stat(directory)
         except OSError:
             continue
-        if os.access(directory, os.W_OK):
-            return os.path.join(directory, f"parser-{key}.lark-cache")
+        owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if owned and os.access(directory, os.W_OK):
+            return os.path.join(directory, f"parser-{key}.pickle")
     return None
 
 
@@ -77,16 +85,81 @@ def grammar_text() -> str:
     return (files("autodiff") / "grammar" / "autodiff.lark").read_text(encoding="utf-8")
 
 
+def _action_singletons() -> dict[int, tuple[Any, str]]:
+    from lark.parsers import lalr_analysis
+
+    return {id(lalr_analysis.Shift): (lalr_analysis, "Shift"), id(lalr_analysis.Reduce): (lalr_analysis, "Reduce")}
+
+
+def _load_cached(path: str) -> Any:
+    import os
+    import pickle
+
+    info = os.stat(path)
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return None  # never unpickle a file someone else wrote
+    with open(path, "rb") as handle:
+        parser = pickle.load(handle)
+    if not isinstance(parser, Lark):
+        return None
+    parser.parse("x = (1,)\nif x:\n    y = f'{x}'\n", start="file_input")  # it works, or we rebuild
+    return parser
+
+
+def _save_cached(parser: Any, path: str) -> None:
+    import importlib
+    import io
+    import os
+    import pickle
+    import types
+
+    singletons = _action_singletons()
+
+    class _Pickler(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, types.ModuleType):
+                return importlib.import_module, (obj.__name__,)
+            if id(obj) in singletons:
+                return getattr, singletons[id(obj)]
+            return NotImplemented
+
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(buffer.getvalue())
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
 def _get_parser() -> Any:
     global _parser
     if _parser is None:
         with _lock:
             if _parser is None:
                 grammar = grammar_text()
-                options = dict(parser="lalr", lexer="basic", postlex=_Indenter(), start=["file_input", "eval_input"],
-                               propagate_positions=True, maybe_placeholders=True)
                 path = _cache_path(grammar)
-                parser = Lark(grammar, cache=path if path else False, **options)
+                parser = None
+                if path is not None:
+                    try:
+                        parser = _load_cached(path)
+                    except Exception:  # missing, stale or damaged: rebuild below
+                        parser = None
+                if parser is None:
+                    parser = Lark(grammar, parser="lalr", lexer="basic", postlex=_Indenter(),
+                                  start=["file_input", "eval_input"], propagate_positions=True,
+                                  maybe_placeholders=True)
+                    parser.parse("x = 1\n", start="file_input")  # builds the lexer's scanner before saving
+                    if path is not None:
+                        try:
+                            _save_cached(parser, path)
+                        except Exception:  # a cache is an optimisation only
+                            pass
                 for terminal in parser.terminals:
                     if terminal.pattern.type == "str":
                         _terminal_text[terminal.name] = terminal.pattern.value
