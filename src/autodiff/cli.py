@@ -171,5 +171,44 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
     sys.exit(run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
 
 
+@main.command()
+@click.argument("file", required=False)
+@click.option("-e", "--expr", "code", metavar="CODE", help="Check CODE instead of a file.")
+@click.option("--max-elements", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Nudge at most this many elements of each leaf (spread evenly over larger tensors).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+              help="Stop the script after this many statements.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the script after this much wall-clock time.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+def check(file: str | None, code: str | None, max_elements: int, max_steps: int, timeout: float | None,
+          debug: bool) -> None:
+    """Check every backward pass of a script FILE against central finite differences.
+
+    The script runs with its output hidden; then a table shows, per leaf and backward statement, how far
+    autograd's gradient is from finite differences. Exit status: 0 when every checked gradient agrees (a
+    script error is reported and only ends the run), 1 when one disagrees.
+    """
+    import os
+
+    from .checker import check_source
+    from .render_check import render_check
+
+    source, filename = load_source(file, code)
+    _prepare_streams()
+    try:
+        with open(os.devnull, "w", encoding="utf-8") as hidden:
+            interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=hidden,
+                                           stderr=hidden)
+            report = check_source(source, filename, interpreter, max_elements=max_elements)
+    except Exception as exc:  # a bug in autodiff: say so plainly
+        report_error(exc, source, filename, debug=debug)
+        sys.exit(1)
+    if report.error is not None:
+        report_error(report.error, source, filename, debug=debug)
+    render_check(report, sys.stdout)
+    sys.exit(0 if report.passed else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

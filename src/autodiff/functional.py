@@ -14,6 +14,7 @@ carry a grad_fn (and which one), how often the user's function is called (it may
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,23 @@ import numpy as np
 from . import autograd, ops
 from .errors import AutodiffError, runtime_error, type_error, warn
 from .tensor import Tensor
+
+# How deeply the script is inside these builtins: `autodiff check` leaves the backward passes they run to them.
+inside = 0
+
+
+def _builtin(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        global inside
+        inside += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            inside -= 1
+
+    return call
+
 
 # --- helpers shared by the functional API (torch/autograd/functional.py) -------------------------------------
 
@@ -196,6 +214,7 @@ def _grad_mode(create_graph: bool) -> autograd.GradMode:
 # --- the public functional API -------------------------------------------------------------------------------
 
 
+@_builtin
 def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), v^T J): the vector-Jacobian product, shaped like the inputs."""
@@ -219,6 +238,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
 
 
+@_builtin
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), J v), by the double-backward trick: J v is the gradient of (u^T J) v with respect to u."""
@@ -240,6 +260,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_outputs_tuple)
 
 
+@_builtin
 def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode") -> Any:
     """The Jacobian, one autograd.grad per output element; J[i][j] has shape outputs[i].shape + inputs[j].shape."""
@@ -310,6 +331,7 @@ def _jacobian_forward(func: Callable[..., Any], inputs: Any, strict: bool, vecto
     return _tuple_postprocess(result, (is_outputs_tuple, is_inputs_tuple))
 
 
+@_builtin
 def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """The Hessian of a one-element function: the Jacobian of its Jacobian; H[i][j] for inputs i and j."""
@@ -338,6 +360,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     return _tuple_postprocess(result, (is_inputs_tuple, is_inputs_tuple))
 
 
+@_builtin
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), v^T H) for a one-element function."""
@@ -358,6 +381,7 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
 
 
+@_builtin
 def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), H v) for a one-element function, by the double-backward trick on the gradient."""
@@ -664,6 +688,7 @@ def _check_undefined_grad(func: Callable[..., Any], outputs: tuple[Tensor, ...],
                 'Please look at "Notes about undefined output gradients" in "tools/autograd/derivatives.yaml"')
 
 
+@_builtin
 def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
               check_grad_dtypes: bool = False, check_batched_grad: bool = False,
@@ -716,6 +741,7 @@ def _random_grad_output(like: Tensor, noncontiguous: bool) -> Tensor:
     return Tensor(array, True)
 
 
+@_builtin
 def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
                   atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
                   raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,

@@ -1,0 +1,85 @@
+"""The report of `autodiff check`: one table row per leaf and backward statement, then what failed and why."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from .checker import CheckReport, ElementResult, LeafRow
+
+
+def _number(value: float) -> str:
+    return f"{value:.2e}"
+
+
+def _value(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _element_name(row: LeafRow, result: ElementResult) -> str:
+    if not row.shape:
+        return row.leaf
+    return f"{row.leaf}[{', '.join(str(i) for i in result.index)}]"
+
+
+def _where(row: LeafRow) -> str:
+    line = f"line {row.backward_line}" if row.backward_line is not None else "?"
+    return line if len(row.calls) == 1 else f"{line} ×{len(row.calls)}"
+
+
+def _result_cell(row: LeafRow) -> str:
+    if row.failed:
+        return "[bold red]FAIL[/]"
+    if not row.checked:
+        return "[yellow]skipped[/]"
+    return "[green]pass[/]" if not row.kinks else "[green]pass[/]*"
+
+
+def render_check(report: CheckReport, file: IO[str]) -> None:
+    """Print the report; colours follow the terminal (and NO_COLOR)."""
+    console = Console(file=file, highlight=False, soft_wrap=False, width=max(100, Console(file=file).width))
+    passes = report.backward_passes
+    if not report.rows:
+        console.print(f"{report.filename}: no backward pass ran, so there was nothing to check.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, title=f"{report.filename}: {passes} backward pass{'es' * (passes != 1)} "
+                  "checked against central finite differences", title_justify="left")
+    table.add_column("backward")
+    table.add_column("leaf")
+    table.add_column("shape")
+    table.add_column("elements", justify="right")
+    table.add_column("max abs error", justify="right")
+    table.add_column("max rel error", justify="right")
+    table.add_column("result")
+    for row in report.rows:
+        checked = str(row.checked) + (f" (+{row.skipped} skipped)" if row.skipped else "")
+        errors = (_number(row.max_abs_error), _number(row.max_rel_error)) if row.checked > row.kinks else ("", "")
+        table.add_row(_where(row), row.leaf, str(list(row.shape)), checked, *errors, _result_cell(row))
+    console.print(table)
+    notes = []
+    for row in report.rows:
+        worst = row.worst
+        if row.failed and worst is not None:
+            notes.append(f"[red]✗[/] {_element_name(row, worst)} at the backward pass on {_where(row).split(' ×')[0]} "
+                         f"(pass {worst.pass_number}): autograd gives {_value(worst.analytical)}, finite "
+                         f"differences {_value(worst.numerical)}")
+        if row.kinks:
+            notes.append(f"* {row.leaf}: {row.kinks} element check{'s' * (row.kinks != 1)} at a point where the "
+                         "function is not smooth (relu or abs at 0, max with ties); there autograd's value lies "
+                         "between the one-sided derivatives, which is all that can be asked")
+        if row.skipped and not row.checked:
+            notes.append(f"{row.leaf}: not checked ({row.skip_reason})")
+    for note in notes:
+        console.print(note)
+    failed = [row for row in report.rows if row.failed]
+    if report.probe_limit_reached:
+        console.print("[yellow]The probe limit was reached: later leaves were not all checked.[/]")
+    if failed:
+        console.print(f"[bold red]{len(failed)} of {len(report.rows)} leaf gradients disagree with finite "
+                      "differences.[/] A .detach(), .data or .item() inside the computation cuts it out of the "
+                      "graph, so autograd does not see part of what the result depends on.")
+    else:
+        console.print(f"[green]All {len(report.rows)} leaf gradients agree with finite differences.[/]")
