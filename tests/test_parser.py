@@ -324,3 +324,20 @@ def test_input_status_for_a_repl():
 def test_incomplete_flag():
     assert error("x = (1,").incomplete
     assert not error("x = )").incomplete
+
+
+@pytest.mark.slow
+def test_parser_cache_is_written_reused_and_survives_damage(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AUTODIFF_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-c", "from autodiff.parser import parse; print(type(parse('x = 1')).__name__)"]
+    assert subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout == "Module\n"
+    (cache,) = tmp_path.glob("parser-*.pickle")
+    cache.write_bytes(b"not a pickle")
+    assert subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout == "Module\n"
+    assert cache.read_bytes() != b"not a pickle"
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout == "Module\n" and done.stderr == ""

@@ -137,8 +137,7 @@ def _register() -> None:
     }))
     protocol.register(tuple, TypeTable("tuple", methods={"index": tuple.index, "count": tuple.count}))
     # Plain Python callables and classes have no attributes for scripts; the tables give them their names.
-    for python_type, name in ((types.FunctionType, "function"), (types.BuiltinFunctionType, "builtin function"),
-                              (type, "type"), (range, "range")):
+    for python_type, name in ((types.FunctionType, "function"), (types.BuiltinFunctionType, "builtin function")):
         protocol.register(python_type, TypeTable(name))
 
 
