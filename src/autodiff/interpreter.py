@@ -1608,7 +1608,7 @@ class _Compiler:
 
             @_runner
             def while_one(L: dict[str, Any]) -> Any:
-                allowed = (S[1] - S[0]) // count
+                allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                 n = 0
                 try:
                     while True:
@@ -1623,7 +1623,7 @@ class _Compiler:
                             S[0] += n * count
                             n = 0
                             check(first_span)
-                            allowed = (S[1] - S[0]) // count
+                            allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                         signal = st(L)
                         if signal is not None:
                             if signal is BREAK:
@@ -1641,7 +1641,7 @@ class _Compiler:
 
         @_runner
         def while_many(L: dict[str, Any]) -> Any:
-            allowed = (S[1] - S[0]) // count
+            allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
             n = 0
             try:
                 while True:
@@ -1656,7 +1656,7 @@ class _Compiler:
                         S[0] += n * count
                         n = 0
                         check(first_span)
-                        allowed = (S[1] - S[0]) // count
+                        allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                     signal = None
                     for st_ in program:
                         signal = st_(L)
@@ -1704,7 +1704,7 @@ class _Compiler:
                 except Exception as exc:
                     raise convert_exception(exc, span) from None
                 dest = L if from_L else G
-                allowed = (S[1] - S[0]) // count
+                allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                 n = 0
                 try:
                     for item in iterator:
@@ -1717,7 +1717,7 @@ class _Compiler:
                             S[0] += n * count
                             n = 0
                             check(first_span)
-                            allowed = (S[1] - S[0]) // count
+                            allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                         signal = st(L)
                         if signal is not None:
                             if signal is BREAK:
@@ -1743,7 +1743,7 @@ class _Compiler:
             except Exception as exc:
                 raise convert_exception(exc, span) from None
             dest = L if from_L else G
-            allowed = (S[1] - S[0]) // count
+            allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
             n = 0
             try:
                 for item in iterator:
@@ -1756,7 +1756,7 @@ class _Compiler:
                         S[0] += n * count
                         n = 0
                         check(first_span)
-                        allowed = (S[1] - S[0]) // count
+                        allowed = min((S[1] - S[0]) // count, _CHECK_EVERY)
                     signal = None
                     for st_ in program:
                         signal = st_(L)
