@@ -186,6 +186,12 @@ def _reaching(roots: Sequence[Node], targets: set[Node]) -> set[Node]:
 BackwardObserver = Callable[[Sequence["Tensor"], Sequence["Tensor"], list[tuple["Tensor", "Tensor"]]], None]
 backward_observers: list[BackwardObserver] = []
 
+# Observers of backward passes about to run (`autodiff explain` and `graph` read the graph before its saved tensors
+# are freed). Each is called as starter(roots, root_grads, capture) before anything propagates, and must not change
+# the graph or the tensors. Empty: no cost but one test.
+BackwardStarter = Callable[[Sequence["Tensor"], Sequence["Tensor"], "Sequence[Node] | None"], None]
+backward_starters: list[BackwardStarter] = []
+
 
 def run_backward(
     roots: Sequence[Tensor],
@@ -204,6 +210,9 @@ def run_backward(
     """
     from .tensor import accumulate_into_grad, sum_to
 
+    if backward_starters:
+        for starter in tuple(backward_starters):
+            starter(roots, root_grads, capture)
     root_nodes: list[Node] = []
     buffers: dict[Node, Tensor] = {}
     for tensor, grad in zip(roots, root_grads):
