@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -13,3 +15,21 @@ def pytest_addoption(parser):
         "--regen-goldens", action="store_true", default=False,
         help="rewrite the expected output of golden programs from real PyTorch (read every diff afterwards)",
     )
+
+
+@pytest.fixture
+def run_script():
+    """run_script(source, **interpreter_options) -> (stdout, stderr): the script run with the real builtins."""
+    import io
+
+    from autodiff.builtins import build_namespace
+    from autodiff.interpreter import Interpreter
+
+    def run(source: str, **options):
+        out, err = io.StringIO(), io.StringIO()
+        names, modules = build_namespace(out.write)
+        options.setdefault("filename", "<test>")
+        Interpreter(names, modules, stderr=err, **options).run_source(source)
+        return out.getvalue(), err.getvalue()
+
+    return run

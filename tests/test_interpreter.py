@@ -583,3 +583,18 @@ def test_interpreter_overhead_is_small():
     interpreter.run_source(source)
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0  # about 0.15 s on a quiet machine; generous for loaded CI
+
+
+def test_with_the_real_torch_namespace(run_script):
+    source = """
+import torch
+from torch import ones
+x = ones(2, requires_grad=True)
+with torch.no_grad():
+    y = x * 2
+z = (x * x).sum()
+z.backward()
+print(y.requires_grad, z.requires_grad, x.grad)
+"""
+    out, err = run_script(source)
+    assert (out, err) == ("False True tensor([2., 2.])\n", "")
