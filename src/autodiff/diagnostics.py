@@ -74,12 +74,9 @@ def _call_notes(err: AutodiffError, filename: str) -> list[str]:
             repeats += 1
         note = f"note: in {name}(), called from {_where(filename, span)}"
         if repeats > 1:
-            note += f" ({repeats - 1} more time{'s' if repeats > 2 else ''})"
+            note += f" ({repeats} times)"
         notes.append(note)
         index += repeats
-    omitted = getattr(err, "calls_omitted", 0)
-    if omitted:
-        notes.append(f"note: ... and {omitted} more calls")
     return notes
 
 

@@ -30,7 +30,6 @@ DEFAULT_MAX_DEPTH = 500
 _CHECK_EVERY = 5_000  # statements between two looks at the clock when a timeout is set
 _FRAMES_PER_CALL = 60  # Python frames one script-level call may use (closures nest)
 _MAX_EXPRESSION_DEPTH = 1_000
-_MAX_CALLS_KEPT = 50  # call sites an error remembers on its way out of nested script functions
 _BIG_REPEAT = 50_000_000  # longest str/list/tuple a `*` may build
 _BIG_POW_BITS = 10_000_000  # largest int a `**` may build, in bits
 
@@ -470,6 +469,8 @@ class Interpreter:
                 f"did you forget `import {module} as {name}`?")
         elif name in self.modules:
             hint = f"did you forget `import {name}`?"
+        elif name in ("np", "numpy"):
+            hint = "numpy is not available in autodiff scripts; use torch functions instead"
         else:
             from .stdlib import UNAVAILABLE_BUILTINS
 
@@ -2160,10 +2161,7 @@ def _call_failed(exc: Exception, span: Span, function: Any) -> BaseException:
         calls = getattr(exc, "calls", None)
         if calls is None:
             calls = exc.calls = []  # type: ignore[attr-defined]
-        if len(calls) < _MAX_CALLS_KEPT:
-            calls.append((function.name, span))  # the call stack, innermost first, for the diagnostic
-        else:
-            exc.calls_omitted = getattr(exc, "calls_omitted", 0) + 1  # type: ignore[attr-defined]
+        calls.append((function.name, span))  # the call stack, innermost first (at most max_depth long)
         return exc
     if isinstance(exc, TypeError) and not callable(function) and function is not None:
         return AutodiffError("TypeError", f"'{protocol.type_name(function)}' object is not callable", span)
