@@ -392,7 +392,7 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
     "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
-    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype), lambda g, x, y: mul(g, _mask(y.array > 0, g)), "result"),
+    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype), lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0", lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
     "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
@@ -1620,6 +1620,12 @@ def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
     """`at::_unsafe_view`: a reshape recorded as UnsafeViewBackward0 (matmul's fold and the like)."""
     original = x.array.shape
     return _record(x.array.reshape(tuple(shape)), "UnsafeViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def _threshold_backward(g: Tensor, result: Tensor) -> Tensor:
+    """ReLU's gradient: g where the output is positive, else +0 (PyTorch writes zeros, never g * 0 = -0)."""
+    out = np.where(result.array > 0, g.array, g.array.dtype.type(0))
+    return _record(out, "ThresholdBackwardBackward0", (g,), lambda gg: (_threshold_backward(gg, result),))
 
 
 def mul_scalar(x: Tensor, value: Scalar) -> Tensor:
