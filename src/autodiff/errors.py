@@ -74,6 +74,17 @@ def warn(category: str, message: str) -> None:
     _warning_sink(category, message)
 
 
+_warned_once: set[tuple[str, str]] = set()
+
+
+def warn_once(category: str, message: str) -> None:
+    """A warning PyTorch raises with TORCH_WARN_ONCE: shown the first time in a run, never again."""
+    key = (category, message)
+    if key not in _warned_once:
+        _warned_once.add(key)
+        _warning_sink(category, message)
+
+
 def set_warning_sink(sink: WarningSink | None) -> WarningSink:
     """Install `sink` (None restores the stderr default); returns the previous sink."""
     global _warning_sink
