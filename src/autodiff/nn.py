@@ -88,7 +88,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     if inplace:
-        return _inplace(lambda x: ops.leaky_relu(x, negative_slope))(input)
+        return ops._renamed(_inplace(lambda x: ops.leaky_relu(x, negative_slope))(input), "LeakyReluBackward1")
     return ops.leaky_relu(input, negative_slope)
 
 
@@ -98,7 +98,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     if inplace:
-        return _inplace(lambda x: ops.elu(x, alpha))(input)
+        return ops._renamed(_inplace(lambda x: ops.elu(x, alpha))(input), "EluBackward1")
     return ops.elu(input, alpha)
 
 
@@ -265,7 +265,7 @@ def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor |
     log_probabilities = ops.log_softmax(input, class_dim)
     if label_smoothing > 0.0:
         _check_label_smoothing(label_smoothing)
-        target = ops.add(ops.mul_scalar(target, 1 - label_smoothing), label_smoothing / n_classes)
+        target = ops.add_scalar(ops.mul_scalar(target, 1 - label_smoothing), label_smoothing / n_classes)
     product = ops.mul(log_probabilities, target)
     if weight is not None:
         product = ops.mul(product, _class_weight(weight, input.array.ndim, class_dim))

@@ -1625,13 +1625,19 @@ def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
 def _threshold_backward(g: Tensor, result: Tensor) -> Tensor:
     """ReLU's gradient: g where the output is positive, else +0 (PyTorch writes zeros, never g * 0 = -0)."""
     out = np.where(result.array > 0, g.array, g.array.dtype.type(0))
-    return _record(out, "ThresholdBackwardBackward0", (g,), lambda gg: (_threshold_backward(gg, result),))
+    return _record(out, "ThresholdBackwardBackward0", (g, result), lambda gg: (_threshold_backward(gg, result), None))
 
 
 def mul_scalar(x: Tensor, value: Scalar) -> Tensor:
     """`at::mul(tensor, scalar)` as PyTorch's C++ composites call it (MulBackward1)."""
     out = np.asarray(x.array * x.array.dtype.type(value))
     return _record(out, "MulBackward1", (x,), lambda g: (mul_scalar(g, value),))
+
+
+def add_scalar(x: Tensor, value: Scalar) -> Tensor:
+    """`at::add(tensor, scalar)` as PyTorch's C++ composites call it (AddBackward1)."""
+    out = np.asarray(x.array + x.array.dtype.type(value))
+    return _record(out, "AddBackward1", (x,), lambda g: (g,))
 
 
 def div_scalar(x: Tensor, value: Scalar) -> Tensor:
