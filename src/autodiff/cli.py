@@ -210,5 +210,23 @@ def check(file: str | None, code: str | None, max_elements: int, max_steps: int,
     sys.exit(0 if report.passed else 1)
 
 
+@main.command()
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+              help="Stop an input after this many statements.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop an input after this much wall-clock time.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+def repl(max_steps: int, timeout: float | None, debug: bool) -> None:
+    """An interactive session: expressions echo their values, :help lists the commands.
+
+    With standard input piped, statements are read line by line, values are echoed without prompts, and the
+    exit status is 1 if any input failed.
+    """
+    from .repl import main as repl_main
+
+    _prepare_streams()
+    sys.exit(repl_main(max_steps=max_steps, timeout=timeout, debug=debug))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

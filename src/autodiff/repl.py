@@ -1,0 +1,777 @@
+"""`autodiff repl`: an interactive session over one Interpreter, and a line reader for piped input.
+
+On a terminal the session uses prompt_toolkit (`>>> ` / `... ` prompts, multi-line blocks that end at a
+blank line, history in the user's data directory, Emacs keys, highlighting, tab completion of names and
+attributes). With standard input piped it reads statements line by line, prints no prompts and no colours,
+and exits 1 if any input failed. Both ways, an expression statement echoes its value as Python's REPL does
+(PyTorch's text for tensors), and `:` commands inspect, reset, load and save the session.
+
+prompt_toolkit and pygments are imported only when a terminal session starts (start-up time matters).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+PROMPT = ">>> "
+CONTINUATION = "... "
+INDENT = "    "
+KEYWORDS = (
+    "and", "as", "assert", "break", "continue", "def", "del", "elif", "else", "False", "for", "from", "global",
+    "if", "import", "in", "is", "None", "nonlocal", "not", "or", "pass", "return", "True", "while", "with",
+)
+# Lines that continue a compound statement even though they start at the left margin.
+_CONTINUES_BLOCK = re.compile(r"(elif|else|except|finally)\b")
+# A plain dotted name chain ending at the cursor (`x.gr`, `torch.nn.Li`), not preceded by anything that
+# would make it part of a larger expression (`f(x).gr`, `1.5.`, `'a'.up`).
+_CHAIN = re.compile(r"(?<![\w.)\]}'\"])((?:[^\W\d]\w*\.)*)(\w*)$")
+
+HELP = """\
+Type Python statements in autodiff's PyTorch subset; an expression shows its value as PyTorch prints it.
+A block (def, for, while, if, with) ends at a blank line.
+
+  :vars            the session's variables (tensors: shape, requires_grad, leaf, grad_fn, grad)
+  :graph NAME      the autograd graph behind a tensor
+  :explain NAME    what autograd did for a tensor, in words
+  :reset           forget every variable (a fresh session)
+  :load FILE       run a script into the session
+  :save FILE       write the inputs that ran without error as a script (`autodiff run FILE` replays it)
+  :help            this text
+  :quit            leave (or Ctrl-D)
+
+Keys: Tab completes names, `torch.` members and attributes after a dot; Ctrl-C cancels the input or stops
+a running loop; Up/Down walk the history; Esc Enter inserts a new line."""
+
+COMMANDS = (":vars", ":graph", ":explain", ":reset", ":load", ":save", ":help", ":quit")
+
+
+def history_path() -> str:
+    """Where the REPL keeps its history: $XDG_DATA_HOME/autodiff/history (~/.local/share by default),
+    ~/Library/Application Support/autodiff on macOS, %APPDATA%\\autodiff on Windows."""
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Roaming")
+    elif sys.platform == "darwin" and not os.environ.get("XDG_DATA_HOME"):
+        base = os.path.join(os.path.expanduser("~"), "Library", "Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "autodiff", "history")
+
+
+# -- when is an input ready to run --------------------------------------------------------------------
+
+
+def input_ready(text: str) -> bool:
+    """True when `text` should run now: it is complete, or invalid (running it shows the error), or a
+    block header followed by a blank line (Python's "expected an indented block")."""
+    from .parser import ParseError, input_status, parse
+
+    if _open_at_end(text):
+        return False
+    status = input_status(text)
+    lines = (text[:-1] if text.endswith("\n") else text).split("\n")
+    last_blank = len(lines) >= 2 and not lines[-1].strip()
+    if status == "invalid" and not last_blank and _code_of(lines[-1]).endswith(":"):
+        # a nested block header (`    for ...:` inside a block) waits for its body
+        probe = "\n".join(lines) + "\n" + next_indent(lines[-1]) + "pass\n"
+        return input_status(probe) == "invalid"
+    if status != "incomplete":
+        return True
+    if last_blank:
+        try:
+            parse(text)
+        except ParseError as err:
+            return err.category == "IndentationError" and "expected an indented block" in err.message
+        except Exception:
+            return True
+    return False
+
+
+def _open_at_end(text: str) -> bool:
+    """True when the text ends inside brackets, a triple-quoted string or after a backslash (Python's own
+    tokenizer decides: the language's tokens are Python's). An unmatched closer is not "open"."""
+    import io
+    import tokenize
+
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text if text.endswith("\n") else text + "\n").readline):
+            if token.type == tokenize.OP:
+                if token.string in "([{":
+                    depth += 1
+                elif token.string in ")]}":
+                    depth -= 1
+                    if depth < 0:
+                        return False
+    except tokenize.TokenError as err:
+        message = str(err.args[0] if err.args else err)
+        return "string" in message or depth > 0 or text.rstrip("\n").endswith("\\")
+    except (SyntaxError, ValueError):
+        return False
+    return False
+
+
+def _code_of(line: str) -> str:
+    """A line without its comment (roughly: a `#` inside a string is taken for a comment only when the line
+    has no quotes)."""
+    if "#" in line and "'" not in line and '"' not in line:
+        line = line.split("#", 1)[0]
+    return line.rstrip()
+
+
+def next_indent(text: str) -> str:
+    """The indentation for a new line after `text`: the last line's, one level deeper after a `:`."""
+    last = text.split("\n")[-1]
+    indent = last[: len(last) - len(last.lstrip())]
+    if _code_of(last).endswith(":"):
+        indent += INDENT
+    return indent
+
+
+def split_statements(lines: Iterable[str]) -> Iterable[tuple[str, int]]:
+    """Group input lines into (input text, first line number): a simple statement alone, a block until a
+    blank line or a line back at the left margin (other than `else:` and the like), a `:command` alone."""
+    buffer: list[str] = []
+    start = 1
+    number = 0
+    for raw in lines:
+        number += 1
+        line = raw.rstrip("\r\n")
+        if buffer:
+            at_margin = line[:1] not in ("", " ", "\t", "#") and not _CONTINUES_BLOCK.match(line)
+            if at_margin:
+                text = "\n".join(buffer) + "\n"
+                if input_ready(text + "\n") and not input_ready(text):
+                    yield text, start  # a dedented line ends the block above it
+                    buffer = []
+        if not buffer:
+            if not line.strip():
+                continue
+            start = number
+            if line.startswith(":"):
+                yield line, start
+                continue
+        buffer.append(line)
+        text = "\n".join(buffer) + "\n"
+        if input_ready(text):
+            yield text, start
+            buffer = []
+    if buffer:
+        yield "\n".join(buffer) + "\n", start
+
+
+# -- the session ----------------------------------------------------------------------------------------
+
+
+class Session:
+    """One interpreter and the record of what ran in it, shared by the terminal and piped front ends."""
+
+    def __init__(self, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None, max_steps: int | None = None,
+                 timeout: float | None = None, debug: bool = False, interactive: bool = False):
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.max_steps = max_steps
+        self.timeout = timeout
+        self.debug = debug
+        self.interactive = interactive
+        self.errors = 0  # inputs that failed (the piped exit status is 1 if any did)
+        self.accepted: list[str] = []  # inputs that ran without error, as script text (for :save)
+        self.interpreter: Any = None
+        self.reset()
+
+    # -- state ----------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """A fresh interpreter: no variables, grad mode on, default print options."""
+        from . import autograd
+        from .cli import DEFAULT_MAX_STEPS, make_interpreter
+
+        self.interpreter = make_interpreter("<stdin>", max_steps=self.max_steps or DEFAULT_MAX_STEPS,
+                                            timeout=self.timeout, stdout=self.stdout, stderr=self.stderr)
+        self.accepted = []
+        autograd.set_grad_enabled(True)
+        try:
+            from . import torchfmt
+
+            torchfmt.set_printoptions(profile="default")
+            torchfmt.set_default_dtype("float32")
+        except Exception:  # pragma: no cover - printing options are a nicety here
+            pass
+
+    def lookup(self, dotted: str) -> Any:
+        """The value of a plain dotted name chain (`x`, `x.grad`, `torch.nn`) without calling anything a
+        script wrote; raises KeyError when a name or attribute is missing."""
+        from . import protocol
+        from .errors import set_warning_sink
+
+        parts = dotted.split(".")
+        if not all(part.isidentifier() for part in parts):
+            raise KeyError(dotted)
+        interpreter = self.interpreter
+        if parts[0] in interpreter.globals:
+            value = interpreter.globals[parts[0]]
+        elif parts[0] in interpreter.builtins:
+            value = interpreter.builtins[parts[0]]
+        else:
+            raise KeyError(parts[0])
+        previous = set_warning_sink(lambda category, message: None)  # reading .grad must not warn here
+        try:
+            for part in parts[1:]:
+                try:
+                    value = protocol.get_attribute(value, part)
+                except Exception:
+                    raise KeyError(part) from None
+        finally:
+            set_warning_sink(previous)
+        return value
+
+    def completions(self, text_before_cursor: str) -> tuple[int, list[str]]:
+        """(length of the word being completed, candidates) for the text before the cursor."""
+        from . import protocol
+
+        stripped = text_before_cursor.lstrip()
+        if stripped.startswith(":") and "\n" not in stripped:
+            if " " not in stripped:
+                return len(stripped), [c for c in COMMANDS if c.startswith(stripped)]
+            command, _, argument = stripped.partition(" ")
+            if command in (":graph", ":explain") and " " not in argument.strip():
+                text_before_cursor = argument.lstrip()
+            else:
+                return 0, []
+        match = _CHAIN.search(text_before_cursor)
+        if match is None:
+            return 0, []
+        chain, word = match.group(1), match.group(2)
+        if chain:
+            try:
+                value = self.lookup(chain[:-1])
+            except KeyError:
+                return len(word), []
+            names = protocol.attribute_names(value)
+        else:
+            if not word:
+                return 0, []
+            names = sorted({*self.interpreter.globals, *self.interpreter.builtins, *KEYWORDS})
+        private = word.startswith("_")
+        return len(word), [n for n in names if n.startswith(word) and (private or not n.startswith("_"))]
+
+    # -- running input --------------------------------------------------------------------------------
+
+    def execute(self, source: str, *, filename: str = "<stdin>", first_line: int = 1) -> bool:
+        """Run one input; echo the value of a final expression; report an error and carry on. Returns
+        True if it ran without error. KeyboardInterrupt stops the input and propagates only when piped."""
+        from . import autograd
+        from .cli import report_error
+        from .errors import AutodiffError
+        from .parser import parse
+
+        padded = "\n" * (first_line - 1) + source  # spans then count lines of the whole piped input
+        grad_mode = autograd.is_grad_enabled()
+        try:
+            module = parse(padded, filename)
+            value = self.interpreter.run(module, echo=True)
+            if value is not None:
+                self.stdout.write(repr(value) + "\n")
+            self.stdout.flush()
+        except AutodiffError as exc:
+            self.errors += 1
+            report_error(exc, padded, filename, stderr=self.stderr, stdout=self.stdout, debug=self.debug)
+            return False
+        except KeyboardInterrupt as exc:
+            self.errors += 1
+            self._interrupted(exc, filename, grad_mode)
+            if not self.interactive:
+                raise
+            return False
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # a bug in autodiff: report it, keep the session
+            self.errors += 1
+            report_error(exc, padded, filename, stderr=self.stderr, stdout=self.stdout, debug=self.debug)
+            return False
+        self.accepted.append(_script_form(source, module, value, first_line))
+        return True
+
+    def _interrupted(self, exc: BaseException, filename: str, grad_mode: bool) -> None:
+        from . import autograd
+        from .interpreter import statement_span_of_traceback
+
+        span = statement_span_of_traceback(exc.__traceback__)
+        try:
+            self.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        where = f" at {filename}:{span.line}" if span is not None else ""
+        self.stderr.write(f"KeyboardInterrupt{where}\n")
+        if autograd.is_grad_enabled() != grad_mode:
+            state = "enabled" if autograd.is_grad_enabled() else "disabled"
+            self.stderr.write(f"note: gradient mode is now {state} (the interrupted input changed it)\n")
+        self.stderr.flush()
+
+    # -- commands -------------------------------------------------------------------------------------
+
+    def command(self, line: str) -> bool:
+        """Run a `:command`; returns False for :quit."""
+        name, _, argument = line.strip().partition(" ")
+        argument = argument.strip()
+        handlers: dict[str, Callable[[str], Any]] = {
+            ":vars": self.cmd_vars, ":graph": self.cmd_graph, ":explain": self.cmd_explain,
+            ":reset": self.cmd_reset, ":load": self.cmd_load, ":save": self.cmd_save, ":help": self.cmd_help,
+        }
+        if name in (":quit", ":q", ":exit"):
+            return False
+        handler = handlers.get(name)
+        if handler is None:
+            close = [c for c in COMMANDS if c.startswith(name)]
+            hint = f"; did you mean {close[0]}?" if len(close) == 1 else ""
+            self._fail(f"unknown command {name}{hint} (:help lists the commands)")
+            return True
+        try:
+            handler(argument)
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            self._fail(f"{name}: {exc}")
+        return True
+
+    def _fail(self, message: str) -> None:
+        self.errors += 1
+        self.stdout.flush()
+        self.stderr.write(f"error: {message}\n")
+        self.stderr.flush()
+
+    def _info(self, message: str) -> None:
+        """A status line: on stderr, so piped stdout carries only what the inputs print."""
+        self.stdout.flush()
+        self.stderr.write(message + "\n")
+        self.stderr.flush()
+
+    def _tensor_argument(self, command: str, argument: str) -> tuple[str, Any] | None:
+        if not argument:
+            self._fail(f"{command} needs a variable name, as in `{command} y`")
+            return None
+        try:
+            value = self.lookup(argument)
+        except KeyError:
+            self._fail(f"{command}: name '{argument}' is not defined (give a variable or a dotted name)")
+            return None
+        return argument, value
+
+    def cmd_help(self, argument: str) -> None:
+        self.stdout.write(HELP + "\n")
+        self.stdout.flush()
+
+    def cmd_reset(self, argument: str) -> None:
+        self.reset()
+        self._info("session reset: no variables")
+
+    def cmd_vars(self, argument: str) -> None:
+        variables = {name: value for name, value in self.interpreter.globals.items() if not name.startswith(".")}
+        render = _optional("render", "variable_table", "render_variables", "vars_table")
+        if render is not None:  # render.py (rich variable table), when it is installed
+            render(variables, self.stdout)
+        else:
+            # TODO(render.py): replace this plain table with render.py's rich variable table once it lands.
+            self.stdout.write(plain_variable_table(variables) + "\n")
+        self.stdout.flush()
+
+    def cmd_graph(self, argument: str) -> None:
+        found = self._tensor_argument(":graph", argument)
+        if found is None:
+            return
+        name, value = found
+        draw = _optional("graphview", "render_graph", "graph_text", "draw_graph")
+        if draw is not None:  # graphview.py, when it is installed
+            draw(value, self.stdout, name=name, names=self.interpreter.globals)
+        else:
+            # TODO(graphview.py): call the graph drawing of `autodiff graph` once it lands.
+            self.stdout.write(plain_graph(name, value, self.interpreter.globals) + "\n")
+        self.stdout.flush()
+
+    def cmd_explain(self, argument: str) -> None:
+        found = self._tensor_argument(":explain", argument)
+        if found is None:
+            return
+        name, value = found
+        explain = _optional("explain", "explain_tensor", "explain_value")
+        if explain is not None:  # explain.py, when it is installed
+            explain(value, self.stdout, name=name, names=self.interpreter.globals)
+        else:
+            # TODO(explain.py): call the chain-rule explanation of `autodiff explain` once it lands.
+            self.stdout.write(plain_explain(name, value, self.interpreter.globals) + "\n")
+        self.stdout.flush()
+
+    def cmd_load(self, argument: str) -> None:
+        path = _path_argument(argument)
+        if not path:
+            self._fail(":load needs a file name, as in `:load train.py`")
+            return
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            self._fail(f":load: cannot read {path}: {exc.strerror}")
+            return
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._fail(f":load: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})")
+            return
+        if self.execute(source, filename=path):
+            # the file's text is kept as it ran (a final expression was echoed: keep it printing)
+            self.accepted[-1] = f"# :load {path}\n" + self.accepted[-1]
+
+    def cmd_save(self, argument: str) -> None:
+        path = _path_argument(argument)
+        if not path:
+            self._fail(":save needs a file name, as in `:save session.py`")
+            return
+        text = session_script(self.accepted)
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self._fail(f":save: cannot write {path}: {exc.strerror}")
+            return
+        count = len(self.accepted)
+        self._info(f"saved {count} input{'s' if count != 1 else ''} to {path} (run it with `autodiff run {path}`)")
+
+
+# -- saving a session as a script ----------------------------------------------------------------------
+
+
+def _script_form(source: str, module: Any, value: Any, first_line: int) -> str:
+    """The input as a script statement list: an echoed final expression becomes a print of what the REPL
+    showed (`x.grad` -> `print(x.grad)`; `print(f"{s!r}")` when str and repr differ, as for strings)."""
+    from . import nodes
+    from .parser import parse
+
+    text = source.rstrip() + "\n"
+    if value is None or not module.body or not isinstance(module.body[-1], nodes.ExprStmt):
+        return text
+    span = module.body[-1].span
+    lines = text.split("\n")
+    line, end_line = span.line - first_line, span.end_line - first_line
+    if not (0 <= line <= end_line < len(lines)):
+        return text
+    offsets = [0]
+    for item in lines:
+        offsets.append(offsets[-1] + len(item) + 1)
+    start = offsets[line] + span.column - 1
+    end = offsets[end_line] + span.end_column - 1
+    expression = text[start:end]
+    try:
+        same = str(value) == repr(value)
+    except Exception:
+        same = True
+    candidates = []
+    if not same and "\n" not in expression:
+        for quote in ('"', "'"):
+            if quote not in expression and "\\" not in expression:
+                field = expression if re.fullmatch(r"[\w.]+", expression) else f"({expression})"
+                candidates.append(f"print(f{quote}{{{field}!r}}{quote})")
+    candidates.append(f"print({expression})")
+    for replacement in candidates:
+        rewritten = text[:start] + replacement + text[end:]
+        try:
+            parse(rewritten)
+        except Exception:
+            continue
+        return rewritten
+    return text
+
+
+def session_script(inputs: list[str]) -> str:
+    header = ("# An autodiff REPL session (:save): the inputs that ran without error, in order.\n"
+              "# Values the REPL echoed are printed. Replay it with `autodiff run FILE`.\n")
+    parts = []
+    for text in inputs:
+        body = text.rstrip("\n") + "\n"
+        first = body.split("\n", 1)[0]
+        if parts and first[:1] not in (" ", "\t") and parts[-1].split("\n")[-2][:1] in (" ", "\t"):
+            body = "\n" + body  # a blank line after a block, as a reader would write it
+        parts.append(body)
+    return header + "".join(parts)
+
+
+# -- fallbacks for :vars, :graph, :explain ------------------------------------------------------------
+
+
+def _optional(module: str, *names: str) -> Callable[..., Any] | None:
+    """A rendering function from a sibling module if that module exists (render.py and friends are
+    written separately; until they land the REPL uses the plain texts below)."""
+    import importlib
+
+    try:
+        loaded = importlib.import_module(f"{__package__}.{module}")
+    except ImportError:
+        return None
+    for name in names:
+        function = getattr(loaded, name, None)
+        if callable(function):
+            return function
+    return None
+
+
+def _tensor_cells(value: Any) -> list[str]:
+    grad = value.grad
+    grad_text = "None" if grad is None else " ".join(repr(grad).split())
+    if len(grad_text) > 40:
+        grad_text = grad_text[:37] + "..."
+    return [
+        "[" + ", ".join(str(n) for n in value.shape) + "]",
+        value.dtype.name,
+        str(value.requires_grad),
+        str(value.is_leaf),
+        value.grad_fn.name if value.grad_fn is not None else "-",
+        grad_text,
+    ]
+
+
+def plain_variable_table(variables: dict[str, Any]) -> str:
+    """A text table of the session's variables: tensors with their autograd state, then other values."""
+    from . import protocol
+    from .tensor import Tensor
+
+    if not variables:
+        return "(no variables)"
+    header = ["name", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad"]
+    rows = [[name, *_tensor_cells(value)] for name, value in variables.items() if isinstance(value, Tensor)]
+    lines: list[str] = []
+    if rows:
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)).rstrip())
+        for row in rows:
+            lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    others = [(name, value) for name, value in variables.items() if not isinstance(value, Tensor)]
+    if others:
+        if lines:
+            lines.append("")
+        width = max(len(name) for name, _ in others)
+        for name, value in others:
+            try:
+                text = " ".join(repr(value).split())
+            except Exception:
+                text = "?"
+            if len(text) > 60:
+                text = text[:57] + "..."
+            lines.append(f"{name.ljust(width)}  {protocol.type_name(value):<10}  {text}")
+    return "\n".join(lines)
+
+
+def _names_by_identity(names: dict[str, Any]) -> dict[int, str]:
+    return {id(value): name for name, value in names.items() if not name.startswith(".")}
+
+
+def plain_graph(name: str, value: Any, names: dict[str, Any]) -> str:
+    """The grad_fn graph behind a tensor as an indented tree (leaves named by their variables)."""
+    from .tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        return f"{name} is not a tensor"
+    if value.grad_fn is None:
+        state = "requires grad" if value.requires_grad else "does not require grad"
+        return f"{name}: a leaf tensor that {state}; no graph behind it"
+    by_id = _names_by_identity(names)
+    lines = [f"{name} = {value.grad_fn.name}"]
+    seen: set[int] = set()
+    stack: list[tuple[Any, str, str]] = [(value.grad_fn, "", "")]
+    first = True
+    while stack:
+        node, prefix, branch = stack.pop()
+        if not first:
+            label = node.name
+            leaf = getattr(node, "leaf", None)
+            if leaf is not None:
+                label += f" ({by_id.get(id(leaf), 'leaf')})"
+            if id(node) in seen and node.next_nodes:
+                label += " (shown above)"
+            lines.append(prefix + branch + label)
+        first = False
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = [child for child in node.next_nodes if child is not None]
+        child_prefix = prefix + ("" if branch == "" else ("    " if branch.startswith("└") else "│   "))
+        for index in range(len(children) - 1, -1, -1):
+            last = index == len(children) - 1
+            stack.append((children[index], child_prefix, "└── " if last else "├── "))
+    return "\n".join(lines)
+
+
+def plain_explain(name: str, value: Any, names: dict[str, Any]) -> str:
+    """What autograd knows about a tensor, in a few sentences."""
+    from .tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        return f"{name} is not a tensor"
+    lines = []
+    if value.grad_fn is None:
+        if value.requires_grad:
+            lines.append(f"{name} is a leaf that requires grad: backward() accumulates its gradient into "
+                         f"{name}.grad.")
+        else:
+            lines.append(f"{name} is a tensor that does not require grad: autograd does not track it.")
+    else:
+        inputs = [child.name for child in value.grad_fn.next_nodes if child is not None]
+        lines.append(f"{name} was computed by an operation autograd recorded as {value.grad_fn.name}; "
+                     f"backward() passes its gradient on to {', '.join(inputs) or 'nothing'}.")
+        if not value.retains_grad:
+            lines.append(f"{name} is not a leaf, so {name}.grad stays None unless {name}.retain_grad() is "
+                         "called before backward().")
+    if value.grad is not None:
+        lines.append(f"{name}.grad = {value.grad!r}")
+    elif value.grad_fn is None and value.requires_grad:
+        lines.append(f"{name}.grad is None: no backward() has reached it yet.")
+    return "\n".join(lines)
+
+
+def _path_argument(argument: str) -> str:
+    argument = argument.strip()
+    if len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+        argument = argument[1:-1]
+    return os.path.expanduser(argument)
+
+
+# -- front ends -----------------------------------------------------------------------------------------
+
+
+def run_piped(session: Session, stream: IO[str]) -> int:
+    """Read statements from a non-terminal stream; return the exit status (1 if any input failed)."""
+    try:
+        for text, first_line in split_statements(stream):
+            if text.startswith(":"):
+                if not session.command(text):
+                    break
+                continue
+            session.execute(text, first_line=first_line)
+    except KeyboardInterrupt:
+        return 130
+    return 1 if session.errors else 0
+
+
+def run_terminal(session: Session) -> int:
+    """The interactive session on a terminal (prompt_toolkit)."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion, PathCompleter
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.enums import EditingMode
+    from prompt_toolkit.filters import Condition
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.lexers import PygmentsLexer
+    from prompt_toolkit.output import ColorDepth
+    from pygments.lexers.python import PythonLexer
+
+    from . import __version__
+
+    class SessionCompleter(Completer):
+        paths = PathCompleter(expanduser=True)
+
+        def get_completions(self, document: Document, complete_event: Any) -> Iterable[Completion]:
+            before = document.text_before_cursor
+            if re.match(r"\s*:(load|save)\s", before) and "\n" not in before:
+                argument = before.split(None, 1)[1] if len(before.split(None, 1)) > 1 else ""
+                yield from self.paths.get_completions(Document(argument, len(argument)), complete_event)
+                return
+            length, names = session.completions(before)
+            for name in names:
+                yield Completion(name, start_position=-length)
+
+    history: Any
+    path = history_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+        history = FileHistory(path)
+    except OSError:
+        history = InMemoryHistory()
+
+    bindings = KeyBindings()
+
+    @Condition
+    def at_indentation() -> bool:
+        from prompt_toolkit.application import get_app
+
+        before = get_app().current_buffer.document.current_line_before_cursor
+        return before == "" or before.isspace()
+
+    @bindings.add("enter")
+    def _enter(event: Any) -> None:
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None and state.current_completion is not None:
+            buffer.apply_completion(state.current_completion)
+            return
+        text = buffer.text
+        if buffer.document.text_after_cursor.strip():
+            buffer.insert_text("\n" + next_indent(buffer.document.text_before_cursor))
+            return
+        if text.lstrip().startswith(":") or input_ready(text):
+            buffer.text = text.rstrip()  # the history keeps the block without its closing blank line
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n" + next_indent(text))
+
+    @bindings.add("escape", "enter")
+    def _newline(event: Any) -> None:
+        buffer = event.current_buffer
+        buffer.insert_text("\n" + next_indent(buffer.document.text_before_cursor))
+
+    @bindings.add("tab", filter=at_indentation)
+    def _indent(event: Any) -> None:
+        event.current_buffer.insert_text(INDENT)
+
+    @bindings.add("backspace", filter=at_indentation)
+    def _dedent(event: Any) -> None:
+        buffer = event.current_buffer
+        before = buffer.document.current_line_before_cursor
+        if not before:
+            buffer.delete_before_cursor(1)
+            return
+        buffer.delete_before_cursor((len(before) - 1) % len(INDENT) + 1)
+
+    color_depth = ColorDepth.DEPTH_1_BIT if os.environ.get("NO_COLOR") else None
+    prompt = PromptSession(
+        history=history, completer=SessionCompleter(), lexer=PygmentsLexer(PythonLexer),
+        key_bindings=bindings, editing_mode=EditingMode.EMACS, multiline=True,
+        prompt_continuation=lambda width, line_number, wrap_count: CONTINUATION,
+        complete_while_typing=False, enable_history_search=False, color_depth=color_depth,
+        include_default_pygments_style=True,
+    )
+    print(f"autodiff {__version__}: PyTorch 2.13 autograd, interactively. :help for commands, Ctrl-D to leave.",
+          file=session.stdout, flush=True)
+    while True:
+        try:
+            text = prompt.prompt(PROMPT)
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        if not text.strip():
+            continue
+        if text.lstrip().startswith(":"):
+            if not session.command(text):
+                break
+            continue
+        session.execute(text)
+    return 0
+
+
+def main(*, max_steps: int | None = None, timeout: float | None = None, debug: bool = False) -> int:
+    """`autodiff repl`: a terminal session when stdin and stdout are terminals, else the piped reader."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    session = Session(max_steps=max_steps, timeout=timeout, debug=debug, interactive=interactive)
+    if interactive:
+        return run_terminal(session)
+    try:
+        return run_piped(session, sys.stdin)
+    except BrokenPipeError:
+        from .cli import _silence_stdout
+
+        _silence_stdout()
+        return 1
