@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
@@ -13,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from autodiff import autograd
+from autodiff import repl as repl_module
 from autodiff.repl import Session, input_ready, split_statements
 
 BIN = Path(sys.executable).parent / "autodiff"
 AUTODIFF = str(BIN) if BIN.exists() else shutil.which("autodiff")
 
+VIEWS = all(importlib.util.find_spec(f"autodiff.{name}") is not None for name in ("render", "graphview", "explain"))
 needs_binary = pytest.mark.skipif(AUTODIFF is None, reason="the autodiff script is not installed")
 
 
@@ -115,10 +118,16 @@ def test_vars_graph_explain(terminal):
     enter(child, "w = tensor([1.0, 2.0], requires_grad=True)")
     enter(child, "loss = (w * w).sum()")
     enter(child, "n = 3")
-    out = enter(child, ":vars", "requires_grad", "SumBackward0")
-    assert "n" in out
-    enter(child, ":graph loss", "SumBackward0", "MulBackward0", r"AccumulateGrad")
-    enter(child, ":explain w", "leaf")
+    if VIEWS:  # render.py, graphview.py and explain.py draw the views
+        enter(child, ":vars", "is_leaf", "SumBackward0", "other names: n")
+        enter(child, ":graph loss", "SumBackward0", "MulBackward0", r"AccumulateGrad")
+        enter(child, ":explain loss", "nothing to explain yet")
+        enter(child, "loss.backward()")
+        enter(child, ":explain w", "Backward pass 1", r"equals w\.grad")
+    else:
+        enter(child, ":vars", "is_leaf", "SumBackward0", "n  ")
+        enter(child, ":graph loss", "SumBackward0", "MulBackward0", r"AccumulateGrad")
+        enter(child, ":explain w", "leaf")
     enter(child, ":graph nothing", "not defined")
     enter(child, ":help", ":save FILE")
     enter(child, ":reset", "reset")
@@ -348,3 +357,24 @@ def test_script_form_of_echoed_inputs():
     repl.execute("print(x)")
     assert repl.accepted == ["s = 'a'\n", 'print(f"{s!r}")\n', "x = (1 +\n     2)\n", "x; print(f\"{s!r}\")  # both\n",
                              "print(x)\n"]
+
+
+def test_plain_views_without_the_view_modules(monkeypatch):
+    monkeypatch.setattr(repl_module, "_make_views", lambda stdout, interactive: None)
+    repl, out, err = session()
+    repl.execute("w = tensor([1.0, 2.0], requires_grad=True)\nloss = (w * w).sum()\nn = 3")
+    for command in (":vars", ":graph loss", ":explain loss", ":explain w", ":graph n"):
+        assert repl.command(command)
+    text = out.getvalue()
+    assert "loss  []" in text and "SumBackward0" in text and "AccumulateGrad (w)" in text
+    assert "w is a leaf that requires grad" in text
+    assert err.getvalue() == "error: :graph: n is not a tensor (it is a int value)\n"
+
+
+@needs_binary
+def test_piped_views_have_no_colour():
+    source = "w = tensor([1.0, 2.0], requires_grad=True)\nloss = (w * w).sum()\nloss.backward()\n"
+    result = autodiff("repl", input=source + ":vars\n:graph loss\n:explain w\n:help\n")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout
+    assert "SumBackward0" in result.stdout and ":save FILE" in result.stdout

@@ -180,17 +180,26 @@ class Session:
         self.errors = 0  # inputs that failed (the piped exit status is 1 if any did)
         self.accepted: list[str] = []  # inputs that ran without error, as script text (for :save)
         self.interpreter: Any = None
+        self.views: _Views | None = None
         self.reset()
 
     # -- state ----------------------------------------------------------------------------------------
 
     def reset(self) -> None:
         """A fresh interpreter: no variables, grad mode on, default print options."""
+        import inspect
+
         from . import autograd
         from .cli import DEFAULT_MAX_STEPS, make_interpreter
 
+        self.views = _make_views(self.stdout, self.interactive)
+        extra = {}
+        if self.views is not None and "views" in inspect.signature(make_interpreter).parameters:
+            extra["views"] = self.views.host  # show() and graph() see the session's variables
         self.interpreter = make_interpreter("<stdin>", max_steps=self.max_steps or DEFAULT_MAX_STEPS,
-                                            timeout=self.timeout, stdout=self.stdout, stderr=self.stderr)
+                                            timeout=self.timeout, stdout=self.stdout, stderr=self.stderr, **extra)
+        if self.views is not None:
+            self.views.host.interpreter = self.interpreter
         self.accepted = []
         autograd.set_grad_enabled(True)
         try:
@@ -272,7 +281,11 @@ class Session:
         grad_mode = autograd.is_grad_enabled()
         try:
             module = parse(padded, filename)
-            value = self.interpreter.run(module, echo=True)
+            if self.views is not None:
+                with self.views.host.recorder.installed():  # what :graph and :explain show later
+                    value = self.interpreter.run(module, echo=True)
+            else:
+                value = self.interpreter.run(module, echo=True)
             if value is not None:
                 self.stdout.write(repr(value) + "\n")
             self.stdout.flush()
@@ -370,11 +383,17 @@ class Session:
 
     def cmd_vars(self, argument: str) -> None:
         variables = {name: value for name, value in self.interpreter.globals.items() if not name.startswith(".")}
-        render = _optional("render", "variable_table", "render_variables", "vars_table")
-        if render is not None:  # render.py (rich variable table), when it is installed
-            render(variables, self.stdout)
-        else:
-            # TODO(render.py): replace this plain table with render.py's rich variable table once it lands.
+        if self.views is not None:
+            from .protocol import Namespace
+            from .render import show_text
+            from .tensor import Tensor
+
+            self.stdout.write(show_text(self.views.host, ()))
+            others = [f"{name} ({_type_name(value)})" for name, value in variables.items()
+                      if not isinstance(value, Tensor | Namespace) and not _holds_parameters(value)]
+            if others:
+                self.stdout.write("other names: " + ", ".join(others) + "\n")
+        else:  # render.py is not installed: a plain table
             self.stdout.write(plain_variable_table(variables) + "\n")
         self.stdout.flush()
 
@@ -383,25 +402,45 @@ class Session:
         if found is None:
             return
         name, value = found
-        draw = _optional("graphview", "render_graph", "graph_text", "draw_graph")
-        if draw is not None:  # graphview.py, when it is installed
-            draw(value, self.stdout, name=name, names=self.interpreter.globals)
-        else:
-            # TODO(graphview.py): call the graph drawing of `autodiff graph` once it lands.
+        if not _is_tensor(value):
+            self._fail(f":graph: {name} is not a tensor (it is a {_type_name(value)} value)")
+            return
+        if self.views is not None:
+            from .graphview import build_graph
+            from .render import format_graph
+
+            host = self.views.host
+            drawing = build_graph([value], host.names(), host.recorder.saved)
+            self.stdout.write(format_graph(drawing, "tree", color=host.color, width=host.width, title=name))
+        else:  # graphview.py is not installed: a plain tree
             self.stdout.write(plain_graph(name, value, self.interpreter.globals) + "\n")
         self.stdout.flush()
 
     def cmd_explain(self, argument: str) -> None:
-        found = self._tensor_argument(":explain", argument)
-        if found is None:
+        if self.views is None:  # explain.py is not installed: a few plain sentences
+            found = self._tensor_argument(":explain", argument)
+            if found is not None:
+                self.stdout.write(plain_explain(*found, self.interpreter.globals) + "\n")
+                self.stdout.flush()
             return
-        name, value = found
-        explain = _optional("explain", "explain_tensor", "explain_value")
-        if explain is not None:  # explain.py, when it is installed
-            explain(value, self.stdout, name=name, names=self.interpreter.globals)
+        from .render import explain_text, to_text
+
+        views = self.views
+        if argument:
+            found = self._tensor_argument(":explain", argument)
+            if found is None:
+                return
+            name, value = found
+            chains = views.explainer.find(name) or _pass_reaching(views.explainer, value)
         else:
-            # TODO(explain.py): call the chain-rule explanation of `autodiff explain` once it lands.
-            self.stdout.write(plain_explain(name, value, self.interpreter.globals) + "\n")
+            name, chains = "", views.explainer.find(None)
+        if chains is None:
+            where = f" from or into {name}" if name else ""
+            self._info(f"no backward pass{where} has run in this session: nothing to explain yet "
+                       "(try `:explain loss` after `loss.backward()`)")
+            return
+        host = views.host
+        self.stdout.write(to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width))
         self.stdout.flush()
 
     def cmd_load(self, argument: str) -> None:
@@ -497,23 +536,62 @@ def session_script(inputs: list[str]) -> str:
     return header + "".join(parts)
 
 
-# -- fallbacks for :vars, :graph, :explain ------------------------------------------------------------
+# -- :vars, :graph, :explain ----------------------------------------------------------------------------
 
 
-def _optional(module: str, *names: str) -> Callable[..., Any] | None:
-    """A rendering function from a sibling module if that module exists (render.py and friends are
-    written separately; until they land the REPL uses the plain texts below)."""
-    import importlib
+class _Views:
+    """The views of `autodiff run --table`, `graph` and `explain` (graphview.py, explain.py, render.py),
+    watching every input the session runs."""
 
+    def __init__(self, host: Any, explainer: Any):
+        self.host = host
+        self.explainer = explainer
+
+
+def _make_views(stdout: IO[str], interactive: bool) -> _Views | None:
+    """The session's view host, recorder and explainer; None when the view modules are not installed (the
+    commands then print the plain texts below)."""
     try:
-        loaded = importlib.import_module(f"{__package__}.{module}")
+        from . import render  # noqa: F401 - the views draw with it
+        from .explain import Explainer
+        from .graphview import Recorder, ViewHost
     except ImportError:
         return None
-    for name in names:
-        function = getattr(loaded, name, None)
-        if callable(function):
-            return function
+    import shutil
+
+    color = interactive and not os.environ.get("NO_COLOR")
+    width = shutil.get_terminal_size().columns if interactive else None
+    host = ViewHost(stdout.write, terminal=interactive, color=color, width=width)
+    host.recorder = Recorder(host.variables, keep_saved=True)
+    return _Views(host, Explainer(host.recorder))
+
+
+def _pass_reaching(explainer: Any, tensor: Any) -> Any:
+    """The last explained pass that delivered a gradient to `tensor` (a leaf)."""
+    for chains in reversed(explainer.passes):
+        if any(chain.leaf is tensor for chain in chains.leaves):
+            return chains
     return None
+
+
+def _is_tensor(value: Any) -> bool:
+    from .tensor import Tensor
+
+    return isinstance(value, Tensor)
+
+
+def _type_name(value: Any) -> str:
+    from . import protocol
+
+    return protocol.type_name(value)
+
+
+def _holds_parameters(value: Any) -> bool:
+    try:
+        from .nn import Module
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(value, Module)
 
 
 def _tensor_cells(value: Any) -> list[str]:
