@@ -322,6 +322,7 @@ def _jacobian_forward(func: Callable[..., Any], inputs: Any, strict: bool, vecto
     if not vectorize:
         raise AutodiffError("NotImplementedError", "Computing Jacobian using forward-AD or forward-over-reverse "
                             "Hessian isonly implemented for `vectorize=True`.")
+    _warn_forward_ad()
     with autograd.GradMode(True, "enable_grad"):
         copies = _grad_preprocess(inputs, create_graph=False, need_graph=True)
         is_outputs_tuple, outputs = _as_tuple(_call(func, copies), "outputs", "None")
@@ -551,8 +552,9 @@ def _shown(array: np.ndarray) -> str:
     return repr(array.item()) if array.ndim == 0 else repr(Tensor(array))
 
 
-def _mismatch(analytical: np.ndarray, numerical: np.ndarray, output_index: int, input_index: int) -> str:
-    return (f"Jacobian mismatch for output {output_index:d} with respect to input {input_index:d},\n"
+def _mismatch(analytical: np.ndarray, numerical: np.ndarray, output_index: int, input_index: int,
+              mode: str = "") -> str:
+    return (f"Jacobian {mode}mismatch for output {output_index:d} with respect to input {input_index:d},\n"
             f"numerical:{_shown(numerical)}\nanalytical:{_shown(analytical)}\n")
 
 
@@ -652,6 +654,59 @@ def _slow_mode_report(func: Callable[..., Any], inputs: tuple[Any, ...], outputs
     return report
 
 
+def _warn_forward_ad() -> None:
+    """PyTorch's first forward-AD use imports a module that still calls torch.jit.script."""
+    warn("DeprecationWarning", "`torch.jit.script` is deprecated. Please switch to `torch.compile` or `torch.export`.")
+
+
+def _forward_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[Any, ...], outputs: tuple[Tensor, ...],
+                       eps: float, rtol: float, atol: float, check_undefined_grad: bool) -> None:
+    """check_forward_ad: the same comparison with the Jacobian forward mode gives, one call of func per input
+    element as in PyTorch (forward mode is emulated here with reverse mode on detached copies of the inputs)."""
+    _warn_forward_ad()
+    all_outputs = _tuple_of(func_out)
+    if not outputs:
+        _no_differentiable_outputs(func, inputs, all_outputs, eps)
+    else:
+        per_input = _numerical_jacobian(func, inputs, all_outputs, eps)
+        per_output = [list(column) for column in zip(*per_input, strict=True)]
+        numerical = [n for out, n in zip(all_outputs, per_output, strict=False) if out.requires_grad]
+        analytical = _forward_jacobian(func, inputs)
+        for i, per_in in enumerate(numerical):
+            for j, n in enumerate(per_in):
+                a = analytical[j][i]
+                if not _allclose(a, n, rtol, atol):
+                    raise _gradcheck_error(_mismatch(a, n, i, j, "computed with forward mode "))
+    if check_undefined_grad:
+        for _ in range(2 * sum(_needs_grad(inp) for inp in inputs)):  # PyTorch's calls with zero tangents
+            func(*_detached_copies(inputs))
+
+
+def _detached_copies(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    from .torch_api import requires_grad_
+
+    return tuple(requires_grad_(inp.detach()) if _needs_grad(inp) else inp for inp in inputs)
+
+
+def _forward_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...]) -> list[list[np.ndarray]]:
+    """[input][float output] Jacobians (input numel, output numel) in the output's dtype, column by column."""
+    result = []
+    for position, inp in enumerate(inputs):
+        if not _needs_grad(inp):
+            continue
+        matrices: list[np.ndarray] = []
+        for k in range(inp.array.size):
+            copies = _detached_copies(inputs)
+            outs = [out for out in _tuple_of(func(*copies)) if out.array.dtype.kind == "f"]
+            if not matrices:
+                matrices = [np.zeros((inp.array.size, out.array.size), dtype=out.array.dtype) for out in outs]
+            for matrix, out in zip(matrices, outs, strict=True):
+                if out.requires_grad:
+                    matrix[k] = _analytical_jacobian((copies[position],), out, False)[0][k]
+        result.append(matrices)
+    return result
+
+
 def _check_backward_uses_grad_output(outputs: tuple[Tensor, ...], inputs: tuple[Any, ...]) -> None:
     """A zero grad_output must give zero gradients of the right dtype and size."""
     from .torch_api import autograd_grad
@@ -709,11 +764,14 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         _check_inputs(tupled_inputs)
         func_out = func(*tupled_inputs)
         outputs = _differentiable(func_out)
-        # Forward-mode AD is emulated by reverse mode here, so one comparison covers both kinds of check.
-        if fast_mode:
-            _fast_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol)
-        else:
-            _slow_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes)
+        if check_backward_ad:
+            if fast_mode:
+                _fast_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                                nondet_tol)
+            else:
+                _slow_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes)
+        if check_forward_ad:
+            _forward_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_undefined_grad)
         if not check_backward_ad:
             return True
         _check_backward_uses_grad_output(outputs, tupled_inputs)

@@ -359,7 +359,10 @@ def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equ
 
 def isclose(a: Tensor, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     other = b.array if type(b) is Tensor else b
+    if type(b) is Tensor and b.array.shape != a.array.shape:
+        _check_broadcast(a.array, other)
     return Tensor(np.isclose(a.array, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
 
 
 # --- elementwise unary ops: one row each ------------------------------------------------------------
@@ -485,9 +488,15 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     lo = min.array if type(min) is Tensor else min
     hi = max.array if type(max) is Tensor else max
     array = x.array
+    for bound in (lo, hi):
+        if isinstance(bound, np.ndarray) and bound.shape != array.shape:
+            _check_broadcast(array, bound)
+    if isinstance(lo, np.ndarray) and isinstance(hi, np.ndarray):
+        check_size(np.broadcast_shapes(array.shape, lo.shape, hi.shape))
     out = array
     if lo is not None:
         out = np.maximum(out, lo)
+
     if hi is not None:
         out = np.minimum(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
@@ -579,11 +588,15 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     if b.array.ndim != 2:
         raise runtime_error("mat2 must be a matrix")
     if a.array.shape[1] != b.array.shape[0]:
-        raise runtime_error(
+        error = runtime_error(
             f"mat1 and mat2 shapes cannot be multiplied ({a.array.shape[0]}x{a.array.shape[1]} and "
             f"{b.array.shape[0]}x{b.array.shape[1]})")
+        error.hint = (f"the first matrix has {a.array.shape[1]} columns but the second has {b.array.shape[0]} rows; "
+                      "they must be equal (transpose one with .t()?)")
+        raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
+
     out = a.array @ b.array
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
@@ -638,7 +651,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return _renamed(squeeze(mm(unsqueeze(a, 0), b), 0), "SqueezeBackward4")  # PyTorch squeezes in place
     if da == 2 and db == 2:
         return mm(a, b)
-    if da >= 3 and db <= 2 and a.array.flags.c_contiguous and a.array.shape[-1] == b.array.shape[0]:
+    if da >= 3 and db <= 2 and a.array.flags.c_contiguous:
+
         # PyTorch folds the batch dims into one matrix: view, mm (or mv), then _unsafe_view.
         folded = (mv if db == 1 else mm)(reshape(a, (-1, a.array.shape[-1])), b)
         return unsafe_view(folded, a.array.shape[:-1] + b.array.shape[1:])
@@ -647,12 +661,29 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     x, y = a.array, b.array
-    if x.shape[-1] != (y.shape[-2] if y.ndim > 1 else y.shape[0]):
-        raise runtime_error(
-            f"Expected size for first two dimensions of batch2 tensor to be: {list(x.shape[:-2]) + [x.shape[-1]]} "
-            f"but got: {list(y.shape)}.")
+    # PyTorch broadcasts the batch dimensions, then runs bmm on [batch, n, m1] @ [batch, m2, p].
+    batch_x, batch_y = x.shape[:-2], y.shape[:-2]
+    try:
+        batch = np.broadcast_shapes(batch_x, batch_y)
+    except ValueError:
+        try:
+            _raise_broadcast(batch_x, batch_y)
+        except Exception as error:  # the AutodiffError naming the first dimension that differs
+            error.hint = (f"matmul of shapes {list(x.shape)} and {list(y.shape)}: the batch dimensions "
+                          f"{list(batch_x)} and {list(batch_y)} cannot be broadcast together")
+            raise
+    m1, m2 = x.shape[-1], (y.shape[-2] if y.ndim > 1 else y.shape[0])
+    if m1 != m2:
+        count = math.prod(batch)
+        error = runtime_error(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {m1}] "
+                              f"but got: [{count}, {m2}].")
+        error.hint = (f"matmul of shapes {list(x.shape)} and {list(y.shape)}: the last dimension of the first "
+                      f"({m1}) must equal the second-to-last dimension of the second ({m2})")
+        raise error
+    check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
     out = np.matmul(x, y)
+
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1231,13 +1262,18 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise runtime_error("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = _wrap_dim(dim, ndim)
     dtype = result_dtype(tensors)
+    first = tensors[0].array.shape
     for i, item in enumerate(tensors):
-        if item.array.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(item.array.shape, tensors[0].array.shape)) if k != d):
-            raise runtime_error(
-                f"Sizes of tensors must match except in dimension {d}. Expected size "
-                f"{tensors[0].array.shape[1 - d] if ndim > 1 else tensors[0].array.shape[0]} but got size "
-                f"{item.array.shape[1 - d] if item.array.ndim > 1 else item.array.shape[0]} for tensor number {i} in the list.")
-    out = np.concatenate([item.array.astype(dtype, copy=False) for item in tensors], axis=d)
+        if item.array.ndim != ndim:
+            raise runtime_error(f"Tensors must have same number of dimensions: got {ndim} and {item.array.ndim}")
+        for k, (a, b) in enumerate(zip(first, item.array.shape)):
+            if k != d and a != b:
+                raise runtime_error(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} for "
+                    f"tensor number {i} in the list.")
+    check_size(first[:d] + (_py.sum(item.array.shape[d] for item in tensors),) + first[d + 1:])
+    out = np.concatenate(
+[item.array.astype(dtype, copy=False) for item in tensors], axis=d)
     bounds = np.cumsum([0] + [item.array.shape[d] for item in tensors])
 
     def rule(g: Tensor) -> list[Tensor]:
@@ -1263,7 +1299,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise index_error(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
     d = dim % ndim
     dtype = result_dtype(tensors)
+    check_size(shape[:d] + (len(tensors),) + shape[d:])
     out = np.stack([item.array.astype(dtype, copy=False) for item in tensors], axis=d)
+
     return _record(out, "StackBackward0", tuple(tensors),
                    lambda g: [select(g, d, i) for i in range(len(tensors))])
 
@@ -1341,7 +1379,9 @@ def index(x: Tensor, key: Any) -> Tensor:
         return _advanced_index(x, key)
     result = x
     dim = 0
+    selected = 0
     explicit = _py.sum(1 for k in key if k is not None and k is not Ellipsis)
+
     if explicit > x.array.ndim:
         raise index_error(f"too many indices for tensor of dimension {x.array.ndim}")
     for k in key:
@@ -1365,8 +1405,14 @@ def index(x: Tensor, key: Any) -> Tensor:
         else:
             if isinstance(k, bool) or not isinstance(k, int):
                 k = operator.index(k)
+            size = result.array.shape[dim] if dim < result.array.ndim else None
+            if size is not None and not -size <= k < size:
+                # PyTorch counts the dimension in the index expression: x[1, 5] fails at dimension 1
+                raise index_error(f"index {k} is out of bounds for dimension {dim + selected} with size {size}")
             result = select(result, dim, k)
+            selected += 1
     if result is x:
+
         return _record(x.array[...], "AliasBackward0", (x,), lambda g: (g,))
     return result
 
@@ -1375,16 +1421,68 @@ def _is_advanced(k: Any) -> bool:
     return type(k) is Tensor or isinstance(k, (list, np.ndarray))
 
 
+def _advanced_result_shape(shape: tuple[int, ...], key: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape of NumPy's `array[key]` (arrays, ints, slices, None, one Ellipsis), found without allocating it,
+    with PyTorch's errors for keys that do not fit the tensor."""
+
+    def is_mask(k: Any) -> bool:
+        return isinstance(k, np.ndarray) and k.dtype.kind == "b"
+
+    consumed = _py.sum(k.ndim if is_mask(k) else 0 if k is None or k is Ellipsis else 1 for k in key)
+    if consumed > len(shape):
+        raise index_error(f"too many indices for tensor of dimension {len(shape)}")
+    basic: list[int] = []  # the output's dimensions from slices, None and unindexed dimensions
+    advanced: list[tuple[int, ...]] = []
+    positions: list[int] = []  # where in `basic` each advanced index sits
+    dim = 0
+    for k in key:
+        if k is Ellipsis:
+            count = len(shape) - consumed
+            basic.extend(shape[dim:dim + count])
+            dim += count
+            consumed = len(shape)
+        elif k is None:
+            basic.append(1)
+        elif isinstance(k, slice):
+            basic.append(len(range(*k.indices(shape[dim]))))
+            dim += 1
+        elif is_mask(k):
+            part = shape[dim:dim + k.ndim]
+            for j, (want, have) in enumerate(zip(k.shape, part)):
+                if want != have:
+                    raise index_error(f"The shape of the mask {list(k.shape)} at index {j} does not match the shape "
+                                      f"of the indexed tensor {list(shape)} at index {dim + j}")
+            advanced.append((int(np.count_nonzero(k)),))
+            positions.append(len(basic))
+            dim += k.ndim
+        else:
+            advanced.append(np.shape(k))
+            positions.append(len(basic))
+            dim += 1
+    basic.extend(shape[dim:])
+    try:
+        broadcast = np.broadcast_shapes(*advanced)
+    except ValueError:
+        raise index_error("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                          + ", ".join(str(list(s)) for s in advanced)) from None
+    if positions and all(p == positions[0] for p in positions):  # adjacent: the result keeps their place
+        return tuple(basic[:positions[0]]) + broadcast + tuple(basic[positions[0]:])
+    return broadcast + tuple(basic)
+
+
 def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
+
     numpy_key = tuple(k.array if type(k) is Tensor else (np.asarray(k) if isinstance(k, list) else k) for k in key)
     for k in numpy_key:
         if isinstance(k, np.ndarray) and k.dtype.kind == "f":
             raise index_error("tensors used as indices must be long, int, byte or bool tensors")
+    check_size(_advanced_result_shape(x.array.shape, numpy_key))
     try:
         out = x.array[numpy_key]
     except IndexError as exc:
-        raise index_error(str(exc)) from None
+        raise index_error(_index_message(str(exc))) from None
     shape = x.array.shape
+
 
     def rule(g: Tensor) -> tuple[Tensor]:
         grad = np.zeros(shape, dtype=g.array.dtype)
