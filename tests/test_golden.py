@@ -8,6 +8,7 @@ beside it, recorded from real PyTorch by tests/make_goldens.py (or `pytest --reg
 from __future__ import annotations
 
 import pytest
+
 from goldentools import SEEDS, assert_matches, golden_programs, run_autodiff, run_torch, write_expected
 
 PROGRAMS = golden_programs()

@@ -14,6 +14,33 @@ import click
 from . import __version__
 
 DEFAULT_MAX_STEPS = 10_000_000  # kept equal to interpreter.DEFAULT_MAX_STEPS without importing it
+DEFAULT_MAX_ELEMENTS = 10**8  # kept equal to tensor.max_elements's default
+DEFAULT_MAX_MEMORY = "2G"
+
+
+class MemorySize(click.ParamType):
+    """A size in bytes written like 512M, 2G, 1.5GiB or 1000000."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        from .limits import parse_size
+
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def install_limits(max_elements: int | None, max_memory: int | None) -> None:
+    """Bound the rest of this command (the script run) by --max-elements and --max-memory; undone when the
+    command's context closes (so CliRunner tests leave the process as it was)."""
+    from .limits import script_limits
+
+    click.get_current_context().with_resource(script_limits(max_elements, max_memory))
+
 
 EPILOG = """\b
 Examples:
@@ -85,6 +112,10 @@ def report_error(exc: BaseException, source: str | None, filename: str, *, stder
         out.flush()
     except (OSError, ValueError):
         pass
+    if isinstance(exc, MemoryError):  # outside any statement (a huge file): a limit, not a bug in autodiff
+        from .interpreter import convert_exception
+
+        exc = convert_exception(exc, None)
     if isinstance(exc, AutodiffError):
         if debug:
             original = getattr(exc, "original", None) or exc
@@ -159,15 +190,21 @@ def _prepare_streams() -> None:
 @main.command(epilog=EPILOG)
 @click.argument("file", required=False)
 @click.option("-e", "--expr", "code", metavar="CODE", help="Run CODE instead of a file (separate statements with ';').")
+@click.option("--max-elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS, show_default=True,
+              help="Refuse to create a tensor with more elements than this.")
+@click.option("--max-memory", type=MemorySize(), default=DEFAULT_MAX_MEMORY, show_default=True,
+              help="Stop the script when it uses more memory than this (e.g. 512M, 4G).")
 @click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
               help="Stop the script after this many statements.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop the script after this much wall-clock time.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
-def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, debug: bool) -> None:
+def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
+        max_memory: int, debug: bool) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code)
     _prepare_streams()
+    install_limits(max_elements, max_memory)
     sys.exit(run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
 
 

@@ -69,8 +69,9 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
         error = AutodiffError("LimitError", "maximum recursion depth exceeded: the script nests calls or "
                               "expressions too deeply", span)
     elif isinstance(exc, MemoryError):
-        error = AutodiffError("LimitError", "out of memory: the script tried to build a value too large "
-                              "for this machine", span)
+        error = AutodiffError("LimitError", "out of memory: the script tried to build a value larger than the "
+                              "memory available to it", span, hint="raise the limit with --max-memory, or build "
+                              "smaller values")
     else:
         for python_type, category in _CATEGORIES:
             if isinstance(exc, python_type):
@@ -351,13 +352,15 @@ class Interpreter:
                  filename: str = "<script>", max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
                  max_depth: int = DEFAULT_MAX_DEPTH, stderr: Any = None,
                  on_warning: Callable[[str, str, Span | None], None] | None = None,
-                 before_stderr: Callable[[], None] | None = None):
+                 before_stderr: Callable[[], None] | None = None, max_memory: int | None = None):
         self.builtins = names
         self.modules = modules
         self.filename = filename
         self.max_steps = max_steps
         self.timeout = timeout
         self.max_depth = max_depth
+        self.max_memory = max_memory  # bytes of resident memory, looked at every _CHECK_EVERY statements
+        self._memory_limit = max_memory  # in force for the current run (else limits.active_max_memory)
         self.stderr = stderr
         self.on_warning = on_warning
         self.before_stderr = before_stderr
@@ -383,7 +386,11 @@ class Interpreter:
         state[_DEPTH] = 0
         self._deadline = time.monotonic() + self.timeout if self.timeout else None
         self._warned.clear()
-        state[_THRESHOLD] = min(self.max_steps, _CHECK_EVERY) if self._deadline else self.max_steps
+        from . import limits
+
+        self._memory_limit = self.max_memory if self.max_memory is not None else limits.active_max_memory
+        periodic = self._deadline is not None or self._memory_limit is not None
+        state[_THRESHOLD] = min(self.max_steps, _CHECK_EVERY) if periodic else self.max_steps
         previous_sink = set_warning_sink(self._warning)
         limit = sys.getrecursionlimit()
         needed = self.max_depth * _FRAMES_PER_CALL + 10_000
@@ -448,10 +455,15 @@ class Interpreter:
         if state[_STEPS] > self.max_steps:
             raise AutodiffError("LimitError", f"the script ran more than {self.max_steps:,} statements "
                                 "(the step limit)", span, hint="raise the limit with --max-steps")
-        if self._deadline is not None:
-            if time.monotonic() > self._deadline:
+        if self._deadline is not None or self._memory_limit is not None:
+            if self._deadline is not None and time.monotonic() > self._deadline:
                 raise AutodiffError("LimitError", f"the script ran longer than the time limit of "
                                     f"{self.timeout:g} s", span, hint="raise the limit with --timeout")
+            if self._memory_limit is not None:
+                from .limits import memory_error, resident_bytes
+
+                if resident_bytes() > self._memory_limit:
+                    raise memory_error(self._memory_limit, span)
             state[_THRESHOLD] = min(self.max_steps, state[_STEPS] + _CHECK_EVERY)
         else:
             state[_THRESHOLD] = self.max_steps

@@ -364,7 +364,6 @@ def isclose(a: Tensor, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equ
     return Tensor(np.isclose(a.array, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-
 # --- elementwise unary ops: one row each ------------------------------------------------------------
 def _sign_of(x: Tensor) -> Tensor:
     return Tensor(np.sign(x.array))
@@ -496,7 +495,6 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     out = array
     if lo is not None:
         out = np.maximum(out, lo)
-
     if hi is not None:
         out = np.minimum(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
@@ -596,7 +594,6 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
         raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
-
     out = a.array @ b.array
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
@@ -652,7 +649,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da == 2 and db == 2:
         return mm(a, b)
     if da >= 3 and db <= 2 and a.array.flags.c_contiguous:
-
         # PyTorch folds the batch dims into one matrix: view, mm (or mv), then _unsafe_view.
         folded = (mv if db == 1 else mm)(reshape(a, (-1, a.array.shape[-1])), b)
         return unsafe_view(folded, a.array.shape[:-1] + b.array.shape[1:])
@@ -683,7 +679,6 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
     out = np.matmul(x, y)
-
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1301,7 +1296,6 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     dtype = result_dtype(tensors)
     check_size(shape[:d] + (len(tensors),) + shape[d:])
     out = np.stack([item.array.astype(dtype, copy=False) for item in tensors], axis=d)
-
     return _record(out, "StackBackward0", tuple(tensors),
                    lambda g: [select(g, d, i) for i in range(len(tensors))])
 
@@ -1381,7 +1375,6 @@ def index(x: Tensor, key: Any) -> Tensor:
     dim = 0
     selected = 0
     explicit = _py.sum(1 for k in key if k is not None and k is not Ellipsis)
-
     if explicit > x.array.ndim:
         raise index_error(f"too many indices for tensor of dimension {x.array.ndim}")
     for k in key:
@@ -1412,7 +1405,6 @@ def index(x: Tensor, key: Any) -> Tensor:
             result = select(result, dim, k)
             selected += 1
     if result is x:
-
         return _record(x.array[...], "AliasBackward0", (x,), lambda g: (g,))
     return result
 
@@ -1471,7 +1463,6 @@ def _advanced_result_shape(shape: tuple[int, ...], key: tuple[Any, ...]) -> tupl
 
 
 def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
-
     numpy_key = tuple(k.array if type(k) is Tensor else (np.asarray(k) if isinstance(k, list) else k) for k in key)
     for k in numpy_key:
         if isinstance(k, np.ndarray) and k.dtype.kind == "f":
@@ -1482,7 +1473,6 @@ def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
     except IndexError as exc:
         raise index_error(_index_message(str(exc))) from None
     shape = x.array.shape
-
 
     def rule(g: Tensor) -> tuple[Tensor]:
         grad = np.zeros(shape, dtype=g.array.dtype)

@@ -86,6 +86,9 @@ class Size(tuple):
 
 # The largest tensor a script may create (elements); the CLI's --max-elements sets it.
 max_elements = 10**8
+# The memory limit in bytes (the CLI's --max-memory; None: none), checked before allocating a large tensor.
+max_memory: int | None = None
+_LARGE = 4_000_000  # elements: tensors at least this large look at the memory in use first
 
 
 def check_size(shape: tuple[int, ...]) -> None:
@@ -100,6 +103,16 @@ def check_size(shape: tuple[int, ...]) -> None:
             f"a tensor of shape {list(shape)} would have {total:,} elements, more than the limit of "
             f"{max_elements:,} (raise it with --max-elements)"
         )
+    if max_memory is not None and total >= _LARGE:
+        from .limits import describe, resident_bytes
+
+        in_use = resident_bytes()
+        if in_use + total * 4 > max_memory:
+            error = limit_error(
+                f"a tensor of shape {list(shape)} needs at least {describe(total * 4)}; with {describe(in_use)} "
+                f"already in use that is more than the memory limit of {describe(max_memory)}")
+            error.hint = "raise the limit with --max-memory, or use smaller tensors"
+            raise error
 
 
 class Tensor:
