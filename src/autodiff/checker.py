@@ -28,9 +28,10 @@ built with `.detach()` or `.data` inside, or one that a backward rule gets wrong
 
 Numerics: the script computes in its own dtypes (forcing float64 would change the program); h is 1e-6 * max(1, |x|)
 for float64 leaves and 1e-3 * max(1, |x|) for float32; differences and quotients are float64, and the tolerance is
-atol + rtol * |gradient| plus the rounding noise of the roots' dtype divided by the step. Functions that are not
-smooth at the point (relu at 0, abs at 0, max with ties) can legitimately fail, as in torch.autograd.gradcheck.
-Passes run inside builtins such as torch.autograd.functional.jacobian are the builtin's own business and skipped.
+atol + rtol * |gradient| plus the rounding noise of the roots' dtype divided by the step. Where the function is not
+smooth at the point (relu or abs at 0, max with ties) the one-sided derivatives differ; there autograd's value passes
+if it lies between them (PyTorch picks one side), and the row says so. Passes run inside builtins such as
+torch.autograd.functional.jacobian are the builtin's own business and skipped.
 """
 
 from __future__ import annotations

@@ -34,12 +34,44 @@ class MemorySize(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def install_limits(max_elements: int | None, max_memory: int | None) -> None:
+def install_limits(max_elements: int | None, max_memory: int | None, timeout: float | None = None,
+                   source: str = "", filename: str = "") -> None:
     """Bound the rest of this command (the script run) by --max-elements and --max-memory; undone when the
-    command's context closes (so CliRunner tests leave the process as it was)."""
-    from .limits import script_limits
+    command's context closes (so CliRunner tests leave the process as it was). With a timeout, a watchdog
+    ends the process if the script is still stuck in one operation well after the time limit."""
+    import threading
 
-    click.get_current_context().with_resource(script_limits(max_elements, max_memory))
+    from .limits import Watchdog, script_limits
+
+    context = click.get_current_context()
+    context.with_resource(script_limits(max_elements, max_memory))
+    if timeout is not None:
+        main_thread = threading.get_ident()
+        context.with_resource(Watchdog(timeout + max(2.0, timeout),
+                                       lambda: _stop_stuck_script(timeout, source, filename, main_thread)))
+
+
+def _stop_stuck_script(timeout: float, source: str, filename: str, main_thread: int) -> None:
+    """Called by the watchdog thread: report the time limit at the statement running now, and exit."""
+    import os
+    import threading
+
+    from . import diagnostics
+    from .errors import AutodiffError
+    from .interpreter import statement_span_of_frames
+
+    try:
+        span = statement_span_of_frames(sys._current_frames().get(main_thread))
+    except Exception:  # the frame changed under us: report without a position
+        span = None
+    error = AutodiffError("LimitError", f"the script ran longer than the time limit of {timeout:g} s", span,
+                          hint="it was stopped inside one long operation; raise the limit with --timeout")
+    text = diagnostics.format_error(error, source, filename) + "\n"
+    flusher = threading.Thread(target=lambda: sys.stdout.flush(), daemon=True)
+    flusher.start()
+    flusher.join(1.0)
+    os.write(2, text.encode("utf-8", "backslashreplace"))
+    os._exit(1)
 
 
 EPILOG = """\b
@@ -204,7 +236,7 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code)
     _prepare_streams()
-    install_limits(max_elements, max_memory)
+    install_limits(max_elements, max_memory, timeout, source, filename)
     sys.exit(run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
 
 

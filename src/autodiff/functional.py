@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
-from .errors import AutodiffError, runtime_error, type_error, warn
+from .errors import AutodiffError, runtime_error, type_error, warn, warn_once
 from .tensor import Tensor
 
 # How deeply the script is inside these builtins: `autodiff check` leaves the backward passes they run to them.
@@ -655,8 +655,9 @@ def _slow_mode_report(func: Callable[..., Any], inputs: tuple[Any, ...], outputs
 
 
 def _warn_forward_ad() -> None:
-    """PyTorch's first forward-AD use imports a module that still calls torch.jit.script."""
-    warn("DeprecationWarning", "`torch.jit.script` is deprecated. Please switch to `torch.compile` or `torch.export`.")
+    """PyTorch's first forward-AD use imports a module that still calls torch.jit.script (once per process)."""
+    warn_once("DeprecationWarning",
+              "`torch.jit.script` is deprecated. Please switch to `torch.compile` or `torch.export`.")
 
 
 def _forward_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[Any, ...], outputs: tuple[Tensor, ...],

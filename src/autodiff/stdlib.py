@@ -27,6 +27,31 @@ UNAVAILABLE_BUILTINS = frozenset({
 })
 
 
+# Python's sum/min/max/any/all/sorted loop over a range in C, where neither the step limit nor the time limit
+# can stop them: sum(range(10**12)) would run for hours. Longer ranges than this are a LimitError.
+LONGEST_RANGE = 100_000_000
+
+
+def _range_checked(function: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for arg in args:
+            if type(arg) is range:
+                try:
+                    length = len(arg)
+                except OverflowError:
+                    length = LONGEST_RANGE + 1
+                if length > LONGEST_RANGE:
+                    raise AutodiffError(
+                        "LimitError", f"{function.__name__}() over {arg} would go through {length:,} numbers, more "
+                        f"than autodiff allows in one call ({LONGEST_RANGE:,})",
+                        hint="use a shorter range, or a for loop (bounded by --max-steps and --timeout)")
+        return function(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
 def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
     """The Python builtins a script may call; `print` sends its text to `write`."""
 
@@ -49,8 +74,8 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
         "range": range,
         "zip": zip,
         "enumerate": enumerate,
-        "min": min,
-        "max": max,
+        "min": _range_checked(min),
+        "max": _range_checked(max),
         "abs": abs,
         "round": round,
         "float": float,
@@ -60,11 +85,11 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
         "list": list,
         "tuple": tuple,
         "dict": dict,
-        "sum": sum,
-        "sorted": sorted,
+        "sum": _range_checked(sum),
+        "sorted": _range_checked(sorted),
         "reversed": reversed,
-        "any": any,
-        "all": all,
+        "any": _range_checked(any),
+        "all": _range_checked(all),
     }
 
 
