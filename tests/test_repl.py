@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -147,15 +148,15 @@ def test_ctrl_c_stops_a_loop_and_restores_grad_mode(terminal):
     enter(child, "x = tensor(2.0, requires_grad=True)")
     child.send("with no_grad():\r")
     child.expect(MORE)
+    child.send("print('loop' + 'ing')\r")
+    child.expect(MORE)
     child.send("while True:\r")
     child.expect(MORE)
     child.send("pass\r")
     child.expect(MORE)
     child.send("\r")
-    child.expect("\r\n")
-    import time
-
-    time.sleep(1.0)
+    child.expect("looping")
+    time.sleep(0.3)
     child.sendintr()
     child.expect("KeyboardInterrupt")
     child.expect(PROMPT)
@@ -263,11 +264,23 @@ def test_run_reads_stdin_and_one_liners():
     assert (result.returncode, result.stdout, result.stderr) == (0, "tensor(6.)\n", "")
     result = autodiff("run", "-e", "print(ones(2,2)*3)")  # stdout is a pipe: no colour codes
     assert (result.returncode, result.stdout) == (0, "tensor([[3., 3.],\n        [3., 3.]])\n")
-    assert autodiff("run", "-e", "x = 1 / 0").returncode == 1
-    assert autodiff("run", "-", input="x = (\n").returncode == 1
-    assert autodiff("run").returncode == 2
-    assert autodiff("run", "-e", "x = 1", "file.py").returncode == 2
-    assert autodiff("repl", "--no-such-option").returncode == 2
+
+
+def test_exit_status_of_run_and_repl():
+    from click.testing import CliRunner
+
+    from autodiff.cli import main
+
+    def status(*args: str, input: str | None = None) -> int:
+        return CliRunner().invoke(main, list(args), input=input).exit_code
+
+    assert status("run", "-e", "x = 1 / 0") == 1
+    assert status("run", "-", input="x = (\n") == 1
+    assert status("run") == 2
+    assert status("run", "-e", "x = 1", "file.py") == 2
+    assert status("repl", "--no-such-option") == 2
+    assert status("repl", input="x = 1\nx\n") == 0
+    assert status("repl", input="x = 1 / 0\nx = 2\n") == 1
 
 
 def test_prompt_toolkit_is_imported_only_by_the_repl():

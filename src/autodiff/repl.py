@@ -825,18 +825,22 @@ def run_terminal(session: Session) -> int:
           file=session.stdout, flush=True)
     while True:
         try:
-            text = prompt.prompt(PROMPT)
-        except KeyboardInterrupt:
-            continue
-        except EOFError:
-            break
-        if not text.strip():
-            continue
-        if text.lstrip().startswith(":"):
-            if not session.command(text):
+            try:
+                text = prompt.prompt(PROMPT)
+            except KeyboardInterrupt:  # Ctrl-C while typing: drop the input
+                continue
+            except EOFError:
                 break
-            continue
-        session.execute(text)
+            if not text.strip():
+                continue
+            if text.lstrip().startswith(":"):
+                if not session.command(text):
+                    break
+                continue
+            session.execute(text)
+        except KeyboardInterrupt:  # Ctrl-C outside the script (a command, or between prompt and run)
+            session.stderr.write("KeyboardInterrupt\n")
+            session.stderr.flush()
     return 0
 
 
