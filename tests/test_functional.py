@@ -336,6 +336,23 @@ print(gradcheck(broken, x, raise_exception=False), gradcheck(broken, x, raise_ex
 print(gradgradcheck(broken, x, raise_exception=False))
 print(gradcheck(flat, x, raise_exception=False))
 """,
+    "call_counts": """
+x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+y = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
+calls = []
+def f(a, b):
+    calls.append(1)
+    return a * b, (a ** 2).sum() * b, a.detach()
+for kwargs in [{}, {"fast_mode": True}, {"check_undefined_grad": False}]:
+    print(gradcheck(f, (x, y), **kwargs), len(calls))
+    print(gradgradcheck(f, (x, y), **kwargs), len(calls))
+def g(a):
+    calls.append(1)
+    return a * 2
+print(jacobian(g, x), len(calls))
+v = torch.ones(2, dtype=torch.float64)
+print(vjp(g, x, v), jvp(g, x, v), len(calls))
+""",
     "forward_ad": """
 x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
 calls = []
@@ -451,6 +468,8 @@ ENGINE_GAPS = {
                                  "print(jvp(f, torch.tensor([1.0, 2.0]), torch.ones(2), create_graph=True))",
     "var_backward_grad_fn": "def f(x):\n    return x.var()\n"
                             "print(jvp(f, torch.tensor([1.0, 2.0, 4.0]), torch.ones(3), create_graph=True))",
+    "grad_output_cast_to_output_dtype": "def f(x):\n    return x * 2\n"
+                                        "print(vjp(f, torch.ones(2, dtype=torch.float64), torch.ones(2)))",
     "softmax_backward_grad_fn": "def f(x):\n    return torch.softmax(x, 0)\n"
                                 "print(vjp(f, torch.tensor([0.1, 1.0]), torch.ones(2), create_graph=True))",
 }
