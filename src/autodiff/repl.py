@@ -26,6 +26,7 @@ KEYWORDS = (
 )
 # Lines that continue a compound statement even though they start at the left margin.
 _CONTINUES_BLOCK = re.compile(r"(elif|else|except|finally)\b")
+_BLOCK_HEADER = re.compile(r"(def|for|while|if|with)\b")
 # A plain dotted name chain ending at the cursor (`x.gr`, `torch.nn.Li`), not preceded by anything that
 # would make it part of a larger expression (`f(x).gr`, `1.5.`, `'a'.up`).
 _CHAIN = re.compile(r"(?<![\w.)\]}'\"])((?:[^\W\d]\w*\.)*)(\w*)$")
@@ -144,7 +145,8 @@ def split_statements(lines: Iterable[str]) -> Iterable[tuple[str, int]]:
             at_margin = line[:1] not in ("", " ", "\t", "#") and not _CONTINUES_BLOCK.match(line)
             if at_margin:
                 text = "\n".join(buffer) + "\n"
-                if input_ready(text + "\n") and not input_ready(text):
+                block_done = _BLOCK_HEADER.match(buffer[0]) is not None and not _open_at_end(text)
+                if block_done or (input_ready(text + "\n") and not input_ready(text)):
                     yield text, start  # a dedented line ends the block above it
                     buffer = []
         if not buffer:
@@ -155,6 +157,8 @@ def split_statements(lines: Iterable[str]) -> Iterable[tuple[str, int]]:
                 yield line, start
                 continue
         buffer.append(line)
+        if len(buffer) > 1 and line[:1] in (" ", "\t") and _BLOCK_HEADER.match(buffer[0]):
+            continue  # inside a block: it ends at a blank line or back at the margin (no re-parse per line)
         text = "\n".join(buffer) + "\n"
         if input_ready(text):
             yield text, start
