@@ -8,11 +8,12 @@ from typing import Any
 from .protocol import Namespace
 
 
-def build_namespace(write: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Namespace]]:
+def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[dict[str, Any], dict[str, Namespace]]:
     """Return (global names, importable modules by dotted name) for a new script run.
 
     `write` receives everything the script prints. Bare names (`ones`) and prefixed ones (`torch.ones`)
-    are the same objects.
+    are the same objects. `views` (a graphview.ViewHost) is how `show()` and `graph()` see the running
+    interpreter; the caller sets its `interpreter` once it exists.
     """
     from . import torch_api
     from .stdlib import make_stdlib
@@ -20,4 +21,25 @@ def build_namespace(write: Callable[[str], None]) -> tuple[dict[str, Any], dict[
     modules = torch_api.build_torch()
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
+    names.update(view_builtins(write, views))
     return names, modules
+
+
+def view_builtins(write: Callable[[str], None], views: Any = None) -> dict[str, Any]:
+    """`show()` / `show(x, w)`: the variable table at that point; `graph(t)`: the graph behind t (a tree, or
+    format="dot", "mermaid", "json"). Both print like `print` does."""
+    from .graphview import ViewHost
+
+    host = views if views is not None else ViewHost()
+
+    def show(*tensors: Any) -> None:
+        from .render import show_text
+
+        write(show_text(host, tensors))
+
+    def graph(tensor: Any, format: str = "tree") -> None:  # noqa: A002 - the keyword scripts write
+        from .render import graph_text
+
+        write(graph_text(host, tensor, format))
+
+    return {"show": show, "graph": graph}

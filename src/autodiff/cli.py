@@ -117,17 +117,21 @@ def load_source(file: str | None, code: str | None) -> tuple[str, str]:
 
 
 def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
-                     stdout: IO[str] | None = None, stderr: IO[str] | None = None, **options: Any) -> Any:
+                     stdout: IO[str] | None = None, stderr: IO[str] | None = None, views: Any = None,
+                     **options: Any) -> Any:
     """An Interpreter whose prints go to `stdout` and warnings to `stderr` (in order: stdout is flushed
-    before anything is written to stderr)."""
+    before anything is written to stderr). `views` (a graphview.ViewHost) lets show()/graph() see it."""
     from .builtins import build_namespace
     from .interpreter import Interpreter
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    names, modules = build_namespace(out.write)
-    return Interpreter(names, modules, filename=filename, max_steps=max_steps, timeout=timeout, stderr=err,
-                       before_stderr=out.flush, **options)
+    names, modules = build_namespace(out.write, views)
+    interpreter = Interpreter(names, modules, filename=filename, max_steps=max_steps, timeout=timeout, stderr=err,
+                              before_stderr=out.flush, **options)
+    if views is not None:
+        views.interpreter = interpreter
+    return interpreter
 
 
 def report_error(exc: BaseException, source: str | None, filename: str, *, stderr: IO[str] | None = None,
@@ -161,14 +165,16 @@ def report_error(exc: BaseException, source: str | None, filename: str, *, stder
 
 
 def run_script(source: str, filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
-               debug: bool = False, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+               debug: bool = False, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
+               views: Any = None, **options: Any) -> int:
     """Parse and run a script; report any error; return the exit status (0 ok, 1 script error)."""
     from .errors import AutodiffError
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     try:
-        interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=out, stderr=err)
+        interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=out, stderr=err,
+                                       views=views, **options)
         interpreter.run_source(source)
     except AutodiffError as exc:
         report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
@@ -206,6 +212,65 @@ def _silence_stdout() -> None:
         pass
 
 
+def view_host(no_color: bool = False) -> Any:
+    """What show(), graph() and the views draw with: colour only on a terminal (not with NO_COLOR or --no-color),
+    the terminal's width, or a fixed width when stdout is not a terminal."""
+    import os
+    import shutil
+
+    from .graphview import ViewHost
+
+    terminal = sys.stdout.isatty()
+    color = terminal and not no_color and not os.environ.get("NO_COLOR")
+    width = shutil.get_terminal_size().columns if terminal else None
+    return ViewHost(terminal=terminal, color=color, width=width)
+
+
+def run_for_views(source: str, filename: str, host: Any, *, max_steps: int, timeout: float | None,
+                  debug: bool) -> int:
+    """Run a script with its output and warnings hidden (graph, explain); errors still go to stderr."""
+    import os
+
+    with open(os.devnull, "w", encoding="utf-8") as hidden, host.recorder.installed():
+        return run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, stdout=hidden,
+                          stderr=sys.stderr, views=host, on_warning=lambda category, message, span: None)
+
+
+def run_json(source: str, filename: str, *, max_steps: int, timeout: float | None, debug: bool) -> int:
+    """`run --json`: one JSON document with the printed lines, warnings, named tensors and any error."""
+    import io
+    import traceback
+
+    from . import diagnostics, graphview
+    from .errors import AutodiffError
+    from .interpreter import statement_span_of_traceback
+
+    output = io.StringIO()
+    warnings: list[tuple[str, str, Any]] = []
+    host = graphview.ViewHost()
+    host.recorder = graphview.Recorder(host.variables)
+    error = None
+    with host.recorder.installed():
+        try:
+            interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=output,
+                                           stderr=io.StringIO(), views=host,
+                                           on_warning=lambda category, message, span: warnings.append(
+                                               (category, message, span)))
+            interpreter.run_source(source)
+        except AutodiffError as exc:
+            error = graphview.error_document(exc)
+            error["text"] = diagnostics.format_error(exc, source, filename)
+        except Exception as exc:  # a bug in autodiff
+            if debug:
+                sys.stderr.write("".join(traceback.format_exception(exc)))
+            error = graphview.error_document(exc, statement_span_of_traceback(exc.__traceback__))
+            error["text"] = diagnostics.format_internal_error(exc, source, filename)
+    status = 0 if error is None else 1
+    rows = graphview.tensor_rows(host.names().named, host.recorder)
+    sys.stdout.write(graphview.dumps(graphview.run_document(output.getvalue(), warnings, rows, error, status)))
+    return status
+
+
 def _prepare_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
@@ -231,13 +296,132 @@ def _prepare_streams() -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop the script after this much wall-clock time.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+@click.option("--table/--no-table", default=None,
+              help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
+@click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
-        max_memory: int, debug: bool) -> None:
+        max_memory: int, debug: bool,
+        table: bool | None, as_json: bool, no_color: bool) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code)
     _prepare_streams()
     install_limits(max_elements, max_memory, timeout, source, filename)
-    sys.exit(run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
+    if as_json:
+        sys.exit(run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
+    from .graphview import Recorder
+
+    host = view_host(no_color)
+    host.recorder = Recorder(host.variables)
+    with host.recorder.installed():
+        status = run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, views=host)
+    if table or (table is None and host.terminal and filename.endswith(".ad")):
+        from .render import show_text
+
+        try:
+            sys.stdout.write(show_text(host, ()))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            status = status or 1
+    sys.exit(status)
+
+
+def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
+    """The tensor(s) a view is about: `--of NAME`, else the roots of the last backward pass, else the tensor
+    the script assigned last."""
+    names = host.names()
+    if of is not None:
+        tensor = names.tensor(of)
+        if tensor is None:
+            known = ", ".join(name for name, _ in names.named) or "none"
+            raise click.UsageError(f"no tensor named {of!r} after the script ran (tensors: {known})")
+        return [tensor], of
+    recorder = host.recorder
+    if recorder is not None and recorder.last is not None:
+        roots = recorder.last.roots
+        return roots, ", ".join(names.of_tensor(t) or "root" for t in roots)
+    interpreter = host.interpreter
+    last = interpreter.last_assigned if interpreter is not None else None
+    if last is not None and names.tensor(last) is not None:
+        return [names.tensor(last)], last
+    if names.named:
+        return [names.named[-1][1]], names.named[-1][0]
+    return [], ""
+
+
+@main.command()
+@click.argument("file")
+@click.option("--of", "of", metavar="NAME", help="The tensor to draw (default: the root of the last backward pass, "
+              "else the last tensor assigned).")
+@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json"]), default="tree",
+              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json.")
+@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+              help="Stop the script after this many statements.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the script after this much wall-clock time.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, timeout: float | None,
+          debug: bool) -> None:
+    """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
+
+    Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
+    shape; inputs that do not require grad are constants.
+    """
+    from .graphview import Recorder, build_graph
+    from .render import format_graph
+
+    source, filename = load_source(file, None)
+    _prepare_streams()
+    host = view_host(no_color)
+    host.recorder = Recorder(host.variables, keep_saved=True)
+    status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
+    roots, title = _view_target(host, of)
+    if not roots:
+        click.echo("autodiff: the script binds no tensor to draw", err=True)
+        sys.exit(status or 1)
+    graph_data = build_graph(roots, host.names(), host.recorder.saved)
+    sys.stdout.write(format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd"))
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("file")
+@click.option("--of", "of", metavar="NAME", help="Explain the last backward pass from this tensor (default: the "
+              "last backward pass).")
+@click.option("--all", "every", is_flag=True, help="Explain every backward pass (the last 200).")
+@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+              help="Stop the script after this many statements.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the script after this much wall-clock time.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: int, timeout: float | None,
+            debug: bool) -> None:
+    """Show the chain rule behind a backward pass of script FILE: for each leaf, every path from the root, each
+    local derivative, and the sum, checked against the leaf's .grad (the script runs with its output hidden)."""
+    from .explain import Explainer
+    from .graphview import Recorder
+    from .render import explain_text, to_text
+
+    source, filename = load_source(file, None)
+    _prepare_streams()
+    host = view_host(no_color)
+    host.recorder = Recorder(host.variables)
+    explainer = Explainer(host.recorder)
+    status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
+    chosen = list(explainer.passes) if every and of is None else [explainer.find(of)]
+    chosen = [chains for chains in chosen if chains is not None]
+    if not chosen:
+        where = f" from {of}" if of is not None else ""
+        click.echo(f"autodiff: no backward pass{where} completed: nothing to explain", err=True)
+        sys.exit(status or 1)
+    for index, chains in enumerate(chosen):
+        if index:
+            sys.stdout.write("\n")
+        sys.stdout.write(to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width))
+    sys.exit(status)
 
 
 @main.command()

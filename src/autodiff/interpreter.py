@@ -65,7 +65,14 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
         if exc.span is None:
             exc.span = span
         return exc
-    if isinstance(exc, RecursionError):
+    if isinstance(exc, AttributeError):
+        found = _wrong_argument_type(exc)
+        if found is None:
+            if getattr(exc, "autodiff_span", None) is None:
+                exc.autodiff_span = span  # type: ignore[attr-defined]
+            return exc
+        error = AutodiffError("TypeError", found, span)
+    elif isinstance(exc, RecursionError):
         error = AutodiffError("LimitError", "maximum recursion depth exceeded: the script nests calls or "
                               "expressions too deeply", span)
     elif isinstance(exc, MemoryError):
@@ -91,6 +98,49 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
     error.__cause__ = exc
     error.original = exc  # type: ignore[attr-defined]  # kept for --debug: `raise ... from None` drops __cause__
     return error
+
+
+# PyTorch's names for the tensor arguments of its functions (autodiff's functions call them x, a, b).
+_ARGUMENT_NAMES = {"x": "input", "a": "input", "b": "other", "t": "input"}
+
+
+def _wrong_argument_type(exc: AttributeError) -> str | None:
+    """PyTorch's TypeError for a builtin that was given a non-tensor where it needs a tensor and failed inside
+    (`torch.sum(range(3))`: 'range' object has no attribute 'array'), found from the called function's frame:
+    its first parameter annotated Tensor whose value is not one. None if the failure is something else."""
+    traceback = exc.__traceback__
+    called = None
+    while traceback is not None:  # the first frame outside this module is the builtin the script called
+        frame = traceback.tb_frame
+        if frame.f_globals.get("__name__") != __name__:
+            called = frame
+            break
+        traceback = traceback.tb_next
+    if called is None:
+        return None
+    code = called.f_code
+    function = called.f_globals.get(code.co_name)
+    annotations = getattr(function, "__annotations__", None)
+    if getattr(function, "__code__", None) is not code or not annotations:
+        return None
+    parameters = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    values = called.f_locals
+    is_method = bool(parameters) and parameters[0] == "self"
+    for position, name in enumerate(parameters):
+        annotation = annotations.get(name)
+        if annotation not in ("Tensor", "Tensor | None") or name not in values:
+            continue
+        value = values[name]
+        if value is None and annotation == "Tensor | None":
+            continue
+        if protocol.type_name(value) != "Tensor":
+            public = _ARGUMENT_NAMES.get(name, name)
+            if is_method and name != "self" and public == "input":
+                public = "other"
+            number = position if is_method else position + 1
+            return (f"{code.co_name.strip('_')}(): argument '{public}' (position {number}) must be Tensor, not "
+                    f"{protocol.type_name(value)}")
+    return None
 
 
 class UserFunction:

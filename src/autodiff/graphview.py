@@ -1,0 +1,583 @@
+"""Views over the engine's public state (no rich, no arithmetic on values): which script names hold which tensors,
+why a `.grad` is None, what each backward pass did, and the graph behind a tensor as a structure, DOT, Mermaid or JSON.
+
+The rendering of these structures as rich tables and trees is render.py's; the chain-rule factors are explain.py's.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .autograd import AccumulateGrad, Node
+from .tensor import Tensor
+
+MAX_GRAPH_NODES = 2000  # a drawing stops growing here (and says so)
+
+
+# --- names ------------------------------------------------------------------------------------------------------------
+
+
+def named_tensors(variables: Mapping[str, Any]) -> list[tuple[str, Tensor]]:
+    """Every tensor a script variable holds, in the order the names were first bound: `x` for a tensor, and
+    `model.weight` for each parameter of a module held in `model`."""
+    from .nn import Module
+
+    found: list[tuple[str, Tensor]] = []
+    for name, value in list(variables.items()):
+        if not isinstance(name, str) or not name.isidentifier():
+            continue
+        if type(value) is Tensor:
+            found.append((name, value))
+        elif isinstance(value, Module):
+            try:
+                found.extend((f"{name}.{pname}", param) for pname, param in value.named_parameters())
+            except Exception:  # a half-built module: show what can be shown
+                continue
+    return found
+
+
+class NameIndex:
+    """Looks up the script's name for a tensor, and for the graph node a named tensor owns (first name wins)."""
+
+    def __init__(self, variables: Mapping[str, Any] | None):
+        self.named = named_tensors(variables) if variables is not None else []
+        self.by_tensor: dict[int, str] = {}
+        self.by_node: dict[Node, str] = {}
+        self.tensor_of_node: dict[Node, Tensor] = {}
+        for name, tensor in self.named:
+            self.by_tensor.setdefault(id(tensor), name)
+            if tensor.grad_fn is not None and tensor.grad_fn not in self.by_node:
+                self.by_node[tensor.grad_fn] = name
+                self.tensor_of_node[tensor.grad_fn] = tensor
+
+    def tensor(self, name: str) -> Tensor | None:
+        for candidate, tensor in self.named:
+            if candidate == name:
+                return tensor
+        return None
+
+    def of_tensor(self, tensor: Tensor) -> str | None:
+        return self.by_tensor.get(id(tensor))
+
+    def of_node(self, node: Node) -> str | None:
+        if type(node) is AccumulateGrad:
+            return self.by_tensor.get(id(node.leaf))
+        return self.by_node.get(node)
+
+
+# --- what backward passes did -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PassRecord:
+    """One backward pass: its roots (and their names when it started), the gradients fed in, and, once it
+    completed, the gradient it delivered to each leaf (for autograd.grad: to each leaf among its inputs)."""
+
+    number: int
+    roots: list[Tensor]
+    root_names: list[str | None]
+    root_grads: list[Tensor]
+    captures: bool  # autograd.grad or backward(inputs=...): gradients returned, not accumulated by the pass
+    completed: bool = False
+    delivered: list[tuple[Tensor, Tensor]] = field(default_factory=list)
+    grads_after: list[np.ndarray | None] = field(default_factory=list)  # each delivered leaf's .grad after the pass
+    extra: Any = None  # explain.py's reading of the pass
+
+
+StartHook = Callable[[PassRecord, Sequence[Node] | None, "NameIndex"], None]
+FinishHook = Callable[[PassRecord], None]
+
+
+class Recorder:
+    """Watches backward passes through the engine's observer hooks while a script runs.
+
+    `keep_saved` remembers each node's saved tensors before the pass frees them, so a drawing made after
+    backward can still name a constant input. `start_hooks`/`finish_hooks` let explain.py read a pass.
+    """
+
+    def __init__(self, variables: Callable[[], Mapping[str, Any] | None], *, keep_saved: bool = False):
+        self.variables = variables
+        self.keep_saved = keep_saved
+        self.started = 0
+        self.completed = 0
+        self.last: PassRecord | None = None
+        self.reached: dict[int, weakref.ref[Tensor]] = {}  # by id: Tensor's == is elementwise, not identity
+        self.saved: weakref.WeakKeyDictionary[Node, tuple[Tensor, ...]] = weakref.WeakKeyDictionary()
+        self.start_hooks: list[StartHook] = []
+        self.finish_hooks: list[FinishHook] = []
+        self.errors: list[BaseException] = []  # a view's own failures: they must never reach the script
+        self._pending: list[PassRecord] = []
+
+    def was_reached(self, tensor: Tensor) -> bool:
+        ref = self.reached.get(id(tensor))
+        return ref is not None and ref() is tensor
+
+    @contextmanager
+    def installed(self) -> Iterator[Recorder]:
+        autograd.backward_starters.append(self._start)
+        autograd.backward_observers.append(self._finish)
+        try:
+            yield self
+        finally:
+            autograd.backward_starters.remove(self._start)
+            autograd.backward_observers.remove(self._finish)
+
+    def _start(self, roots: Sequence[Tensor], root_grads: Sequence[Tensor], capture: Sequence[Node] | None) -> None:
+        self.started += 1
+        try:
+            names = NameIndex(self.variables()) if self.start_hooks else None
+            record = PassRecord(self.started, list(roots), [names.of_tensor(t) for t in roots] if names else [],
+                                list(root_grads), capture is not None)
+            self._pending.append(record)
+            if self.keep_saved:
+                for node in walk_nodes([t.grad_fn for t in roots if t.grad_fn is not None]):
+                    if node.saved and node not in self.saved:
+                        self.saved[node] = node.saved
+            for hook in self.start_hooks:
+                hook(record, capture, names)
+        except Exception as exc:  # never disturb the script
+            self.errors.append(exc)
+
+    def _finish(self, roots: Sequence[Tensor], root_grads: Sequence[Tensor],
+                delivered: list[tuple[Tensor, Tensor]]) -> None:
+        if not self._pending:
+            return
+        record = self._pending[-1]
+        self._pending.clear()  # a pass that raised never finishes; passes do not nest
+        try:
+            record.completed = True
+            record.delivered = list(delivered)
+            record.grads_after = [None if leaf.grad is None else leaf.grad.array.copy() for leaf, _ in delivered]
+            for leaf, _ in delivered:
+                self.reached[id(leaf)] = weakref.ref(leaf)
+            self.completed += 1
+            self.last = record
+            for hook in self.finish_hooks:
+                hook(record)
+        except Exception as exc:  # never disturb the script
+            self.errors.append(exc)
+
+
+def walk_nodes(roots: Sequence[Node]) -> Iterator[Node]:
+    """Every node reachable from `roots`, breadth first, each once (iterative: deep graphs are fine)."""
+    seen: set[Node] = set(roots)
+    queue = deque(roots)
+    while queue:
+        node = queue.popleft()
+        yield node
+        for child in node.next_nodes:
+            if child is not None and child not in seen:
+                seen.add(child)
+                queue.append(child)
+
+
+# --- the variable table -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TensorRow:
+    """One named tensor as the table and the JSON document show it."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    value: np.ndarray
+    requires_grad: bool
+    is_leaf: bool
+    grad_fn: str | None
+    grad: np.ndarray | None
+    grad_note: str | None  # why grad is None
+    retains_grad: bool
+    is_parameter: bool
+
+
+def grad_none_reason(tensor: Tensor, recorder: Recorder | None) -> str | None:
+    """Why `tensor.grad` is None, in a few words (None when it is not)."""
+    if tensor.grad is not None:
+        return None
+    if not tensor.requires_grad:
+        return "requires_grad=False"
+    if not tensor.is_leaf and not tensor.retains_grad:
+        return "non-leaf: call retain_grad()"
+    if recorder is None:
+        return "no gradient yet"
+    if recorder.completed == 0:
+        return "no backward yet"
+    if recorder.was_reached(tensor):
+        return "set to None after backward"
+    return "not reached by backward"
+
+
+def tensor_rows(named: Sequence[tuple[str, Tensor]], recorder: Recorder | None) -> list[TensorRow]:
+    rows = []
+    for name, tensor in named:
+        grad = tensor.grad
+        rows.append(TensorRow(
+            name=name, shape=tuple(tensor.array.shape), dtype=repr(tensor.dtype), value=tensor.array,
+            requires_grad=tensor.requires_grad, is_leaf=tensor.is_leaf,
+            grad_fn=tensor.grad_fn.name if tensor.grad_fn is not None else None,
+            grad=grad.array if type(grad) is Tensor else None, grad_note=grad_none_reason(tensor, recorder),
+            retains_grad=tensor.retains_grad, is_parameter=tensor.is_parameter))
+    return rows
+
+
+# --- the graph --------------------------------------------------------------------------------------------------------
+
+# Which saved tensor was input i, for ops whose saved tensors are known: a None edge (an input that does not
+# require grad) can then be drawn as that tensor. Mirrors what ops.py saves; anything else is "(constant)".
+_SAVED_IS_INPUT = {"MmBackward0", "MvBackward0", "DotBackward0", "PowBackward1", "MaximumBackward0",
+                   "MinimumBackward0", "MseLossBackward0", "SmoothL1LossBackward0", "BinaryCrossEntropyBackward0"}
+
+
+def constant_input(node: Node, index: int, saved: tuple[Tensor, ...]) -> Tensor | None:
+    """The tensor behind input `index` of `node` where that input does not require grad, if the saved tensors
+    tell which one it was (None otherwise: a Python number, or an op that saves nothing)."""
+    candidate: Any = None
+    if node.name == "MulBackward0" and len(saved) == 1:
+        candidate = saved[0]  # mul saves only the other operand of the input that requires grad
+    elif node.name == "DivBackward0" and saved:
+        candidate = saved[0] if index == 0 else saved[-1]
+    elif node.name in _SAVED_IS_INPUT and len(saved) == len(node.next_nodes):
+        candidate = saved[index]
+    if type(candidate) is Tensor and not candidate.requires_grad:
+        return candidate
+    return None
+
+
+@dataclass
+class GraphNode:
+    """A node of the drawing: a grad_fn ("function"), a leaf's AccumulateGrad ("leaf") or an input that does not
+    require grad ("constant"). `inputs` lists the ids of its inputs in order (edges run input -> node)."""
+
+    id: str
+    kind: str
+    op: str
+    name: str | None = None
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+    inputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Graph:
+    roots: list[str]
+    nodes: dict[str, GraphNode]
+    truncated: bool = False
+
+    def edges(self) -> list[tuple[str, str, int]]:
+        """(input id, node id, input index) for every edge, in node order."""
+        return [(source, node.id, index) for node in self.nodes.values() for index, source in enumerate(node.inputs)]
+
+
+def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, tuple[Tensor, ...]] | None = None,
+                *, max_nodes: int = MAX_GRAPH_NODES) -> Graph:
+    """The graph behind `roots`, breadth first from them. Works after backward (it reads only the structure)."""
+    nodes: dict[str, GraphNode] = {}
+    ids: dict[Node, str] = {}
+    constant_ids: dict[int, str] = {}
+    queue: deque[Node] = deque()
+    counter = {"n": 0, "c": 0}
+    truncated = False
+
+    def new_id(prefix: str) -> str:
+        counter[prefix] += 1
+        return f"{prefix}{counter[prefix]}"
+
+    def describe(tensor: Tensor | None) -> tuple[str | None, tuple[int, ...] | None, str | None]:
+        if tensor is None:
+            return None, None, None
+        return names.of_tensor(tensor), tuple(tensor.array.shape), repr(tensor.dtype)
+
+    def node_id(node: Node) -> str:
+        found = ids.get(node)
+        if found is not None:
+            return found
+        found = ids[node] = new_id("n")
+        if type(node) is AccumulateGrad:
+            name, shape, dtype = describe(node.leaf)
+            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype)
+        else:
+            name, shape, dtype = describe(names.tensor_of_node.get(node))
+            nodes[found] = GraphNode(found, "function", node.name, name, shape, dtype)
+            queue.append(node)
+        return found
+
+    def constant_id(tensor: Tensor | None) -> str:
+        if tensor is not None and id(tensor) in constant_ids:
+            return constant_ids[id(tensor)]
+        found = new_id("c")
+        name, shape, dtype = describe(tensor)
+        nodes[found] = GraphNode(found, "constant", "constant", name, shape, dtype)
+        if tensor is not None:
+            constant_ids[id(tensor)] = found
+        return found
+
+    root_ids = []
+    for tensor in roots:
+        if not tensor.requires_grad:
+            root_ids.append(constant_id(tensor))
+        elif tensor.grad_fn is None:
+            found = new_id("n")
+            name, shape, dtype = describe(tensor)
+            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype)
+            root_ids.append(found)
+        else:
+            root_ids.append(node_id(tensor.grad_fn))
+            graph_node = nodes[root_ids[-1]]
+            if graph_node.shape is None:
+                graph_node.shape, graph_node.dtype = tuple(tensor.array.shape), repr(tensor.dtype)
+    while queue:
+        node = queue.popleft()
+        graph_node = nodes[ids[node]]
+        if len(nodes) > max_nodes:
+            truncated = True
+            break
+        node_saved = node.saved or (saved.get(node, ()) if saved is not None else ())
+        for index, child in enumerate(node.next_nodes):
+            if child is None:
+                graph_node.inputs.append(constant_id(constant_input(node, index, node_saved)))
+            else:
+                graph_node.inputs.append(node_id(child))
+    return Graph(root_ids, nodes, truncated)
+
+
+def node_label_lines(node: GraphNode) -> list[str]:
+    """The text of a node in DOT and Mermaid: its op, then the variable (and shape) where known."""
+    if node.kind == "constant":
+        head = "(constant)"
+        detail = node.name
+    else:
+        head = node.op
+        detail = node.name
+    shape = f"[{', '.join(str(n) for n in node.shape)}]" if node.shape is not None else None
+    if detail is not None:
+        return [head, f"{detail} {shape}" if shape is not None else detail]
+    if node.kind != "function" and shape is not None:
+        return [head, shape]
+    return [head]
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(graph: Graph, title: str = "autograd") -> str:
+    """Graphviz DOT: edges run from each input to the node that used it (as torchviz draws them)."""
+    lines = [f"digraph {_dot_quote(title)} {{",
+             '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];']
+    fills = {"leaf": "#dbeafe", "constant": "#f3f4f6"}
+    for node in graph.nodes.values():
+        label = "\\n".join(_dot_quote(line)[1:-1] for line in node_label_lines(node))
+        attributes = [f'label="{label}"']
+        if node.kind in fills:
+            attributes.append(f'fillcolor="{fills[node.kind]}"')
+        if node.kind == "constant":
+            attributes.append('style="rounded,filled,dashed"')
+        if node.id in graph.roots:
+            attributes.append("penwidth=2")
+        lines.append(f"  {node.id} [{', '.join(attributes)}];")
+    for source, target, _ in graph.edges():
+        lines.append(f"  {source} -> {target};")
+    if graph.truncated:
+        lines.append(f'  truncated [label="... more than {MAX_GRAPH_NODES} nodes", shape=plaintext];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def to_mermaid(graph: Graph) -> str:
+    """A Mermaid flowchart (paste it into Markdown inside a ```mermaid block)."""
+    lines = ["flowchart TB"]
+    for node in graph.nodes.values():
+        label = "<br/>".join(_mermaid_text(line) for line in node_label_lines(node))
+        lines.append(f'  {node.id}["{label}"]')
+    for source, target, _ in graph.edges():
+        lines.append(f"  {source} --> {target}")
+    lines.append("  classDef leaf fill:#dbeafe,stroke:#1e40af")
+    lines.append("  classDef constant fill:#f3f4f6,stroke:#6b7280,stroke-dasharray:4 3")
+    for kind in ("leaf", "constant"):
+        members = [node.id for node in graph.nodes.values() if node.kind == kind]
+        if members:
+            lines.append(f"  class {','.join(members)} {kind}")
+    if graph.truncated:
+        lines.append(f"  %% truncated after {MAX_GRAPH_NODES} nodes")
+    return "\n".join(lines) + "\n"
+
+
+def graph_document(graph: Graph) -> dict[str, Any]:
+    """The graph as JSON-ready data (keys documented in docs/views.md)."""
+    return {
+        "roots": list(graph.roots),
+        "nodes": [{"id": node.id, "kind": node.kind, "op": node.op, "name": node.name,
+                   "shape": list(node.shape) if node.shape is not None else None, "dtype": node.dtype,
+                   "inputs": list(node.inputs)} for node in graph.nodes.values()],
+        "edges": [{"from": source, "to": target, "input": index} for source, target, index in graph.edges()],
+        "truncated": graph.truncated,
+    }
+
+
+# --- JSON -------------------------------------------------------------------------------------------------------------
+
+
+def json_data(array: np.ndarray) -> Any:
+    """Nested lists for JSON: float32/float16 as the shortest decimals that read back to the same value;
+    nan and infinities (which JSON lacks) as the strings "nan", "inf", "-inf"."""
+    if array.dtype.kind != "f":
+        return array.tolist()
+    if array.dtype != np.float64:
+        array = array.astype(str).astype(np.float64)
+    if bool(np.isfinite(array).all()):
+        return array.tolist()
+    return _replace_non_finite(array.tolist())
+
+
+def _replace_non_finite(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_replace_non_finite(item) for item in value]
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def tensor_document(row: TensorRow) -> dict[str, Any]:
+    return {
+        "shape": list(row.shape),
+        "dtype": row.dtype,
+        "data": json_data(row.value),
+        "requires_grad": row.requires_grad,
+        "is_leaf": row.is_leaf,
+        "grad_fn": row.grad_fn,
+        "grad": json_data(row.grad) if row.grad is not None else None,
+        "grad_note": row.grad_note,
+        "retains_grad": row.retains_grad,
+        "is_parameter": row.is_parameter,
+    }
+
+
+def run_document(output: str, warnings: Sequence[tuple[str, str, Any]], rows: Sequence[TensorRow],
+                 error: dict[str, Any] | None, exit_status: int) -> dict[str, Any]:
+    """`autodiff run --json`: what the script printed, its warnings, its named tensors, and its error."""
+    lines = output.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    tensors: dict[str, Any] = {}
+    for row in rows:
+        tensors.setdefault(row.name, tensor_document(row))
+    return {
+        "output": lines,
+        "warnings": [{"category": category, "message": message, "line": span.line if span is not None else None}
+                     for category, message, span in warnings],
+        "tensors": tensors,
+        "error": error,
+        "exit_status": exit_status,
+    }
+
+
+def error_document(exc: BaseException, span: Any = None) -> dict[str, Any]:
+    """A script error as JSON data: category, message, where (1-based line and column), and any hint."""
+    from .errors import AutodiffError
+
+    if isinstance(exc, AutodiffError):
+        category, message, hint = exc.category, exc.message, exc.hint
+        span = exc.span if exc.span is not None else span
+    else:
+        category, message, hint = "InternalError", f"{type(exc).__name__}: {exc}", None
+    return {
+        "category": category,
+        "message": message,
+        "line": span.line if span is not None else None,
+        "column": span.column if span is not None else None,
+        "end_line": span.end_line if span is not None else None,
+        "end_column": span.end_column if span is not None else None,
+        "hint": hint,
+    }
+
+
+# --- what show() and graph() need -------------------------------------------------------------------------------------
+
+
+class ViewHost:
+    """What the `show()` and `graph()` builtins reach: the running interpreter (for names), the recorder (for why a
+    grad is None), where output goes, and how to draw (terminal colours and width)."""
+
+    def __init__(self, write: Callable[[str], None] | None = None, *, terminal: bool = False, color: bool = False,
+                 width: int | None = None):
+        self.write = write
+        self.terminal = terminal
+        self.color = color
+        self.width = width
+        self.interpreter: Any = None
+        self.recorder: Recorder | None = None
+
+    def variables(self) -> Mapping[str, Any] | None:
+        return self.interpreter.globals if self.interpreter is not None else None
+
+    def names(self) -> NameIndex:
+        return NameIndex(self.variables())
+
+
+GRAPH_FORMATS = ("tree", "dot", "mermaid", "json")
+
+
+def show_rows(host: ViewHost, values: Sequence[Any]) -> list[TensorRow]:
+    """The rows `show()` prints: every named tensor, or the given ones under the names that hold them."""
+    from .errors import AutodiffError
+    from .protocol import type_name
+
+    names = host.names()
+    if not values:
+        return tensor_rows(names.named, host.recorder)
+    named = []
+    for index, value in enumerate(values, start=1):
+        if type(value) is not Tensor:
+            raise AutodiffError("TypeError", f"show() takes tensors, not {type_name(value)} (argument {index})")
+        named.append((names.of_tensor(value) or f"(argument {index})", value))
+    return tensor_rows(named, host.recorder)
+
+
+def graph_of(host: ViewHost, value: Any, format: str = "tree") -> Graph:  # noqa: A002
+    """The graph `graph(t)` draws (checks the script's arguments)."""
+    from .errors import AutodiffError
+    from .protocol import type_name
+
+    if type(value) is not Tensor:
+        raise AutodiffError("TypeError", f"graph() takes a tensor, not {type_name(value)}")
+    if format not in GRAPH_FORMATS:
+        raise AutodiffError("ValueError", f"graph() format must be one of {', '.join(GRAPH_FORMATS)}, not {format!r}")
+    recorder = host.recorder
+    return build_graph([value], host.names(), recorder.saved if recorder is not None else None)
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """JSON text: the structure indented, each tensor's data and grad on one line."""
+    import json
+
+    compact: list[str] = []
+
+    def placeholder(value: Any) -> str:
+        compact.append(json.dumps(value, ensure_ascii=False))
+        return f"\x00{len(compact) - 1}\x00"
+
+    shown = dict(document)
+    if isinstance(document.get("tensors"), dict):
+        shown["tensors"] = {
+            name: {**entry, "shape": placeholder(entry["shape"]), "data": placeholder(entry["data"]),
+                   "grad": placeholder(entry["grad"]) if entry["grad"] is not None else None}
+            for name, entry in document["tensors"].items()}
+    text = json.dumps(shown, indent=2, ensure_ascii=False)
+    for index, value in enumerate(compact):
+        text = text.replace(f'"\\u0000{index}\\u0000"', value, 1)
+    return text + "\n"

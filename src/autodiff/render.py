@@ -1,0 +1,383 @@
+"""Rich rendering of the views: the variable table, the graph tree, the chain-rule text. Formatting only: every value
+shown was computed by the engine (graphview.py and explain.py hand over arrays and strings; nothing here does
+arithmetic on them). rich is imported inside the functions, so importing this module costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .explain import Factor, LeafChain, PassChains
+    from .graphview import Graph, GraphNode, TensorRow
+
+PIPE_WIDTH = 100  # output width when stdout is not a terminal (golden files stay stable)
+MAX_TREE_DEPTH = 40
+EDGE_ITEMS = 3  # elements shown at each end of a long dimension
+
+
+# --- numbers and arrays -----------------------------------------------------------------------------------------------
+
+
+def format_number(value: Any, precision: int = 5) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    text = f"{float(value):.{precision}g}"
+    return "0" if text == "-0" else text
+
+
+def format_array(array: np.ndarray, precision: int = 5, edge: int = EDGE_ITEMS) -> str:
+    """A compact one-line form: `[[1, 2], [3, 4]]`; long dimensions show their first and last `edge` items."""
+    if array.ndim == 0:
+        return format_number(array.item(), precision)
+    if array.size == 0:
+        return "[]"
+    return _nested(array, precision, edge)
+
+
+def _nested(array: Any, precision: int, edge: int) -> str:
+    if array.ndim == 1:
+        items = array.tolist()
+        parts = ([format_number(v, precision) for v in items[:edge]] + ["…"] +
+                 [format_number(v, precision) for v in items[-edge:]]) if len(items) > 2 * edge else \
+            [format_number(v, precision) for v in items]
+        return "[" + ", ".join(parts) + "]"
+    count = array.shape[0]
+    if count > 2 * edge:
+        parts = [_nested(array[i], precision, edge) for i in range(edge)] + ["…"] + \
+            [_nested(array[i], precision, edge) for i in range(count - edge, count)]
+    else:
+        parts = [_nested(array[i], precision, edge) for i in range(count)]
+    return "[" + ", ".join(parts) + "]"
+
+
+def format_cell(array: np.ndarray, limit: int = 40) -> str:
+    """A table cell: fewer items at the ends of long dimensions until the text is short."""
+    text = format_array(array, 4, 2)
+    return format_array(array, 4, 1) if len(text) > limit else text
+
+
+def format_shape(shape: Sequence[int] | None) -> str:
+    return "?" if shape is None else "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def format_value(array: np.ndarray, uniform: bool = False, precision: int = 5) -> str:
+    """An array, or just its value when explain.py found all its elements equal (the text says so once)."""
+    if uniform and array.size > 0:
+        return format_number(array.reshape(-1)[0], precision)
+    return format_array(array, precision)
+
+
+# --- consoles ---------------------------------------------------------------------------------------------------------
+
+
+def make_console(file: Any, *, color: bool, width: int | None) -> Any:
+    """A rich Console for `file`: colour only when asked (the caller checks the terminal, NO_COLOR, --no-color)."""
+    from rich.console import Console
+
+    return Console(file=file, force_terminal=color, no_color=not color, color_system="auto" if color else None,
+                   width=width or PIPE_WIDTH, highlight=False, emoji=False, soft_wrap=False, legacy_windows=False)
+
+
+def to_text(renderable: Any, *, color: bool = False, width: int | None = None) -> str:
+    """The renderable as text; without colour, lines lose the padding rich adds at their ends."""
+    buffer = io.StringIO()
+    make_console(buffer, color=color, width=width).print(renderable)
+    text = buffer.getvalue()
+    if color:
+        return text
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+# --- the variable table -----------------------------------------------------------------------------------------------
+
+
+def tensor_table(rows: Sequence[TensorRow], title: str | None = None) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_style="bold", show_edge=False,
+                  pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("shape", no_wrap=True)
+    table.add_column("dtype", no_wrap=True)
+    table.add_column("value", overflow="fold", max_width=28)
+    table.add_column(Text("requires_\ngrad"), no_wrap=True)
+    table.add_column("is_leaf", no_wrap=True)
+    table.add_column("grad_fn", style="cyan", no_wrap=True)
+    table.add_column("grad", overflow="fold", min_width=19)
+    for row in rows:
+        if row.grad is not None:
+            grad = Text(format_cell(row.grad), style="green")
+        else:
+            grad = Text("None", style="dim")
+            if row.grad_note:
+                grad.append(f"\n{row.grad_note}", style="dim italic")
+        table.add_row(
+            Text(row.name), Text(format_shape(row.shape)), Text(row.dtype.removeprefix("torch.")),
+            Text(format_cell(row.value)),
+            Text(str(row.requires_grad), style="yellow" if row.requires_grad else ""),
+            Text(str(row.is_leaf)), Text(row.grad_fn or "None", style="" if row.grad_fn else "dim"), grad)
+    if not rows:
+        table.add_row(Text("(no tensors bound to names)", style="dim"), *[Text("")] * 7)
+    return table
+
+
+# --- the graph --------------------------------------------------------------------------------------------------------
+
+
+def _node_label(node: GraphNode, repeat: str | None = None) -> Any:
+    from rich.text import Text
+
+    text = Text()
+    if node.kind == "constant":
+        text.append("(constant)", style="dim")
+    elif node.kind == "leaf":
+        text.append("AccumulateGrad", style="green")
+    else:
+        text.append(node.op, style="cyan")
+    if node.name is not None:
+        text.append("  ")
+        text.append(node.name, style="bold")
+    if node.shape is not None:
+        text.append(" " + format_shape(node.shape), style="dim")
+    if repeat is not None:
+        text.append(f"  {repeat}", style="dim italic")
+    return text
+
+
+def graph_tree(graph: Graph) -> Any:
+    """The graph as a tree from its root(s); a node reached again is shown once more as "(shown above)"."""
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    inputs_count: dict[str, int] = {}
+    for source, _, _ in graph.edges():
+        inputs_count[source] = inputs_count.get(source, 0) + 1
+    shared = [node_id for node_id, count in inputs_count.items() if count > 1 and graph.nodes[node_id].inputs]
+    marks = {node_id: f"#{index}" for index, node_id in enumerate(shared, start=1)}
+    trees = []
+    expanded: set[str] = set()
+    for root_id in graph.roots:
+        root = graph.nodes[root_id]
+        tree = Tree(_node_label(root, marks.get(root_id)), guide_style="dim")
+        expanded.add(root_id)
+        stack = [(root_id, tree, 0)]
+        while stack:
+            node_id, branch, depth = stack.pop()
+            node = graph.nodes[node_id]
+            children = []
+            for child_id in node.inputs:
+                child = graph.nodes[child_id]
+                if child_id in expanded and child.inputs:
+                    branch.add(_node_label(child, f"{marks.get(child_id, '')} (shown above)".strip()))
+                    continue
+                expanded.add(child_id)
+                sub = branch.add(_node_label(child, marks.get(child_id)))
+                if child.inputs:
+                    children.append((child_id, sub, depth + 1))
+            for child_id, sub, child_depth in reversed(children):
+                if child_depth >= MAX_TREE_DEPTH:
+                    sub.add(Text(f"… deeper inputs not drawn (more than {MAX_TREE_DEPTH} levels; try --format dot)",
+                                 style="dim"))
+                else:
+                    stack.append((child_id, sub, child_depth))
+        trees.append(tree)
+    if graph.truncated:
+        trees.append(Text("… the graph is larger than this drawing (node limit reached)", style="dim"))
+    return Group(*trees)
+
+
+# --- the chain rule ---------------------------------------------------------------------------------------------------
+
+
+def _d(output: str, wrt: str) -> str:
+    def part(label: str) -> str:
+        return f"({label})" if label.startswith("d") and len(label) > 1 else label  # d(dz)/dx, not ddz/dx
+
+    return f"d{part(output)}/d{part(wrt)}"
+
+
+def _factor_value(factor: Factor) -> str:
+    if not factor.elementwise:
+        return f"g ↦ {factor.symbol}"
+    if factor.value is None:
+        return "no gradient"
+    value = format_value(factor.value, factor.uniform)
+    text = f"{factor.symbol} = {value}" if factor.symbol is not None and factor.symbol != value else value
+    if factor.summed_to is not None:
+        text += f", summed to {format_shape(factor.summed_to)}"
+    return text
+
+
+def _product_of_values(factors: Sequence[Factor], root_gradient: str | None) -> str | None:
+    """`(-1) · 6 · 5` when every factor is one number (the gradient fed in first, when it is not 1)."""
+    if not factors or any(not f.elementwise or f.value is None or not (f.uniform or f.value.size == 1)
+                          for f in factors):
+        return None
+    parts = [] if root_gradient is None else [root_gradient]
+    for factor in factors:
+        number = format_number(factor.value.reshape(-1)[0])
+        parts.append(f"({number})" if number.startswith("-") else number)
+    return " · ".join(parts)
+
+
+def _check_line(chain: LeafChain) -> Any:
+    from rich.text import Text
+
+    expected = format_array(chain.expected) if chain.expected is not None else "?"
+    if chain.check == "equal":
+        return Text(f"✓ equals {chain.target} = {expected}", style="green")
+    if chain.check == "close":
+        return Text(f"✓ equals {chain.target} = {expected} up to floating-point rounding", style="green")
+    if chain.check == "differs":
+        return Text(f"✗ differs from {chain.target} = {expected}", style="bold red")
+    return Text("(not checked)", style="dim")
+
+
+def explain_text(chains: PassChains, total_passes: int | None = None) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    out: list[Any] = []
+    header = Text(f"Backward pass {chains.number}", style="bold")
+    if total_passes is not None:
+        header.append(f" (of {total_passes})")
+    if chains.roots:
+        header.append(" from ")
+        header.append(", ".join(f"{root.label} {format_shape(root.shape)}" for root in chains.roots), style="bold")
+        header.append(f" ({', '.join(root.op for root in chains.roots)})", style="cyan")
+    if chains.captures:
+        header.append(" — gradients returned, not accumulated into .grad")
+    out.append(header)
+    for root in chains.roots:
+        fed = format_value(root.gradient, root.gradient_uniform)
+        out.append(Text(f"gradient fed in: v = {fed}" + ("" if len(chains.roots) == 1 else f" (for {root.label})")))
+    if _shows_uniform(chains):
+        out.append(Text("(a single number stands for a tensor whose elements all equal it)", style="dim"))
+    if chains.note:
+        out.append(Text(chains.note, style="yellow"))
+    if not chains.leaves and not chains.note:
+        out.append(Text("No leaf received a gradient in this pass.", style="dim"))
+    fed_by_root = {root.label: root for root in chains.roots}
+    for chain in chains.leaves:
+        out.append(Text(""))
+        out.extend(_leaf_lines(chain, fed_by_root))
+    if chains.legend:
+        out.append(Text(""))
+        out.append(Text("where", style="dim"))
+        for label, text in chains.legend:
+            out.append(Text(f"  {label} = {text}"))
+    return Group(*out)
+
+
+def _shows_uniform(chains: PassChains) -> bool:
+    if any(root.gradient_uniform and root.gradient.size > 1 for root in chains.roots):
+        return True
+    for chain in chains.leaves:
+        if chain.total_uniform and chain.total is not None and chain.total.size > 1:
+            return True
+        for term in chain.paths:
+            if any(f.uniform and f.value is not None and f.value.size > 1 for f in term.factors):
+                return True
+    return False
+
+
+def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
+    from rich.text import Text
+
+    lines: list[Any] = []
+    single_root = next(iter(roots.values())) if len(roots) == 1 else None
+    ones = single_root is not None and single_root.gradient_is_ones
+    root_label = single_root.label if single_root is not None else "roots"
+    head = _d(root_label, chain.label) if ones else f"v · {_d(root_label, chain.label)}"
+
+    def path_formula(term: Any) -> str:
+        prefix = [] if roots.get(term.root) is not None and roots[term.root].gradient_is_ones else ["v"]
+        factors = [_d(f.output, f.input) for f in term.factors]
+        return " · ".join(prefix + factors) if prefix + factors else "v"
+
+    def factor_lines(term: Any, indent: str) -> list[Any]:
+        rows = []
+        width = max((len(_d(f.output, f.input)) for f in term.factors), default=0)
+        op_width = max((len(f.op) for f in term.factors), default=0)
+        for factor in term.factors:
+            line = Text(indent)
+            line.append(_d(factor.output, factor.input).ljust(width), style="bold")
+            line.append("  ")
+            line.append(factor.op.ljust(op_width), style="cyan")
+            line.append("  " + ("= " if factor.elementwise else ": ") + _factor_value(factor))
+            rows.append(line)
+        root = roots.get(term.root)
+        product = _product_of_values(term.factors, None if root is None or root.gradient_is_ones else
+                                     (format_number(root.gradient.reshape(-1)[0]) if root.gradient_uniform else None))
+        value = "no gradient flows along this path" if term.value is None else format_value(term.value, term.uniform)
+        result = Text(indent + "= ")
+        if product is not None and (root is None or root.gradient_uniform):
+            result.append(product + " = ")
+        result.append(value, style="bold")
+        rows.append(result)
+        return rows
+
+    total = format_value(chain.total, chain.total_uniform) if chain.total is not None else "no gradient"
+    if chain.path_count == 1 and chain.paths:
+        term = chain.paths[0]
+        formula = path_formula(term)
+        lines.append(Text(head if formula == head else f"{head} = {formula}", style="bold"))
+        lines.extend(factor_lines(term, "    "))
+    else:
+        lines.append(Text(f"{head} = sum over {chain.path_count} paths", style="bold"))
+        for number, term in enumerate(chain.paths, start=1):
+            lines.append(Text(f"  path {number}: {path_formula(term)}"))
+            lines.extend(factor_lines(term, "      "))
+        if len(chain.paths) < chain.path_count:
+            lines.append(Text(f"  … {chain.path_count - len(chain.paths)} more paths not listed; the sum below is a "
+                              "backward pass restricted to this leaf", style="dim"))
+        result = Text(f"  {head} = ")
+        result.append(total, style="bold")
+        lines.append(result)
+    if chain.before is not None:
+        lines.append(Text(f"  {chain.label}.grad held {format_array(chain.before)} before this pass; it accumulates "
+                          f"to {format_array(chain.expected) if chain.expected is not None else '?'}"))
+    check = Text("  ")
+    check.append_text(_check_line(chain))
+    lines.append(check)
+    return lines
+
+
+# --- what show() and graph() print ------------------------------------------------------------------------------------
+
+
+def show_text(host: Any, values: Sequence[Any]) -> str:
+    from .graphview import show_rows
+
+    return to_text(tensor_table(show_rows(host, values)), color=host.color, width=host.width)
+
+
+def graph_text(host: Any, value: Any, format: str = "tree") -> str:  # noqa: A002
+    from .graphview import graph_of
+
+    return format_graph(graph_of(host, value, format), format, color=host.color, width=host.width)
+
+
+def format_graph(graph: Graph, format: str, *, color: bool = False, width: int | None = None,  # noqa: A002
+                 title: str = "autograd") -> str:
+    import json
+
+    from . import graphview
+
+    if format == "dot":
+        return graphview.to_dot(graph, title)
+    if format == "mermaid":
+        return graphview.to_mermaid(graph)
+    if format == "json":
+        return json.dumps(graphview.graph_document(graph), indent=2) + "\n"
+    return to_text(graph_tree(graph), color=color, width=width)
