@@ -236,6 +236,28 @@ print(torch.is_grad_enabled())
 print(torch.autograd.functional.jacobian(lin, x))
 print(torch.autograd.functional.vhp(sq, x, x))
 """,
+    "forward_mode": """
+def g(x):
+    return x.exp() * x.sum()
+def s(x):
+    return (x.exp() * x).sum()
+def two(a, b):
+    return a * b, a.exp()
+def twice(x):
+    return x.double() * 2
+x = torch.tensor([0.5, 1.0], requires_grad=True)
+y = torch.tensor(0.5, requires_grad=True)
+for f, a in [(g, x), (s, x), (g, y), (s, y), (twice, torch.tensor([1.0, 2.0])), (g, torch.tensor([1.0, 2.0]))]:
+    print(jacobian(f, a, vectorize=True, strategy="forward-mode"))
+print(jacobian(two, (x, torch.tensor([1.0, 2.0])), vectorize=True, strategy="forward-mode"))
+print(jacobian(two, x, vectorize=True, strategy="forward-mode"))
+print(jacobian(g, (x,), vectorize=True, strategy="forward-mode"))
+print(hessian(s, torch.tensor([0.5, 1.0]), vectorize=True, outer_jacobian_strategy="forward-mode"))
+print(hessian(s, (torch.tensor([0.5, 1.0]),), vectorize=True, outer_jacobian_strategy="forward-mode"))
+jacobian(g, x, vectorize=True, strategy="forward-mode").sum().backward()
+jacobian(two, (x, torch.tensor([1.0, 2.0])), vectorize=True, strategy="forward-mode")[1][0].sum().backward()
+print(x.grad)
+""",
     "nested_tuples": """
 def two(x, y):
     return x * y, (x + y).exp()
@@ -296,6 +318,10 @@ ERRORS = [
     "def half(x, y):\n    return (x * x).sum()\n"
     "vhp(half, (torch.ones(2), torch.ones(2)), (torch.ones(2), torch.ones(2)), strict=True)",
     "def sq(x):\n    return (x * x).sum()\nhessian(sq, torch.ones(2), outer_jacobian_strategy='up')",
+    "def sq(x):\n    return (x * x).sum()\nhessian(sq, torch.ones(2), outer_jacobian_strategy='forward-mode')",
+    "def sq(x):\n    return (x * x).sum()\n"
+    "hessian(sq, torch.ones(2), create_graph=True, vectorize=True, outer_jacobian_strategy='forward-mode')",
+    "def sq(x):\n    return (x * x).sum()\njacobian(sq, torch.ones(2), strict=True, strategy='forward-mode')",
 ]
 
 

@@ -271,10 +271,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, 
             'use "reverse-mode".')
     if strategy == "forward-mode":
         if create_graph:
-            raise AutodiffError(
-                "NotImplementedError", "torch.autograd.functional.jacobian: `create_graph=True` and "
-                '`strategy="forward-mode"` are not supported together (yet). Please either set `create_graph=False` '
-                'or `strategy="reverse-mode"`.')
+            raise _forward_with_create_graph()
         return _jacobian_forward(func, inputs, strict, vectorize)
     with autograd.GradMode(True, "enable_grad"):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
@@ -312,8 +309,14 @@ def _jacobian_of_output(i: int, out: Tensor, inputs: tuple[Tensor, ...], create_
     return tuple(ops.view(ops.stack(row, 0), (*out.shape, *inp.shape)) for row, inp in zip(rows, inputs, strict=True))
 
 
-def _jacobian_forward(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool) -> Any:
-    """strategy="forward-mode": the same Jacobian, in the outputs' dtype and without history."""
+def _jacobian_forward(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool, *,
+                      inputs_made_differentiable: bool = False) -> Any:
+    """strategy="forward-mode": the same Jacobian in the outputs' dtype, nested in lists as PyTorch's returns it.
+
+    A tangent carries history when it depends on an input that requires grad (the forward formulas read the
+    primal values): then, as in PyTorch, its last op is the reshape that lays it out (a view when one of the
+    two sizes is 1). hessian's forward strategy makes every input require grad.
+    """
     if strict:
         raise runtime_error(
             'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are not supported '
@@ -324,12 +327,52 @@ def _jacobian_forward(func: Callable[..., Any], inputs: Any, strict: bool, vecto
                             "Hessian isonly implemented for `vectorize=True`.")
     _warn_forward_ad()
     with autograd.GradMode(True, "enable_grad"):
-        copies = _grad_preprocess(inputs, create_graph=False, need_graph=True)
+        copies = _grad_preprocess(inputs, create_graph=True, need_graph=True)
+        watched = [copy for copy, inp in zip(copies, inputs, strict=True)
+                   if inp.requires_grad or inputs_made_differentiable]
         is_outputs_tuple, outputs = _as_tuple(_call(func, copies), "outputs", "None")
-        result = tuple(
-            tuple(ops.to_dtype(jac.detach(), out.dtype) for jac in _jacobian_of_output(i, out, copies, False, False))
-            for i, out in enumerate(outputs))
+        result = []
+        for i, out in enumerate(outputs):
+            jacobians = _jacobian_of_output(i, out, copies, True, False)
+            if not any(_depends_on(jac, watched) for jac in jacobians):
+                result.append([ops.to_dtype(jac.detach(), out.dtype) for jac in jacobians])
+                continue
+            # One tangent per output, cut per input: every piece shares the history.
+            whole = ops.cat([ops.reshape(jac, (out.numel(), inp.numel())) for jac, inp in zip(
+                jacobians, inputs, strict=True)], 1)
+            row, start = [], 0
+            for jac, inp in zip(jacobians, inputs, strict=True):
+                piece = ops.narrow(whole, 1, start, inp.numel())
+                start += inp.numel()
+                name = "ViewBackward0" if inp.numel() == 1 or out.numel() == 1 else "ReshapeAliasBackward0"
+                shape = jac.array.shape
+                row.append(ops.to_dtype(ops._record(piece.array.reshape(shape), name, (piece,),
+                                                    lambda g, n=piece.array.shape: (ops.reshape(g, n),)), out.dtype))
+            result.append(row)
     return _tuple_postprocess(result, (is_outputs_tuple, is_inputs_tuple))
+
+
+def _depends_on(tensor: Tensor, sources: Sequence[Tensor]) -> bool:
+    """Whether the graph behind `tensor` reaches one of `sources`."""
+    targets = {source.edge() for source in sources} - {None}
+    stack = [tensor.grad_fn] if tensor.grad_fn is not None else []
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if node in targets:
+            return True
+        for child in node.next_nodes:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return False
+
+
+def _forward_with_create_graph() -> AutodiffError:
+    return AutodiffError(
+        "NotImplementedError", "torch.autograd.functional.jacobian: `create_graph=True` and "
+        '`strategy="forward-mode"` are not supported together (yet). Please either set `create_graph=False` '
+        'or `strategy="reverse-mode"`.')
 
 
 @_builtin
@@ -356,8 +399,12 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
         _check_requires_grad(jac, "jacobian", strict=strict)
         return jac
 
-    result = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize,
-                      strategy=outer_jacobian_strategy)
+    if outer_jacobian_strategy == "forward-mode":
+        if create_graph:
+            raise _forward_with_create_graph()
+        result = _jacobian_forward(jac_func, inputs, strict, vectorize, inputs_made_differentiable=True)
+    else:
+        result = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
     return _tuple_postprocess(result, (is_inputs_tuple, is_inputs_tuple))
 
 
