@@ -104,42 +104,41 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
 _ARGUMENT_NAMES = {"x": "input", "a": "input", "b": "other", "t": "input"}
 
 
-def _wrong_argument_type(exc: AttributeError) -> str | None:
+def _wrong_argument_type(exc: AttributeError, name: str | None = None, method: bool = False) -> str | None:
     """PyTorch's TypeError for a builtin that was given a non-tensor where it needs a tensor and failed inside
-    (`torch.sum(range(3))`: 'range' object has no attribute 'array'), found from the called function's frame:
-    its first parameter annotated Tensor whose value is not one. None if the failure is something else."""
+    (`torch.sum(range(3))`: 'range' object has no attribute 'array'): the object that lacked the attribute is
+    one of the called function's arguments. None if the failure is something else (a bug in autodiff)."""
+    culprit = getattr(exc, "obj", None)
+    if culprit is None or protocol.type_name(culprit) == "Tensor":
+        return None
     traceback = exc.__traceback__
-    called = None
-    while traceback is not None:  # the first frame outside this module is the builtin the script called
+    while traceback is not None:  # the first frame outside the interpreter is the builtin the script called
         frame = traceback.tb_frame
-        if frame.f_globals.get("__name__") != __name__:
-            called = frame
+        module = frame.f_globals.get("__name__")
+        if module == protocol.__name__:
+            if type(frame.f_locals.get("value")) is protocol.Namespace:
+                method = False  # torch.sum(...) is a function call
+        elif module != __name__:
             break
         traceback = traceback.tb_next
-    if called is None:
+    else:
         return None
-    code = called.f_code
-    function = called.f_globals.get(code.co_name)
-    annotations = getattr(function, "__annotations__", None)
-    if getattr(function, "__code__", None) is not code or not annotations:
-        return None
-    parameters = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    values = called.f_locals
-    is_method = bool(parameters) and parameters[0] == "self"
-    for position, name in enumerate(parameters):
-        annotation = annotations.get(name)
-        if annotation not in ("Tensor", "Tensor | None") or name not in values:
-            continue
-        value = values[name]
-        if value is None and annotation == "Tensor | None":
-            continue
-        if protocol.type_name(value) != "Tensor":
-            public = _ARGUMENT_NAMES.get(name, name)
-            if is_method and name != "self" and public == "input":
+    code = frame.f_code
+    values = frame.f_locals
+    kind = protocol.type_name(culprit)
+    name = name or code.co_name
+    for position, parameter in enumerate(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+        value = values.get(parameter)
+        if method:
+            position -= 1  # the receiver is not counted
+        if value is culprit:
+            public = _ARGUMENT_NAMES.get(parameter, parameter)
+            if method and public == "input":
                 public = "other"
-            number = position if is_method else position + 1
-            return (f"{code.co_name.strip('_')}(): argument '{public}' (position {number}) must be Tensor, not "
-                    f"{protocol.type_name(value)}")
+            return f"{name}(): argument '{public}' (position {position + 1}) must be Tensor, not {kind}"
+        if isinstance(value, (list, tuple)) and any(item is culprit for item in value):
+            index = next(i for i, item in enumerate(value) if item is culprit)
+            return f"expected Tensor as element {index} in argument {position}, but got {kind}"
     return None
 
 
@@ -1102,7 +1101,7 @@ class _Compiler:
                     try:
                         return call_method(obj, attr, args, no_kwargs)
                     except Exception as exc:
-                        raise _call_failed(exc, span, None) from None
+                        raise _call_failed(exc, span, None, attr) from None
 
                 return method_call
 
@@ -1115,7 +1114,7 @@ class _Compiler:
                 try:
                     return call_method(obj, attr, args, kwargs)
                 except Exception as exc:
-                    raise _call_failed(exc, span, None) from None
+                    raise _call_failed(exc, span, None, attr) from None
 
             return method_call_general
         function = self.expr(node.func)
@@ -2217,8 +2216,16 @@ def _keyword_builder(keywords: list[tuple[str | None, Any, Span]], span: Span
     return build
 
 
-def _call_failed(exc: Exception, span: Span, function: Any) -> BaseException:
-    """The error to raise when calling `function` (None for a method call) failed with `exc`."""
+def _call_failed(exc: Exception, span: Span, function: Any, method: str | None = None) -> BaseException:
+    """The error to raise when calling `function` (None for a call of the method named `method`) failed with
+    `exc`."""
+    if type(exc) is AttributeError:
+        name = method if method is not None else getattr(function, "__name__", None)
+        found = _wrong_argument_type(exc, name, method is not None)
+        if found is not None:
+            error = AutodiffError("TypeError", found, span)
+            error.original = exc  # type: ignore[attr-defined]
+            return error
     if isinstance(exc, AutodiffError) and exc.span is not None and type(function) is UserFunction:
         calls = getattr(exc, "calls", None)
         if calls is None:
