@@ -30,12 +30,11 @@ def _where(row: LeafRow) -> str:
     return line if len(row.calls) == 1 else f"{line} ×{len(row.calls)}"
 
 
+_RESULTS = {"fail": "[bold red]FAIL[/]", "pass": "[green]pass[/]", "skipped": "[yellow]skipped[/]"}
+
+
 def _result_cell(row: LeafRow) -> str:
-    if row.failed:
-        return "[bold red]FAIL[/]"
-    if not row.checked:
-        return "[yellow]skipped[/]"
-    return "[green]pass[/]" if not row.kinks else "[green]pass[/]*"
+    return _RESULTS[row.status] + ("*" if row.kinks and not row.failed else "")
 
 
 def render_check(report: CheckReport, file: IO[str]) -> None:
@@ -75,11 +74,14 @@ def render_check(report: CheckReport, file: IO[str]) -> None:
     for note in notes:
         console.print(note)
     failed = [row for row in report.rows if row.failed]
+    checked = [row for row in report.rows if row.checked]
+    unchecked = len(report.rows) - len(checked)
     if report.probe_limit_reached:
         console.print("[yellow]The probe limit was reached: later leaves were not all checked.[/]")
     if failed:
-        console.print(f"[bold red]{len(failed)} of {len(report.rows)} leaf gradients disagree with finite "
-                      "differences.[/] A .detach(), .data or .item() inside the computation cuts it out of the "
-                      "graph, so autograd does not see part of what the result depends on.")
+        console.print(f"[bold red]{len(failed)} of {len(checked)} leaf gradients disagree with finite "
+                      "differences.[/] Usually a .detach(), .data or .item() inside the computation: autograd "
+                      "does not see that part of what the result depends on.")
     else:
-        console.print(f"[green]All {len(report.rows)} leaf gradients agree with finite differences.[/]")
+        console.print(f"[green]All {len(checked)} leaf gradients agree with finite differences.[/]"
+                      + (f" {unchecked} could not be checked." if unchecked else ""))
