@@ -319,7 +319,7 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
         from .render import show_text
 
         try:
-            sys.stdout.write(show_text(host, ()))
+            sys.stdout.write("\n" + show_text(host, ()).removesuffix("\n"))
             sys.stdout.flush()
         except BrokenPipeError:
             _silence_stdout()

@@ -80,7 +80,7 @@ EXPRESSIONS = {
     "MmBackward0": "{0} @ {1}", "MvBackward0": "{0} @ {1}", "DotBackward0": "{0} @ {1}", "NegBackward0": "-{0}",
     "PowBackward0": "{0} ** {1}", "PowBackward1": "{0} ** {1}", "SumBackward0": "{0}.sum()",
     "MeanBackward0": "{0}.mean()",
-    "TBackward0": "{0}.t()", "CloneBackward0": "{0}.clone()",
+    "TBackward0": "{0}.t()", "CloneBackward0": "{0}.clone()", "CopySlices": "{0} with a part overwritten by {1}",
 }
 
 

@@ -454,6 +454,7 @@ def _replace_non_finite(value: Any) -> Any:
 
 def tensor_document(row: TensorRow) -> dict[str, Any]:
     return {
+        "name": row.name,
         "shape": list(row.shape),
         "dtype": row.dtype,
         "data": json_data(row.value),

@@ -321,7 +321,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
                                      (format_number(root.gradient.reshape(-1)[0]) if root.gradient_uniform else None))
         value = "no gradient flows along this path" if term.value is None else format_value(term.value, term.uniform)
         result = Text(indent + "= ")
-        if product is not None and (root is None or root.gradient_uniform):
+        if product is not None and (root is None or root.gradient_uniform) and product != value:
             result.append(product + " = ")
         result.append(value, style="bold")
         rows.append(result)
@@ -359,7 +359,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
 def show_text(host: Any, values: Sequence[Any]) -> str:
     from .graphview import show_rows
 
-    return to_text(tensor_table(show_rows(host, values)), color=host.color, width=host.width)
+    return to_text(tensor_table(show_rows(host, values)), color=host.color, width=host.width) + "\n"
 
 
 def graph_text(host: Any, value: Any, format: str = "tree") -> str:  # noqa: A002
