@@ -29,9 +29,11 @@ from .autograd import AccumulateGrad, Node
 from .graphview import NameIndex, PassRecord, Recorder, constant_input, walk_nodes
 from .tensor import Tensor, sum_to
 
+CONSTANT = "const"  # the label of an input that does not require grad and that no name holds
 MAX_PATHS = 12  # paths listed per leaf
 MAX_NODES = 5000  # a bigger graph is not explained
 MAX_PASSES_KEPT = 200  # explanations kept (besides the last one for each root name)
+MAX_LEGEND = 40  # entries of "where t1 = ..." listed
 
 # Ops whose Jacobian is diagonal (after broadcasting): the factor is a tensor of local derivatives.
 ELEMENTWISE = frozenset({
@@ -96,6 +98,8 @@ class Factor:
     value: np.ndarray | None  # the local derivative (elementwise ops)
     uniform: bool = False  # every element of value is the same
     summed_to: tuple[int, ...] | None = None  # broadcast: the gradient is summed back to this shape
+    index: int = 0  # which input of the op
+    repeated: bool = False  # the same tensor is another input of the op too (x * x)
 
 
 @dataclass
@@ -139,6 +143,7 @@ class PassChains:
     roots: list[RootInfo]
     captures: bool
     legend: list[tuple[str, str]] = field(default_factory=list)
+    legend_omitted: int = 0
     leaves: list[LeafChain] = field(default_factory=list)
     note: str | None = None
 
@@ -314,11 +319,17 @@ def _explain_target(target: Node, root_nodes: list[Node], seeds: dict[Node, Tens
     for root in root_nodes:
         if root not in reaching:
             continue
-        stack_items: list[tuple[Node, Tensor | None, list[Factor]]] = [(root, seeds[root], [])]
+        # A path is a linked list (factor, rest) so a deep graph costs no copying.
+        stack_items: list[tuple[Node, Tensor | None, Any]] = [(root, seeds[root], None)]
         while stack_items and len(chain.paths) < MAX_PATHS:
-            node, grad, path = stack_items.pop()
+            node, grad, linked = stack_items.pop()
             if node is target:
                 value = grad.array if grad is not None else None
+                path: list[Factor] = []
+                while linked is not None:
+                    path.append(linked[0])
+                    linked = linked[1]
+                path.reverse()
                 chain.paths.append(PathTerm(label(root), path, value, value is not None and is_uniform(value)))
                 continue
             outs = _input_grads(node, grad) if grad is not None else [None] * len(node.next_nodes)
@@ -327,7 +338,7 @@ def _explain_target(target: Node, root_nodes: list[Node], seeds: dict[Node, Tens
                 factor = factors.get((node, index))
                 if factor is None:
                     factor = factors[(node, index)] = _factor(node, index, grad, outs[index], label, names)
-                stack_items.append((child, outs[index], [*path, factor]))
+                stack_items.append((child, outs[index], (factor, linked)))
     if path_count <= MAX_PATHS:
         values = [term.value for term in chain.paths if term.value is not None]
         total = values[0].copy() if values else None
@@ -361,7 +372,7 @@ def _input_label(node: Node, index: int, label: _Labels, names: NameIndex) -> st
         return label(child)
     constant = constant_input(node, index, node.saved)
     name = names.of_tensor(constant) if constant is not None else None
-    return name if name is not None else "c"
+    return name if name is not None else CONSTANT
 
 
 def _input_tensor(node: Node, index: int, names: NameIndex) -> Tensor | None:
@@ -377,6 +388,8 @@ def _factor(node: Node, index: int, grad: Tensor | None, out: Tensor | None, lab
             names: NameIndex) -> Factor:
     inputs = [_input_label(node, i, label, names) for i in range(len(node.next_nodes))]
     output, input_label = label(node), inputs[index]
+    child = node.next_nodes[index]
+    where = {"index": index, "repeated": child is not None and sum(1 for c in node.next_nodes if c is child) > 1}
     shape = tuple(out.array.shape) if out is not None else None
     elementwise = node.name in ELEMENTWISE or (grad is not None and grad.array.size == 1)
     if not elementwise or grad is None:
@@ -392,7 +405,7 @@ def _factor(node: Node, index: int, grad: Tensor | None, out: Tensor | None, lab
             text = f"part {index} of g"
         count = grad.array.size and (out.array.size // grad.array.size) if grad is not None and out is not None else 0
         symbol = text.format(*inputs, shape=_shape_text(shape), count=count)
-        return Factor(output, input_label, node.name, False, symbol, None)
+        return Factor(output, input_label, node.name, False, symbol, None, **where)
     ones = Tensor(np.ones(grad.array.shape, dtype=grad.array.dtype))
     local = _input_grads_unsummed(node, ones)[index]
     value = local.array if local is not None else None
@@ -400,14 +413,14 @@ def _factor(node: Node, index: int, grad: Tensor | None, out: Tensor | None, lab
     symbol = None
     if node.name in ("MulBackward0", "DotBackward0") and len(node.next_nodes) == 2:
         other = _input_tensor(node, 1 - index, names)
-        named = inputs[1 - index] != "c"
+        named = inputs[1 - index] != CONSTANT
         if other is not None and value is not None and named and _broadcast_equal(other.array, value):
             symbol = inputs[1 - index]
     elif node.name in FORMULAS and index < len(FORMULAS[node.name]):
         formula = FORMULAS[node.name][index]
         symbol = formula.format(*inputs) if formula is not None else None
     return Factor(output, input_label, node.name, True, symbol, value,
-                  value is not None and is_uniform(value), summed_to)
+                  value is not None and is_uniform(value), summed_to, **where)
 
 
 def _input_grads_unsummed(node: Node, grad: Tensor) -> list[Tensor | None]:
@@ -429,6 +442,9 @@ def _fill_legend(chains: PassChains, label: _Labels, factors: dict[tuple[Node, i
     """What each t1, t2, ... stands for: the op and its inputs' labels (a multiplier shown by value)."""
     done = 0
     while done < len(label.anonymous):
+        if done == MAX_LEGEND:
+            chains.legend_omitted = len(label.anonymous) - done  # (labelling stops growing here)
+            break
         node = label.anonymous[done]
         done += 1
         name = label(node)
@@ -446,7 +462,7 @@ def _fill_legend(chains: PassChains, label: _Labels, factors: dict[tuple[Node, i
                 factor = factors.get((node, 1 - index))
                 if factor is not None and factor.uniform and factor.value is not None:
                     text = _number(factor.value.reshape(-1)[0])
-            inputs.append(text if text is not None else "c")
+            inputs.append(text if text is not None else CONSTANT)
         template = EXPRESSIONS.get(node.name)
         if template is not None and template.count("{") <= len(inputs):
             expression = template.format(*inputs)
@@ -469,9 +485,10 @@ def check_pass(chains: PassChains, record: PassRecord) -> None:
             continue
         grad, after = delivered[id(chain.leaf)]
         if record.captures:
-            chain.target = f"the gradient returned for {chain.label}"
+            chain.target = f"the gradient delivered to {chain.label}"
             expected = grad.array
             computed = chain.total
+            chain.before = None  # backward(inputs=...) adds into .grad only after the pass
         else:
             chain.target = f"{chain.label}.grad"
             expected = after

@@ -247,6 +247,8 @@ def constant_input(node: Node, index: int, saved: tuple[Tensor, ...]) -> Tensor 
         candidate = saved[0] if index == 0 else saved[-1]
     elif node.name in _SAVED_IS_INPUT and len(saved) == len(node.next_nodes):
         candidate = saved[index]
+    elif node.name == "AddmmBackward0" and len(saved) == 2 and index > 0:
+        candidate = saved[index - 1]  # addmm saves (mat1, mat2), not the bias
     if type(candidate) is Tensor and not candidate.requires_grad:
         return candidate
     return None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 PIPE_WIDTH = 100  # output width when stdout is not a terminal (golden files stay stable)
 MAX_TREE_DEPTH = 40
+FACTORS_SHOWN = (12, 4)  # a longer path shows its first and last factors
 EDGE_ITEMS = 3  # elements shown at each end of a long dimension
 
 
@@ -206,6 +207,12 @@ def _d(output: str, wrt: str) -> str:
     return f"d{part(output)}/d{part(wrt)}"
 
 
+def _factor_name(factor: Factor) -> str:
+    """d(output)/d(input), saying which operand when the same tensor is several inputs (x * x)."""
+    text = _d(factor.output, factor.input)
+    return f"{text} (as input {factor.index})" if factor.repeated else text
+
+
 def _factor_value(factor: Factor) -> str:
     if not factor.elementwise:
         return f"g ↦ {factor.symbol}"
@@ -256,7 +263,7 @@ def explain_text(chains: PassChains, total_passes: int | None = None) -> Any:
         header.append(", ".join(f"{root.label} {format_shape(root.shape)}" for root in chains.roots), style="bold")
         header.append(f" ({', '.join(root.op for root in chains.roots)})", style="cyan")
     if chains.captures:
-        header.append(" — gradients returned, not accumulated into .grad")
+        header.append(" — gradients for the given inputs only")
     out.append(header)
     for root in chains.roots:
         fed = format_value(root.gradient, root.gradient_uniform)
@@ -266,7 +273,10 @@ def explain_text(chains: PassChains, total_passes: int | None = None) -> Any:
     if chains.note:
         out.append(Text(chains.note, style="yellow"))
     if not chains.leaves and not chains.note:
-        out.append(Text("No leaf received a gradient in this pass.", style="dim"))
+        text = "No leaf received a gradient in this pass"
+        if chains.captures:
+            text += " (explain follows gradients to leaves; the inputs given were not leaves)"
+        out.append(Text(text + ".", style="dim"))
     fed_by_root = {root.label: root for root in chains.roots}
     for chain in chains.leaves:
         out.append(Text(""))
@@ -276,6 +286,8 @@ def explain_text(chains: PassChains, total_passes: int | None = None) -> Any:
         out.append(Text("where", style="dim"))
         for label, text in chains.legend:
             out.append(Text(f"  {label} = {text}"))
+        if chains.legend_omitted:
+            out.append(Text(f"  … and {chains.legend_omitted} more", style="dim"))
     return Group(*out)
 
 
@@ -295,30 +307,43 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
     from rich.text import Text
 
     lines: list[Any] = []
-    single_root = next(iter(roots.values())) if len(roots) == 1 else None
-    ones = single_root is not None and single_root.gradient_is_ones
-    root_label = single_root.label if single_root is not None else "roots"
-    head = _d(root_label, chain.label) if ones else f"v · {_d(root_label, chain.label)}"
+    heads = [_d(root.label, chain.label) if root.gradient_is_ones else f"v · {_d(root.label, chain.label)}"
+             for root in roots.values()]
+    head = " + ".join(heads)
+
+    def shown(factors: Sequence[Factor]) -> tuple[list[Factor], list[Factor], int]:
+        first, last = FACTORS_SHOWN
+        if len(factors) <= first + last:
+            return list(factors), [], 0
+        return list(factors[:first]), list(factors[-last:]), len(factors) - first - last
 
     def path_formula(term: Any) -> str:
         prefix = [] if roots.get(term.root) is not None and roots[term.root].gradient_is_ones else ["v"]
-        factors = [_d(f.output, f.input) for f in term.factors]
+        head_factors, tail_factors, hidden = shown(term.factors)
+        factors = [_factor_name(f) for f in head_factors]
+        if hidden:
+            factors += [f"… ({hidden} more factors)"] + [_factor_name(f) for f in tail_factors]
         return " · ".join(prefix + factors) if prefix + factors else "v"
 
     def factor_lines(term: Any, indent: str) -> list[Any]:
         rows = []
-        width = max((len(_d(f.output, f.input)) for f in term.factors), default=0)
-        op_width = max((len(f.op) for f in term.factors), default=0)
-        for factor in term.factors:
+        head_factors, tail_factors, hidden = shown(term.factors)
+        listed = head_factors + tail_factors
+        width = max((len(_factor_name(f)) for f in listed), default=0)
+        op_width = max((len(f.op) for f in listed), default=0)
+        for position, factor in enumerate(listed):
+            if hidden and position == len(head_factors):
+                rows.append(Text(f"{indent}… {hidden} more factors", style="dim"))
             line = Text(indent)
-            line.append(_d(factor.output, factor.input).ljust(width), style="bold")
+            line.append(_factor_name(factor).ljust(width), style="bold")
             line.append("  ")
             line.append(factor.op.ljust(op_width), style="cyan")
             line.append("  " + ("= " if factor.elementwise else ": ") + _factor_value(factor))
             rows.append(line)
         root = roots.get(term.root)
-        product = _product_of_values(term.factors, None if root is None or root.gradient_is_ones else
-                                     (format_number(root.gradient.reshape(-1)[0]) if root.gradient_uniform else None))
+        fed = None if root is None or root.gradient_is_ones or not root.gradient_uniform else \
+            format_number(root.gradient.reshape(-1)[0])
+        product = None if hidden else _product_of_values(term.factors, fed)
         value = "no gradient flows along this path" if term.value is None else format_value(term.value, term.uniform)
         result = Text(indent + "= ")
         if product is not None and (root is None or root.gradient_uniform) and product != value:
