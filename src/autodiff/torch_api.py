@@ -890,7 +890,7 @@ class TensorType:
         unknown = [key for key in kwargs if key != "device"]
         if unknown:
             got = ", ".join([_type_name_of(a) for a in args] + [f"{k}={_type_name_of(v)}" for k, v in kwargs.items()])
-            raise type_error(_NEW_SIGNATURES.format(got=got, keywords=", ".join(unknown)).rstrip("\n"))
+            raise type_error(_NEW_SIGNATURES.format(got=got, keywords=", ".join(unknown)))
         dtype = self.dtype or float32
         if not args:
             return Tensor(np.zeros((0,), dtype=dtype.numpy))
@@ -961,7 +961,7 @@ def tensor_type_table(methods: dict[str, Callable[..., Any]]) -> TypeTable:
 
 
 class Device:
-    """`torch.device('cpu')`: prints `device(type='cpu')`, equals the string 'cpu'."""
+    """`torch.device('cpu')`: prints `device(type='cpu')`; `str()` gives 'cpu'."""
 
     __slots__ = ("type", "index")
 
@@ -983,9 +983,7 @@ class Device:
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, str):
-            other = Device(other)
+    def __eq__(self, other: Any) -> bool:  # like PyTorch, a device never equals a string
         return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
