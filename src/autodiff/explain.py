@@ -31,7 +31,7 @@ from .tensor import Tensor, sum_to
 
 CONSTANT = "const"  # the label of an input that does not require grad and that no name holds
 MAX_PATHS = 12  # paths listed per leaf
-MAX_NODES = 5000  # a bigger graph is not explained
+MAX_NODES = 50_000  # a bigger graph is not explained
 MAX_PASSES_KEPT = 200  # explanations kept (besides the last one for each root name)
 MAX_LEGEND = 40  # entries of "where t1 = ..." listed
 
@@ -239,7 +239,12 @@ def _topological(roots: Sequence[Node], nodes: Sequence[Node]) -> list[Node]:
 
 
 def _input_grads(node: Node, grad: Tensor) -> list[Tensor | None]:
-    """Apply the node's rule and sum each input's gradient back to its shape, as the engine does."""
+    """Apply the node's rule and sum each input's gradient back to its shape, as the engine does (raising where
+    the engine will: freed saved tensors, or saved tensors changed in place; the pass then explains nothing)."""
+    if node.rule is None and node.had_saved:
+        raise RuntimeError("the graph's saved tensors were freed by an earlier backward")
+    if node.saved:
+        node.check_saved()
     outs = list(node.rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
     shapes = node.input_shapes
     for index, out in enumerate(outs):
@@ -267,12 +272,6 @@ def explain_pass(record: PassRecord, capture: Sequence[Node] | None, names: Name
     if len(nodes) > MAX_NODES:
         chains.note = f"the graph has {len(nodes)} nodes, more than the {MAX_NODES} explain reads"
         return chains
-    for node in nodes:
-        if node.rule is None and node.had_saved:
-            chains.note = "this pass reads a graph whose saved tensors were freed by an earlier backward"
-            return chains
-        if node.saved:
-            node.check_saved()  # an in-place change the pass will report: nothing honest to show
     order = _topological(root_nodes, nodes)
     parents: dict[Node, list[Node]] = {}
     for node in nodes:
@@ -424,6 +423,7 @@ def _factor(node: Node, index: int, grad: Tensor | None, out: Tensor | None, lab
 
 
 def _input_grads_unsummed(node: Node, grad: Tensor) -> list[Tensor | None]:
+    """The rule applied to `grad`, before summing broadcast inputs back (for local derivatives)."""
     return list(node.rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
 
 

@@ -522,7 +522,16 @@ def clamp_max(x: Tensor, max: Scalar) -> Tensor:  # noqa: A002
     return _record(out, "ClampMaxBackward0", (x,), lambda g: (mul(g, _mask(x.array <= max, g)),), (x,))
 
 
+def _both_tensors(name: str, a: Any, b: Any) -> None:
+    """torch.maximum(x, 2.0) is a TypeError in PyTorch (no Python-number overload)."""
+    for position, (label, value) in enumerate((("input", a), ("other", b)), start=1):
+        if type(value) is not Tensor:
+            raise type_error(f"{name}(): argument '{label}' (position {position}) must be Tensor, not "
+                             f"{type(value).__name__}")
+
+
 def maximum(a: Tensor, b: Tensor) -> Tensor:
+    _both_tensors("maximum", a, b)
     x, y = _binary_arrays(a, b)
     out = _elementwise(np.maximum, x, y)
 
@@ -535,6 +544,7 @@ def maximum(a: Tensor, b: Tensor) -> Tensor:
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
+    _both_tensors("minimum", a, b)
     x, y = _binary_arrays(a, b)
     out = _elementwise(np.minimum, x, y)
 
