@@ -109,6 +109,37 @@ def test_explain_totals_equal_the_delivered_gradients(program):
                 np.testing.assert_allclose(paths_sum, chain.total, rtol=rtol, atol=1e-7)
 
 
+ENGINE_PROGRAMS = sorted(p for p in (ROOT / "tests" / "golden").glob("*")
+                         if p.suffix in (".py", ".ad") and not p.name.startswith("make_"))
+
+
+@pytest.mark.parametrize("program", ENGINE_PROGRAMS, ids=lambda p: p.name)
+def test_views_hold_for_every_golden_program(program):
+    """Over the engine's golden programs (every op, nn, optim, errors): explain checks every pass it reads, the views
+    never fail, and every named tensor's graph draws."""
+    from autodiff import autograd, torchfmt
+    from autodiff.graphview import build_graph, to_dot
+    from autodiff.render import explain_text, format_graph, show_text, to_text
+
+    try:
+        host, explainer = _explain_in_process(program)
+        assert host.recorder.errors == []
+        for chains in explainer.passes:
+            assert chains.note is None or "more than" in chains.note, chains.note
+            for chain in chains.leaves:
+                assert chain.check in ("equal", "close"), (chains.number, chain.label, chain.check)
+            to_text(explain_text(chains))
+        show_text(host, ())
+        names = host.names()
+        for _, tensor in names.named:
+            graph = build_graph([tensor], names, host.recorder.saved)
+            assert to_dot(graph).startswith("digraph")
+            format_graph(graph, "tree")
+    finally:
+        autograd.set_grad_enabled(True)
+        torchfmt.set_printoptions(profile="default")
+
+
 def test_explain_last_pass_equals_final_grad_where_nothing_changed_it_afterwards():
     """For programs that leave .grad as the last pass made it, explain's number is the final `.grad` itself."""
     for stem in ("seed000_leaves", "seed001_sum", "seed003_doubling", "vector_jacobian_product", "leaf_tensors"):
