@@ -267,8 +267,20 @@ def run_json(source: str, filename: str, *, max_steps: int, timeout: float | Non
             error["text"] = diagnostics.format_internal_error(exc, source, filename)
     status = 0 if error is None else 1
     rows = graphview.tensor_rows(host.names().named, host.recorder)
-    sys.stdout.write(graphview.dumps(graphview.run_document(output.getvalue(), warnings, rows, error, status)))
+    if not write_view(graphview.dumps(graphview.run_document(output.getvalue(), warnings, rows, error, status))):
+        return 1
     return status
+
+
+def write_view(text: str) -> bool:
+    """Write a view to stdout; False (quietly) when the reader went away (`| head`)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return False
+    return True
 
 
 def _prepare_streams() -> None:
@@ -318,11 +330,7 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
     if table or (table is None and host.terminal and filename.endswith(".ad")):
         from .render import show_text
 
-        try:
-            sys.stdout.write("\n" + show_text(host, ()).removesuffix("\n"))
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()
+        if not write_view("\n" + show_text(host, ()).removesuffix("\n")):
             status = status or 1
     sys.exit(status)
 
@@ -382,8 +390,8 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, t
         click.echo("autodiff: the script binds no tensor to draw", err=True)
         sys.exit(status or 1)
     graph_data = build_graph(roots, host.names(), host.recorder.saved)
-    sys.stdout.write(format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd"))
-    sys.exit(status)
+    text = format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd")
+    sys.exit(status if write_view(text) else status or 1)
 
 
 @main.command()
@@ -417,11 +425,9 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: i
         where = f" from {of}" if of is not None else ""
         click.echo(f"autodiff: no backward pass{where} completed: nothing to explain", err=True)
         sys.exit(status or 1)
-    for index, chains in enumerate(chosen):
-        if index:
-            sys.stdout.write("\n")
-        sys.stdout.write(to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width))
-    sys.exit(status)
+    texts = [to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width)
+             for chains in chosen]
+    sys.exit(status if write_view("\n".join(texts)) else status or 1)
 
 
 @main.command()
