@@ -126,11 +126,14 @@ def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeo
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    if views is None:
+        from .graphview import ViewHost
+
+        views = ViewHost()
     names, modules = build_namespace(out.write, views)
     interpreter = Interpreter(names, modules, filename=filename, max_steps=max_steps, timeout=timeout, stderr=err,
                               before_stderr=out.flush, **options)
-    if views is not None:
-        views.interpreter = interpreter
+    views.interpreter = interpreter
     return interpreter
 
 

@@ -109,7 +109,7 @@ def _wrong_argument_type(exc: AttributeError, name: str | None = None, method: b
     (`torch.sum(range(3))`: 'range' object has no attribute 'array'): the object that lacked the attribute is
     one of the called function's arguments. None if the failure is something else (a bug in autodiff)."""
     culprit = getattr(exc, "obj", None)
-    if culprit is None or protocol.type_name(culprit) == "Tensor":
+    if getattr(exc, "name", None) is None or protocol.type_name(culprit) == "Tensor":
         return None
     traceback = exc.__traceback__
     while traceback is not None:  # the first frame outside the interpreter is the builtin the script called
