@@ -230,3 +230,17 @@ def test_the_checker_imports_neither_rich_nor_click():
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'click')))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_nan_output_is_skipped_not_failed():
+    report = check("""\
+        import torch
+        x = torch.tensor([1.0, -2.0], requires_grad=True)
+        (x ** 0.5).sum().backward()
+        y = torch.tensor([4.0, 9.0], requires_grad=True)
+        (y ** 0.5).sum().backward()
+    """)
+    by_line = rows(report)
+    assert report.passed
+    assert by_line[(3, "x")].checked == 0 and by_line[(3, "x")].skip_reason == "the output of the pass is nan or inf"
+    assert by_line[(5, "y")].checked == 2

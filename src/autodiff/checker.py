@@ -355,8 +355,9 @@ class _Run:
         line = self._line_of_backward()
         contents = {serial: _float64(leaf.array) for serial, leaf, _ in reached}
         baseline = _Pass(index, [_float64(root.array) for root in roots], contents)
-        grads = {serial: _float64(grad.array) for serial, _, grad in reached}
         weights = [_float64(grad.array) for grad in root_grads]
+        finite = all(np.all(np.isfinite(r) | (w == 0)) for w, r in zip(weights, baseline.roots, strict=True))
+        grads = {serial: _float64(grad.array) for serial, _, grad in reached}
         noise_eps = max((float(np.finfo(root.array.dtype).eps) for root in roots if root.array.dtype.kind == "f"),
                         default=float(np.finfo(np.float64).eps))
         probes: dict[tuple[int, tuple[int, ...]], dict[int, _Pass]] = {}
@@ -385,10 +386,11 @@ class _Run:
                     else:
                         row.skip_reason = "the nudge changed which leaves the pass reached"
                     continue
-                result = _element(element, serial, baseline, plus, minus, weights, grads, noise_eps, atol, rtol)
-                if result is None:
+                result = _element(element, serial, baseline, plus, minus, weights, grads, noise_eps, atol, rtol
+                                  ) if finite else "the output of the pass is nan or inf"
+                if isinstance(result, str):
                     row.skipped += 1
-                    row.skip_reason = "the nudge did not reach this backward pass"
+                    row.skip_reason = result
                 else:
                     result.pass_number = index + 1
                     row.add(result)
@@ -414,25 +416,30 @@ class _Run:
 
 def _element(index: tuple[int, ...], serial: int, base: _Pass, plus: _Pass, minus: _Pass,
              weights: list[np.ndarray], grads: dict[int, np.ndarray], noise_eps: float, atol: float,
-             rtol: float) -> ElementResult | None:
+             rtol: float) -> ElementResult | str:
     """Compare one nudged element: how r changed, against what the gradients of the pass predict.
 
     Changes that landed in other leaves of the pass (through `.data`, say) are taken out with their own
     gradients. Where the one-sided derivatives differ (a kink: relu or abs at 0, max with ties), any value
     between them is a valid gradient, as PyTorch's choice of one side is.
+    Returns why the element could not be compared, if it could not.
     """
     analytical = float(grads[serial][index])
+    if not np.isfinite(analytical):
+        return "autograd's gradient is not finite there"
 
     def one_sided(seen: _Pass) -> tuple[float, float]:
         step = float(seen.contents[serial][index] - base.contents[serial][index])
         change = sum(float(np.sum(w * (a - b))) for w, a, b in zip(weights, seen.roots, base.roots, strict=True))
-        others = sum(float(np.sum(grads[s] * (seen.contents[s] - base.contents[s]))) for s in grads)
+        others = sum(_moved(grads[s], seen.contents[s], base.contents[s]) for s in grads)
         return change - (others - analytical * step), step
 
     (rise_plus, step_plus), (rise_minus, step_minus) = one_sided(plus), one_sided(minus)
     if step_plus == 0.0 or step_minus == 0.0:
-        return None
+        return "the nudge did not reach this backward pass"
     numerical = (rise_plus - rise_minus) / (step_plus - step_minus)
+    if not np.isfinite(numerical):
+        return "finite differences are not finite there"
     abs_error = abs(numerical - analytical)
     magnitude = max(abs(analytical), abs(numerical))
     scale = sum(float(np.sum(np.abs(w * a)) + np.sum(np.abs(w * b)))
@@ -440,19 +447,22 @@ def _element(index: tuple[int, ...], serial: int, base: _Pass, plus: _Pass, minu
     noise = _NOISE_ULPS * noise_eps * scale / abs(step_plus - step_minus)
     passed = bool(abs_error <= atol + noise + rtol * magnitude)
     kink = None
-    if not passed and np.isfinite(numerical):
+    if not passed:
         right, left = rise_plus / step_plus, rise_minus / step_minus
         low, high = min(left, right), max(left, right)
         slack = atol + 2 * noise * abs(step_plus - step_minus) / min(abs(step_plus), abs(step_minus)) + rtol * max(
             abs(low), abs(high))
         if high - low > slack and low - slack <= analytical <= high + slack:
             passed, kink = True, (left, right)
-    if not (np.isfinite(numerical) and np.isfinite(analytical)):
-        passed = bool(numerical == analytical or (np.isnan(numerical) and np.isnan(analytical)))
     # Relative to the gradient, or to what finite differences can resolve when the gradient is about zero.
     floor = max(magnitude, atol + noise)
-    rel_error = abs_error / floor if floor > 0 else 0.0
-    return ElementResult(index, analytical, numerical, abs_error, rel_error, passed, kink)
+    return ElementResult(index, analytical, numerical, abs_error, abs_error / floor, passed, kink)
+
+
+def _moved(grad: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
+    """sum(grad * (after - before)) over the entries that moved (an untouched nan gradient does not count)."""
+    delta = after - before
+    return float(np.sum(grad * delta, where=delta != 0))
 
 
 def _float64(array: np.ndarray) -> np.ndarray:

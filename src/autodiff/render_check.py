@@ -82,6 +82,8 @@ def render_check(report: CheckReport, file: IO[str]) -> None:
         console.print(f"[bold red]{len(failed)} of {len(checked)} leaf gradients disagree with finite "
                       "differences.[/] Usually a .detach(), .data or .item() inside the computation: autograd "
                       "does not see that part of what the result depends on.")
+    elif not checked:
+        console.print(f"[yellow]No leaf gradient could be checked[/] ({unchecked} skipped).")
     else:
         console.print(f"[green]All {len(checked)} leaf gradients agree with finite differences.[/]"
                       + (f" {unchecked} could not be checked." if unchecked else ""))
