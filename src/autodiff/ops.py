@@ -146,11 +146,12 @@ def _raise_broadcast(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> None
     pb = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
     for axis in range(ndim - 1, -1, -1):
         if pa[axis] != pb[axis] and pa[axis] != 1 and pb[axis] != 1:
-            raise runtime_error(
+            error = runtime_error(
                 f"The size of tensor a ({pa[axis]}) must match the size of tensor b ({pb[axis]}) at "
-                f"non-singleton dimension {axis - ndim + ndim}"
-                f" (shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together)"
+                f"non-singleton dimension {axis}"
             )
+            error.hint = f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together"
+            raise error
     raise runtime_error(f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together")
 
 
@@ -919,7 +920,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     else:
         out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
     out = np.asarray(out, dtype=array.dtype)
-    name = "NormBackward0" if dim is None else "NormBackward1"
+    name = "LinalgVectorNormBackward0"
 
     def rule(g: Tensor) -> tuple[Tensor]:
         result = Tensor(out)
