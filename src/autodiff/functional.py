@@ -607,13 +607,7 @@ def _mismatch(analytical: np.ndarray, numerical: np.ndarray, output_index: int, 
 
 def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[Any, ...], outputs: tuple[Tensor, ...],
                     eps: float, rtol: float, atol: float, check_grad_dtypes: bool) -> None:
-    all_outputs = _tuple_of(func_out)
-    if not outputs:
-        _no_differentiable_outputs(func, inputs, all_outputs, eps)
-        return
-    per_input = _numerical_jacobian(func, inputs, all_outputs, eps)
-    per_output = [list(column) for column in zip(*per_input, strict=True)]
-    numerical = [n for out, n in zip(all_outputs, per_output, strict=False) if out.requires_grad]
+    numerical = _numerical_per_output(func, func_out, inputs, outputs, eps)
     for i, output in enumerate(outputs):
         analytical = _analytical_jacobian(inputs, output, check_grad_dtypes)
         for j, (a, n) in enumerate(zip(analytical, numerical[i], strict=True)):
@@ -621,11 +615,17 @@ def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[Any, 
                 raise _gradcheck_error(_mismatch(a, n, i, j))
 
 
-def _no_differentiable_outputs(func: Callable[..., Any], inputs: tuple[Any, ...], outputs: tuple[Any, ...],
-                               eps: float) -> None:
-    for matrices in _numerical_jacobian(func, inputs, outputs, eps):
-        if any(np.any(matrix != 0) for matrix in matrices):
+def _numerical_per_output(func: Callable[..., Any], func_out: Any, inputs: tuple[Any, ...],
+                          outputs: tuple[Tensor, ...], eps: float) -> list[list[np.ndarray]]:
+    """[differentiable output][input] numerical Jacobians; with no differentiable output, they must all be 0."""
+    all_outputs = _tuple_of(func_out)
+    per_input = _numerical_jacobian(func, inputs, all_outputs, eps)
+    if not outputs:
+        if any(np.any(matrix != 0) for matrices in per_input for matrix in matrices):
             raise _gradcheck_error("Numerical gradient for function expected to be zero")
+        return []
+    per_output = [list(column) for column in zip(*per_input, strict=True)]
+    return [n for out, n in zip(all_outputs, per_output, strict=False) if out.requires_grad]
 
 
 # PyTorch's fast mode draws its random vectors from a fresh generator, whose default seed is this.
@@ -712,13 +712,8 @@ def _forward_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[An
     """check_forward_ad: the same comparison with the Jacobian forward mode gives, one call of func per input
     element as in PyTorch (forward mode is emulated here with reverse mode on detached copies of the inputs)."""
     _warn_forward_ad()
-    all_outputs = _tuple_of(func_out)
-    if not outputs:
-        _no_differentiable_outputs(func, inputs, all_outputs, eps)
-    else:
-        per_input = _numerical_jacobian(func, inputs, all_outputs, eps)
-        per_output = [list(column) for column in zip(*per_input, strict=True)]
-        numerical = [n for out, n in zip(all_outputs, per_output, strict=False) if out.requires_grad]
+    numerical = _numerical_per_output(func, func_out, inputs, outputs, eps)
+    if numerical:
         analytical = _forward_jacobian(func, inputs)
         for i, per_in in enumerate(numerical):
             for j, n in enumerate(per_in):
