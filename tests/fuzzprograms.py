@@ -309,3 +309,67 @@ def wild_programs(draw: st.DrawFn) -> str:
                   if not lines[i - 1].endswith(":") and (i == len(lines) or not lines[i].startswith(" "))]
         lines.insert(draw(st.sampled_from(places)), text)
     return "\n".join(lines) + "\n"
+
+
+# -- calls of every builtin with arbitrary arguments ----------------------------------------------------------
+
+ARGUMENTS = [
+    "t0", "t1", "t2", "t3", "ti", "tb", "tl", "0", "1", "-1", "2", "3", "-3", "0.5", "-2.5", "True", "False", "None",
+    "(2, 3)", "[1, 2]", "[]", "()", "(0, 1)", "[0]", "[[1.0, 2.0]]", "'mean'", "'sum'", "'x'", "torch.float32",
+    "torch.float64", "torch.int64", "torch.bool", "t0.shape", "t0.T", "t0 > 0", "tl[0]", "range(2)", "{}", "1e9",
+    "-1e9", "float('inf')", "float('nan')", "2 ** 40", "[t0, t0]", "(t0, t1)", "[t1, 1]", "m", "opt", "print",
+]
+KEYWORDS = ["dim", "keepdim", "dtype", "requires_grad", "out", "alpha", "min", "max", "reduction", "weight",
+            "retain_graph", "create_graph", "inputs", "p", "size", "value", "lr", "bias", "inplace", "start_dim",
+            "end_dim", "correction", "unbiased", "beta", "approximate", "negative_slope", "ignore_index"]
+API_PRELUDE = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+t0 = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], requires_grad=True)
+t1 = torch.tensor([0.5, -1.5, 2.0])
+t2 = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+t3 = (t0 * 2).sum(0)
+ti = torch.tensor([[0, 2], [1, 1]])
+tb = torch.tensor([True, False, True])
+tl = torch.ones(2, 0)
+m = nn.Linear(3, 2)
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+"""
+
+
+def _api_names() -> tuple[list[str], list[str]]:
+    from autodiff import protocol
+    from autodiff.builtins import build_namespace
+    from autodiff.tensor import Tensor
+
+    _, modules = build_namespace(lambda text: None)
+    functions = []
+    for dotted, prefix in (("torch", "torch"), ("torch.nn.functional", "F"), ("torch.nn", "nn"),
+                           ("torch.autograd", "torch.autograd"), ("torch.nn.init", "nn.init"),
+                           ("torch.optim", "torch.optim")):
+        if dotted in modules:
+            for name, value in sorted(modules[dotted].members.items()):
+                if callable(value) and type(value) is not protocol.Namespace and name not in ("seed",):
+                    functions.append(f"{prefix}.{name}")
+    methods = protocol.table_of(Tensor(__import__("numpy").ones(1))).names()
+    return functions, methods
+
+
+API_FUNCTIONS, TENSOR_METHODS = _api_names()
+
+
+@st.composite
+def api_calls(draw: st.DrawFn) -> str:
+    """One call of a torch function, module class or Tensor method with arbitrary arguments, after a prelude."""
+    args = draw(st.lists(st.sampled_from(ARGUMENTS), max_size=4))
+    keywords = draw(st.lists(st.tuples(st.sampled_from(KEYWORDS), st.sampled_from(ARGUMENTS)), max_size=2,
+                             unique_by=lambda kv: kv[0]))
+    text = ", ".join(args + [f"{k}={v}" for k, v in keywords])
+    if draw(st.booleans()):
+        call = f"{draw(st.sampled_from(API_FUNCTIONS))}({text})"
+    else:
+        call = f"{draw(st.sampled_from(['t0', 't1', 't2', 't3', 'ti', 'tb', 'tl']))}." \
+               f"{draw(st.sampled_from(TENSOR_METHODS))}({text})"
+    follow = draw(st.sampled_from(["", "r.sum().backward()", "print(r)", "r.backward()", "print(t0.grad)",
+                                   "r[0]", "r.shape", "len(r)", "r.grad_fn", "r.item()"]))
+    return API_PRELUDE + f"r = {call}\n{follow}\n"

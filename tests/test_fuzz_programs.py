@@ -18,7 +18,7 @@ import os
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from fuzzprograms import programs, wild_programs
+from fuzzprograms import api_calls, programs, wild_programs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,11 +82,41 @@ def test_generated_programs_raise_only_autodiff_errors(source):
     run_autodiff(source)
 
 
+def run_statements(source: str) -> None:
+    """Run each top-level statement on its own in one interpreter, going on after errors (as a REPL does), so
+    that every statement runs even when an earlier one failed."""
+    out = _OUTPUT.buffer = io.StringIO()
+    if not _NAMESPACE:
+        _NAMESPACE.extend(build_namespace(_OUTPUT.write))
+    names, modules = _NAMESPACE
+    interpreter = Interpreter(dict(names), modules, filename="<fuzz>", stderr=io.StringIO(), max_steps=20_000,
+                              timeout=10.0, max_depth=60)
+    chunks: list[str] = []
+    for line in source.splitlines():
+        if line.startswith((" ", "else:")) and chunks:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    for chunk in chunks:
+        try:
+            interpreter.run_source(chunk + "\n", echo=True)
+        except AutodiffError as error:
+            assert error.category and error.message is not None
+    assert isinstance(out.getvalue(), str)
+
+
 @fuzz_settings(100)
 @given(wild_programs())
 def test_wild_programs_raise_only_autodiff_errors(source):
     count("wild")
-    run_autodiff(source)
+    run_statements(source)
+
+
+@fuzz_settings(300)
+@given(api_calls())
+def test_every_builtin_with_arbitrary_arguments_raises_only_autodiff_errors(source):
+    count("api")
+    run_statements(source)
 
 
 @fuzz_settings(5)

@@ -101,7 +101,7 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
 
 
 # PyTorch's names for the tensor arguments of its functions (autodiff's functions call them x, a, b).
-_ARGUMENT_NAMES = {"x": "input", "a": "input", "b": "other", "t": "input"}
+_ARGUMENT_NAMES = {"x": "input", "a": "input", "b": "other", "t": "input", "self": "input"}
 
 
 def _wrong_argument_type(exc: AttributeError, name: str | None = None, method: bool = False) -> str | None:
@@ -123,22 +123,24 @@ def _wrong_argument_type(exc: AttributeError, name: str | None = None, method: b
         traceback = traceback.tb_next
     else:
         return None
-    code = frame.f_code
-    values = frame.f_locals
     kind = protocol.type_name(culprit)
-    name = name or code.co_name
-    for position, parameter in enumerate(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
-        value = values.get(parameter)
-        if method:
-            position -= 1  # the receiver is not counted
-        if value is culprit:
-            public = _ARGUMENT_NAMES.get(parameter, parameter)
-            if method and public == "input":
-                public = "other"
-            return f"{name}(): argument '{public}' (position {position + 1}) must be Tensor, not {kind}"
-        if isinstance(value, (list, tuple)) and any(item is culprit for item in value):
-            index = next(i for i, item in enumerate(value) if item is culprit)
-            return f"expected Tensor as element {index} in argument {position}, but got {kind}"
+    while traceback is not None:  # that builtin, or the function it hands its arguments to (`*args` wrappers)
+        code = traceback.tb_frame.f_code
+        values = traceback.tb_frame.f_locals
+        name = name or code.co_name
+        for position, parameter in enumerate(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+            value = values.get(parameter)
+            if method:
+                position -= 1  # the receiver is not counted
+            if value is culprit:
+                public = _ARGUMENT_NAMES.get(parameter, parameter)
+                if method and public == "input":
+                    public = "other"
+                return f"{name}(): argument '{public}' (position {position + 1}) must be Tensor, not {kind}"
+            if isinstance(value, (list, tuple)) and any(item is culprit for item in value):
+                index = next(i for i, item in enumerate(value) if item is culprit)
+                return f"expected Tensor as element {index} in argument {position}, but got {kind}"
+        traceback = traceback.tb_next
     return None
 
 
