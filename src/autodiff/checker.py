@@ -514,10 +514,9 @@ def _path_to(leaf: Tensor, value: Any, path: str, depth: int) -> str | None:
     else:
         members = {**(getattr(value, "_parameters", None) or {}), **(getattr(value, "_modules", None) or {})}
         for key, item in members.items():
-            if isinstance(members, dict) and isinstance(key, str):
-                found = _path_to(leaf, item, f"{path}.{key}", depth - 1)
-                if found is not None:
-                    return found
+            found = _path_to(leaf, item, f"{path}.{key}", depth - 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -541,10 +540,6 @@ def check_source(source: str, filename: str, interpreter: Any, *,
         interpreter.run_source(source, filename=filename)
     except AutodiffError as exc:
         error = exc
-    except BaseException:
-        if run.probe is not None:
-            run._finish_child()
-        raise
     finally:
         if run.probe is not None:
             run._finish_child()  # a child never returns to the caller
