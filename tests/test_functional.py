@@ -325,14 +325,6 @@ ERRORS = [
 ]
 
 
-@pytest.mark.oracle
-@pytest.mark.parametrize("source", ERRORS, ids=range(len(ERRORS)))
-def test_errors_match_torch(source):
-    _, error, _ = run_torch(source)
-    assert error is not None
-    same_as_torch(source)
-
-
 # --- gradcheck and gradgradcheck ---------------------------------------------------------------------------------
 
 GRADCHECKS = {
@@ -435,8 +427,10 @@ GRADCHECK_ERRORS = [
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("source", GRADCHECK_ERRORS, ids=range(len(GRADCHECK_ERRORS)))
-def test_gradcheck_errors_match_torch(source):
+@pytest.mark.parametrize("source", ERRORS + GRADCHECK_ERRORS,
+                         ids=[f"functional-{i}" for i in range(len(ERRORS))]
+                         + [f"gradcheck-{i}" for i in range(len(GRADCHECK_ERRORS))])
+def test_errors_match_torch(source):
     _, error, _ = run_torch(source)
     assert error is not None
     same_as_torch(source)

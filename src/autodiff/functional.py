@@ -230,12 +230,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         elif len(outputs) != 1 or outputs[0].numel() != 1:
             raise runtime_error("The vector v can only be None if the user-provided function returns a single "
                                 "Tensor with a single element.")
-    with _grad_mode(create_graph):
-        grads = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _product(outputs, is_outputs_tuple, (outputs, inputs, v), inputs, is_inputs_tuple, "back", create_graph,
+                    strict)
 
 
 @_builtin
@@ -252,12 +248,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         grad_outputs = tuple(ops.zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
-    with _grad_mode(create_graph):
-        grads = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, outputs, strict, create_graph, "back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_outputs_tuple)
+    return _product(outputs, is_outputs_tuple, (grad_inputs, grad_outputs, v), outputs, is_outputs_tuple,
+                    "back_trick", create_graph, strict)
 
 
 @_builtin
@@ -408,25 +400,41 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     return _tuple_postprocess(result, (is_inputs_tuple, is_inputs_tuple))
 
 
+def _gradient_of_scalar(func: Callable[..., Any], inputs: Any, v: Any, create_graph: bool, strict: bool,
+                        fn_name: str) -> tuple[bool, tuple[Tensor, ...], Any, bool, tuple[Tensor, ...], Any]:
+    """The first half of vhp and hvp: checked inputs and v, the one-element output, its gradient with history."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+    v = _need_v(v, inputs, create_graph, is_inputs_tuple, fn_name)
+    is_outputs_tuple, outputs = _as_tuple(_call(func, inputs), "outputs of the user-provided function", fn_name)
+    _check_requires_grad(outputs, "outputs", strict=strict)
+    _single_output(outputs, is_outputs_tuple, fn_name)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict=strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
+
+
+def _product(outputs: tuple[Tensor, ...], is_outputs_tuple: bool, grad_args: tuple[Any, Any, Any],
+             refs: tuple[Tensor, ...], is_result_tuple: bool, stage: str, create_graph: bool, strict: bool) -> Any:
+    """The last backward of every product: autograd.grad(*grad_args), zeros where nothing flowed, unwrapped."""
+    targets, wrt, v = grad_args
+    with _grad_mode(create_graph):
+        result = _fill_in_zeros(_autograd_grad(targets, wrt, v, create_graph=create_graph), refs, strict,
+                                create_graph, stage)
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_result_tuple)
+
+
 @_builtin
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), v^T H) for a one-element function."""
     with autograd.GradMode(True, "enable_grad"):
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _need_v(v, inputs, create_graph, is_inputs_tuple, "vhp")
-        is_outputs_tuple, outputs = _as_tuple(_call(func, inputs), "outputs of the user-provided function", "vhp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _single_output(outputs, is_outputs_tuple, "vhp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
-    with _grad_mode(create_graph):
-        grads = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of_scalar(
+            func, inputs, v, create_graph, strict, "vhp")
+    return _product(outputs, is_outputs_tuple, (jac, inputs, v), inputs, is_inputs_tuple, "double_back",
+                    create_graph, strict)
 
 
 @_builtin
@@ -434,23 +442,13 @@ def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), H v) for a one-element function, by the double-backward trick on the gradient."""
     with autograd.GradMode(True, "enable_grad"):
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _need_v(v, inputs, create_graph, is_inputs_tuple, "hvp")
-        is_outputs_tuple, outputs = _as_tuple(_call(func, inputs), "outputs of the user-provided function", "hvp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _single_output(outputs, is_outputs_tuple, "hvp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of_scalar(
+            func, inputs, v, create_graph, strict, "hvp")
         grad_jac = tuple(ops.zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
-    with _grad_mode(create_graph):
-        grads = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _product(outputs, is_outputs_tuple, (double_back, grad_jac, v), inputs, is_inputs_tuple,
+                    "double_back_trick", create_graph, strict)
 
 
 # --- gradcheck and gradgradcheck (torch/autograd/gradcheck.py) -----------------------------------------------
