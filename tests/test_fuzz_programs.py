@@ -18,7 +18,6 @@ import os
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from fuzzprograms import api_calls, programs, wild_programs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,7 @@ from autodiff.cli import main
 from autodiff.errors import AutodiffError
 from autodiff.interpreter import Interpreter
 from autodiff.tensor import Tensor
+from fuzzprograms import api_calls, programs, wild_programs
 
 EXAMPLES = int(os.environ.get("AUTODIFF_FUZZ_EXAMPLES", "0")) or None
 PROGRAM_COUNTS: dict[str, int] = {}
