@@ -83,9 +83,13 @@ class Node:
         self.rule = rule
         self.input_shapes = input_shapes
         self.saved = saved
-        self.saved_versions = tuple(t._version[0] for t in saved) if saved else ()
+        if saved:
+            self.saved_versions = tuple([t._version[0] for t in saved])
+            self.had_saved = True
+        else:
+            self.saved_versions = ()
+            self.had_saved = False
         self.retained: list[Tensor] | None = None
-        self.had_saved = bool(saved)
         self.saves_output = False
 
     @property
@@ -139,19 +143,19 @@ class AccumulateGrad(Node):
 def _collect_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     """Count, for every node reachable from `roots`, how many edges point to it (iteratively)."""
     dependencies: dict[Node, int] = {}
-    seen: set[int] = set()
+    roots_seen = set(roots)
     stack = list(roots)
-    for root in roots:
-        seen.add(id(root))
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for child in node.next_nodes:
+        for child in pop().next_nodes:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
+            if child in dependencies:
+                dependencies[child] += 1
+            else:
+                dependencies[child] = 1
+                if child not in roots_seen:
+                    push(child)
     return dependencies
 
 
@@ -256,16 +260,20 @@ def run_backward(
             if node.saved:
                 node.check_saved()
             input_grads = rule(grad)
-            if not retain_graph:
-                node.release()
+            del grad  # the incoming gradient's buffer can go as soon as the rule has used it
+            if not retain_graph and node.had_saved:
+                node.rule = None
+                node.saved = ()
             shapes = node.input_shapes
             for index, child in enumerate(node.next_nodes):
                 if child is None:
                     continue
                 child_grad = input_grads[index]
                 if child_grad is not None:
-                    if shapes is not None and shapes[index] is not None and child_grad.shape != shapes[index]:
-                        child_grad = sum_to(child_grad, shapes[index])
+                    if shapes is not None:
+                        shape = shapes[index]
+                        if shape is not None and child_grad.array.shape != shape:
+                            child_grad = sum_to(child_grad, shape)
                     existing = buffers.get(child)
                     buffers[child] = child_grad if existing is None else existing + child_grad
                 remaining = dependencies[child] - 1

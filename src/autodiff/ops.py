@@ -32,6 +32,40 @@ Operand = Tensor | Scalar
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
+# --- the fast path of +, -, *, / ------------------------------------------------------------------------
+# Float32/float64 tensors with a same-dtype, same-shape tensor or a Python number: no promotion, no
+# broadcasting, one ufunc call. NumPy >= 2 casts a Python float (and an int that a double holds exactly)
+# to the array's dtype before computing (NEP 50's weak scalars), which is what PyTorch does with a
+# wrapped number, so the results are the slow path's to the bit; `out=...` makes the ufunc return a 0-d
+# array instead of a NumPy scalar. Older NumPy takes the general path.
+def _fast_binary_supported() -> bool:
+    try:
+        probe = np.multiply(np.ones((), np.float32), 1e-50, out=...)
+    except (TypeError, ValueError):
+        return False
+    return type(probe) is np.ndarray and probe.dtype == np.float32 and probe == 0
+
+
+_FAST = _fast_binary_supported()
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_EXACT_INT = 2**53
+
+
+def _fast_operand(x: np.ndarray, b: Any) -> Any:
+    """b's array (or b itself) when `x OP b` can take the fast path, else None."""
+    dtype = x.dtype
+    if dtype is not _F32 and dtype is not _F64:
+        return None
+    kind = type(b)
+    if kind is Tensor:
+        y = b.array
+        return y if y.dtype is dtype and y.shape == x.shape else None
+    if kind is float or (kind is int and -_EXACT_INT < b < _EXACT_INT):
+        return b
+    return None
+
+
 # --- recording -----------------------------------------------------------------------------------
 def _record(
     array: np.ndarray,
@@ -44,15 +78,15 @@ def _record(
     """Wrap `array` as an op's output, with a grad_fn node if grad mode is on and an input needs grad."""
     out = Tensor(array)
     if autograd._grad_enabled:
-        edges = tuple(x.edge() if type(x) is Tensor else None for x in inputs)
-        for edge in edges:
-            if edge is not None:
-                shapes = (
-                    tuple(x.array.shape if type(x) is Tensor else None for x in inputs) if broadcast else None
-                )
-                out.grad_fn = autograd.Node(name, edges, rule, shapes, saved)
-                out.requires_grad = True
+        for x in inputs:
+            if type(x) is Tensor and x.requires_grad:
                 break
+        else:
+            return out
+        edges = tuple([x.edge() if type(x) is Tensor else None for x in inputs])
+        shapes = tuple([x.array.shape if type(x) is Tensor else None for x in inputs]) if broadcast else None
+        out.grad_fn = autograd.Node(name, edges, rule, shapes, saved)
+        out.requires_grad = True
     return out
 
 
@@ -169,6 +203,15 @@ def _tensor(value: Operand, like: Tensor) -> Tensor:
 
 # --- arithmetic ----------------------------------------------------------------------------------
 def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
+    if _FAST and type(a) is Tensor and alpha == 1:
+        y = _fast_operand(a.array, b)
+        if y is not None:
+            out = Tensor(np.add(a.array, y, out=...))
+            if autograd._grad_enabled and (a.requires_grad or (type(b) is Tensor and b.requires_grad)):
+                out.grad_fn = autograd.Node("AddBackward0", (a.edge(), b.edge() if type(b) is Tensor else None),
+                                            _identity2, None, ())
+                out.requires_grad = True
+            return out
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         y = y * alpha
@@ -177,6 +220,17 @@ def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
 
 
 def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
+    if _FAST and type(a) is Tensor and alpha == 1:
+        y = _fast_operand(a.array, b)
+        if y is not None:
+            out = Tensor(np.subtract(a.array, y, out=...))
+            if autograd._grad_enabled:
+                b_grad = type(b) is Tensor and b.requires_grad
+                if a.requires_grad or b_grad:
+                    out.grad_fn = autograd.Node("SubBackward0", (a.edge(), b.edge() if b_grad else None),
+                                                _sub_rule if b_grad else _identity_none, None, ())
+                    out.requires_grad = True
+            return out
     x, y = _binary_arrays(a, b)
     if isinstance(x, (bool, np.bool_)) or (hasattr(x, "dtype") and x.dtype.kind == "b"):
         raise runtime_error("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -197,7 +251,55 @@ def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
                    lambda g: (neg(g) if alpha == 1 else neg(g) * alpha, g), broadcast=True)
 
 
+def _identity2(g: Tensor) -> tuple[Tensor, Tensor]:
+    return g, g
+
+
+def _identity_none(g: Tensor) -> tuple[Tensor, None]:
+    return g, None
+
+
+def _sub_rule(g: Tensor) -> tuple[Tensor, Tensor]:
+    return g, neg(g)
+
+
 def mul(a: Operand, b: Operand) -> Tensor:
+    if _FAST and type(a) is Tensor:
+        y = _fast_operand(a.array, b)
+        if y is not None:
+            out = Tensor(np.multiply(a.array, y, out=...))
+            if autograd._grad_enabled:
+                a_grad = a.requires_grad
+                b_grad = type(b) is Tensor and b.requires_grad
+                if a_grad or b_grad:
+                    # The rule closes over only what it reads (a chain must not keep every input alive).
+                    if not b_grad:
+                        node = autograd.Node("MulBackward0", (a.edge(), None), _mul_rule_self(b), None,
+                                             (b,) if type(b) is Tensor else ())
+                    elif not a_grad:
+                        node = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, (a,))
+                    else:
+                        node = autograd.Node("MulBackward0", (a.edge(), b.edge()), _mul_rule_both(a, b), None,
+                                             (b, a))
+                    out.grad_fn = node
+                    out.requires_grad = True
+            return out
+    return _mul(a, b)
+
+
+def _mul_rule_self(b: Operand) -> autograd.BackwardRule:
+    return lambda g: (mul(g, b), None)
+
+
+def _mul_rule_other(a: Tensor) -> autograd.BackwardRule:
+    return lambda g: (None, mul(g, a))
+
+
+def _mul_rule_both(a: Tensor, b: Tensor) -> autograd.BackwardRule:
+    return lambda g: (mul(g, b), mul(g, a))
+
+
+def _mul(a: Operand, b: Operand) -> Tensor:
     x, y = _binary_arrays(a, b)
     out = _elementwise(np.multiply, x, y)
     if not _needs_grad(a, b):
@@ -218,6 +320,25 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
             raise value_error(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
         return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
+    if _FAST and type(a) is Tensor:
+        y = _fast_operand(a.array, b)
+        if y is not None:
+            out = Tensor(np.true_divide(a.array, y, out=...))
+            if autograd._grad_enabled and a.requires_grad and not (type(b) is Tensor and b.requires_grad):
+                out.grad_fn = autograd.Node("DivBackward0", (a.edge(), None), _div_rule_self(b), None,
+                                            (b,) if type(b) is Tensor else ())
+                out.requires_grad = True
+                return out
+            if not (autograd._grad_enabled and type(b) is Tensor and b.requires_grad):
+                return out
+    return _div(a, b)
+
+
+def _div_rule_self(b: Operand) -> autograd.BackwardRule:
+    return lambda g: (div(g, b), None)
+
+
+def _div(a: Operand, b: Operand) -> Tensor:
     x, y = _float_arrays(a, b)
     out = _elementwise(np.true_divide, x, y)
     if not _needs_grad(a, b):
