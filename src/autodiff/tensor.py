@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from .errors import AutodiffError, limit_error, runtime_error, type_error, warn
+from .errors import AutodiffError, limit_error, runtime_error, type_error, warn_once
 
 # PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
 np.seterr(all="ignore")
@@ -115,6 +115,12 @@ def check_size(shape: tuple[int, ...]) -> None:
             raise error
 
 
+SCALAR_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first."
+)
+
+
 class Tensor:
     """A NumPy array with PyTorch's autograd state.
 
@@ -200,11 +206,13 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if not spec:
-            return repr(self)
-        if self.array.size != 1:
-            raise type_error("unsupported format string passed to Tensor.__format__")
-        return format(self.array.reshape(()).item(), spec)
+        """`f"{t:.4f}"`: a 0-d tensor formats its value; anything else only with an empty spec (PyTorch's rule)."""
+        if self.array.ndim == 0 and not self.is_parameter:
+            return format(self.array.item(), spec)
+        if spec:
+            kind = "Parameter" if self.is_parameter else "Tensor"
+            raise type_error(f"unsupported format string passed to {kind}.__format__")
+        return str(self)
 
     def __len__(self) -> int:
         if self.array.ndim == 0:
@@ -220,24 +228,24 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
-            raise runtime_error("Boolean value of Tensor with more than one value is ambiguous")
+            amount = "no values" if self.array.size == 0 else "more than one value"
+            raise runtime_error(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self.array.reshape(()))
 
-    def _scalar(self, kind: str) -> Any:
+    def _one_value(self) -> Any:
         if self.array.size != 1:
-            raise runtime_error(
-                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
-            )
-        if self.requires_grad:
-            warn("UserWarning", "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.")
-        value = self.array.reshape(()).item()
-        return value
+            raise AutodiffError("ValueError", "only one element tensors can be converted to Python scalars")
+        return self.array.reshape(()).item()
 
     def __float__(self) -> float:
-        return float(self._scalar("float"))
+        """`float(t)`: PyTorch warns (once) when t requires grad; `int(t)` and `bool(t)` do not."""
+        value = self._one_value()
+        if self.requires_grad:
+            warn_once("UserWarning", SCALAR_WARNING)
+        return float(value)
 
     def __int__(self) -> int:
-        return int(self._scalar("int"))
+        return int(self._one_value())
 
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iub" or self.array.size != 1:

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
-from .errors import AutodiffError, runtime_error, type_error, warn
+from .errors import AutodiffError, runtime_error, type_error, warn, warn_once
 from .protocol import Namespace, TypeTable, register
 from .tensor import (
     DTYPES,
+    SCALAR_WARNING,
     DType,
     Size,
     Tensor,
@@ -100,7 +101,7 @@ def _to_nested_numbers(data: Any) -> Any:
         if data.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if data.requires_grad:
-            warn("UserWarning", "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.")
+            warn_once("UserWarning", SCALAR_WARNING)
         return data.array.reshape(()).item()
     return data
 
@@ -815,49 +816,6 @@ def set_grad_enabled(mode: bool) -> autograd.GradMode:
 
 
 # --- Python protocols, legacy tensor types, devices (PyTorch as tutorials use them) ------------------------
-SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-                  "Consider using tensor.detach() first.")
-
-
-def _one_value(self: Tensor) -> Any:
-    if self.array.size != 1:
-        raise AutodiffError("ValueError", "only one element tensors can be converted to Python scalars")
-    return self.array.reshape(()).item()
-
-
-def _tensor_float(self: Tensor) -> float:
-    """`float(t)`: PyTorch warns when t requires grad (`int(t)` and `bool(t)` do not)."""
-    value = _one_value(self)
-    if self.requires_grad:
-        warn("UserWarning", SCALAR_WARNING)
-    return float(value)
-
-
-def _tensor_int(self: Tensor) -> int:
-    return int(_one_value(self))
-
-
-def _tensor_bool(self: Tensor) -> bool:
-    if self.array.size != 1:
-        amount = "no values" if self.array.size == 0 else "more than one value"
-        raise runtime_error(f"Boolean value of Tensor with {amount} is ambiguous")
-    return bool(self.array.reshape(()))
-
-
-def _tensor_format(self: Tensor, spec: str) -> str:
-    """`f"{t:.4f}"`: a 0-d tensor formats its value; anything else only with an empty spec (PyTorch's rule)."""
-    if self.array.ndim == 0 and not self.is_parameter:
-        return format(self.array.item(), spec)
-    if spec:
-        kind = "Parameter" if self.is_parameter else "Tensor"
-        raise type_error(f"unsupported format string passed to {kind}.__format__")
-    return str(self)
-
-
-Tensor.__float__ = _tensor_float
-Tensor.__int__ = _tensor_int
-Tensor.__bool__ = _tensor_bool
-Tensor.__format__ = _tensor_format
 
 _NEW_SIGNATURES = (
     "new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
