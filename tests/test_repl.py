@@ -48,7 +48,7 @@ def terminal(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(data), TERM="xterm-256color",
                PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="120", LINES="40")
     env.pop("NO_COLOR", None)
-    child = pexpect.spawn(AUTODIFF, ["repl"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20,
+    child = pexpect.spawn(AUTODIFF, ["repl"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60,
                           dimensions=(40, 120))
     child.expect(PROMPT)
     yield child, tmp_path
