@@ -315,11 +315,17 @@ def _prepare_streams() -> None:
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
 @click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
+@click.option("--seed", type=int, default=None,
+              help="Seed the random generator as torch.manual_seed(N) would (default: seeded from the system).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
         max_memory: int, debug: bool,
-        table: bool | None, as_json: bool, no_color: bool) -> None:
+        table: bool | None, as_json: bool, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code)
+    if seed is not None:
+        from .rng import default_generator
+
+        default_generator.manual_seed(seed)
     _prepare_streams()
     install_limits(max_elements, max_memory, timeout, source, filename)
     if as_json:

@@ -1009,7 +1009,7 @@ def torch_members() -> dict[str, Any]:
 
 
 # Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`.
-EXTENSIONS = ("autodiff.functional", "autodiff.nn", "autodiff.optim")
+EXTENSIONS = ("autodiff.functional", "autodiff.nn", "autodiff.optim", "autodiff.random_api")
 
 
 def _extension_members() -> dict[str, dict[str, Any]]:

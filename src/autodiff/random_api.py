@@ -1,0 +1,142 @@
+"""PyTorch's random-number API for scripts: torch.Generator, RNG state, and the samplers rng.py implements."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import rng
+from .errors import runtime_error, type_error
+from .protocol import TypeTable, register
+from .tensor import Tensor, check_size, default_float, to_numpy_dtype
+
+
+def _torch_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """rng.py raises Python's RuntimeError with PyTorch's text; scripts see it as autodiff's own error."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except RuntimeError as exc:
+            raise runtime_error(str(exc)) from None
+
+    return wrapper
+
+
+def _generator(generator: Any) -> rng.Generator:
+    if generator is None:
+        return rng.default_generator
+    if not isinstance(generator, rng.Generator):
+        raise type_error(f"generator must be a torch.Generator, not {type(generator).__name__}")
+    return generator
+
+
+def make_generator(device: Any = "cpu") -> rng.Generator:
+    """`torch.Generator()`: a new generator with PyTorch's fixed default seed."""
+    return rng.Generator(rng.DEFAULT_SEED)
+
+
+def get_rng_state() -> Tensor:
+    return Tensor(rng.default_generator.get_state())
+
+
+def set_rng_state(state: Any) -> None:
+    if type(state) is not Tensor or state.array.dtype != np.uint8:
+        raise type_error("set_rng_state expects a torch.ByteTensor, as returned by get_rng_state()")
+    rng.default_generator.set_state(state.array)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    mean_value = mean.array if type(mean) is Tensor else mean
+    std_value = std.array if type(std) is Tensor else std
+    shape = None
+    if size is not None:
+        shape = tuple(size)
+        check_size(shape)
+    numpy_dtype = None if dtype is None else to_numpy_dtype(dtype)
+    if shape is not None and numpy_dtype is None:
+        numpy_dtype = default_float
+    array = _generator(generator).normal(mean_value, std_value, shape, numpy_dtype)
+    return Tensor(array, requires_grad)
+
+
+def bernoulli(probabilities: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    return Tensor(_generator(generator).bernoulli(probabilities.array, p))
+
+
+def multinomial(probabilities: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+    return Tensor(_generator(generator).multinomial(probabilities.array, num_samples, replacement))
+
+
+def randint_like(x: Tensor, low: int, high: Any = None, *, dtype: Any = None, generator: Any = None) -> Tensor:
+    numpy_dtype = x.array.dtype if dtype is None else to_numpy_dtype(dtype)
+    if high is None:
+        low, high = 0, low
+    out = np.empty(x.array.shape, dtype=numpy_dtype)
+    return Tensor(_generator(generator).random_(out, low, high))
+
+
+def _fill_in_place(sample: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
+    """A Tensor method that refills the tensor's memory from the generator (no autograd history)."""
+
+    def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        sample(_generator(generator), self.array, *args, **kwargs)
+        self.bump_version()
+        return self
+
+    return _torch_errors(method)
+
+
+def _bernoulli_method(self: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    return bernoulli(self, p, generator=generator)
+
+
+def _multinomial_method(self: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+def _generator_repr(generator: rng.Generator) -> str:
+    return "<torch._C.Generator object>"
+
+
+rng.Generator.__repr__ = _generator_repr  # scripts print PyTorch's name for it, without an address
+
+GENERATOR_TABLE = TypeTable(
+    "Generator",
+    getters={"device": lambda g: "cpu"},
+    methods={
+        "manual_seed": lambda g, seed: g.manual_seed(int(seed)),
+        "initial_seed": lambda g: g.initial_seed(),
+        "seed": lambda g: g.seed(),
+        "get_state": lambda g: Tensor(g.get_state()),
+        "set_state": lambda g, state: g.set_state(state.array),
+    },
+)
+
+TENSOR_METHODS = {
+    "random_": _fill_in_place(rng.Generator.random_),
+    "bernoulli_": _fill_in_place(rng.Generator.bernoulli_),
+    "exponential_": _fill_in_place(rng.Generator.exponential_),
+    "bernoulli": _torch_errors(_bernoulli_method),
+    "multinomial": _torch_errors(_multinomial_method),
+}
+
+
+def members() -> dict[str, dict[str, Any]]:
+    register(rng.Generator, GENERATOR_TABLE)
+    register(Tensor, TypeTable("Tensor", methods=dict(TENSOR_METHODS)))
+    return {"torch": {
+        "Generator": make_generator,
+        "get_rng_state": get_rng_state,
+        "set_rng_state": _torch_errors(set_rng_state),
+        "normal": _torch_errors(normal),
+        "bernoulli": _torch_errors(bernoulli),
+        "multinomial": _torch_errors(multinomial),
+        "randint_like": _torch_errors(randint_like),
+        "default_generator": rng.default_generator,
+    }}
