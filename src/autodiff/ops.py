@@ -90,6 +90,21 @@ def _record(
     return out
 
 
+def _record_reading_result(
+    array: np.ndarray,
+    name: str,
+    inputs: Sequence[Any],
+    rule: Callable[[Tensor, Tensor], Sequence[Tensor | None]],
+    saved: tuple[Tensor, ...] = (),
+) -> Tensor:
+    """`_record` for a rule that reads the op's own output: it gets (grad, result), and with create_graph the
+    result carries its history, so second derivatives flow through it as in PyTorch's formulas."""
+    holder: list[Tensor] = []
+    result = _record(array, name, inputs, lambda g: rule(g, holder[0]), saved)
+    holder.append(result)
+    return result
+
+
 def _needs_grad(*inputs: Any) -> bool:
     if not autograd._grad_enabled:
         return False
@@ -884,7 +899,8 @@ def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
     out = g.array.sum(axis=axes, keepdims=True) if axes else g.array
     if lead:
         out = out.reshape(out.shape[lead:])
-    return _record(np.asarray(out), "SumBackward1", (g,), lambda gg: (expand(gg, g.array.shape),))
+    name = "SumBackward0" if not shape else "SumBackward1"  # PyTorch's names for a full vs a partial sum
+    return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
 
 
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
@@ -917,11 +933,11 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
         out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
         name, kept = "ProdBackward1", keepdim
 
-    def rule(g: Tensor) -> tuple[Tensor]:
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         array = x.array
         if not np.any(array == 0):
-            result = Tensor(out if kept or dim is None else np.expand_dims(out, dims))
-            return (div(mul(_expand_reduced(g, shape, dims, kept), result if dim is not None else Tensor(out)), x),)
+            # PyTorch's prod_backward: grad * (result / input).
+            return (mul(_expand_reduced(g, shape, dims, kept), div(_expand_reduced(result, shape, dims, kept), x)),)
         # With zeros, the product of the other elements cannot come from dividing; compute it directly.
         axis = dims[0] if dim is not None else None
         flat = array if axis is not None else array.reshape(-1)
@@ -932,7 +948,7 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
         others = np.moveaxis(others, -1, ax).reshape(array.shape)
         return (mul(_expand_reduced(g, shape, dims, kept), Tensor(others.astype(array.dtype))),)
 
-    return _record(out, name, (x,), rule, (x,))
+    return _record_reading_result(out, name, (x,), rule, (x,))
 
 
 def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
@@ -1043,29 +1059,26 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     out = np.asarray(out, dtype=array.dtype)
     name = "LinalgVectorNormBackward0"
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        result = Tensor(out)
-        g_full = g if keepdim or dim is None else g
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
+        g_full = g
         if dim is not None and not keepdim:
             for d in sorted(dims):
                 g_full = unsqueeze(g_full, d)
                 result = unsqueeze(result, d)
         if p == 2:
-            scale = div(g_full, result)
-            scale = where(eq(result, 0.0), 0.0, scale)
-            return (mul(x, scale),)
+            # PyTorch's norm_backward: self * (grad / norm), zero where the norm is zero.
+            return (mul(x, where(eq(result, 0.0), 0.0, div(g_full, result))),)
         if p == 1:
             return (mul(_sign_of(x), g_full),)
         if p == math.inf:
             mask = absolute == (out if keepdim or dim is None else np.expand_dims(out, dims))
             count = mask.sum(axis=dims, keepdims=True)
             return (mul(mul(_sign_of(x), _mask(mask, g)), div(g_full, Tensor(count.astype(g.array.dtype)))),)
-        # General p: sign(x) |x|^(p-1) * g / norm^(p-1)
-        scale = div(g_full, pow(result, p - 1))
-        scale = where(eq(result, 0.0), 0.0, scale)
-        return (mul(mul(_sign_of(x), Tensor(np.power(absolute, p - 1))), expand(scale, shape)),)
+        # General p: sign(x) |x|^(p-1) * grad / norm^(p-1)
+        scale = where(eq(result, 0.0), 0.0, div(g_full, pow(result, p - 1)))
+        return (mul(mul(_sign_of(x), pow(abs(x), p - 1)), expand(scale, shape)),)
 
-    return _record(out, name, (x,), rule, (x,))
+    return _record_reading_result(out, name, (x,), rule, (x,))
 
 
 def _correction(unbiased: Any, correction: Any) -> float:
@@ -1076,7 +1089,9 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased else 0.0
 
 
-def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+def _variance_setup(x: Tensor, dim: Any, unbiased: Any, correction: Any, name: str
+                    ) -> tuple[Any, float, tuple[int, ...], int]:
+    """What var and std share: PyTorch's argument forms, the correction, the reduced dims and their size."""
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
@@ -1085,39 +1100,36 @@ def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
     n = 1
     for d in dims:
         n *= shape[d] if shape else 1
+    if n - c <= 0:
+        warn("UserWarning", f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                            "reduction factor (input numel divided by output numel).")
+    return dim, c, dims, n
+
+
+def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> Tensor:
+    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True))."""
+    centred = sub(x, mean(x, dims, True))
+    return mul(mul(2.0 / (n - c), _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+
+
+def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "var")
     out = np.asarray(np.var(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
                      dtype=x.array.dtype)
-    if n - c <= 0:
-        warn("UserWarning", "var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
-
-    def rule(g: Tensor) -> tuple[Tensor]:
-        centred = sub(x, mean(x, dims, True))
-        return (mul(mul(2.0 / (n - c), _expand_reduced(g, shape, dims, keepdim)), centred),)
-
-    return _record(out, "VarBackward0", (x,), rule, (x,))
+    return _record(out, "VarBackward0", (x,), lambda g: (_var_backward(g, x, dims, n, c, keepdim),), (x,))
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    c = _correction(unbiased, correction)
-    dims = _dims(x, dim)
-    shape = x.array.shape
-    n = 1
-    for d in dims:
-        n *= shape[d] if shape else 1
+    dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "std")
     out = np.asarray(np.std(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
                      dtype=x.array.dtype)
-    if n - c <= 0:
-        warn("UserWarning", "std(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        result = Tensor(out)
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
+        # PyTorch's std_backward: var_backward(grad / (result * 2)), zero where the result is zero.
         scaled = where(eq(result, 0.0), 0.0, div(g, mul(result, 2)))
-        centred = sub(x, mean(x, dims, True))
-        return (mul(mul(2.0 / (n - c), _expand_reduced(scaled, shape, dims, keepdim)), centred),)
+        return (_var_backward(scaled, x, dims, n, c, keepdim),)
 
-    return _record(out, "StdBackward0", (x,), rule, (x,))
+    return _record_reading_result(out, "StdBackward0", (x,), rule, (x,))
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -1129,11 +1141,11 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
     shape = array.shape
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        result = Tensor(summed.astype(array.dtype))
-        return (mul(_expand_reduced(g, shape, dims, keepdim), exp(sub(x, result))),)
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
+        # PyTorch's logsumexp_backward: grad * (self - result).exp(), both unsqueezed where reduced.
+        return (mul(_expand_reduced(g, shape, dims, keepdim), exp(sub(x, _expand_reduced(result, shape, dims, keepdim)))),)
 
-    return _record(out, "LogsumexpBackward0", (x,), rule, (x,))
+    return _record_reading_result(out, "LogsumexpBackward0", (x,), rule, (x,))
 
 
 def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
@@ -1507,6 +1519,9 @@ def index(x: Tensor, key: Any) -> Tensor:
     dim = 0
     selected = 0
     explicit = _py.sum(1 for k in key if k is not None and k is not Ellipsis)
+    if x.array.ndim == 0 and any(isinstance(k, int) for k in key):
+        raise index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                          "in C++ to convert a 0-dim tensor to a number")
     if explicit > x.array.ndim:
         raise index_error(f"too many indices for tensor of dimension {x.array.ndim}")
     for k in key:
