@@ -221,3 +221,23 @@ def test_second_derivatives_match_finite_differences(data):
             return captured[leaf.edge()]
 
     gradcheck(gradient_of_sum, x)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_second_derivatives_of_reductions(data):
+    """Rules that read their own output (prod, norm, std, logsumexp) stay differentiable with create_graph."""
+    name = data.draw(st.sampled_from(["prod", "prod_dim", "norm", "norm_dim", "norm_p3", "std", "logsumexp",
+                                      "var_dim"]))
+    reduce = REDUCTION_CASES[name]
+    x = _values(data.draw, (2, 3), 0.3, 2.0) + np.arange(6).reshape(2, 3) * 0.37
+
+    def gradient_of_sum(t: Tensor) -> Tensor:
+        with autograd.GradMode(True, "enable_grad"):
+            leaf = t if t.requires_grad else Tensor(t.array, requires_grad=True)
+            out = ops.sum(ops.mul(reduce(leaf), 1.5))
+            captured = autograd.run_backward([out], [Tensor(np.ones((), dtype=np.float64))], retain_graph=True,
+                                             create_graph=True, capture=[leaf.edge()], accumulate=False)
+            return captured[leaf.edge()]
+
+    gradcheck(gradient_of_sum, x)

@@ -351,6 +351,9 @@ def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
         raise runtime_error(
             f"For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch "
             f"in dtype: grad_output[0] has a dtype of {gradient.dtype} and output[0] has a dtype of {output.dtype}.")
+    if gradient.array.dtype != output.array.dtype:
+        # PyTorch's engine casts each incoming gradient to its output's dtype.
+        gradient = ops.to_dtype(gradient, output.dtype)
     return gradient
 
 
