@@ -283,7 +283,8 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
             # PyTorch stores a copy made by a recorded copy_ (CopyBackwards) when the graph is kept.
             from .ops import _record
 
-            leaf.grad = _record(grad.array.copy(), "CopyBackwards", (grad,), lambda g: (g,)) if grad.requires_grad else grad
+            leaf.grad = (_record(grad.array.copy(), "CopyBackwards", (grad,), lambda g: (g,))
+                         if grad.requires_grad else grad)
         else:
             array = grad.array
             # A fresh buffer: the gradient must not alias a tensor the script can still change.

@@ -139,7 +139,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _leaf(array, requires_grad)
 
 
-def _filled(value: float, size: Sequence[Any], dtype: Any, requires_grad: bool, default: np.dtype = default_float) -> Tensor:
+def _filled(value: float, size: Sequence[Any], dtype: Any, requires_grad: bool,
+            default: np.dtype = default_float) -> Tensor:
     shape = _size(size)
     return _leaf(np.full(shape, value, dtype=_dtype_arg(dtype, default)), requires_grad)
 
@@ -156,7 +157,8 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: An
     return _filled(0, size, dtype, requires_grad)
 
 
-def full(size: Sequence[Any], fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def full(size: Sequence[Any], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     if type(fill_value) is Tensor:
         fill_value = fill_value.item()
     default = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
@@ -230,12 +232,14 @@ def _generator(generator: Any) -> Any:
     return generator if generator is not None else _rng().default_generator
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None, device: Any = None) -> Tensor:
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
+         device: Any = None) -> Tensor:
     shape = _size(size)
     return _leaf(_generator(generator).rand(shape, _dtype_arg(dtype, default_float)), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None, device: Any = None) -> Tensor:
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
+          device: Any = None) -> Tensor:
     shape = _size(size)
     return _leaf(_generator(generator).randn(shape, _dtype_arg(dtype, default_float)), requires_grad)
 
@@ -258,7 +262,8 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, gen
     return _leaf(_generator(generator).randint(low, high, shape, _dtype_arg(dtype, np.dtype(np.int64))), requires_grad)
 
 
-def randperm(n: int, dtype: Any = None, generator: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, generator: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
     check_size((n,))
     return _leaf(_generator(generator).randperm(n, _dtype_arg(dtype, np.dtype(np.int64))), requires_grad)
 
@@ -465,7 +470,8 @@ def _get_grad(self: Tensor) -> Tensor | None:
 def _set_grad(self: Tensor, value: Any) -> None:
     if value is not None:
         if type(value) is not Tensor:
-            raise type_error(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            raise type_error("assigned grad expected to be a Tensor or None but got grad of type "
+                             f"{type(value).__name__}")
         if value.array.shape != self.array.shape:
             raise runtime_error("assigned grad has data of a different size")
         if value.array.dtype != self.array.dtype:
@@ -648,7 +654,10 @@ def value_error_unknown_type(name: str) -> AutodiffError:
 
 
 # PyTorch's name() gives these two C++ nodes their namespace, though their repr omits it.
-_QUALIFIED_NODE_NAMES = {"CopySlices": "torch::autograd::CopySlices", "AccumulateGrad": "torch::autograd::AccumulateGrad"}
+_QUALIFIED_NODE_NAMES = {
+    "CopySlices": "torch::autograd::CopySlices",
+    "AccumulateGrad": "torch::autograd::AccumulateGrad",
+}
 
 
 def _node_name(node: autograd.Node) -> str:
@@ -780,7 +789,8 @@ def node_table() -> TypeTable:
     return TypeTable(
         "Node",
         getters={"next_functions": lambda node: node.next_functions,
-                 "variable": lambda node: node.leaf if isinstance(node, autograd.AccumulateGrad) else _no_variable(node)},
+                 "variable": lambda node: (node.leaf if isinstance(node, autograd.AccumulateGrad)
+                                           else _no_variable(node))},
         methods={"name": _node_name},
     )
 
@@ -968,7 +978,9 @@ CREATION = {
     "linspace": linspace, "rand": rand, "randn": randn, "rand_like": rand_like, "randn_like": randn_like,
     "randint": randint, "randperm": randperm, "manual_seed": manual_seed, "initial_seed": initial_seed,
     "seed": seed, **TENSOR_TYPES, "is_tensor": is_tensor, "device": Device,
-    "numel": numel, "as_tensor": lambda data, dtype=None: data if type(data) is Tensor and dtype is None else tensor(data, dtype=dtype),
+    "numel": numel,
+    "as_tensor": lambda data, dtype=None: (data if type(data) is Tensor and dtype is None
+                                           else tensor(data, dtype=dtype)),
 }
 for _fn in (ones_like, zeros_like, empty_like, rand_like, randn_like):
     _CREATORS[_fn] = "like"
