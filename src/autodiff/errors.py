@@ -29,10 +29,54 @@ class AutodiffError(Exception):
         self.category = category
         self.message = message
         self.span = span
-        self.hint = hint
+        self.hint = hint if hint is not None else learner_hint(message)
 
     def __str__(self) -> str:
         return f"{self.category}: {self.message}"
+
+
+# How to fix the mistakes learners make most, by the start of PyTorch's message (which stays exact): shown as
+# the `help:` line under the error.
+LEARNER_HINTS = (
+    ("grad can be implicitly created only for scalar outputs",
+     "backward() without a gradient needs a one-element output: reduce it first (y.sum().backward()) or pass a "
+     "gradient of the output's shape (y.backward(torch.ones_like(y)))"),
+    ("Mismatch in shape: grad_output",
+     "the gradient passed to backward() must have exactly the shape of the tensor backward() is called on"),
+    ("Trying to backward through the graph a second time",
+     "pass retain_graph=True to the first backward() to keep the graph, or compute the output again before "
+     "calling backward() a second time"),
+    ("Only Tensors of floating point and complex dtype can require gradients",
+     "integer tensors have no gradients: write the values as floats (torch.tensor([1.0, 2.0])) or pass "
+     "dtype=torch.float32"),
+    ("only Tensors of floating point and complex dtype can require gradients",
+     "integer tensors have no gradients: convert it first (x = x.float()) or create it from floats"),
+    ("a leaf Variable that requires grad is being used in an in-place operation",
+     "change a leaf's values inside `with torch.no_grad():` (as an optimizer step does), or compute a new "
+     "tensor instead (x = x + 1)"),
+    ("one of the variables needed for gradient computation has been modified by an inplace operation",
+     "an in-place operation (add_, mul_, +=, x[i] = ...) changed a tensor that backward() still needs: use the "
+     "out-of-place form (y = y + 1), or .clone() the tensor before changing it"),
+    ("a Tensor with ",
+     ".item() needs exactly one element: reduce the tensor first (x.sum().item()), pick one element "
+     "(x[0].item()), or use x.tolist() for all the values"),
+    ("Boolean value of Tensor with more than one value is ambiguous",
+     "`if`/`while`/`and`/`or` need one truth value: reduce the tensor first, for example (x > 0).all() or "
+     "x.sum() > 0"),
+    ("`class` definitions are not supported",
+     "write functions with `def`; build models from torch.nn modules such as nn.Linear and nn.Sequential"),
+    ("`try` statements are not supported",
+     "a script stops at its first error; test values with `if` before using them"),
+    ("inconsistent use of tabs and spaces in indentation",
+     "indent with spaces only (4 per level); this line mixes tabs and spaces with the lines above"),
+)
+
+
+def learner_hint(message: str) -> str | None:
+    for start, hint in LEARNER_HINTS:
+        if message.startswith(start):
+            return hint
+    return None
 
 
 def runtime_error(message: str) -> AutodiffError:
