@@ -227,6 +227,14 @@ def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
                                             _identity2, None, ())
                 out.requires_grad = True
             return out
+    elif _FAST and type(b) is Tensor and alpha == 1:  # a number plus a tensor (`1.0 + w`)
+        y = _fast_operand(b.array, a)
+        if y is not None:
+            out = Tensor(np.add(a, b.array, out=...))
+            if autograd._grad_enabled and b.requires_grad:
+                out.grad_fn = autograd.Node("AddBackward0", (None, b.edge()), _identity2, None, ())
+                out.requires_grad = True
+            return out
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         y = y * alpha
@@ -298,6 +306,14 @@ def mul(a: Operand, b: Operand) -> Tensor:
                                              (b, a))
                     out.grad_fn = node
                     out.requires_grad = True
+            return out
+    elif _FAST and type(b) is Tensor:  # a number times a tensor (`2.0 * w`)
+        y = _fast_operand(b.array, a)
+        if y is not None:
+            out = Tensor(np.multiply(a, b.array, out=...))
+            if autograd._grad_enabled and b.requires_grad:
+                out.grad_fn = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, ())
+                out.requires_grad = True
             return out
     return _mul(a, b)
 
@@ -416,16 +432,27 @@ def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
 
 def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
     x = a.array
-    if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
-        raise runtime_error("Integers to negative integer powers are not allowed.")
-    dtype = result_dtype((a, exponent))
-    x = _as_array(a, dtype)
-    if exponent == 2:
-        out = np.square(x)
-    elif exponent == 1:
-        out = x.copy()
+    dtype = x.dtype
+    if _FAST and (dtype is _F32 or dtype is _F64) and (
+            type(exponent) is float or (type(exponent) is int and -_EXACT_INT < exponent < _EXACT_INT)):
+        # A float tensor keeps its dtype; the exponent is cast to it (NEP 50), as below.
+        if exponent == 2:
+            out = np.square(x, out=...)
+        elif exponent == 1:
+            out = x.copy()
+        else:
+            out = np.power(x, exponent, out=...)
     else:
-        out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+        if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+            raise runtime_error("Integers to negative integer powers are not allowed.")
+        dtype = result_dtype((a, exponent))
+        x = _as_array(a, dtype)
+        if exponent == 2:
+            out = np.square(x)
+        elif exponent == 1:
+            out = x.copy()
+        else:
+            out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
 
     def rule(g: Tensor) -> tuple[Tensor]:
         if exponent == 0:
