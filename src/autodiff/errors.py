@@ -49,7 +49,7 @@ LEARNER_HINTS = (
     ("Only Tensors of floating point and complex dtype can require gradients",
      "integer tensors have no gradients: write the values as floats (torch.tensor([1.0, 2.0])) or pass "
      "dtype=torch.float32"),
-    ("only Tensors of floating point and complex dtype can require gradients",
+    ("only Tensors of floating point",
      "integer tensors have no gradients: convert it first (x = x.float()) or create it from floats"),
     ("a leaf Variable that requires grad is being used in an in-place operation",
      "change a leaf's values inside `with torch.no_grad():` (as an optimizer step does), or compute a new "
