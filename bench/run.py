@@ -95,6 +95,12 @@ class Row:
             if ours and theirs and statistics.median(theirs) > 0:
                 self.ratios[other].append(statistics.median(ours) / statistics.median(theirs))
 
+    def add_pairs(self, ours: list[float], theirs: list[float], other: str) -> None:
+        """Samples of `other` taken in pairs with ours (ours[i] right before theirs[i]): one ratio per pair.
+        `ours` is already recorded (by add_round)."""
+        self.values[other].extend(theirs)
+        self.ratios[other].extend(a / b for a, b in zip(ours, theirs) if b > 0)
+
     def ratio(self) -> dict[str, Any] | None:
         return stats(self.ratios[self.against])
 
@@ -215,9 +221,14 @@ def bench_big(rounds: int, quick: bool) -> list[Row]:
     elementwise = Row(group, f"10-op elementwise chain on {elements}, fwd+bwd", "ms", target="<= 1.15x numpy",
                       limit=1.15, against="numpy")
     for _ in range(rounds):
-        results = {engine: worker("big", engine, repeats=1 if quick else 3, quick=quick) for engine in engines()}
+        # The NumPy reference runs inside autodiff's worker, interleaved with it: ratios are per pair.
+        results = {engine: worker("big", engine, repeats=1 if quick else 3, quick=quick)
+                   for engine in engines(with_numpy=False)}
+        ours = results["autodiff"]["samples"]
         matmul.add_round({e: scaled(r["samples"]["matmul"], 1e3) for e, r in results.items()})
         elementwise.add_round({e: scaled(r["samples"]["elementwise"], 1e3) for e, r in results.items()})
+        matmul.add_pairs(scaled(ours["matmul"], 1e3), scaled(ours["numpy_matmul"], 1e3), "numpy")
+        elementwise.add_pairs(scaled(ours["elementwise"], 1e3), scaled(ours["numpy_elementwise"], 1e3), "numpy")
     return [matmul, elementwise]
 
 

@@ -253,25 +253,6 @@ def big(engine_name: str, repeats: int = 5, quick: bool = False) -> dict[str, An
                   "g": arrays["g"][:256, :256].copy(), "x": arrays["x"][:1000].copy(), "b": arrays["b"]}
     samples: dict[str, list[float]] = {"matmul": [], "elementwise": []}
     info: dict[str, Any] = {}
-    if engine_name == "numpy":
-        a, c, g, x, b = (arrays[k] for k in "acgxb")
-        for _ in range(repeats):
-            gc.collect()
-            start = time.perf_counter()
-            out = a @ c
-            ga = g @ c.T
-            gc_ = a.T @ g
-            samples["matmul"].append(time.perf_counter() - start)
-            del out, ga, gc_
-            gc.collect()
-            start = time.perf_counter()
-            loss, grads = _numpy_elementwise(np, x, b)
-            samples["elementwise"].append(time.perf_counter() - start)
-            info["elementwise_loss"] = float(loss)
-            info["dtypes"] = sorted({str(grad.dtype) for grad in grads})
-            info["grad_sums"] = [float(grad.sum()) for grad in grads]
-            del grads
-        return {"samples": samples, "info": info}
     eng = engine(engine_name)
     if engine_name == "torch":
         import torch
@@ -292,16 +273,39 @@ def big(engine_name: str, repeats: int = 5, quick: bool = False) -> dict[str, An
     elementwise = eng.compile(ELEMENTWISE_FORWARD + "loss.backward()\n")
     clear = eng.compile("out = None\nh = None\nloss = None\na.grad = None\nc.grad = None\nx.grad = None\n"
                         "b.grad = None\n")
-    for _ in range(repeats):
+    # autodiff's process also times the NumPy reference next to each of its own runs (A B, then B A, ...),
+    # so each ratio compares two runs made moments apart on a machine whose load keeps changing. The
+    # elementwise runs come first: right after a matmul, BLAS threads still spin for a while and would
+    # slow whatever runs next on a 2-core machine.
+    reference = engine_name == "autodiff"
+    a, c, g, x, b = (arrays[k] for k in "acgxb")
+
+    def numpy_matmul() -> None:
+        out = a @ c
+        ga = g @ c.T
+        gc_ = a.T @ g
+        del out, ga, gc_
+
+    def numpy_elementwise() -> None:
+        _numpy_elementwise(np, x, b)
+
+    for kind, ours, theirs in (("elementwise", elementwise, numpy_elementwise), ("matmul", matmul, numpy_matmul)):
+        if reference:
+            samples["numpy_" + kind] = []
+            theirs()  # warm-up: the first run of each pays for first-touch page faults and library set-up
         clear()
-        gc.collect()
-        samples["matmul"].append(timed(matmul))
-        clear()
-        gc.collect()
-        samples["elementwise"].append(timed(elementwise))
-        info["elementwise_loss"] = float(eng.get("loss").item())
-        info["dtypes"] = sorted({str(eng.get(k).grad.dtype).replace("torch.", "") for k in "xb"})
-        info["grad_sums"] = [float(np.asarray(eng.get(k).grad).sum()) for k in "xb"]
+        ours()
+        for index in range(repeats):
+            order = [("", ours), ("numpy_", theirs)] if reference else [("", ours)]
+            for prefix, run in (order if index % 2 == 0 else order[::-1]):
+                clear()
+                gc.collect()
+                samples[prefix + kind].append(timed(run))
+                if kind == "elementwise" and not prefix:
+                    info["elementwise_loss"] = float(eng.get("loss").item())
+                    info["dtypes"] = sorted({str(eng.get(k).grad.dtype).replace("torch.", "") for k in "xb"})
+                    info["grad_sums"] = [float(np.asarray(eng.get(k).grad).sum()) for k in "xb"]
+    clear()
     return {"samples": samples, "info": info}
 
 

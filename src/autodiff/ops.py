@@ -299,6 +299,7 @@ def mul(a: Operand, b: Operand) -> Tensor:
                     if not b_grad:
                         node = autograd.Node("MulBackward0", (a.edge(), None), _mul_rule_self(b), None,
                                              (b,) if type(b) is Tensor else ())
+                        node.had_saved = True  # PyTorch saves a number operand too: a second backward fails
                     elif not a_grad:
                         node = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, (a,))
                     else:
@@ -313,6 +314,7 @@ def mul(a: Operand, b: Operand) -> Tensor:
             out = Tensor(np.multiply(a, b.array, out=...))
             if autograd._grad_enabled and b.requires_grad:
                 out.grad_fn = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, ())
+                out.grad_fn.had_saved = True  # PyTorch saves the number (as a wrapped tensor)
                 out.requires_grad = True
             return out
     return _mul(a, b)
@@ -338,9 +340,12 @@ def _mul(a: Operand, b: Operand) -> Tensor:
     a_grad = type(a) is Tensor and a.requires_grad
     b_grad = type(b) is Tensor and b.requires_grad
     saved = tuple(t for t, keep in ((b, a_grad), (a, b_grad)) if keep and type(t) is Tensor)
-    return _record(out, "MulBackward0", (a, b),
-                   lambda g: (mul(g, b) if a_grad else None, mul(g, a) if b_grad else None),
-                   saved, broadcast=True)
+    result = _record(out, "MulBackward0", (a, b),
+                     lambda g: (mul(g, b) if a_grad else None, mul(g, a) if b_grad else None),
+                     saved, broadcast=True)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # a number operand is saved too (a second backward fails)
+    return result
 
 
 def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
@@ -358,6 +363,7 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
             if autograd._grad_enabled and a.requires_grad and not (type(b) is Tensor and b.requires_grad):
                 out.grad_fn = autograd.Node("DivBackward0", (a.edge(), None), _div_rule_self(b), None,
                                             (b,) if type(b) is Tensor else ())
+                out.grad_fn.had_saved = True  # PyTorch saves a number divisor too
                 out.requires_grad = True
                 return out
             if not (autograd._grad_enabled and type(b) is Tensor and b.requires_grad):
@@ -377,10 +383,13 @@ def _div(a: Operand, b: Operand) -> Tensor:
     a_grad = type(a) is Tensor and a.requires_grad
     b_grad = type(b) is Tensor and b.requires_grad
     saved = tuple(t for t in (a, b) if type(t) is Tensor and (b_grad or t is b))
-    return _record(out, "DivBackward0", (a, b),
-                   lambda g: (div(g, b) if a_grad else None,
-                              mul(neg(g), div(div(a, b), b)) if b_grad else None),
-                   saved, broadcast=True)
+    result = _record(out, "DivBackward0", (a, b),
+                     lambda g: (div(g, b) if a_grad else None,
+                                mul(neg(g), div(div(a, b), b)) if b_grad else None),
+                     saved, broadcast=True)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # a number operand is saved too (a second backward fails)
+    return result
 
 
 def rdiv(a: Tensor, b: Scalar) -> Tensor:
@@ -558,7 +567,7 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
     "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
-    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype), lambda g, x, y: _threshold_backward(g, y), "result"),
+    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False), lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0", lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
     "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
@@ -583,6 +592,11 @@ def _erf(a: np.ndarray) -> np.ndarray:
     return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
 
 
+def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
+                holder: list[Tensor]) -> autograd.BackwardRule:
+    return lambda g: (formula(g, x, holder[0] if holder else None),)
+
+
 def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
     grad_fn_name, forward, formula, saves = UNARY[op_name]
     float_only = op_name in _FLOAT_ONLY
@@ -595,7 +609,8 @@ def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
         if not (autograd._grad_enabled and x.requires_grad):
             return Tensor(out)
         holder: list[Tensor] = []
-        rule = lambda g: (formula(g, x, holder[0] if holder else None),)  # noqa: E731
+        # Only a rule that reads its input keeps it alive (`exp(h)` frees h once nothing else needs it).
+        rule = _unary_rule(formula, x if saves == "self" else None, holder)
         saved = (x,) if saves == "self" else ()
         result = _record(out, grad_fn_name, (x,), rule, saved)
         if saves == "result":
@@ -1191,7 +1206,19 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
     result = _record(out, "SoftmaxBackward0", (x,), rule)
     holder.append(result.detach() if not result.requires_grad else result)
+    _saves_output(result)
     return result
+
+
+def _saves_output(result: Tensor) -> None:
+    """Record that the node behind `result` saved its output, as PyTorch's does: an in-place change of the
+    output before backward is an error, and so is a second backward without retain_graph."""
+    node = result.grad_fn
+    if node is not None:
+        node.saved = (result,)
+        node.saved_versions = (result._version[0],)
+        node.had_saved = True
+        node.saves_output = True
 
 
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
@@ -1211,6 +1238,7 @@ def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
     result = _record(out, "LogSoftmaxBackward0", (x,), rule)
     holder.append(result.detach() if not result.requires_grad else result)
+    _saves_output(result)
     return result
 
 
@@ -1653,7 +1681,10 @@ def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
         np.add.at(grad, numpy_key, g.array)
         return (Tensor(grad),)
 
-    return _record(np.array(out), "IndexBackward0", (x,), rule)
+    result = _record(np.array(out), "IndexBackward0", (x,), rule)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the indices: a second backward fails
+    return result
 
 
 def index_put(x: Tensor, key: Any, value: Operand) -> None:
@@ -1915,7 +1946,10 @@ def masked_fill(x: Tensor, mask: Tensor, value: Scalar) -> Tensor:
         value = value.item()
     _check_broadcast(x.array, mask.array)
     out = np.where(mask.array, x.array.dtype.type(value), x.array)
-    return _record(np.asarray(out), "MaskedFillBackward0", (x,), lambda g: (where(mask, 0.0, g),), broadcast=True)
+    result = _record(np.asarray(out), "MaskedFillBackward0", (x,), lambda g: (where(mask, 0.0, g),), broadcast=True)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the mask: a second backward fails
+    return result
 
 
 def _reduction_mode(reduction: str) -> str:
