@@ -129,6 +129,11 @@ def warn_once(category: str, message: str) -> None:
         _warning_sink(category, message)
 
 
+def reset_warnings_once() -> None:
+    """Forget which once-only warnings were shown: a new script run is a new PyTorch process."""
+    _warned_once.clear()
+
+
 def set_warning_sink(sink: WarningSink | None) -> WarningSink:
     """Install `sink` (None restores the stderr default); returns the previous sink."""
     global _warning_sink

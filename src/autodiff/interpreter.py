@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import nodes, protocol
-from .errors import AutodiffError, Span, set_warning_sink
+from .errors import AutodiffError, Span, reset_warnings_once, set_warning_sink
 from .parser import ParseError, parse
 
 BREAK = object()
@@ -421,6 +421,7 @@ class Interpreter:
         self._state = [0, max_steps, 0]
         self._deadline: float | None = None
         self._warned: set[tuple[str, str, int | None]] = set()
+        reset_warnings_once()  # a new script run is a new PyTorch process for once-only warnings
 
     # -- running -------------------------------------------------------------------------------
 
