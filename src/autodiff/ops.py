@@ -353,7 +353,8 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
         x, y = _binary_arrays(a, b)
         fn = {"floor": np.floor_divide, "trunc": lambda p, q: np.trunc(np.true_divide(p, q))}.get(rounding_mode)
         if fn is None:
-            raise value_error(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+            raise value_error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                              f"'{rounding_mode}'")
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
         return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
     if _FAST and type(a) is Tensor:
@@ -479,7 +480,8 @@ def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
 
     def rule(g: Tensor) -> tuple[None, Tensor]:
         if base == 0:
-            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], math.log(base) if base > 0 else math.nan)))
+            log_base = math.log(base) if base > 0 else math.nan
+            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base)))
         return None, mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan))
 
     result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
@@ -567,8 +569,10 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
     "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
-    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False), lambda g, x, y: _threshold_backward(g, y), "result"),
-    "reciprocal": ("ReciprocalBackward0", lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
+    "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
+             lambda g, x, y: _threshold_backward(g, y), "result"),
+    "reciprocal": ("ReciprocalBackward0",
+                   lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
     "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
     "floor": ("FloorBackward0", np.floor, lambda g, x, y: mul(g, 0), ""),
@@ -576,7 +580,8 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "round": ("RoundBackward0", np.round, lambda g, x, y: mul(g, 0), ""),
     "trunc": ("TruncBackward0", np.trunc, lambda g, x, y: mul(g, 0), ""),
     "frac": ("FracBackward0", lambda a: a - np.trunc(a), lambda g, x, y: g, ""),
-    "erf": ("ErfBackward0", lambda a: _erf(a), lambda g, x, y: mul(mul(g, 2.0 / math.sqrt(math.pi)), exp(neg(mul(x, x)))), "self"),
+    "erf": ("ErfBackward0", lambda a: _erf(a),
+            lambda g, x, y: mul(mul(g, 2.0 / math.sqrt(math.pi)), exp(neg(mul(x, x)))), "self"),
 }
 
 _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
@@ -738,7 +743,8 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     cond = condition.array if type(condition) is Tensor else np.asarray(condition)
     if cond.dtype.kind != "b":
-        raise runtime_error(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+        raise runtime_error("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                            f"{condition.dtype}")
     x, y = _binary_arrays(a, b)
     out = np.asarray(np.where(cond, x, y))
     check_size(out.shape)
@@ -807,8 +813,8 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
         raise runtime_error(f"1D tensors expected, but got {a.array.ndim}D and {b.array.ndim}D tensors")
     if a.array.shape[0] != b.array.shape[0]:
         raise runtime_error(
-            "inconsistent tensor size, expected tensor [%d] and src [%d] to have the same number of elements, "
-            "but got %d and %d elements respectively" % (a.array.shape[0], b.array.shape[0], a.array.shape[0], b.array.shape[0]))
+            f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src [{b.array.shape[0]}] to have "
+            f"the same number of elements, but got {a.array.shape[0]} and {b.array.shape[0]} elements respectively")
     _matmul_dtype(a, b)
     return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
@@ -1061,7 +1067,8 @@ def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     def rule(g: Tensor) -> tuple[Tensor]:
         mask = x.array == expanded
         counts = mask.sum(axis=dims, keepdims=True)
-        return (mul(div(_expand_reduced(g, shape, dims, keepdim), Tensor(counts.astype(g.array.dtype))), _mask(mask, g)),)
+        share = div(_expand_reduced(g, shape, dims, keepdim), Tensor(counts.astype(g.array.dtype)))
+        return (mul(share, _mask(mask, g)),)
 
     return _record(value, "AmaxBackward0", (x,), rule, (x,))
 
@@ -1080,7 +1087,8 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if x.array.dtype.kind != "f":
-        raise runtime_error(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {x.dtype.name.capitalize()}")
+        raise runtime_error("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                            f"{x.dtype.name.capitalize()}")
     if p == "fro" or p is None:
         p = 2
     p = float(p)
@@ -1185,7 +1193,8 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         # PyTorch's logsumexp_backward: grad * (self - result).exp(), both unsqueezed where reduced.
-        return (mul(_expand_reduced(g, shape, dims, keepdim), exp(sub(x, _expand_reduced(result, shape, dims, keepdim)))),)
+        spread = _expand_reduced(result, shape, dims, keepdim)
+        return (mul(_expand_reduced(g, shape, dims, keepdim), exp(sub(x, spread))),)
 
     return _record_reading_result(out, "LogsumexpBackward0", (x,), rule, (x,))
 
@@ -1450,7 +1459,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise runtime_error("torch.cat(): expected a non-empty list of Tensors")
     for item in tensors:
         if type(item) is not Tensor:
-            raise type_error(f"expected Tensor as element {tensors.index(item)} in argument 0, but got {type(item).__name__}")
+            raise type_error(f"expected Tensor as element {tensors.index(item)} in argument 0, but got "
+                             f"{type(item).__name__}")
     ndim = tensors[0].array.ndim
     if ndim == 0:
         raise runtime_error("zero-dimensional tensor (at position 0) cannot be concatenated")
