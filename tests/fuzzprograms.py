@@ -50,9 +50,10 @@ def _broadcastable(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
 class Context:
     """The variables in scope, with their shapes, while drawing one program."""
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: str = ", dtype=torch.float64") -> None:
         self.variables: list[tuple[str, tuple[int, ...]]] = []
         self.counter = 0
+        self.dtype = dtype  # the keyword every tensor literal gets ("" for the default float32)
 
     def fresh(self, prefix: str = "v") -> str:
         self.counter += 1
@@ -72,10 +73,10 @@ def expression(draw: st.DrawFn, ctx: Context, shape: tuple[int, ...], depth: int
             if _numel(other) == _numel(shape) and other != shape:
                 return f"{name}.reshape({', '.join(str(n) for n in shape)})"
             dims = ", ".join(str(n) for n in shape)
-            return f"({name}.sum() * torch.ones({dims}, dtype=torch.float64))"
+            return f"({name}.sum() * torch.ones({dims}{ctx.dtype}))"
         if not shape:
-            return f"torch.tensor({draw(st.sampled_from(VALUES))!r}, dtype=torch.float64)"
-        return f"torch.tensor({_literal(draw, shape)}, dtype=torch.float64)"
+            return f"torch.tensor({draw(st.sampled_from(VALUES))!r}{ctx.dtype})"
+        return f"torch.tensor({_literal(draw, shape)}{ctx.dtype})"
     choice = draw(st.integers(0, 15))
     sub = depth - 1
     if choice <= 3:
@@ -162,7 +163,7 @@ def statement(draw: st.DrawFn, ctx: Context, lines: list[str], depth: int = 2) -
     elif kind == "function":
         fname = ctx.fresh("f")
         a_shape = draw(st.sampled_from(SHAPES))
-        inner = Context()
+        inner = Context(ctx.dtype)
         inner.counter = ctx.counter
         inner.variables = [("a", a_shape), ("b", shape)]
         body = expression(draw, inner, shape, 3)
@@ -252,13 +253,13 @@ def statement(draw: st.DrawFn, ctx: Context, lines: list[str], depth: int = 2) -
 
 @st.composite
 def programs(draw: st.DrawFn) -> str:
-    ctx = Context()
+    ctx = Context(draw(st.sampled_from([", dtype=torch.float64"] * 2 + ["", ", dtype=torch.float32"])))
     lines = ["import torch"]
     for i in range(draw(st.integers(1, 3))):
         shape = draw(st.sampled_from(SHAPES))
         requires_grad = i == 0 or draw(st.booleans())
         name = f"x{i}"
-        lines.append(f"{name} = torch.tensor({_literal(draw, shape)}, dtype=torch.float64, "
+        lines.append(f"{name} = torch.tensor({_literal(draw, shape)}{ctx.dtype}, "
                      f"requires_grad={requires_grad})")
         ctx.variables.append((name, shape))
     for _ in range(draw(st.integers(1, 6))):

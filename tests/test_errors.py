@@ -62,6 +62,23 @@ MISTAKES = {
         "if you need to access saved tensors after calling backward.", "5:1",
         "help: pass retain_graph=True to the first backward() to keep the graph, or compute the output again "
         "before calling backward() a second time"),
+    "second_backward_through_a_scalar_product": (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * 2 / 3).sum()\ny.backward()\ny.backward()\n",
+        "RuntimeError: Trying to backward through the graph a second time (or directly access saved tensors after "
+        "they have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+        "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+        "if you need to access saved tensors after calling backward.", "5:1",
+        "help: pass retain_graph=True to the first backward() to keep the graph, or compute the output again "
+        "before calling backward() a second time"),
+    "in_place_on_softmax_output": (
+        "import torch\nx = torch.ones(3, requires_grad=True)\ny = torch.softmax(x, 0)\ny.mul_(2)\n"
+        "y.sum().backward()\n",
+        "RuntimeError: one of the variables needed for gradient computation has been modified by an inplace "
+        "operation: [torch.FloatTensor [3]], which is output 0 of Softmax, is at version 1; expected version 0 "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).", "5:1",
+        "help: an in-place operation (add_, mul_, +=, x[i] = ...) changed a tensor that backward() still needs: "
+        "use the out-of-place form (y = y + 1), or .clone() the tensor before changing it"),
     "integer_requires_grad": (
         "import torch\nx = torch.tensor([1, 2, 3], requires_grad=True)\n",
         "RuntimeError: Only Tensors of floating point and complex dtype can require gradients", "2:5",

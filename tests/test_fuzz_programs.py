@@ -157,7 +157,9 @@ def _array(value):
 def _close(ours: np.ndarray, theirs: np.ndarray) -> bool:
     if ours.shape != theirs.shape or ours.dtype != theirs.dtype:
         return False
-    return bool(np.allclose(ours, theirs, rtol=1e-7, atol=1e-9, equal_nan=True))
+    if ours.dtype == np.float64:
+        return bool(np.allclose(ours, theirs, rtol=1e-7, atol=1e-9, equal_nan=True))
+    return bool(np.allclose(ours, theirs, rtol=2e-5, atol=1e-6, equal_nan=True))
 
 
 def _same_value(ours, theirs, torch, where: str) -> None:
