@@ -23,7 +23,7 @@ from autodiff.parser import input_status
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FOLDERS = [ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")]
-MUTANTS = int(os.environ.get("AUTODIFF_FUZZ_MUTANTS", "400"))
+MUTANTS = int(os.environ.get("AUTODIFF_FUZZ_MUTANTS", "600"))
 
 # Fragments worth splicing in: keywords, brackets, operators, indentation, odd characters.
 DICTIONARY = [b"(", b")", b"[", b"]", b"{", b"}", b":", b",", b".", b"=", b"==", b"+=", b"**", b"@", b"\n", b"\t",

@@ -75,7 +75,7 @@ def run_autodiff(source: str) -> tuple[str, dict | None, AutodiffError | None]:
 # -- no internal errors (runs everywhere, CI included) ---------------------------------------------------
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(programs())
 def test_generated_programs_raise_only_autodiff_errors(source):
     count("generated")
@@ -105,14 +105,14 @@ def run_statements(source: str) -> None:
     assert isinstance(out.getvalue(), str)
 
 
-@fuzz_settings(100)
+@fuzz_settings(150)
 @given(wild_programs())
 def test_wild_programs_raise_only_autodiff_errors(source):
     count("wild")
     run_statements(source)
 
 
-@fuzz_settings(300)
+@fuzz_settings(600)
 @given(api_calls())
 def test_every_builtin_with_arbitrary_arguments_raises_only_autodiff_errors(source):
     count("api")
@@ -214,7 +214,7 @@ def compare_with_pytorch(source: str) -> None:
 
 
 @pytest.mark.oracle
-@fuzz_settings(150)
+@fuzz_settings(200)
 @given(programs())
 def test_generated_programs_match_pytorch(source):
     count("oracle")
