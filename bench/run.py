@@ -37,13 +37,19 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
 # --- measuring -------------------------------------------------------------------------------------------
+# What each worker reported beside its timings (results, dtypes, gradient sums): kept in the JSON.
+WORKER_INFO: list[dict[str, Any]] = []
+
+
 def worker(name: str, engine: str, **params: Any) -> dict[str, Any]:
     """Run one workload in a fresh process and return its JSON result."""
     command = [sys.executable, str(WORKER), name, engine, json.dumps(params)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=str(BENCH))
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    WORKER_INFO.append({"workload": name, "engine": engine, "params": params, "info": result.get("info")})
+    return result
 
 
 def cached_bytecode_env() -> dict[str, str]:
@@ -395,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(markdown(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": info, "quick": args.quick, "rows": [r.as_json() for r in rows]},
+    args.out.write_text(json.dumps({"machine": info, "quick": args.quick, "rows": [r.as_json() for r in rows],
+                                    "workers": WORKER_INFO},
                                    indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 0
