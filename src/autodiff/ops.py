@@ -792,7 +792,13 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     out = a.array @ b.array
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
-                   (a, b))
+                   _saved_for_product(a, b))
+
+
+def _saved_for_product(a: Tensor, b: Tensor) -> tuple[Tensor, ...]:
+    """What PyTorch saves for a product's backward: each factor only if the other one needs a gradient (an
+    in-place change of a factor nobody differentiates through is no error)."""
+    return tuple(t for t, keep in ((a, b.requires_grad), (b, a.requires_grad)) if keep)
 
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
@@ -805,7 +811,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
     _matmul_dtype(a, v)
     return _record(a.array @ v.array, "MvBackward0", (a, v),
                    lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
-                   (a, v))
+                   _saved_for_product(a, v))
 
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
@@ -818,7 +824,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     _matmul_dtype(a, b)
     return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
-                   (a, b))
+                   _saved_for_product(a, b))
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
@@ -891,7 +897,7 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
                 gb = matmul(transpose(a, -1, -2), g)
         return ga, gb
 
-    return _record(out, "UnsafeViewBackward0", (a, b), rule, (a, b), broadcast=True)
+    return _record(out, "UnsafeViewBackward0", (a, b), rule, _saved_for_product(a, b), broadcast=True)
 
 
 # --- reductions -------------------------------------------------------------------------------------
@@ -2280,7 +2286,7 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
             grad2 = grad2 if alpha == 1 else mul_scalar(grad2, alpha)
         return grad_bias, grad1, grad2
 
-    return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, (mat1, mat2), broadcast=True)
+    return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, _saved_for_product(mat1, mat2), broadcast=True)
 
 
 # --- the Tensor's Python operators ---------------------------------------------------------------------

@@ -585,7 +585,7 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 
 def _zero(self: Tensor) -> Tensor:
-    return ops.mul(self, 0)
+    return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), lambda g: (ops.mul(g, 0),))
 
 
 def _fill(self: Tensor, value: Any) -> Tensor:
