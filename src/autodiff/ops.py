@@ -746,8 +746,15 @@ def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
         raise runtime_error("where expected condition to be a boolean tensor, but got a tensor with dtype "
                             f"{condition.dtype}")
     x, y = _binary_arrays(a, b)
+    shape = cond.shape  # PyTorch broadcasts condition with self, then the result with other
+    for operand in (x, y):
+        other = np.shape(operand)
+        try:
+            shape = np.broadcast_shapes(shape, other)
+        except ValueError:
+            _raise_broadcast(shape, other)
+    check_size(shape)
     out = np.asarray(np.where(cond, x, y))
-    check_size(out.shape)
 
     def rule(g: Tensor) -> tuple[None, Tensor, Tensor]:
         zero = np.zeros((), dtype=g.array.dtype)
