@@ -99,6 +99,9 @@ ALLOCATIONS = {
     "index_broadcast": "ones(10, 10)[arange(10).reshape(10, 1), zeros(1, 200).long()]",
     "index_mask_and_slice": "ones(2, 30)[:, [0] * 600]",
     "jacobian": "def f(x):\n    return x * 2\njacobian(f, ones(40))",
+    "normal_broadcast": "torch.normal(zeros(40, 1), ones(1, 40))",
+    "multinomial": "torch.multinomial(ones(3), 5000, replacement=True)",
+    "bernoulli": "torch.bernoulli(ones(40, 1).expand(40, 40))",
     "gradient_of_broadcast": "x = ones(40, 1, requires_grad=True)\n(x + ones(1, 40)).sum().backward()",
 }
 

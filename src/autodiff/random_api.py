@@ -58,6 +58,13 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     if size is not None:
         shape = tuple(size)
         check_size(shape)
+    else:
+        try:  # the output has the broadcast shape of mean and std: check it before sampling
+            check_size(np.broadcast_shapes(np.shape(mean_value), np.shape(std_value)))
+        except ValueError:
+            from .ops import _raise_broadcast
+
+            _raise_broadcast(np.shape(mean_value), np.shape(std_value))
     numpy_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if shape is not None and numpy_dtype is None:
         numpy_dtype = default_float
@@ -70,6 +77,8 @@ def bernoulli(probabilities: Tensor, p: Any = None, *, generator: Any = None) ->
 
 
 def multinomial(probabilities: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+    if type(probabilities) is Tensor and isinstance(num_samples, int) and num_samples > 0:
+        check_size(probabilities.array.shape[:-1] + (num_samples,))
     return Tensor(_generator(generator).multinomial(probabilities.array, num_samples, replacement))
 
 
