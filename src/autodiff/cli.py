@@ -296,6 +296,20 @@ def _prepare_streams() -> None:
                 pass
 
 
+def script_options(command: Any) -> Any:
+    """The options every command that runs a script shares: --max-steps, --timeout, --debug."""
+    options = [
+        click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
+                     help="Stop the script after this many statements."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="Stop the script after this much wall-clock time."),
+        click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 # -- commands -----------------------------------------------------------------------------------------
 
 
@@ -306,11 +320,7 @@ def _prepare_streams() -> None:
               help="Refuse to create a tensor with more elements than this.")
 @click.option("--max-memory", type=MemorySize(), default=DEFAULT_MAX_MEMORY, show_default=True,
               help="Stop the script when it uses more memory than this (e.g. 512M, 4G).")
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
-              help="Stop the script after this many statements.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop the script after this much wall-clock time.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+@script_options
 @click.option("--table/--no-table", default=None,
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
@@ -374,11 +384,7 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
 @click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json"]), default="tree",
               show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json.")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
-              help="Stop the script after this many statements.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop the script after this much wall-clock time.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+@script_options
 def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, timeout: float | None,
           debug: bool) -> None:
     """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
@@ -409,11 +415,7 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, t
               "last backward pass).")
 @click.option("--all", "every", is_flag=True, help="Explain every backward pass (the last 200).")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
-              help="Stop the script after this many statements.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop the script after this much wall-clock time.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+@script_options
 def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: int, timeout: float | None,
             debug: bool) -> None:
     """Show the chain rule behind a backward pass of script FILE: for each leaf, every path from the root, each
@@ -444,11 +446,7 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: i
 @click.option("-e", "--expr", "code", metavar="CODE", help="Check CODE instead of a file.")
 @click.option("--max-elements", type=click.IntRange(min=1), default=16, show_default=True,
               help="Nudge at most this many elements of each leaf (spread evenly over larger tensors).")
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
-              help="Stop the script after this many statements.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop the script after this much wall-clock time.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
+@script_options
 def check(file: str | None, code: str | None, max_elements: int, max_steps: int, timeout: float | None,
           debug: bool) -> None:
     """Check every backward pass of a script FILE against central finite differences.

@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .errors import AutodiffError, runtime_error, type_error, value_error, warn
 from .protocol import TypeTable, register
-from .tensor import DType, Tensor, check_size, default_float, to_numpy_dtype
+from .tensor import DType, Tensor, check_size, default_float, reset_grad, to_numpy_dtype
 
 # --- torch.nn.functional ---------------------------------------------------------------------------------
 
@@ -445,16 +445,7 @@ class Module:
     # state
     def zero_grad(self, set_to_none: bool = True) -> None:
         for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                grad = param.grad
-                grad.grad_fn = None
-                grad.requires_grad = False
-                grad.array[...] = 0
-                grad.bump_version()
+            reset_grad(param, set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):

@@ -17,7 +17,7 @@ import numpy as np
 from . import autograd
 from .errors import AutodiffError, type_error, value_error
 from .protocol import TypeTable, register
-from .tensor import Tensor, float32
+from .tensor import Tensor, float32, reset_grad
 
 # --- PyTorch's CPU kernels on arrays -------------------------------------------------------------------------
 
@@ -123,16 +123,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    grad = param.grad
-                    grad.grad_fn = None
-                    grad.requires_grad = False
-                    grad.array[...] = 0
-                    grad.bump_version()
+                reset_grad(param, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = None

@@ -274,6 +274,21 @@ class Tensor:
     # Arithmetic dunders are attached by ops.py, which owns every differentiable operation.
 
 
+def reset_grad(param: Tensor, set_to_none: bool = True) -> None:
+    """What `zero_grad()` (of a module or an optimizer) does to one parameter: drop its .grad, or zero it
+    in place, detached from any graph."""
+    grad = param.grad
+    if grad is None:
+        return
+    if set_to_none:
+        param.grad = None
+        return
+    grad.grad_fn = None
+    grad.requires_grad = False
+    grad.array[...] = 0
+    grad.bump_version()
+
+
 def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
     """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does)."""
     if grad.array.dtype != leaf.array.dtype:
