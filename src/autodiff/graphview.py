@@ -234,22 +234,25 @@ def tensor_rows(named: Sequence[tuple[str, Tensor]], recorder: Recorder | None) 
 
 # Which saved tensor was input i, for ops whose saved tensors are known: a None edge (an input that does not
 # require grad) can then be drawn as that tensor. Mirrors what ops.py saves; anything else is "(constant)".
-_SAVED_IS_INPUT = {"MmBackward0", "MvBackward0", "DotBackward0", "PowBackward1", "MaximumBackward0",
-                   "MinimumBackward0", "MseLossBackward0", "SmoothL1LossBackward0", "BinaryCrossEntropyBackward0"}
+_SAVED_IS_INPUT = {"PowBackward1", "MaximumBackward0", "MinimumBackward0", "MseLossBackward0",
+                   "SmoothL1LossBackward0", "BinaryCrossEntropyBackward0"}
+# Products save each factor only when the other factor needs a gradient (ops._saved_for_product).
+_PRODUCTS = {"MulBackward0", "MmBackward0", "MvBackward0", "DotBackward0", "AddmmBackward0"}
 
 
 def constant_input(node: Node, index: int, saved: tuple[Tensor, ...]) -> Tensor | None:
     """The tensor behind input `index` of `node` where that input does not require grad, if the saved tensors
     tell which one it was (None otherwise: a Python number, or an op that saves nothing)."""
     candidate: Any = None
-    if node.name == "MulBackward0" and len(saved) == 1:
-        candidate = saved[0]  # mul saves only the other operand of the input that requires grad
+    if node.name in _PRODUCTS and len(saved) == 1:
+        # One factor saved: the one whose partner needs a gradient, so the constant input itself
+        # (for addmm, only a matrix: its bias is never saved).
+        if node.name != "AddmmBackward0" or index > 0:
+            candidate = saved[0]
     elif node.name == "DivBackward0" and saved:
         candidate = saved[0] if index == 0 else saved[-1]
     elif node.name in _SAVED_IS_INPUT and len(saved) == len(node.next_nodes):
         candidate = saved[index]
-    elif node.name == "AddmmBackward0" and len(saved) == 2 and index > 0:
-        candidate = saved[index - 1]  # addmm saves (mat1, mat2), not the bias
     if type(candidate) is Tensor and not candidate.requires_grad:
         return candidate
     return None
