@@ -1,4 +1,4 @@
-"""Time autodiff.rng samplers against NumPy's own sampling of the same size.
+"""Time autodiff.engine.rng samplers against NumPy's own sampling of the same size.
 
     python bench/bench_rng.py [N]
 
@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from autodiff import rng  # noqa: E402
+from autodiff.engine import rng  # noqa: E402
 
 
 def best_us(fn, repeat: int = 7) -> float:

@@ -139,7 +139,7 @@ def autodiff_command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("autodiff")
-    return [found] if found else [sys.executable, "-m", "autodiff.cli"]
+    return [found] if found else [sys.executable, "-m", "autodiff"]
 
 
 def bench_cold_start(rounds: int, quick: bool) -> list[Row]:

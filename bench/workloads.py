@@ -34,13 +34,13 @@ class AutodiffEngine:
     """Runs script text through one autodiff interpreter (globals persist between calls)."""
 
     def __init__(self, stdout: Any = None) -> None:
-        from autodiff.cli import make_interpreter
+        from autodiff.cli.main import make_interpreter
 
         out = stdout if stdout is not None else io.StringIO()
         self.interpreter = make_interpreter("<bench>", max_steps=10**9, stdout=out, stderr=sys.stderr)
 
     def compile(self, text: str) -> Any:
-        from autodiff.parser import parse
+        from autodiff.language.parser import parse
 
         return self.interpreter.compile(parse(text, "<bench>"))
 
@@ -261,7 +261,7 @@ def big(engine_name: str, repeats: int = 5, quick: bool = False) -> dict[str, An
             eng.namespace[key + "_np"] = torch.from_numpy(value)
         info["torch_threads"] = torch.get_num_threads()
     else:
-        from autodiff.tensor import Tensor
+        from autodiff.engine.tensor import Tensor
 
         for key, value in arrays.items():
             eng.interpreter.globals[key + "_np"] = Tensor(value)
@@ -336,7 +336,7 @@ def parsing(engine_name: str, lines: int = 20_000, repeats: int = 5) -> dict[str
     source = generated_script(lines)
     samples: dict[str, list[float]] = {"parse": []}
     if engine_name == "autodiff":
-        from autodiff.parser import parse
+        from autodiff.language.parser import parse
 
         parse("x = 1\n", "<warm>")
         run = lambda: parse(source, "<bench>")  # noqa: E731

@@ -22,8 +22,8 @@ def run_script():
     """run_script(source, **interpreter_options) -> (stdout, stderr): the script run with the real builtins."""
     import io
 
-    from autodiff.builtins import build_namespace
-    from autodiff.interpreter import Interpreter
+    from autodiff.language.interpreter import Interpreter
+    from autodiff.prelude import build_namespace
 
     def run(source: str, **options):
         out, err = io.StringIO(), io.StringIO()

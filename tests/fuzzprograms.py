@@ -341,9 +341,9 @@ opt = torch.optim.SGD(m.parameters(), lr=0.1)
 
 
 def _api_names() -> tuple[list[str], list[str]]:
-    from autodiff import protocol
-    from autodiff.builtins import build_namespace
-    from autodiff.tensor import Tensor
+    from autodiff.engine.tensor import Tensor
+    from autodiff.language import protocol
+    from autodiff.prelude import build_namespace
 
     _, modules = build_namespace(lambda text: None)
     functions = []

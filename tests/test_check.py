@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from autodiff import checker
-from autodiff.builtins import build_namespace
-from autodiff.interpreter import Interpreter
+from autodiff.language.interpreter import Interpreter
+from autodiff.prelude import build_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -37,7 +37,7 @@ def rows(report: checker.CheckReport) -> dict[tuple[int | None, str], checker.Le
 
 
 def autodiff_check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from autodiff.cli import main; main()", "check", *args]
+    command = [sys.executable, "-c", "from autodiff.cli.main import main; main()", "check", *args]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 

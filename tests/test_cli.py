@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autodiff.cli import main
+from autodiff.cli.main import main
 
 SEEDS = Path("/work/shared/seeds")
-AUTODIFF = [sys.executable, "-m", "autodiff.cli"]
+AUTODIFF = [sys.executable, "-m", "autodiff"]
 
 
 def invoke(*args: str, source: str | None = None, tmp_path: Path | None = None, input: str | None = None):
@@ -146,7 +146,7 @@ def test_version_and_help():
 
 
 def test_internal_errors_are_reported_as_such(monkeypatch):
-    from autodiff import interpreter
+    from autodiff.language import interpreter
 
     def broken(self, text, **options):
         raise RuntimeError("something broke")

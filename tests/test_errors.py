@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from autodiff.cli import main
+from autodiff.cli.main import main
 
 # name: (script, first line, position, help line or None)
 MISTAKES = {

@@ -14,11 +14,12 @@ import warnings
 import numpy as np
 import pytest
 
-from autodiff import functional, torch_api
-from autodiff.builtins import build_namespace
+from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
-from autodiff.tensor import Tensor
+from autodiff.language.interpreter import Interpreter
+from autodiff.prelude import build_namespace
+from autodiff.torch import core as torch_api
+from autodiff.torch.autograd import functional
 
 HEADER = """\
 import torch

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autodiff.builtins import build_namespace
-from autodiff.cli import main
+from autodiff.cli.main import main
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
-from autodiff.parser import input_status
+from autodiff.language.interpreter import Interpreter
+from autodiff.language.parser import input_status
+from autodiff.prelude import build_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FOLDERS = [ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")]

@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autodiff.builtins import build_namespace
-from autodiff.cli import main
+from autodiff.cli.main import main
+from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
-from autodiff.tensor import Tensor
+from autodiff.language.interpreter import Interpreter
+from autodiff.prelude import build_namespace
 from fuzzprograms import api_calls, programs, wild_programs
 
 EXAMPLES = int(os.environ.get("AUTODIFF_FUZZ_EXAMPLES", "0")) or None

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autodiff import autograd, ops
-from autodiff.tensor import Tensor
+from autodiff.engine import autograd, ops
+from autodiff.engine.tensor import Tensor
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -166,7 +166,7 @@ SHAPE_CASES: dict[str, tuple[Callable[..., Tensor], tuple[int, ...]]] = {
 
 
 def _f32():
-    from autodiff.tensor import float32
+    from autodiff.engine.tensor import float32
 
     return float32
 

@@ -8,12 +8,13 @@ import time
 
 import pytest
 
-from autodiff import errors, protocol
+from autodiff import errors
 from autodiff.errors import AutodiffError, Span
-from autodiff.interpreter import Interpreter, UserFunction
-from autodiff.parser import ParseError
-from autodiff.protocol import Namespace, TypeTable
-from autodiff.stdlib import make_stdlib
+from autodiff.language import protocol
+from autodiff.language.builtins import make_stdlib
+from autodiff.language.interpreter import Interpreter, UserFunction
+from autodiff.language.parser import ParseError
+from autodiff.language.protocol import Namespace, TypeTable
 
 
 class FakeTensor:

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
-from autodiff.parser import input_status, parse
-from autodiff.stdlib import make_stdlib
+from autodiff.language.builtins import make_stdlib
+from autodiff.language.interpreter import Interpreter
+from autodiff.language.parser import input_status, parse
 
 VALID_PROGRAMS = [
     "x = 1.5\ny = 2\nfor i in range(3):\n    y = y * x\nprint(y)\n",

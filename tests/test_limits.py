@@ -19,13 +19,14 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from autodiff import limits, tensor
-from autodiff.builtins import build_namespace
-from autodiff.cli import main
+from autodiff import limits
+from autodiff.cli.main import main
+from autodiff.engine import tensor
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
+from autodiff.language.interpreter import Interpreter
+from autodiff.prelude import build_namespace
 
-AUTODIFF = [sys.executable, "-m", "autodiff.cli"]
+AUTODIFF = [sys.executable, "-m", "autodiff"]
 PRELUDE = "import torch\nfrom torch import *\nfrom torch.nn import *\nfrom torch.nn.functional import *\n"
 
 

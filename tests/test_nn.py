@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodiff import nn as ann
-from autodiff import ops, torch_api
+from autodiff.engine import ops
+from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.tensor import Tensor
+from autodiff.torch import core as torch_api
+from autodiff.torch.nn import core as ann
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle
@@ -267,7 +268,7 @@ def test_sequential_forward_backward_and_parameters_match_torch():
 
 
 def test_module_attribute_tables():
-    from autodiff.protocol import call_method, get_attribute, set_attribute
+    from autodiff.language.protocol import call_method, get_attribute, set_attribute
 
     torch_api.build_torch()
     lin = M["Linear"](2, 3)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodiff import optim
+from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.tensor import Tensor
+from autodiff.torch.optim import core as optim
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle
@@ -80,7 +80,8 @@ def test_state_zero_grad_and_closure():
     opt_ref = torch.optim.Adam([reference], lr=0.1)
 
     def closure_mine():
-        from autodiff import ops, torch_api
+        from autodiff.engine import ops
+        from autodiff.torch import core as torch_api
 
         opt_mine.zero_grad()
         loss = ops.sum(ops.mul(mine, mine))
@@ -135,7 +136,7 @@ def _outcome(call):
 ], ids=str)
 def test_argument_errors_match_torch(case):
     name, params, config = case
-    from autodiff import ops
+    from autodiff.engine import ops
 
     p_mine = _parameter(np.ones(1, np.float32))
     p_torch = torch.ones(1, requires_grad=True)

@@ -17,17 +17,17 @@ def _imported_modules(code: str) -> set[str]:
 
 def test_engine_imports_neither_rich_nor_click():
     modules = _imported_modules(
-        "import autodiff.tensor, autodiff.autograd, autodiff.ops\n"
-        "from autodiff.tensor import Tensor\nimport numpy as np\n"
-        "x = Tensor(np.ones(2, dtype=np.float32), True)\nautodiff.ops.sum(x * x)"
+        "import autodiff.engine.tensor, autodiff.engine.autograd, autodiff.engine.ops\n"
+        "from autodiff.engine.tensor import Tensor\nimport numpy as np\n"
+        "x = Tensor(np.ones(2, dtype=np.float32), True)\nautodiff.engine.ops.sum(x * x)"
     )
     assert not {m for m in modules if m.split(".")[0] in ("rich", "click", "lark", "prompt_toolkit")}
 
 
 def test_running_a_script_does_not_import_rich_or_prompt_toolkit():
     modules = _imported_modules(
-        "from autodiff.builtins import build_namespace\n"
-        "from autodiff.interpreter import Interpreter\n"
+        "from autodiff.prelude import build_namespace\n"
+        "from autodiff.language.interpreter import Interpreter\n"
         "names, modules = build_namespace(lambda s: None)\n"
         "Interpreter(names, modules).run_source('x = ones(2, requires_grad=True); (x*x).sum().backward()')"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autodiff import torch_api
+from autodiff.torch import core as torch_api
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle
@@ -116,8 +116,8 @@ def test_method_only_names_are_not_torch_functions():
 
 def test_function_and_method_forms_exist_where_torch_has_both():
     # The table in force: the core Tensor table plus what extension modules (nn, random_api, ...) register.
-    from autodiff.protocol import table_of
-    from autodiff.tensor import Tensor
+    from autodiff.engine.tensor import Tensor
+    from autodiff.language.protocol import table_of
 
     table = table_of(Tensor(np.zeros(1, dtype=np.float32)))
     methods = set(table.methods) | set(table.getters)

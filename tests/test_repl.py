@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from autodiff import autograd
-from autodiff import repl as repl_module
-from autodiff.repl import Session, input_ready, split_statements
+from autodiff.cli import repl as repl_module
+from autodiff.cli.repl import Session, input_ready, split_statements
+from autodiff.engine import autograd
 
 BIN = Path(sys.executable).parent / "autodiff"
 AUTODIFF = str(BIN) if BIN.exists() else shutil.which("autodiff")
 
-VIEWS = all(importlib.util.find_spec(f"autodiff.{name}") is not None for name in ("render", "graphview", "explain"))
+VIEWS = all(importlib.util.find_spec(f"autodiff.views.{name}") is not None for name in ("render", "graphview", "explain"))
 needs_binary = pytest.mark.skipif(AUTODIFF is None, reason="the autodiff script is not installed")
 
 
@@ -269,7 +269,7 @@ def test_run_reads_stdin_and_one_liners():
 def test_exit_status_of_run_and_repl():
     from click.testing import CliRunner
 
-    from autodiff.cli import main
+    from autodiff.cli.main import main
 
     def status(*args: str, input: str | None = None) -> int:
         return CliRunner().invoke(main, list(args), input=input).exit_code
@@ -286,7 +286,7 @@ def test_exit_status_of_run_and_repl():
 def test_prompt_toolkit_is_imported_only_by_the_repl():
     code = (
         "import sys\n"
-        "from autodiff.cli import main\n"
+        "from autodiff.cli.main import main\n"
         "sys.argv = ['autodiff', 'run', '-e', 'x = ones(2)']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "assert 'prompt_toolkit' not in sys.modules and 'pygments' not in sys.modules, 'imported'\n"

@@ -1,4 +1,4 @@
-"""Tests for autodiff.rng: PyTorch 2.13 CPU random numbers, bit for bit.
+"""Tests for autodiff.engine.rng: PyTorch 2.13 CPU random numbers, bit for bit.
 
 * golden tests replay tests/data/rng_cases.json (made from torch by
   tests/data/make_rng_cases.py) without importing torch;
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import rng
+from autodiff.engine import rng
 
 DATA = Path(__file__).parent / "data"
 SEEDS = [0, 1, 42, 12345, 2**32 + 5]

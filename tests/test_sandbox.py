@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from autodiff import errors, protocol
-from autodiff.builtins import build_namespace
-from autodiff.cli import main
+from autodiff import errors
+from autodiff.cli.main import main
 from autodiff.errors import AutodiffError
-from autodiff.interpreter import Interpreter
-from autodiff.torch_api import UnboundMethod
+from autodiff.language import protocol
+from autodiff.language.interpreter import Interpreter
+from autodiff.prelude import build_namespace
+from autodiff.torch.core import UnboundMethod
 
 PRELUDE = ("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom torch import ones\n"
            "x = torch.ones(2, requires_grad=True)\ny = x * 2\nm = nn.Linear(2, 2)\n"

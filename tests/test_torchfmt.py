@@ -1,4 +1,4 @@
-"""Tests for autodiff.torchfmt: golden strings (no torch needed) and oracle comparisons with PyTorch."""
+"""Tests for autodiff.torch.tensor_str: golden strings (no torch needed) and oracle comparisons with PyTorch."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autodiff import torchfmt
-from autodiff.torchfmt import (
+from autodiff.torch import tensor_str as torchfmt
+from autodiff.torch.tensor_str import (
     dtype_name,
     format_parameter,
     format_size,

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "views"))
 
 from make_views import HERE, ROOT, VIEWS, golden_path, programs, run_view  # noqa: E402
 
-from autodiff.cli import main  # noqa: E402
+from autodiff.cli.main import main  # noqa: E402
 
 PROGRAMS = programs()
 STATUS = json.loads((HERE / "status.json").read_text(encoding="utf-8"))
@@ -63,10 +63,10 @@ def test_script_errors_keep_exit_status_1():
 
 def _explain_in_process(program: Path):
     """Run a program with the explainer attached; return (host, explainer)."""
-    from autodiff.cli import make_interpreter
+    from autodiff.cli.main import make_interpreter
     from autodiff.errors import AutodiffError
-    from autodiff.explain import Explainer
-    from autodiff.graphview import Recorder, ViewHost
+    from autodiff.views.explain import Explainer
+    from autodiff.views.graphview import Recorder, ViewHost
 
     host = ViewHost()
     host.recorder = Recorder(host.variables)
@@ -117,9 +117,10 @@ ENGINE_PROGRAMS = sorted(p for p in (ROOT / "tests" / "golden").glob("*")
 def test_views_hold_for_every_golden_program(program):
     """Over the engine's golden programs (every op, nn, optim, errors): explain checks every pass it reads, the views
     never fail, and every named tensor's graph draws."""
-    from autodiff import autograd, torchfmt
-    from autodiff.graphview import build_graph, to_dot
-    from autodiff.render import explain_text, format_graph, show_text, to_text
+    from autodiff.engine import autograd
+    from autodiff.torch import tensor_str as torchfmt
+    from autodiff.views.graphview import build_graph, to_dot
+    from autodiff.views.render import explain_text, format_graph, show_text, to_text
 
     try:
         host, explainer = _explain_in_process(program)
@@ -424,9 +425,10 @@ def test_json_through_jq_style_pipeline():
 def test_engine_and_views_do_not_import_rich_or_click_and_run_imports_no_rich():
     code = (
         "import sys, io\n"
-        "import autodiff.tensor, autodiff.ops, autodiff.autograd, autodiff.graphview, autodiff.explain\n"
+        "import autodiff.engine.tensor, autodiff.engine.ops, autodiff.engine.autograd\n"
+        "import autodiff.views.graphview, autodiff.views.explain\n"
         "assert 'rich' not in sys.modules and 'click' not in sys.modules, 'engine imported rich/click'\n"
-        "from autodiff.cli import run_script\n"
+        "from autodiff.cli.main import run_script\n"
         "out = io.StringIO()\n"
         "assert run_script('x = ones(2, requires_grad=True)\\n(x * 3).sum().backward()\\nprint(x.grad)', 't',"
         " stdout=out) == 0\n"
@@ -437,7 +439,7 @@ def test_engine_and_views_do_not_import_rich_or_click_and_run_imports_no_rich():
 
 
 def test_observers_are_removed_after_each_command():
-    from autodiff import autograd
+    from autodiff.engine import autograd
 
     invoke("explain", str(ROOT / "examples" / "grad_none.ad"))
     invoke("run", "--json", str(ROOT / "examples" / "grad_none.ad"))

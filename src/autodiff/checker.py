@@ -46,9 +46,11 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, functional, torch_api
-from .errors import AutodiffError
-from .tensor import Tensor
+from autodiff.engine import autograd
+from autodiff.engine.tensor import Tensor
+from autodiff.errors import AutodiffError
+from autodiff.torch import core as torch_api
+from autodiff.torch.autograd import functional
 
 DEFAULT_MAX_ELEMENTS = 16  # elements nudged per leaf (evenly spread over larger leaves)
 MAX_PROBES = 20_000  # children per check, all told: a bound on the time a check can take
@@ -236,7 +238,7 @@ class _Run:
                 handler(frame.f_locals["self"])
 
     def _line(self) -> int | None:
-        from .interpreter import statement_span_of_frames
+        from autodiff.language.interpreter import statement_span_of_frames
 
         span = statement_span_of_frames(sys._getframe(1))
         return span.line if span is not None else None
@@ -397,7 +399,7 @@ class _Run:
         self.pending = {k: v for k, v in self.pending.items() if k > index}
 
     def _line_of_backward(self) -> int | None:
-        from .interpreter import statement_span_of_frames
+        from autodiff.language.interpreter import statement_span_of_frames
 
         span = statement_span_of_frames(sys._getframe(1))
         return span.line if span is not None else None

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .errors import AutodiffError, Span
+from autodiff.errors import AutodiffError, Span
 
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 _ADDRESS_SPACE_HEADROOM = 256 * 1024**2  # above the resident limit, so the periodic check usually fires first
@@ -125,7 +125,7 @@ def script_limits(max_elements: int | None, max_memory: int | None) -> Iterator[
     """Bound tensors to `max_elements` and the process to `max_memory` bytes (resident, looked at by the
     interpreter and before large tensors; address space, capped) while the block runs."""
     global active_max_memory
-    from . import tensor
+    from autodiff.engine import tensor
 
     saved = tensor.max_elements, tensor.max_memory, active_max_memory
     if max_elements is not None:

@@ -18,9 +18,9 @@ def _names(values: dict[str, object]) -> str:
 
 
 def supported_markdown() -> str:
-    from . import torch_api
-    from .protocol import Namespace, table_of
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
+    from autodiff.language.protocol import Namespace, table_of
+    from autodiff.torch import core as torch_api
 
     modules = torch_api.build_torch()
     lines = []

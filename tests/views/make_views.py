@@ -57,8 +57,9 @@ def run_view(program: Path, view: str) -> tuple[str, str, int]:
     """(stdout, stderr, exit status) of one view, run in-process from the program's folder."""
     from click.testing import CliRunner
 
-    from autodiff import autograd, torchfmt
-    from autodiff.cli import main
+    from autodiff.engine import autograd
+    from autodiff.torch import tensor_str as torchfmt
+    from autodiff.cli.main import main
 
     with _in_folder(program.parent):
         result = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "100"}).invoke(main, [*VIEWS[view], program.name])

@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .checker import CheckReport, ElementResult, LeafRow
+from autodiff.checker import CheckReport, ElementResult, LeafRow
 
 
 def _number(value: float) -> str:

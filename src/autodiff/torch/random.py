@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from . import rng
-from .errors import runtime_error, type_error
-from .protocol import TypeTable, register
-from .tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import rng
+from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.errors import runtime_error, type_error
+from autodiff.language.protocol import TypeTable, register
 
 
 def _torch_errors(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,7 +62,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
         try:  # the output has the broadcast shape of mean and std: check it before sampling
             check_size(np.broadcast_shapes(np.shape(mean_value), np.shape(std_value)))
         except ValueError:
-            from .ops import _raise_broadcast
+            from autodiff.engine.ops import _raise_broadcast
 
             _raise_broadcast(np.shape(mean_value), np.shape(std_value))
     numpy_dtype = None if dtype is None else to_numpy_dtype(dtype)

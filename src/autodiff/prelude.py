@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .protocol import Namespace
+from autodiff.language.protocol import Namespace
 
 
 def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[dict[str, Any], dict[str, Namespace]]:
@@ -15,8 +15,8 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     are the same objects. `views` (a graphview.ViewHost) is how `show()` and `graph()` see the running
     interpreter; the caller sets its `interpreter` once it exists.
     """
-    from . import torch_api
-    from .stdlib import make_stdlib
+    from autodiff.language.builtins import make_stdlib
+    from autodiff.torch import core as torch_api
 
     modules = torch_api.build_torch()
     names = torch_api.bare_names(modules)
@@ -28,17 +28,17 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
 def view_builtins(write: Callable[[str], None], views: Any = None) -> dict[str, Any]:
     """`show()` / `show(x, w)`: the variable table at that point; `graph(t)`: the graph behind t (a tree, or
     format="dot", "mermaid", "json"). Both print like `print` does."""
-    from .graphview import ViewHost
+    from autodiff.views.graphview import ViewHost
 
     host = views if views is not None else ViewHost()
 
     def show(*tensors: Any) -> None:
-        from .render import show_text
+        from autodiff.views.render import show_text
 
         write(show_text(host, tensors))
 
     def graph(tensor: Any, format: str = "tree") -> None:  # noqa: A002 - the keyword scripts write
-        from .render import graph_text
+        from autodiff.views.render import graph_text
 
         write(graph_text(host, tensor, format))
 

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import nodes, protocol
-from .errors import AutodiffError, Span, reset_warnings_once, set_warning_sink
-from .parser import ParseError, parse
+from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_warning_sink
+from autodiff.language import nodes, protocol
+from autodiff.language.parser import ParseError, parse
 
 BREAK = object()
 CONTINUE = object()
@@ -438,7 +438,7 @@ class Interpreter:
         state[_DEPTH] = 0
         self._deadline = time.monotonic() + self.timeout if self.timeout else None
         self._warned.clear()
-        from . import limits
+        from autodiff import limits
 
         self._memory_limit = self.max_memory if self.max_memory is not None else limits.active_max_memory
         periodic = self._deadline is not None or self._memory_limit is not None
@@ -512,7 +512,7 @@ class Interpreter:
                 raise AutodiffError("LimitError", f"the script ran longer than the time limit of "
                                     f"{self.timeout:g} s", span, hint="raise the limit with --timeout")
             if self._memory_limit is not None:
-                from .limits import memory_error, resident_bytes
+                from autodiff.limits import memory_error, resident_bytes
 
                 if resident_bytes() > self._memory_limit:
                     raise memory_error(self._memory_limit, span)
@@ -536,7 +536,7 @@ class Interpreter:
         elif name in ("np", "numpy"):
             hint = "numpy is not available in autodiff scripts; use torch functions instead"
         else:
-            from .stdlib import UNAVAILABLE_BUILTINS
+            from autodiff.language.builtins import UNAVAILABLE_BUILTINS
 
             if name in UNAVAILABLE_BUILTINS:
                 return AutodiffError("NameError", f"name '{name}' is not defined (Python's {name}() is not "

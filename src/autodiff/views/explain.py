@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, errors
-from .autograd import AccumulateGrad, Node
-from .graphview import NameIndex, PassRecord, Recorder, constant_input, walk_nodes
-from .tensor import Tensor, sum_to
+from autodiff import errors
+from autodiff.engine import autograd
+from autodiff.engine.autograd import AccumulateGrad, Node
+from autodiff.engine.tensor import Tensor, sum_to
+from autodiff.views.graphview import NameIndex, PassRecord, Recorder, constant_input, walk_nodes
 
 CONSTANT = "const"  # the label of an input that does not require grad and that no name holds
 MAX_PATHS = 12  # paths listed per leaf

@@ -20,8 +20,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lark import PostLex
 from lark.lexer import Token
 
-from . import nodes
-from .errors import AutodiffError, Span
+from autodiff.errors import AutodiffError, Span
+from autodiff.language import nodes
 
 SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 MAX_NESTING = 200  # brackets, like CPython's "too many nested parentheses"
@@ -82,7 +82,7 @@ def _cache_path(grammar: str) -> str | None:
 def grammar_text() -> str:
     from importlib.resources import files
 
-    return (files("autodiff") / "grammar" / "autodiff.lark").read_text(encoding="utf-8")
+    return (files("autodiff.language") / "grammar" / "autodiff.lark").read_text(encoding="utf-8")
 
 
 def _action_singletons() -> dict[int, tuple[Any, str]]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
-from .autograd import AccumulateGrad, Node
-from .tensor import Tensor
+from autodiff.engine import autograd
+from autodiff.engine.autograd import AccumulateGrad, Node
+from autodiff.engine.tensor import Tensor
 
 MAX_GRAPH_NODES = 2000  # a drawing stops growing here (and says so)
 
@@ -28,7 +28,7 @@ MAX_GRAPH_NODES = 2000  # a drawing stops growing here (and says so)
 def named_tensors(variables: Mapping[str, Any]) -> list[tuple[str, Tensor]]:
     """Every tensor a script variable holds, in the order the names were first bound: `x` for a tensor, and
     `model.weight` for each parameter of a module held in `model`."""
-    from .nn import Module
+    from autodiff.torch.nn.core import Module
 
     found: list[tuple[str, Tensor]] = []
     for name, value in list(variables.items()):
@@ -495,7 +495,7 @@ def run_document(output: str, warnings: Sequence[tuple[str, str, Any]], rows: Se
 
 def error_document(exc: BaseException, span: Any = None) -> dict[str, Any]:
     """A script error as JSON data: category, message, where (1-based line and column), and any hint."""
-    from .errors import AutodiffError
+    from autodiff.errors import AutodiffError
 
     if isinstance(exc, AutodiffError):
         category, message, hint = exc.category, exc.message, exc.hint
@@ -541,8 +541,8 @@ GRAPH_FORMATS = ("tree", "dot", "mermaid", "json")
 
 def show_rows(host: ViewHost, values: Sequence[Any]) -> list[TensorRow]:
     """The rows `show()` prints: every named tensor, or the given ones under the names that hold them."""
-    from .errors import AutodiffError
-    from .protocol import type_name
+    from autodiff.errors import AutodiffError
+    from autodiff.language.protocol import type_name
 
     names = host.names()
     if not values:
@@ -557,8 +557,8 @@ def show_rows(host: ViewHost, values: Sequence[Any]) -> list[TensorRow]:
 
 def graph_of(host: ViewHost, value: Any, format: str = "tree") -> Graph:  # noqa: A002
     """The graph `graph(t)` draws (checks the script's arguments)."""
-    from .errors import AutodiffError
-    from .protocol import type_name
+    from autodiff.errors import AutodiffError
+    from autodiff.language.protocol import type_name
 
     if type(value) is not Tensor:
         raise AutodiffError("TypeError", f"graph() takes a tensor, not {type_name(value)}")

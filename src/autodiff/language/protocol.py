@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AutodiffError
+from autodiff.errors import AutodiffError
 
 
 @dataclass

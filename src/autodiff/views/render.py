@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from .explain import Factor, LeafChain, PassChains
-    from .graphview import Graph, GraphNode, TensorRow
+    from autodiff.views.explain import Factor, LeafChain, PassChains
+    from autodiff.views.graphview import Graph, GraphNode, TensorRow
 
 PIPE_WIDTH = 100  # output width when stdout is not a terminal (golden files stay stable)
 MAX_TREE_DEPTH = 40
@@ -382,13 +382,13 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
 
 
 def show_text(host: Any, values: Sequence[Any]) -> str:
-    from .graphview import show_rows
+    from autodiff.views.graphview import show_rows
 
     return to_text(tensor_table(show_rows(host, values)), color=host.color, width=host.width) + "\n"
 
 
 def graph_text(host: Any, value: Any, format: str = "tree") -> str:  # noqa: A002
-    from .graphview import graph_of
+    from autodiff.views.graphview import graph_of
 
     return format_graph(graph_of(host, value, format), format, color=host.color, width=host.width)
 
@@ -397,7 +397,7 @@ def format_graph(graph: Graph, format: str, *, color: bool = False, width: int |
                  title: str = "autograd") -> str:
     import json
 
-    from . import graphview
+    from autodiff.views import graphview
 
     if format == "dot":
         return graphview.to_dot(graph, title)

@@ -8,10 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, ops
-from .errors import AutodiffError, runtime_error, type_error, warn, warn_once
-from .protocol import Namespace, TypeTable, register
-from .tensor import (
+from autodiff.engine import autograd, ops
+from autodiff.engine.tensor import (
     DTYPES,
     SCALAR_WARNING,
     DType,
@@ -30,6 +28,8 @@ from .tensor import (
     to_numpy_dtype,
     uint8,
 )
+from autodiff.errors import AutodiffError, runtime_error, type_error, warn, warn_once
+from autodiff.language.protocol import Namespace, TypeTable, register
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -223,7 +223,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
 
 
 def _rng():
-    from . import rng
+    from autodiff.engine import rng
 
     return rng
 
@@ -403,7 +403,7 @@ def _backward(outputs: list[Any], grads_in: list[Any], retain_graph: Any, create
         targets = [inputs] if type(inputs) is Tensor else list(inputs)
         captured = autograd.run_backward(outputs, grads, retain_graph=retain, create_graph=create_graph,
                                          capture=[t.edge() for t in targets], accumulate=False)
-        from .tensor import accumulate_into_grad
+        from autodiff.engine.tensor import accumulate_into_grad
 
         for target in targets:
             grad = captured.get(target.edge())
@@ -644,7 +644,7 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
 
 
 def self_label(dtype: DType) -> str:
-    from .tensor import _LEGACY_NAMES
+    from autodiff.engine.tensor import _LEGACY_NAMES
 
     return "torch." + _LEGACY_NAMES[dtype.name]
 
@@ -880,7 +880,7 @@ class TensorType:
 
 
 def _type_name_of(value: Any) -> str:
-    from .protocol import type_name
+    from autodiff.language.protocol import type_name
 
     return "Tensor" if type(value) is Tensor else type_name(value)
 
@@ -995,7 +995,7 @@ DTYPE_NAMES = {
 
 
 def _set_printoptions(**kwargs: Any) -> None:
-    from . import torchfmt
+    from autodiff.torch import tensor_str as torchfmt
 
     torchfmt.set_printoptions(**kwargs)
 
@@ -1024,18 +1024,16 @@ def torch_members() -> dict[str, Any]:
 
 
 # Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`.
-EXTENSIONS = ("autodiff.functional", "autodiff.nn", "autodiff.optim", "autodiff.random_api")
-
-
 def _extension_members() -> dict[str, dict[str, Any]]:
-    import importlib
-    import importlib.util
+    """The members the torch API's other modules add (nn, optim, autograd.functional, the random functions)."""
+    from autodiff.torch import random
+    from autodiff.torch.autograd import functional
+    from autodiff.torch.nn import core as nn
+    from autodiff.torch.optim import core as optim
 
     merged: dict[str, dict[str, Any]] = {}
-    for module_name in EXTENSIONS:
-        if importlib.util.find_spec(module_name) is None:
-            continue  # not written yet
-        for dotted, members in importlib.import_module(module_name).members().items():
+    for module in (functional, nn, optim, random):
+        for dotted, members in module.members().items():
             merged.setdefault(dotted, {}).update(members)
     return merged
 

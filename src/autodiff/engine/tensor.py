@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
-from .errors import AutodiffError, limit_error, runtime_error, type_error, warn_once
+from autodiff.engine import autograd
+from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn_once
 
 # PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
 np.seterr(all="ignore")
@@ -104,7 +104,7 @@ def check_size(shape: tuple[int, ...]) -> None:
             f"{max_elements:,} (raise it with --max-elements)"
         )
     if max_memory is not None and total >= _LARGE:
-        from .limits import describe, resident_bytes
+        from autodiff.limits import describe, resident_bytes
 
         in_use = resident_bytes()
         if in_use + total * 4 > max_memory:
@@ -192,7 +192,7 @@ class Tensor:
 
     # --- Python protocols (scripts reach these through operators, never by name) ----------------
     def __repr__(self) -> str:
-        from .torchfmt import format_parameter, format_tensor
+        from autodiff.torch.tensor_str import format_parameter, format_tensor
 
         suffixes = []
         if self.grad_fn is not None:
@@ -222,7 +222,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self.array.ndim == 0:
             raise type_error("iteration over a 0-d tensor")
-        from .ops import select
+        from autodiff.engine.ops import select
 
         return (select(self, 0, i) for i in range(self.array.shape[0]))
 
@@ -296,7 +296,7 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
     if leaf.grad is None:
         if create_graph:
             # PyTorch stores a copy made by a recorded copy_ (CopyBackwards) when the graph is kept.
-            from .ops import _record
+            from autodiff.engine.ops import _record
 
             leaf.grad = (_record(grad.array.copy(), "CopyBackwards", (grad,), lambda g: (g,))
                          if grad.requires_grad else grad)
@@ -313,7 +313,7 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
 
 def sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
-    from .ops import sum_to_size
+    from autodiff.engine.ops import sum_to_size
 
     return sum_to_size(grad, shape)
 

@@ -14,17 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
-from .errors import AutodiffError, type_error, value_error
-from .protocol import TypeTable, register
-from .tensor import Tensor, float32, reset_grad
+from autodiff.engine import autograd
+from autodiff.engine.tensor import Tensor, float32, reset_grad
+from autodiff.errors import AutodiffError, type_error, value_error
+from autodiff.language.protocol import TypeTable, register
 
 # --- PyTorch's CPU kernels on arrays -------------------------------------------------------------------------
 
 
 def _fma(a: Any, b: Any, c: np.ndarray) -> np.ndarray:
     """fma(a, b, c) rounded once in c's dtype, as PyTorch's vectorised kernels compute it."""
-    from .rng import _fma32, _fma64
+    from autodiff.engine.rng import _fma32, _fma64
 
     if c.dtype == np.float32:
         return np.asarray(_fma32(a, b, c), dtype=np.float32)
@@ -153,7 +153,7 @@ class Optimizer:
 
 
 def _type_name(value: Any) -> str:
-    from .protocol import type_name
+    from autodiff.language.protocol import type_name
 
     return type_name(value)
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
-from .errors import index_error, runtime_error, type_error, value_error, warn
-from .tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import autograd
+from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
 Operand = Tensor | Scalar
@@ -1829,7 +1829,7 @@ def to_dtype(x: Tensor, dtype: Any) -> Tensor:
 
 
 def _dtype_from_numpy(dtype: np.dtype) -> Any:
-    from .tensor import _BY_NUMPY
+    from autodiff.engine.tensor import _BY_NUMPY
 
     return _BY_NUMPY[dtype]
 
@@ -1858,7 +1858,7 @@ def scalar_type_name(x: Tensor) -> str:
 
 def _require_float(x: Tensor, kernel: str) -> None:
     if x.array.dtype.kind != "f":
-        from .errors import AutodiffError
+        from autodiff.errors import AutodiffError
 
         raise AutodiffError("NotImplementedError", f'"{kernel}" not implemented for \'{scalar_type_name(x)}\'')
 

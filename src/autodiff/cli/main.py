@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import click
 
-from . import __version__
+from autodiff import __version__
 
 DEFAULT_MAX_STEPS = 10_000_000  # kept equal to interpreter.DEFAULT_MAX_STEPS without importing it
 DEFAULT_MAX_ELEMENTS = 10**8  # kept equal to tensor.max_elements's default
@@ -26,7 +26,7 @@ class MemorySize(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
         if isinstance(value, int):
             return value
-        from .limits import parse_size
+        from autodiff.limits import parse_size
 
         try:
             return parse_size(str(value))
@@ -41,7 +41,7 @@ def install_limits(max_elements: int | None, max_memory: int | None, timeout: fl
     ends the process if the script is still stuck in one operation well after the time limit."""
     import threading
 
-    from .limits import Watchdog, script_limits
+    from autodiff.limits import Watchdog, script_limits
 
     context = click.get_current_context()
     context.with_resource(script_limits(max_elements, max_memory))
@@ -56,9 +56,9 @@ def _stop_stuck_script(timeout: float, source: str, filename: str, main_thread: 
     import os
     import threading
 
-    from . import diagnostics
-    from .errors import AutodiffError
-    from .interpreter import statement_span_of_frames
+    from autodiff.cli import diagnostics
+    from autodiff.errors import AutodiffError
+    from autodiff.language.interpreter import statement_span_of_frames
 
     try:
         span = statement_span_of_frames(sys._current_frames().get(main_thread))
@@ -121,13 +121,13 @@ def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeo
                      **options: Any) -> Any:
     """An Interpreter whose prints go to `stdout` and warnings to `stderr` (in order: stdout is flushed
     before anything is written to stderr). `views` (a graphview.ViewHost) lets show()/graph() see it."""
-    from .builtins import build_namespace
-    from .interpreter import Interpreter
+    from autodiff.language.interpreter import Interpreter
+    from autodiff.prelude import build_namespace
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     if views is None:
-        from .graphview import ViewHost
+        from autodiff.views.graphview import ViewHost
 
         views = ViewHost()
     names, modules = build_namespace(out.write, views)
@@ -142,8 +142,8 @@ def report_error(exc: BaseException, source: str | None, filename: str, *, stder
     """Print a script error (or an internal one) to stderr, after flushing stdout."""
     import traceback
 
-    from . import diagnostics
-    from .errors import AutodiffError
+    from autodiff.cli import diagnostics
+    from autodiff.errors import AutodiffError
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
@@ -152,7 +152,7 @@ def report_error(exc: BaseException, source: str | None, filename: str, *, stder
     except (OSError, ValueError):
         pass
     if isinstance(exc, MemoryError):  # outside any statement (a huge file): a limit, not a bug in autodiff
-        from .interpreter import convert_exception
+        from autodiff.language.interpreter import convert_exception
 
         exc = convert_exception(exc, None)
     if isinstance(exc, AutodiffError):
@@ -171,7 +171,7 @@ def run_script(source: str, filename: str, *, max_steps: int = DEFAULT_MAX_STEPS
                debug: bool = False, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
                views: Any = None, **options: Any) -> int:
     """Parse and run a script; report any error; return the exit status (0 ok, 1 script error)."""
-    from .errors import AutodiffError
+    from autodiff.errors import AutodiffError
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
@@ -183,7 +183,7 @@ def run_script(source: str, filename: str, *, max_steps: int = DEFAULT_MAX_STEPS
         report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
         return 1
     except KeyboardInterrupt as exc:
-        from .interpreter import statement_span_of_traceback
+        from autodiff.language.interpreter import statement_span_of_traceback
 
         span = statement_span_of_traceback(exc.__traceback__)
         out.flush()
@@ -221,7 +221,7 @@ def view_host(no_color: bool = False) -> Any:
     import os
     import shutil
 
-    from .graphview import ViewHost
+    from autodiff.views.graphview import ViewHost
 
     terminal = sys.stdout.isatty()
     color = terminal and not no_color and not os.environ.get("NO_COLOR")
@@ -244,9 +244,10 @@ def run_json(source: str, filename: str, *, max_steps: int, timeout: float | Non
     import io
     import traceback
 
-    from . import diagnostics, graphview
-    from .errors import AutodiffError
-    from .interpreter import statement_span_of_traceback
+    from autodiff.cli import diagnostics
+    from autodiff.errors import AutodiffError
+    from autodiff.language.interpreter import statement_span_of_traceback
+    from autodiff.views import graphview
 
     output = io.StringIO()
     warnings: list[tuple[str, str, Any]] = []
@@ -333,21 +334,21 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code)
     if seed is not None:
-        from .rng import default_generator
+        from autodiff.engine.rng import default_generator
 
         default_generator.manual_seed(seed)
     _prepare_streams()
     install_limits(max_elements, max_memory, timeout, source, filename)
     if as_json:
         sys.exit(run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
-    from .graphview import Recorder
+    from autodiff.views.graphview import Recorder
 
     host = view_host(no_color)
     host.recorder = Recorder(host.variables)
     with host.recorder.installed():
         status = run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, views=host)
     if table or (table is None and host.terminal and filename.endswith(".ad")):
-        from .render import show_text
+        from autodiff.views.render import show_text
 
         if not write_view("\n" + show_text(host, ()).removesuffix("\n")):
             status = status or 1
@@ -392,8 +393,8 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, t
     Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
     shape; inputs that do not require grad are constants.
     """
-    from .graphview import Recorder, build_graph
-    from .render import format_graph
+    from autodiff.views.graphview import Recorder, build_graph
+    from autodiff.views.render import format_graph
 
     source, filename = load_source(file, None)
     _prepare_streams()
@@ -420,9 +421,9 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: i
             debug: bool) -> None:
     """Show the chain rule behind a backward pass of script FILE: for each leaf, every path from the root, each
     local derivative, and the sum, checked against the leaf's .grad (the script runs with its output hidden)."""
-    from .explain import Explainer
-    from .graphview import Recorder
-    from .render import explain_text, to_text
+    from autodiff.views.explain import Explainer
+    from autodiff.views.graphview import Recorder
+    from autodiff.views.render import explain_text, to_text
 
     source, filename = load_source(file, None)
     _prepare_streams()
@@ -457,8 +458,8 @@ def check(file: str | None, code: str | None, max_elements: int, max_steps: int,
     """
     import os
 
-    from .checker import check_source
-    from .render_check import render_check
+    from autodiff.checker import check_source
+    from autodiff.views.render_check import render_check
 
     source, filename = load_source(file, code)
     _prepare_streams()
@@ -488,7 +489,7 @@ def repl(max_steps: int, timeout: float | None, debug: bool) -> None:
     With standard input piped, statements are read line by line, values are echoed without prompts, and the
     exit status is 1 if any input failed.
     """
-    from .repl import main as repl_main
+    from autodiff.cli.repl import main as repl_main
 
     _prepare_streams()
     sys.exit(repl_main(max_steps=max_steps, timeout=timeout, debug=debug))

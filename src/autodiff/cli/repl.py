@@ -68,7 +68,7 @@ def history_path() -> str:
 def input_ready(text: str) -> bool:
     """True when `text` should run now: it is complete, or invalid (running it shows the error), or a
     block header followed by a blank line (Python's "expected an indented block")."""
-    from .parser import ParseError, input_status, parse
+    from autodiff.language.parser import ParseError, input_status, parse
 
     if _open_at_end(text):
         return False
@@ -193,8 +193,8 @@ class Session:
         """A fresh interpreter: no variables, grad mode on, default print options."""
         import inspect
 
-        from . import autograd
-        from .cli import DEFAULT_MAX_STEPS, make_interpreter
+        from autodiff.cli.main import DEFAULT_MAX_STEPS, make_interpreter
+        from autodiff.engine import autograd
 
         self.views = _make_views(self.stdout, self.interactive)
         extra = {}
@@ -207,7 +207,7 @@ class Session:
         self.accepted = []
         autograd.set_grad_enabled(True)
         try:
-            from . import torchfmt
+            from autodiff.torch import tensor_str as torchfmt
 
             torchfmt.set_printoptions(profile="default")
             torchfmt.set_default_dtype("float32")
@@ -217,8 +217,8 @@ class Session:
     def lookup(self, dotted: str) -> Any:
         """The value of a plain dotted name chain (`x`, `x.grad`, `torch.nn`) without calling anything a
         script wrote; raises KeyError when a name or attribute is missing."""
-        from . import protocol
-        from .errors import set_warning_sink
+        from autodiff.errors import set_warning_sink
+        from autodiff.language import protocol
 
         parts = dotted.split(".")
         if not all(part.isidentifier() for part in parts):
@@ -243,7 +243,7 @@ class Session:
 
     def completions(self, text_before_cursor: str) -> tuple[int, list[str]]:
         """(length of the word being completed, candidates) for the text before the cursor."""
-        from . import protocol
+        from autodiff.language import protocol
 
         stripped = text_before_cursor.lstrip()
         if stripped.startswith(":") and "\n" not in stripped:
@@ -276,10 +276,10 @@ class Session:
     def execute(self, source: str, *, filename: str = "<stdin>", first_line: int = 1) -> bool:
         """Run one input; echo the value of a final expression; report an error and carry on. Returns
         True if it ran without error. KeyboardInterrupt stops the input and propagates only when piped."""
-        from . import autograd
-        from .cli import report_error
-        from .errors import AutodiffError
-        from .parser import parse
+        from autodiff.cli.main import report_error
+        from autodiff.engine import autograd
+        from autodiff.errors import AutodiffError
+        from autodiff.language.parser import parse
 
         padded = "\n" * (first_line - 1) + source  # spans then count lines of the whole piped input
         grad_mode = autograd.is_grad_enabled()
@@ -313,8 +313,8 @@ class Session:
         return True
 
     def _interrupted(self, exc: BaseException, filename: str, grad_mode: bool) -> None:
-        from . import autograd
-        from .interpreter import statement_span_of_traceback
+        from autodiff.engine import autograd
+        from autodiff.language.interpreter import statement_span_of_traceback
 
         span = statement_span_of_traceback(exc.__traceback__)
         try:
@@ -388,9 +388,9 @@ class Session:
     def cmd_vars(self, argument: str) -> None:
         variables = {name: value for name, value in self.interpreter.globals.items() if not name.startswith(".")}
         if self.views is not None:
-            from .protocol import Namespace
-            from .render import show_text
-            from .tensor import Tensor
+            from autodiff.engine.tensor import Tensor
+            from autodiff.language.protocol import Namespace
+            from autodiff.views.render import show_text
 
             self.stdout.write(show_text(self.views.host, ()))
             others = [f"{name} ({_type_name(value)})" for name, value in variables.items()
@@ -410,8 +410,8 @@ class Session:
             self._fail(f":graph: {name} is not a tensor (it is a {_type_name(value)} value)")
             return
         if self.views is not None:
-            from .graphview import build_graph
-            from .render import format_graph
+            from autodiff.views.graphview import build_graph
+            from autodiff.views.render import format_graph
 
             host = self.views.host
             drawing = build_graph([value], host.names(), host.recorder.saved)
@@ -427,7 +427,7 @@ class Session:
                 self.stdout.write(plain_explain(*found, self.interpreter.globals) + "\n")
                 self.stdout.flush()
             return
-        from .render import explain_text, to_text
+        from autodiff.views.render import explain_text, to_text
 
         views = self.views
         if argument:
@@ -489,8 +489,8 @@ class Session:
 def _script_form(source: str, module: Any, value: Any, first_line: int) -> str:
     """The input as a script statement list: an echoed final expression becomes a print of what the REPL
     showed (`x.grad` -> `print(x.grad)`; `print(f"{s!r}")` when str and repr differ, as for strings)."""
-    from . import nodes
-    from .parser import parse
+    from autodiff.language import nodes
+    from autodiff.language.parser import parse
 
     text = source.rstrip() + "\n"
     if value is None or not module.body or not isinstance(module.body[-1], nodes.ExprStmt):
@@ -556,9 +556,9 @@ def _make_views(stdout: IO[str], interactive: bool) -> _Views | None:
     """The session's view host, recorder and explainer; None when the view modules are not installed (the
     commands then print the plain texts below)."""
     try:
-        from . import render  # noqa: F401 - the views draw with it
-        from .explain import Explainer
-        from .graphview import Recorder, ViewHost
+        from autodiff.views import render  # noqa: F401 - the views draw with it
+        from autodiff.views.explain import Explainer
+        from autodiff.views.graphview import Recorder, ViewHost
     except ImportError:
         return None
     import shutil
@@ -579,20 +579,20 @@ def _pass_reaching(explainer: Any, tensor: Any) -> Any:
 
 
 def _is_tensor(value: Any) -> bool:
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
 
     return isinstance(value, Tensor)
 
 
 def _type_name(value: Any) -> str:
-    from . import protocol
+    from autodiff.language import protocol
 
     return protocol.type_name(value)
 
 
 def _holds_parameters(value: Any) -> bool:
     try:
-        from .nn import Module
+        from autodiff.torch.nn.core import Module
     except ImportError:  # pragma: no cover
         return False
     return isinstance(value, Module)
@@ -615,8 +615,8 @@ def _tensor_cells(value: Any) -> list[str]:
 
 def plain_variable_table(variables: dict[str, Any]) -> str:
     """A text table of the session's variables: tensors with their autograd state, then other values."""
-    from . import protocol
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
+    from autodiff.language import protocol
 
     if not variables:
         return "(no variables)"
@@ -650,7 +650,7 @@ def _names_by_identity(names: dict[str, Any]) -> dict[int, str]:
 
 def plain_graph(name: str, value: Any, names: dict[str, Any]) -> str:
     """The grad_fn graph behind a tensor as an indented tree (leaves named by their variables)."""
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
 
     if not isinstance(value, Tensor):
         return f"{name} is not a tensor"
@@ -686,7 +686,7 @@ def plain_graph(name: str, value: Any, names: dict[str, Any]) -> str:
 
 def plain_explain(name: str, value: Any, names: dict[str, Any]) -> str:
     """What autograd knows about a tensor, in a few sentences."""
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
 
     if not isinstance(value, Tensor):
         return f"{name} is not a tensor"
@@ -748,7 +748,7 @@ def run_terminal(session: Session) -> int:
     from prompt_toolkit.output import ColorDepth
     from pygments.lexers.python import PythonLexer
 
-    from . import __version__
+    from autodiff import __version__
 
     class SessionCompleter(Completer):
         paths = PathCompleter(expanduser=True)
@@ -857,7 +857,7 @@ def main(*, max_steps: int | None = None, timeout: float | None = None, debug: b
     try:
         return run_piped(session, sys.stdin)
     except BrokenPipeError:
-        from .cli import _silence_stdout
+        from autodiff.cli.main import _silence_stdout
 
         _silence_stdout()
         return 1

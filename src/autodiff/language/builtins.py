@@ -13,9 +13,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import protocol
-from .errors import AutodiffError
-from .protocol import TypeTable
+from autodiff.errors import AutodiffError
+from autodiff.language import protocol
+from autodiff.language.protocol import TypeTable
 
 # Python builtins deliberately left out; naming one gives a NameError that says why.
 UNAVAILABLE_BUILTINS = frozenset({

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .errors import AutodiffError, runtime_error, type_error, value_error, warn
-from .protocol import TypeTable, register
-from .tensor import DType, Tensor, check_size, default_float, reset_grad, to_numpy_dtype
+from autodiff.engine import ops
+from autodiff.engine.tensor import DType, Tensor, check_size, default_float, reset_grad, to_numpy_dtype
+from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn
+from autodiff.language.protocol import TypeTable, register
 
 # --- torch.nn.functional ---------------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ def _check_tensor(value: Any, position: str, function: str) -> None:
 
 
 def _type_name(value: Any) -> str:
-    from .protocol import type_name
+    from autodiff.language.protocol import type_name
 
     return type_name(value)
 
@@ -77,7 +77,7 @@ def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _inplace(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    from .torch_api import _inplace as make_inplace
+    from autodiff.torch.core import _inplace as make_inplace
 
     return make_inplace(op)
 
@@ -493,12 +493,12 @@ class Module:
         return self
 
     def float(self) -> Module:
-        from .tensor import float32
+        from autodiff.engine.tensor import float32
 
         return self._convert(float32)
 
     def double(self) -> Module:
-        from .tensor import float64
+        from autodiff.engine.tensor import float64
 
         return self._convert(float64)
 
@@ -544,7 +544,7 @@ class _IncompatibleKeys:
 
 
 def _parameter(array: np.ndarray) -> Tensor:
-    from .torch_api import parameter
+    from autodiff.torch.core import parameter
 
     return parameter(Tensor(array))
 
@@ -567,7 +567,7 @@ class Linear(Module):
         check_size((out_features, in_features))
         self.in_features = in_features
         self.out_features = out_features
-        from . import rng
+        from autodiff.engine import rng
 
         float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
         weight, bias_array = rng.linear_init(in_features, out_features, bias=bool(bias), dtype=float_dtype)
@@ -869,13 +869,13 @@ def _generator(generator: Any) -> Any:
 
 
 def _uniform(array: np.ndarray, a: float = 0.0, b: float = 1.0, generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.uniform_(array, a, b, generator)
 
 
 def _normal(array: np.ndarray, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.normal_(array, mean, std, generator)
 
@@ -885,27 +885,27 @@ def _constant(array: np.ndarray, val: Any) -> None:
 
 
 def _xavier_uniform(array: np.ndarray, gain: float = 1.0, generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.xavier_uniform_(array, gain, generator)
 
 
 def _xavier_normal(array: np.ndarray, gain: float = 1.0, generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.xavier_normal_(array, gain, generator)
 
 
 def _kaiming_uniform(array: np.ndarray, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.kaiming_uniform_(array, a, mode, nonlinearity, generator)
 
 
 def _kaiming_normal(array: np.ndarray, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: Any = None) -> None:
-    from . import rng
+    from autodiff.engine import rng
 
     rng.kaiming_normal_(array, a, mode, nonlinearity, generator)
 
@@ -917,7 +917,7 @@ def _eye(array: np.ndarray) -> None:
 
 
 def calculate_gain(nonlinearity: str, param: Any = None) -> float:
-    from . import rng
+    from autodiff.engine import rng
 
     try:
         return rng.calculate_gain(nonlinearity, param)
@@ -1006,7 +1006,7 @@ def register_tables() -> None:
 
 def members() -> dict[str, dict[str, Any]]:
     """The extension hook: torch.nn (modules, Parameter), torch.nn.functional and torch.nn.init."""
-    from .torch_api import parameter
+    from autodiff.torch.core import parameter
 
     register_tables()
     nn_members: dict[str, Any] = dict(MODULES)

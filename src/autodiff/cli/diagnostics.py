@@ -21,7 +21,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .errors import AutodiffError, Span
+from autodiff.errors import AutodiffError, Span
 
 SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import runtime_error
+from autodiff.errors import runtime_error
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from autodiff.engine.tensor import Tensor
 
 # Grad mode is process-wide, as in PyTorch; `no_grad()` flips it for a block.
 _grad_enabled = True
@@ -212,7 +212,7 @@ def run_backward(
     gradients arriving at those nodes are returned instead (autograd.grad); then only the part of the
     graph leading to them is visited.
     """
-    from .tensor import accumulate_into_grad, sum_to
+    from autodiff.engine.tensor import accumulate_into_grad, sum_to
 
     if backward_starters:
         for starter in tuple(backward_starters):

@@ -1,0 +1,5 @@
+"""`python -m autodiff`: the command line."""
+
+from autodiff.cli.main import main
+
+main()

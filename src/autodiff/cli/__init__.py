@@ -1,0 +1,1 @@
+"""The command line, the REPL, error reports and the check command."""

@@ -1,0 +1,1 @@
+"""The script language: grammar and parser, syntax tree, compiler, runtime objects, builtins."""

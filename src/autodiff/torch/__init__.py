@@ -1,0 +1,1 @@
+"""The torch API scripts call; its files mirror PyTorch's namespace."""

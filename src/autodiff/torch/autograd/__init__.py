@@ -1,0 +1,1 @@
+"""torch.autograd: backward, grad, Function, functional, gradcheck."""
