@@ -29,7 +29,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "seeds"
 RESULTS = BENCH / "results"
 WORKER = BENCH / "workloads.py"
 

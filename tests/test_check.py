@@ -20,7 +20,7 @@ from autodiff.language.interpreter import Interpreter
 from autodiff.prelude import build_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "seeds"
 PROGRAMS = sorted(SEEDS.glob("*.py")) + sorted((ROOT / "examples").glob("*.ad"))
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="autodiff check needs os.fork")

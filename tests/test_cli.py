@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from autodiff.cli.main import main
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parent / "seeds"
 AUTODIFF = [sys.executable, "-m", "autodiff"]
 
 

@@ -1,4 +1,4 @@
-"""Byte-level mutations of real scripts (examples/*.ad and the shared seed programs): whatever the bytes, the
+"""Byte-level mutations of real scripts (examples/*.ad and the seed programs in tests/seeds): whatever the bytes, the
 parser and the interpreter fail only with autodiff's own errors, and the CLI reports bytes that are not UTF-8
 as a usage error.
 
@@ -22,7 +22,7 @@ from autodiff.language.parser import input_status
 from autodiff.prelude import build_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_FOLDERS = [ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")]
+SEED_FOLDERS = [ROOT / "tests" / "seeds"]
 MUTANTS = int(os.environ.get("AUTODIFF_FUZZ_MUTANTS", "600"))
 
 # Fragments worth splicing in: keywords, brackets, operators, indentation, odd characters.

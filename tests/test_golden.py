@@ -2,7 +2,8 @@
 
 Every examples/*.ad and tests/golden/*.{py,ad} has its expected stdout (`.out`) and reduced stderr (`.err`)
 beside it, recorded from real PyTorch by tests/make_goldens.py (or `pytest --regen-goldens`). The seeds in
-../shared/seeds are read from that folder, so a seed added later is tested without a code change.
+tests/seeds (the seed programs with the output PyTorch 2.13 printed) are read from that folder, so a seed added
+later is tested without a code change.
 """
 
 from __future__ import annotations
@@ -40,4 +41,4 @@ def test_expected_output_is_pytorchs(path):
 
 def test_there_are_enough_golden_programs():
     assert len([p for p in PROGRAMS if p.name.startswith("engine_")]) >= 60
-    assert SEED_PROGRAMS, "../shared/seeds should hold the seed programs"
+    assert SEED_PROGRAMS, "tests/seeds should hold the seed programs"

@@ -48,3 +48,11 @@ def test_readme_has_exactly_the_two_ci_commands():
     assert readme.count("<!-- ci:test -->") == 1
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "readme_command install" in ci and "readme_command test" in ci
+
+
+def test_the_repository_stands_alone():
+    """A fresh clone has nothing beside it: no test, benchmark, source file or README line reads ../shared."""
+    found = subprocess.run(["git", "grep", "-l", "-e", "../shared", "--", "tests", "bench", "src", "README.md"],
+                           cwd=ROOT, capture_output=True, text=True)
+    offenders = [name for name in found.stdout.split() if name != "tests/test_project.py"]
+    assert not offenders, f"these files read ../shared: {offenders}"

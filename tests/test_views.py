@@ -39,7 +39,7 @@ def invoke(*arguments: str, input: str | None = None):  # noqa: A002
 
 
 def test_every_program_and_view_has_a_golden_file():
-    assert len(PROGRAMS) >= 20, "the seed programs (../shared/seeds) and the examples"
+    assert len(PROGRAMS) >= 20, "the seed programs (tests/seeds) and the examples"
     missing = [golden_path(p, v).name for p in PROGRAMS for v in VIEWS if not golden_path(p, v).exists()]
     assert not missing, f"run tests/views/make_views.py: {missing}"
 
@@ -359,7 +359,7 @@ def test_table_by_default_on_a_terminal_with_colour_unless_no_color():
     assert "\x1b[" not in terminal_output("run", example, extra_env={"NO_COLOR": "1"}).replace("\x1b[?", "")
     assert "\x1b[" not in terminal_output("run", "--no-color", example).replace("\x1b[?", "")
     assert "is_leaf" not in terminal_output("run", "--no-table", example)
-    seed = str(ROOT.parent / "shared" / "seeds" / "seed000_leaves.py")
+    seed = str(ROOT / "tests" / "seeds" / "seed000_leaves.py")
     if Path(seed).exists():
         assert "is_leaf" not in terminal_output("run", seed)  # .py: off by default
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "seeds"
 
 # view name -> the autodiff arguments before the program's file name
 VIEWS = {
@@ -33,7 +33,7 @@ VIEWS = {
 
 
 def programs() -> list[Path]:
-    """The seed programs (read from ../shared/seeds, so a new seed is covered without a code change) and the
+    """The seed programs (read from tests/seeds, so a new seed is covered without a code change) and the
     examples."""
     found = sorted(SEEDS.glob("*.py")) if SEEDS.is_dir() else []
     return found + sorted((ROOT / "examples").glob("*.ad"))
