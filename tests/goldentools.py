@@ -2,7 +2,8 @@
 
 A golden program is `NAME.py` (PyTorch spelling) or `NAME.ad` (autodiff's bare spelling) beside
 `NAME.out` (exact stdout) and, when PyTorch warned or failed, `NAME.err` (one reduced line per warning or
-error), the same format as tests/seeds (copied from the project's seed programs). Expected files are only ever written from PyTorch's output.
+error), the same format as tests/seeds (the project's seed programs).
+Expected files are only ever written from PyTorch's output.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def reduce_stderr(text: str) -> list[str]:
 
 
 def run_torch(path: Path, timeout: float = 120) -> Outcome:
-    """Run a golden program under real PyTorch, with `python -W default`, reducing stderr to `Category: message` lines."""
+    """Run a golden program under real PyTorch with `python -W default`; stderr reduced to `Category: message`."""
     source = path.read_text(encoding="utf-8")
     if path.suffix == ".ad":
         source = AD_PRELUDE + "\n" + source

@@ -21,7 +21,8 @@ from autodiff.engine import autograd
 BIN = Path(sys.executable).parent / "autodiff"
 AUTODIFF = str(BIN) if BIN.exists() else shutil.which("autodiff")
 
-VIEWS = all(importlib.util.find_spec(f"autodiff.views.{name}") is not None for name in ("render", "graphview", "explain"))
+VIEWS = all(importlib.util.find_spec(f"autodiff.views.{name}") is not None
+            for name in ("render", "graphview", "explain"))
 needs_binary = pytest.mark.skipif(AUTODIFF is None, reason="the autodiff script is not installed")
 
 
