@@ -10,7 +10,7 @@ from autodiff.engine import ops
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
 from autodiff.torch import core as torch_api
-from autodiff.torch.nn import core as ann
+from autodiff.torch.nn import members as ann
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle

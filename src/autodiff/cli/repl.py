@@ -592,7 +592,7 @@ def _type_name(value: Any) -> str:
 
 def _holds_parameters(value: Any) -> bool:
     try:
-        from autodiff.torch.nn.core import Module
+        from autodiff.torch.nn.modules.module import Module
     except ImportError:  # pragma: no cover
         return False
     return isinstance(value, Module)

@@ -1028,7 +1028,7 @@ def _extension_members() -> dict[str, dict[str, Any]]:
     """The members the torch API's other modules add (nn, optim, autograd.functional, the random functions)."""
     from autodiff.torch import random
     from autodiff.torch.autograd import functional
-    from autodiff.torch.nn import core as nn
+    from autodiff.torch.nn import members as nn
     from autodiff.torch.optim import core as optim
 
     merged: dict[str, dict[str, Any]] = {}

@@ -28,7 +28,7 @@ MAX_GRAPH_NODES = 2000  # a drawing stops growing here (and says so)
 def named_tensors(variables: Mapping[str, Any]) -> list[tuple[str, Tensor]]:
     """Every tensor a script variable holds, in the order the names were first bound: `x` for a tensor, and
     `model.weight` for each parameter of a module held in `model`."""
-    from autodiff.torch.nn.core import Module
+    from autodiff.torch.nn.modules.module import Module
 
     found: list[tuple[str, Tensor]] = []
     for name, value in list(variables.items()):

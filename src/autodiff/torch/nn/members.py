@@ -1,0 +1,74 @@
+"""What torch.nn, torch.nn.functional and torch.nn.init offer a script, and the attribute tables of modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autodiff.language.protocol import TypeTable, register
+from autodiff.torch.nn.functional import FUNCTIONAL
+from autodiff.torch.nn.init import INIT
+from autodiff.torch.nn.modules.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from autodiff.torch.nn.modules.container import ModuleList, Sequential, _Container
+from autodiff.torch.nn.modules.flatten import Flatten
+from autodiff.torch.nn.modules.linear import Identity, Linear
+from autodiff.torch.nn.modules.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from autodiff.torch.nn.modules.module import (
+    _MODULE_METHODS,
+    Module,
+    _IncompatibleKeys,
+    _ModuleGetters,
+    _ModuleSetters,
+    _set_training,
+)
+
+_CONTAINER_METHODS: dict[str, Callable[..., Any]] = {"append": _Container.append, "extend": _Container.extend}
+
+
+def module_table(cls: type[Module]) -> TypeTable:
+    methods = dict(_MODULE_METHODS)
+    if issubclass(cls, _Container):
+        methods.update(_CONTAINER_METHODS)
+    fixed: dict[str, Callable[[Any], Any]] = {"training": lambda m: m.training}
+    for name in cls.ATTRIBUTES:
+        fixed[name] = _plain_getter(name)
+    return TypeTable(cls.__name__, getters=_ModuleGetters(fixed, methods),
+                     setters=_ModuleSetters({"training": _set_training}, methods), methods=methods)
+
+
+def _plain_getter(name: str) -> Callable[[Any], Any]:
+    return lambda module: getattr(module, name)
+
+
+def register_tables() -> None:
+    for cls in MODULES.values():
+        register(cls, module_table(cls))
+    register(_IncompatibleKeys, TypeTable("_IncompatibleKeys", getters={
+        "missing_keys": lambda k: k.missing_keys, "unexpected_keys": lambda k: k.unexpected_keys}))
+
+
+MODULES: dict[str, type[Module]] = {
+    "Module": Module, "Linear": Linear, "Sequential": Sequential, "ModuleList": ModuleList, "ReLU": ReLU,
+    "Sigmoid": Sigmoid, "Tanh": Tanh, "Softmax": Softmax, "LogSoftmax": LogSoftmax, "Flatten": Flatten,
+    "LeakyReLU": LeakyReLU, "Identity": Identity, "GELU": GELU, "ELU": ELU, "MSELoss": MSELoss, "L1Loss": L1Loss,
+    "SmoothL1Loss": SmoothL1Loss, "CrossEntropyLoss": CrossEntropyLoss, "BCELoss": BCELoss,
+    "BCEWithLogitsLoss": BCEWithLogitsLoss, "NLLLoss": NLLLoss,
+}
+
+
+def members() -> dict[str, dict[str, Any]]:
+    """The extension hook: torch.nn (modules, Parameter), torch.nn.functional and torch.nn.init."""
+    from autodiff.torch.core import parameter
+
+    register_tables()
+    nn_members: dict[str, Any] = dict(MODULES)
+    nn_members["Parameter"] = parameter
+    return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT)}

@@ -1,0 +1,1 @@
+"""The nn.Module classes, one file per family as in PyTorch's torch/nn/modules."""

@@ -1,0 +1,288 @@
+"""nn.Module: ordered parameters and submodules, train/eval mode, PyTorch's printing, and the attribute
+table scripts reach modules through."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from autodiff.engine.tensor import DType, Tensor, reset_grad, to_numpy_dtype
+from autodiff.errors import AutodiffError, runtime_error, type_error, value_error
+from autodiff.torch.nn.functional import _type_name
+
+
+def _add_indent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+class Module:
+    """A torch.nn.Module: ordered parameters and submodules, train/eval mode, PyTorch's printing."""
+
+    # Plain attributes scripts may read on this class (besides parameters and submodules by name).
+    ATTRIBUTES: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self._parameters: dict[str, Tensor | None] = OrderedDict()
+        self._modules: dict[str, Module | None] = OrderedDict()
+        self._extra: dict[str, Any] = {}
+        self.training = True
+
+    # calling and printing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise AutodiffError("NotImplementedError",
+                            f'Module [{self._name()}] is missing the required "forward" function')
+
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({key}): {_add_indent(repr(module), 2)}" for key, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        text = self._name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                text += extra_lines[0]
+            else:
+                text += "\n  " + "\n  ".join(lines) + "\n"
+        return text + ")"
+
+    __str__ = __repr__
+
+    # attributes by name (the TypeTable's fallback)
+    def _attribute(self, name: str) -> Any:
+        for store in (self._parameters, self._modules, self._extra):
+            if name in store:
+                return store[name]
+        raise AutodiffError("AttributeError", f"'{self._name()}' object has no attribute '{name}'")
+
+    def _set_attribute(self, name: str, value: Any) -> None:
+        if type(value) is Tensor and value.is_parameter:
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self._parameters.pop(name, None)
+            self._modules[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                label = value.type_label() if type(value) is Tensor else _type_name(value)
+                raise type_error(f"cannot assign '{label}' as parameter '{name}' (torch.nn.Parameter or None "
+                                 "expected)")
+            self._parameters[name] = None
+        elif name in self._modules:
+            if value is not None:
+                raise type_error(f"cannot assign '{_type_name(value)}' as child module '{name}' (torch.nn.Module "
+                                 "or None expected)")
+            self._modules[name] = None
+        else:
+            self._extra[name] = value
+
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        if param is not None and not (type(param) is Tensor and param.is_parameter):
+            label = param.type_label() if type(param) is Tensor else _type_name(param)
+            raise type_error(f"cannot assign '{label}' object to parameter '{name}' (torch.nn.Parameter or None "
+                             "required)")
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise type_error(f"{_type_name(module)} is not a Module subclass")
+        self._modules[name] = module
+
+    # traversal
+    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        memo = set() if memo is None else memo
+        if remove_duplicate and id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen: set[int] = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
+        for owner_prefix, owner in owners:
+            for name, param in owner._parameters.items():
+                if param is None or (remove_duplicate and id(param) in seen):
+                    continue
+                seen.add(id(param))
+                yield owner_prefix + ("." if owner_prefix else "") + name, param
+
+    def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    # state
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            reset_grad(param, set_to_none)
+
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise value_error("training mode is expected to be boolean")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad = bool(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def _convert(self, dtype: DType) -> Module:
+        target = to_numpy_dtype(dtype)
+        for param in self.parameters():
+            if param.array.dtype.kind == "f" and param.array.dtype != target:
+                param.array = param.array.astype(target)
+                if param.grad is not None:
+                    param.grad.array = param.grad.array.astype(target)
+        return self
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any) -> Module:
+        for arg in args:
+            if isinstance(arg, DType):
+                dtype = arg
+            elif type(arg) is Tensor:
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.startswith("cuda"):
+                raise runtime_error("Torch not compiled with CUDA enabled (autodiff runs on the CPU only)")
+        if dtype is not None:
+            if not to_numpy_dtype(dtype).kind == "f":
+                raise type_error(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                 f"dtype={dtype}")
+            self._convert(dtype)
+        return self
+
+    def float(self) -> Module:
+        from autodiff.engine.tensor import float32
+
+        return self._convert(float32)
+
+    def double(self) -> Module:
+        from autodiff.engine.tensor import float64
+
+        return self._convert(float64)
+
+    def cpu(self) -> Module:
+        return self
+
+    def state_dict(self) -> OrderedDict[str, Tensor]:
+        return OrderedDict((name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False))
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
+        own = dict(self.named_parameters(remove_duplicate=False))
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            if unexpected:
+                parts.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(parts))
+        for name, param in own.items():
+            if name in state_dict:
+                source = state_dict[name]
+                if source.array.shape != param.array.shape:
+                    raise runtime_error(
+                        f"Error(s) in loading state_dict for {self._name()}:\n\tsize mismatch for {name}: copying a "
+                        f"param with shape {source.shape} from checkpoint, the shape in current model is "
+                        f"{param.shape}.")
+                param.array[...] = source.array
+                param.bump_version()
+        return _IncompatibleKeys(missing, unexpected)
+
+
+class _IncompatibleKeys:
+    def __init__(self, missing: list[str], unexpected: list[str]):
+        self.missing_keys = missing
+        self.unexpected_keys = unexpected
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+class _ModuleGetters(dict):
+    """A module's readable attributes: the fixed ones, then its own parameters and submodules by name."""
+
+    def __init__(self, fixed: dict[str, Callable[[Any], Any]], methods: dict[str, Any]):
+        super().__init__(fixed)
+        self.methods = methods
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, name)
+        if found is not None or name in self.methods:
+            return found if found is not None else default
+        return lambda module: module._attribute(name)
+
+
+class _ModuleSetters(dict):
+    """Assignable attributes: `training`, parameters (Parameter or None), submodules, and new plain names."""
+
+    def __init__(self, fixed: dict[str, Callable[[Any, Any], None]], methods: dict[str, Any]):
+        super().__init__(fixed)
+        self.methods = methods
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, name)
+        if found is not None or name in self.methods:
+            return found if found is not None else default
+        return lambda module, value: module._set_attribute(name, value)
+
+
+def _set_training(module: Module, value: Any) -> None:
+    module.training = value
+
+
+_MODULE_METHODS: dict[str, Callable[..., Any]] = {
+    "forward": lambda m, *a, **k: m.forward(*a, **k),
+    "parameters": Module.parameters, "named_parameters": Module.named_parameters, "children": Module.children,
+    "named_children": Module.named_children, "modules": Module.modules, "named_modules": Module.named_modules,
+    "zero_grad": Module.zero_grad, "train": Module.train, "eval": Module.eval,
+    "requires_grad_": Module.requires_grad_, "apply": Module.apply, "to": Module.to, "float": Module.float,
+    "double": Module.double, "cpu": Module.cpu, "state_dict": Module.state_dict,
+    "load_state_dict": Module.load_state_dict, "add_module": Module.add_module,
+    "register_parameter": Module.register_parameter, "extra_repr": lambda m: m.extra_repr(),
+}
