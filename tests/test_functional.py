@@ -18,7 +18,8 @@ from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
 from autodiff.language.interpreter import Interpreter
 from autodiff.prelude import build_namespace
-from autodiff.torch import core as torch_api
+from autodiff.torch import creation as creation_api
+from autodiff.torch import namespace as namespace_api
 from autodiff.torch.autograd import functional
 
 HEADER = """\
@@ -67,7 +68,7 @@ def same_as_torch(source: str, seed_autodiff: bool = True) -> str:
     """Run `source` both ways and assert identical stdout, error and warnings; returns the stdout."""
     expected = run_torch(source)
     if seed_autodiff:
-        torch_api.manual_seed(0)
+        creation_api.manual_seed(0)
     got = run_autodiff(source)
     assert got[0] == expected[0], f"stdout differs\n--- torch\n{expected[0]}\n--- autodiff\n{got[0]}"
     assert got[1] == expected[1]
@@ -450,8 +451,8 @@ def test_gradcheck_error_names_input_output_and_both_jacobians():
 
 
 def test_members_reach_every_spelling():
-    modules = torch_api.build_torch()
-    names = torch_api.bare_names(modules)
+    modules = namespace_api.build_torch()
+    names = namespace_api.bare_names(modules)
     for name in ("jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"):
         assert modules["torch.autograd.functional"].members[name] is getattr(functional, name)
         assert names[name] is getattr(functional, name)

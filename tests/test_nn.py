@@ -9,7 +9,9 @@ import pytest
 from autodiff.engine import ops
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.torch import core as torch_api
+from autodiff.torch import creation as creation_api
+from autodiff.torch import namespace as namespace_api
+from autodiff.torch.autograd import backward as backward_api
 from autodiff.torch.nn import members as ann
 
 torch = pytest.importorskip("torch")
@@ -124,7 +126,7 @@ def test_functional_matches_torch(name):
     assert graph(mine.grad_fn) == graph(reference.grad_fn)
     np.testing.assert_allclose(mine.array, reference.detach().numpy(), rtol=2e-6, atol=1e-6)
     upstream = RNG.standard_normal(mine.array.shape).astype(np.float32)
-    torch_api.tensor_backward(mine, Tensor(upstream.copy()))
+    backward_api.tensor_backward(mine, Tensor(upstream.copy()))
     reference.backward(torch.tensor(upstream))
     for a, b in zip(mine_in, torch_in, strict=True):
         np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=2e-5, atol=1e-6)
@@ -149,7 +151,7 @@ def test_double_backward_names():
         torch_in = [theirs(a) for a in arrays]
         mine = ops.sum(build(F, lambda a: Tensor(np.asarray(a)), *mine_in))
         reference = build(_torch_f(), lambda a: torch.tensor(a), *torch_in).sum()
-        (g_ours,) = torch_api.autograd_grad(mine, mine_in[0], create_graph=True)
+        (g_ours,) = backward_api.autograd_grad(mine, mine_in[0], create_graph=True)
         (g_torch,) = torch.autograd.grad(reference, torch_in[0], create_graph=True)
         assert graph(g_ours.grad_fn).split("(")[0] == graph(g_torch.grad_fn).split("(")[0], name
 
@@ -230,7 +232,7 @@ def test_module_printing_matches_torch():
 def test_linear_initialisation_matches_manual_seed():
     torch.manual_seed(3)
     reference = torch.nn.Linear(5, 4)
-    torch_api.manual_seed(3)
+    creation_api.manual_seed(3)
     mine = M["Linear"](5, 4)
     assert np.array_equal(mine._parameters["weight"].array,
                           reference.weight.detach().numpy())
@@ -256,7 +258,7 @@ def test_sequential_forward_backward_and_parameters_match_torch():
     out_ours, out_torch = mine(Tensor(data)), reference(torch.tensor(data))
     assert graph(out_ours.grad_fn) == graph(out_torch.grad_fn)
     np.testing.assert_allclose(out_ours.array, out_torch.detach().numpy(), rtol=1e-5, atol=1e-6)
-    torch_api.tensor_backward(ops.sum(ops.mul(out_ours, Tensor(np.arange(6, dtype=np.float32)))))
+    backward_api.tensor_backward(ops.sum(ops.mul(out_ours, Tensor(np.arange(6, dtype=np.float32)))))
     (out_torch * torch.arange(6, dtype=torch.float32)).sum().backward()
     for (_, a), (_, b) in zip(mine.named_parameters(), reference.named_parameters(), strict=True):
         np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-4, atol=1e-6)
@@ -270,7 +272,7 @@ def test_sequential_forward_backward_and_parameters_match_torch():
 def test_module_attribute_tables():
     from autodiff.language.protocol import call_method, get_attribute, set_attribute
 
-    torch_api.build_torch()
+    namespace_api.build_torch()
     lin = M["Linear"](2, 3)
     assert get_attribute(lin, "in_features") == 2 and get_attribute(lin, "out_features") == 3
     assert get_attribute(lin, "weight") is lin._parameters["weight"]
@@ -320,14 +322,14 @@ def test_init_functions_match_torch_under_seed():
                        ("constant_", (0.3,)), ("ones_", ()), ("zeros_", ()), ("eye_", ())]:
         torch.manual_seed(7)
         reference = getattr(torch.nn.init, name)(torch.empty(3, 4), *args)
-        torch_api.manual_seed(7)
+        creation_api.manual_seed(7)
         mine = init[name](Tensor(np.empty((3, 4), np.float32)), *args)
         assert np.array_equal(mine.array, reference.numpy()), name
     assert init["calculate_gain"]("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
 
 
 def test_members_are_importable_namespaces():
-    modules = torch_api.build_torch()
+    modules = namespace_api.build_torch()
     assert {"torch.nn", "torch.nn.functional", "torch.nn.init", "torch.optim"} <= set(modules)
     assert modules["torch.nn"].members["functional"] is modules["torch.nn.functional"]
     assert modules["torch.nn"].members["Linear"] is ann.Linear

@@ -81,7 +81,7 @@ def test_state_zero_grad_and_closure():
 
     def closure_mine():
         from autodiff.engine import ops
-        from autodiff.torch import core as torch_api
+        from autodiff.torch.autograd import backward as torch_api
 
         opt_mine.zero_grad()
         loss = ops.sum(ops.mul(mine, mine))

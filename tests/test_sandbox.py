@@ -19,7 +19,7 @@ from autodiff.errors import AutodiffError
 from autodiff.language import protocol
 from autodiff.language.interpreter import Interpreter
 from autodiff.prelude import build_namespace
-from autodiff.torch.core import UnboundMethod
+from autodiff.torch.tensor import UnboundMethod
 
 PRELUDE = ("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom torch import ones\n"
            "x = torch.ones(2, requires_grad=True)\ny = x * 2\nm = nn.Linear(2, 2)\n"

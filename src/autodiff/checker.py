@@ -49,7 +49,7 @@ import numpy as np
 from autodiff.engine import autograd
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.torch import core as torch_api
+from autodiff.torch import tensor as torch_api
 from autodiff.torch.autograd import functional
 
 DEFAULT_MAX_ELEMENTS = 16  # elements nudged per leaf (evenly spread over larger leaves)

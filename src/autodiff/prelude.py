@@ -16,7 +16,7 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     interpreter; the caller sets its `interpreter` once it exists.
     """
     from autodiff.language.builtins import make_stdlib
-    from autodiff.torch import core as torch_api
+    from autodiff.torch import namespace as torch_api
 
     modules = torch_api.build_torch()
     names = torch_api.bare_names(modules)

@@ -20,7 +20,7 @@ def _names(values: dict[str, object]) -> str:
 def supported_markdown() -> str:
     from autodiff.engine.tensor import Tensor
     from autodiff.language.protocol import Namespace, table_of
-    from autodiff.torch import core as torch_api
+    from autodiff.torch import namespace as torch_api
 
     modules = torch_api.build_torch()
     lines = []

@@ -82,7 +82,7 @@ def _tuple_postprocess(result: Any, to_unpack: bool | tuple[bool, bool]) -> Any:
 
 def _grad_preprocess(inputs: Sequence[Tensor], create_graph: bool, need_graph: bool) -> tuple[Tensor, ...]:
     """New tensor objects for the inputs: a differentiable view when create_graph keeps their history."""
-    from autodiff.torch.core import requires_grad_
+    from autodiff.torch.tensor import requires_grad_
 
     return tuple(
         ops.view_as(t, t) if create_graph and t.requires_grad else requires_grad_(t.detach(), need_graph)
@@ -136,7 +136,7 @@ def _autograd_grad(outputs: Sequence[Tensor | None], inputs: Sequence[Tensor],
                    grad_outputs: Sequence[Tensor | None] | None = None, create_graph: bool = False,
                    retain_graph: bool | None = None) -> tuple[Tensor | None, ...]:
     """autograd.grad over the outputs that require grad (None for an input none of them reaches)."""
-    from autodiff.torch.core import autograd_grad
+    from autodiff.torch.autograd.backward import autograd_grad
 
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -384,7 +384,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
 
     def jac_func(*inp: Tensor) -> Any:
         if outer_jacobian_strategy == "forward-mode":
-            from autodiff.torch.core import requires_grad_
+            from autodiff.torch.tensor import requires_grad_
 
             inp = tuple(requires_grad_(t, True) for t in inp)
         jac = jacobian(single_output, inp, create_graph=True)
@@ -548,7 +548,7 @@ def _numerical_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...], outpu
 
 
 def _vjp_rows(output: Tensor, diff_inputs: list[Tensor], grad_output: Tensor) -> tuple[Tensor | None, ...]:
-    from autodiff.torch.core import autograd_grad
+    from autodiff.torch.autograd.backward import autograd_grad
 
     return autograd_grad(output, diff_inputs, grad_output, retain_graph=True, allow_unused=True)
 
@@ -724,7 +724,7 @@ def _forward_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple[An
 
 
 def _detached_copies(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
-    from autodiff.torch.core import requires_grad_
+    from autodiff.torch.tensor import requires_grad_
 
     return tuple(requires_grad_(inp.detach()) if _needs_grad(inp) else inp for inp in inputs)
 
@@ -750,7 +750,7 @@ def _forward_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...]) -> list
 
 def _check_backward_uses_grad_output(outputs: tuple[Tensor, ...], inputs: tuple[Any, ...]) -> None:
     """A zero grad_output must give zero gradients of the right dtype and size."""
-    from autodiff.torch.core import autograd_grad
+    from autodiff.torch.autograd.backward import autograd_grad
 
     diff_inputs = [inp for inp in inputs if _needs_grad(inp)]
     grads = autograd_grad(list(outputs), diff_inputs, [ops.zeros_like(out) for out in outputs], allow_unused=True)
@@ -767,7 +767,7 @@ def _check_backward_uses_grad_output(outputs: tuple[Tensor, ...], inputs: tuple[
 
 def _check_undefined_grad(func: Callable[..., Any], outputs: tuple[Tensor, ...], inputs: tuple[Any, ...]) -> None:
     """PyTorch re-runs func and backpropagates undefined (here: zero) grad_outputs, once more per output if several."""
-    from autodiff.torch.core import autograd_grad
+    from autodiff.torch.autograd.backward import autograd_grad
 
     diff_inputs = [inp for inp in inputs if _needs_grad(inp)]
     runs = [_differentiable(func(*inputs))]
@@ -857,7 +857,8 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     if check_batched_grad and not check_rev_over_rev:
         raise AutodiffError("AssertionError",
                             "Setting check_batched_grad=True requires check_rev_over_rev to be True")
-    from autodiff.torch.core import autograd_grad, requires_grad_
+    from autodiff.torch.autograd.backward import autograd_grad
+    from autodiff.torch.tensor import requires_grad_
 
     tupled_inputs = _tuple_of(inputs)
     if grad_outputs is None:
@@ -884,7 +885,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
 
 
 def members() -> dict[str, dict[str, Any]]:
-    """What this module adds to the script's torch namespaces (see autodiff.torch.core._extension_members)."""
+    """What this module adds to the script's torch namespaces (see autodiff.torch.namespace._extension_members)."""
     functional = {"vjp": vjp, "jvp": jvp, "jacobian": jacobian, "hessian": hessian, "hvp": hvp, "vhp": vhp}
     checks = {"gradcheck": gradcheck, "gradgradcheck": gradgradcheck}
     return {

@@ -65,7 +65,7 @@ def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _inplace(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    from autodiff.torch.core import _inplace as make_inplace
+    from autodiff.torch.tensor import _inplace as make_inplace
 
     return make_inplace(op)
 

@@ -66,7 +66,7 @@ MODULES: dict[str, type[Module]] = {
 
 def members() -> dict[str, dict[str, Any]]:
     """The extension hook: torch.nn (modules, Parameter), torch.nn.functional and torch.nn.init."""
-    from autodiff.torch.core import parameter
+    from autodiff.torch.creation import parameter
 
     register_tables()
     nn_members: dict[str, Any] = dict(MODULES)

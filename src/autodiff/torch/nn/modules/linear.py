@@ -14,7 +14,7 @@ from autodiff.torch.nn.modules.module import Module
 
 
 def _parameter(array: np.ndarray) -> Tensor:
-    from autodiff.torch.core import parameter
+    from autodiff.torch.creation import parameter
 
     return parameter(Tensor(array))
 
