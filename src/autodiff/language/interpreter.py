@@ -533,8 +533,8 @@ class Interpreter:
                 f"did you forget `import {module} as {name}`?")
         elif name in self.modules:
             hint = f"did you forget `import {name}`?"
-        elif name in ("np", "numpy"):
-            hint = "numpy is not available in autodiff scripts; use torch functions instead"
+        elif name == "np" and "numpy" in self.modules:
+            hint = "did you forget `import numpy as np`?"
         else:
             from autodiff.language.builtins import UNAVAILABLE_BUILTINS
 
@@ -621,6 +621,7 @@ class _Compiler:
         self.S = interpreter._state
         self.check = interpreter._check_limits
         self.module_bound = _module_bound_names(module) | set(interpreter.globals)
+        self.module_body = module.body
         self.scope = _Scope("module", None)
         self.loop_depth = 0
         self.expression_depth = 0
@@ -1977,6 +1978,10 @@ class _Compiler:
         modules = self.interpreter.modules
         module_name = node.module
         span = node.span
+        if module_name == "__future__":
+            from autodiff.language.stdlib.future import check_import
+
+            check_import(node, self.module_body)
         if len(node.names) == 1 and node.names[0].name == "*":
             if self.scope.kind != "module":
                 raise ParseError("import * only allowed at module level", span)
@@ -2241,8 +2246,8 @@ def _call_failed(exc: Exception, span: Span, function: Any, method: str | None =
 
 
 def _module_not_found(name: str, modules: dict[str, Any], span: Span) -> AutodiffError:
-    if not modules:
-        return AutodiffError("ModuleNotFoundError", f"module '{name}' is not available in autodiff scripts", span)
-    available = ", ".join(sorted(modules))
-    return AutodiffError("ModuleNotFoundError", f"module '{name}' is not available in autodiff scripts; only "
-                         f"{available} can be imported", span)
+    from autodiff.language.stdlib import not_importable
+
+    importable = modules.importable() if hasattr(modules, "importable") else sorted(modules)
+    message, hint = not_importable(name, importable)
+    return AutodiffError("ModuleNotFoundError", message, span, hint=hint)
