@@ -178,8 +178,8 @@ class Interpreter:
                 f"did you forget `import {module} as {name}`?")
         elif name in self.modules:
             hint = f"did you forget `import {name}`?"
-        elif name in ("np", "numpy"):
-            hint = "numpy is not available in autodiff scripts; use torch functions instead"
+        elif name == "np" and "numpy" in self.modules:
+            hint = "did you forget `import numpy as np`?"
         else:
             from autodiff.language.builtins import UNAVAILABLE_BUILTINS
 
