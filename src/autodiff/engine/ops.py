@@ -1602,7 +1602,9 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
         raise index_error(f"index {index} is out of bounds for dimension {d} with size {size}")
     i = index % size
     shape = x.array.shape
-    out = x.array[(slice(None),) * d + (i,)]
+    # The trailing Ellipsis keeps a 0-d result an array view (a bare int index gives a NumPy scalar, a copy
+    # that cannot be written through: `N[i, j] += 1` must change N).
+    out = x.array[(slice(None),) * d + (i, Ellipsis)]
 
     def rule(g: Tensor) -> tuple[Tensor]:
         return (_scatter_back(g, shape, (slice(None),) * d + (i,), "SelectBackwardBackward0"),)
