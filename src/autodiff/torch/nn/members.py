@@ -41,6 +41,15 @@ from autodiff.torch.nn.modules.pooling import (
     MaxPool2d,
 )
 from autodiff.torch.nn.modules.sparse import Embedding
+from autodiff.torch.nn.utils import clip_grad, convert_parameters
+
+UTILS: dict[str, Callable[..., Any]] = {
+    "clip_grad_norm_": clip_grad.clip_grad_norm_, "clip_grad_norm": clip_grad.clip_grad_norm,
+    "clip_grad_value_": clip_grad.clip_grad_value_, "get_total_norm": clip_grad.get_total_norm,
+    "clip_grads_with_norm_": clip_grad.clip_grads_with_norm_,
+    "parameters_to_vector": convert_parameters.parameters_to_vector,
+    "vector_to_parameters": convert_parameters.vector_to_parameters,
+}
 
 _CONTAINER_METHODS: dict[str, Callable[..., Any]] = {"append": _Container.append, "extend": _Container.extend}
 
@@ -86,4 +95,5 @@ def members() -> dict[str, dict[str, Any]]:
     register_tables()
     nn_members: dict[str, Any] = dict(MODULES)
     nn_members["Parameter"] = parameter
-    return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT)}
+    return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT),
+            "torch.nn.utils": dict(UTILS)}
