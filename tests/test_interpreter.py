@@ -13,9 +13,9 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import protocol
 from autodiff.language.builtins import make_stdlib
 from autodiff.language.interpreter import Interpreter
-from autodiff.language.runtime.functions import UserFunction
 from autodiff.language.parser import ParseError
 from autodiff.language.protocol import Namespace, TypeTable
+from autodiff.language.runtime.functions import UserFunction
 
 
 class FakeTensor:
