@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,16 @@ class AutodiffError(Exception):
     `category` is the Python/PyTorch exception name a PyTorch user would see: RuntimeError,
     TypeError, ValueError, IndexError, NameError, AttributeError, ZeroDivisionError, SyntaxError,
     or LimitError for autodiff's own resource limits.
+
+    `AutodiffError(category, ...)` makes an instance of the category's Python class as well (see
+    category_class): an error of category RuntimeError is a RuntimeError, so a script's
+    `except RuntimeError as e` catches it, and `str(e)` is the message alone, as in Python.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> AutodiffError:
+        if cls is AutodiffError:
+            cls = category_class(args[0] if args else kwargs["category"])
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, category: str, message: str, span: Span | None = None, hint: str | None = None):
         super().__init__(message)
@@ -32,7 +42,35 @@ class AutodiffError(Exception):
         self.hint = hint if hint is not None else learner_hint(message)
 
     def __str__(self) -> str:
-        return f"{self.category}: {self.message}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{self.category}({self.message!r})"
+
+
+# Categories that are not Python builtins, by the Python class a PyTorch user catches them as.
+_CATEGORY_BASES: dict[str, type[BaseException]] = {"GradcheckError": RuntimeError}
+_CATEGORY_CLASSES: dict[str, type[AutodiffError]] = {}
+
+
+def category_class(category: str) -> type[AutodiffError]:
+    """The class of AutodiffErrors of `category`: a subclass of AutodiffError and of the Python exception class
+    of that name (`RuntimeError`, `ValueError`, ...), printed as Python prints it; AutodiffError itself for
+    autodiff's own categories (LimitError), which no Python `except` clause names."""
+    found = _CATEGORY_CLASSES.get(category)
+    if found is not None:
+        return found
+    import builtins
+
+    base = _CATEGORY_BASES.get(category) or getattr(builtins, category, None)
+    if not (isinstance(base, type) and issubclass(base, BaseException)) or base in (BaseException, Exception) or (
+            category.endswith("ExceptionGroup")):
+        found = AutodiffError
+    else:
+        module = "builtins" if base.__name__ == category else "torch.autograd.gradcheck"
+        found = type(category, (AutodiffError, base), {"__module__": module, "__qualname__": category})
+    _CATEGORY_CLASSES[category] = found
+    return found
 
 
 # How to fix the mistakes learners make most, by the start of PyTorch's message (which stays exact): shown as

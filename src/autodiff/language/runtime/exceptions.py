@@ -22,6 +22,9 @@ _CATEGORIES: tuple[tuple[type[BaseException], str], ...] = (
     (ValueError, "ValueError"),
     (TypeError, "TypeError"),
     (NotImplementedError, "NotImplementedError"),
+    (RuntimeError, "RuntimeError"),  # after RecursionError, which convert_exception takes for a limit
+    (StopIteration, "StopIteration"),
+    (LookupError, "LookupError"),
 )
 _PYTHON_TYPE_NAMES = {
     "'Namespace'": "'module'", "'BoundMethod'": "'method'", "'UserFunction'": "'function'",
