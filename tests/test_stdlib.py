@@ -177,6 +177,64 @@ def test_random_is_independent_of_torch_and_of_other_runs():
     assert first is not second
 
 
+# -- collections ---------------------------------------------------------------------------------------------
+
+COLLECTIONS = {
+    "defaultdict": "from collections import defaultdict\nd = defaultdict(list)\nd['a'].append(1)\nd['b']\n"
+                   "n = defaultdict(int)\nfor w in 'the cat the hat the'.split():\n    n[w] += 1\n"
+                   "print(d, n, d.default_factory, dict(n), n.get('zzz'), 'zzz' in n, len(d), list(d.items()))",
+    "defaultdict_function": "from collections import defaultdict\ndef zero():\n    return 0\n"
+                            "d = defaultdict(zero)\nd['x'] += 2\nprint(dict(d), d.default_factory is zero)",
+    "defaultdict_set_factory": "import collections\nd = collections.defaultdict(None)\nd.default_factory = list\n"
+                               "d[1].append(2)\nprint(d)",
+    "defaultdict_missing": "from collections import defaultdict\nd = defaultdict(None)\nd['x']",
+    "defaultdict_not_callable": "from collections import defaultdict\ndefaultdict(3)",
+    "counter": "from collections import Counter\nc = Counter('abracadabra')\nprint(c, c.most_common(2), c['z'],"
+               " sorted(c.elements())[:4], c.total(), list(c.keys()), list(c.values()))",
+    "counter_update": "from collections import Counter\nc = Counter(a=3, b=1)\nc.update('aab')\n"
+                      "c.subtract({'b': 5})\nprint(c, c + Counter('xy'), c - Counter(a=1), Counter(a=3) & Counter(a=1),"
+                      " Counter(a=1) | Counter(a=2, b=1), -Counter(a=-2), +Counter(a=-1, b=2))",
+    "counter_words": "from collections import Counter\nwords = 'to be or not to be'.split()\n"
+                     "for word, n in Counter(words).most_common():\n    print(word, n)",
+    "counter_fromkeys": "from collections import Counter\nCounter.fromkeys('ab')",
+    "ordereddict": "from collections import OrderedDict\no = OrderedDict()\no['x'] = 1\no['y'] = 2\no['z'] = 3\n"
+                   "o.move_to_end('x')\nprint(o, list(o.keys()), o.keys(), o.popitem(last=False), o.popitem())\n"
+                   "print(OrderedDict.fromkeys('ab', 0), OrderedDict(a=1) == OrderedDict(a=1))",
+    "ordereddict_move_missing": "from collections import OrderedDict\nOrderedDict().move_to_end('q')",
+    "deque": "from collections import deque\nq = deque([1, 2, 3], maxlen=4)\nq.appendleft(0)\nq.append(9)\n"
+             "q.rotate(1)\nprint(q, q.maxlen, len(q), q[0], q[-1], 9 in q)\nprint(q.popleft(), q.pop(), q)\n"
+             "q.extend([7, 8])\nq.extendleft('ab')\nprint(q, q.count(7), q.index(7), list(reversed(q)))",
+    "deque_unbounded": "import collections\nq = collections.deque()\nfor i in range(5):\n    q.append(i)\n"
+                       "    if len(q) > 3:\n        q.popleft()\n"
+                       "print(q, q.maxlen, q.copy(), q == collections.deque([2, 3, 4]))",
+    "deque_empty_pop": "from collections import deque\ndeque().popleft()",
+    "deque_maxlen_read_only": "from collections import deque\nq = deque()\nq.maxlen = 3",
+    "deque_unknown": "from collections import deque\ndeque().push(1)",
+    "namedtuple": "from collections import namedtuple\nPoint = namedtuple('Point', ['x', 'y'])\np = Point(1, 2)\n"
+                  "print(Point, p, p.x, p.y, p[0], p._asdict(), p._replace(y=5), Point._fields, Point._make([7, 8]),"
+                  " p._fields)\nx, y = p\nprint(x + y, p == (1, 2), p.count(1), p.index(2), len(p), p + (3,))",
+    "namedtuple_defaults": "import collections\nP = collections.namedtuple('P', 'a b c', defaults=[0, 1])\n"
+                           "print(P(5), P._field_defaults, P(1, 2, 3), P(a=1, c=9))",
+    "namedtuple_rename": "from collections import namedtuple\nP = namedtuple('P', ['a', 'def', 'a'], rename=True)\n"
+                         "print(P._fields, P(1, 2, 3))",
+    "namedtuple_sorting": "from collections import namedtuple\nS = namedtuple('S', 'name score')\n"
+                          "def score(s):\n    return s.score\n"
+                          "xs = [S('b', 2), S('a', 3), S('c', 1)]\nprint(sorted(xs), max(xs, key=score))",
+    "namedtuple_set_field": "from collections import namedtuple\nP = namedtuple('P', 'x y')\np = P(1, 2)\np.x = 3",
+    "namedtuple_set_new": "from collections import namedtuple\nP = namedtuple('P', 'x y')\np = P(1, 2)\np.z = 3",
+    "namedtuple_set_method": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1, 2).count = 3",
+    "namedtuple_missing_argument": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1)",
+    "namedtuple_too_many": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1, 2, 3)",
+    "namedtuple_keyword_field": "from collections import namedtuple\nnamedtuple('P', 'x class')",
+    "namedtuple_duplicate": "from collections import namedtuple\nnamedtuple('P', 'x x')",
+    "namedtuple_underscore": "from collections import namedtuple\nnamedtuple('P', '_x')",
+    "namedtuple_unknown_field": "from collections import namedtuple\nP = namedtuple('P', 'x')\nP(1).y",
+    "chainmap": "from collections import ChainMap\nm = ChainMap({'a': 1}, {'a': 2, 'b': 3})\n"
+                "print(m['a'], m['b'], len(m), m.maps, dict(m), m.new_child({'c': 4}))",
+}
+test_collections = check(COLLECTIONS)
+
+
 # -- string, time, typing, __future__ ------------------------------------------------------------------------
 
 OTHERS = {

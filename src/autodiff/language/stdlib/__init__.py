@@ -20,6 +20,7 @@ FACADES = {
     "math": "math",
     "random": "random",
     "string": "string",
+    "collections": "collections",
     "typing": "typing",
     "__future__": "future",
     "time": "time",
