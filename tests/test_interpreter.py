@@ -12,9 +12,10 @@ from autodiff import errors
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import protocol
 from autodiff.language.builtins import make_stdlib
-from autodiff.language.interpreter import Interpreter, UserFunction
+from autodiff.language.interpreter import Interpreter
 from autodiff.language.parser import ParseError
 from autodiff.language.protocol import Namespace, TypeTable
+from autodiff.language.runtime.functions import UserFunction
 
 
 class FakeTensor:
