@@ -235,6 +235,78 @@ COLLECTIONS = {
 test_collections = check(COLLECTIONS)
 
 
+# -- functools, itertools -----------------------------------------------------------------------------------
+
+FUNCTOOLS = {
+    "partial": "import functools\ndef power(base, exponent, scale=1):\n    return scale * base ** exponent\n"
+               "square = functools.partial(power, exponent=2)\ncube = functools.partial(power, exponent=3, scale=2)\n"
+               "print(square(4), cube(2), square.args, square.keywords, square.func is power, cube(2, scale=1))\n"
+               "add1 = functools.partial(power, 1)\nprint(add1(5), add1.args)",
+    "partial_of_builtin": "from functools import partial\nbase2 = partial(int, base=2)\nprint(base2('1010'), base2)",
+    "partial_missing": "from functools import partial\ndef f(a, b):\n    return a + b\npartial(f, 1)()",
+    "partial_not_callable": "from functools import partial\npartial(3)",
+    "reduce": "from functools import reduce\ndef mul(a, b):\n    return a * b\n"
+              "print(reduce(mul, [1, 2, 3, 4]), reduce(mul, [], 7), reduce(mul, range(1, 6), 10))",
+    "reduce_empty": "import functools\ndef add(a, b):\n    return a + b\nfunctools.reduce(add, [])",
+    "lru_cache": "import functools\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+                 "fib = functools.lru_cache(maxsize=None)(fib)\nprint(fib(80), fib.cache_info(),"
+                 " fib.cache_info().hits, fib.cache_parameters())\nfib.cache_clear()\nprint(fib.cache_info())",
+    "lru_cache_bounded": "from functools import lru_cache\ncalls = []\ndef sq(x):\n    calls.append(x)\n"
+                         "    return x * x\nsq = lru_cache(maxsize=2)(sq)\n"
+                         "print([sq(i) for i in [1, 2, 1, 3, 1, 2]], calls, sq.cache_info())",
+    "cache": "import functools\ndef f(x):\n    return x + 1\nf = functools.cache(f)\nprint(f(1), f(1), f.cache_info())",
+    "cache_unhashable": "import functools\ndef f(x):\n    return x\nf = functools.cache(f)\nf([1])",
+    "cmp_to_key": "from functools import cmp_to_key\ndef by_length_then_reverse(a, b):\n"
+                  "    return len(a) - len(b) or (a < b) - (a > b)\n"
+                  "print(sorted(['bb', 'a', 'ccc', 'aa', 'c'], key=cmp_to_key(by_length_then_reverse)))",
+    "wraps_builtin": "import functools\nw = functools.partial(print)\nprint(functools.WRAPPER_ASSIGNMENTS)",
+}
+test_functools = check(FUNCTOOLS)
+
+
+ITERTOOLS = {
+    "product": "from itertools import product\nprint(list(product([1, 2], 'ab')), list(product(range(2), repeat=3)))",
+    "chain": "import itertools\nprint(list(itertools.chain([1], (2, 3), 'ab')),"
+             " list(itertools.chain.from_iterable(['ab', 'cd'])))",
+    "islice": "from itertools import islice, count\nprint(list(islice('abcdefg', 2)), list(islice('abcdefg', 2, 6, 2)),"
+              " list(islice(count(10, 2), 4)))",
+    "count": "import itertools\nc = itertools.count(5)\nprint(c, list(zip(c, 'ab')), c, itertools.count(1.5, 0.5))\n"
+             "for i in itertools.count():\n    if i > 3:\n        break\nprint(i)",
+    "accumulate": "from itertools import accumulate\ndef mul(a, b):\n    return a * b\n"
+                  "print(list(accumulate([1, 2, 3, 4])), list(accumulate([1, 2, 3, 4], mul)),"
+                  " list(accumulate([1, 2], initial=100)), list(accumulate([3, 1, 4, 1, 5], max)))",
+    "cycle_repeat": "from itertools import cycle, repeat, islice\nprint(list(islice(cycle('ab'), 5)),"
+                    " list(repeat(7, 3)), repeat('x', 2), list(zip(range(3), repeat(0))))",
+    "combinatorics": "import itertools as it\nprint(list(it.permutations([1, 2, 3], 2)), list(it.combinations(range(4),"
+                     " 2)), list(it.combinations_with_replacement('ab', 2)), len(list(it.permutations(range(5)))))",
+    "zip_longest": "from itertools import zip_longest\nprint(list(zip_longest([1, 2, 3], 'ab')),"
+                   " list(zip_longest([1], [2, 3], fillvalue=0)))",
+    "groupby": "from itertools import groupby\ndef parity(n):\n    return n % 2\n"
+               "print([(k, list(g)) for k, g in groupby('aaabbcaa')], [(k, len(list(g))) for k, g in"
+               " groupby([1, 3, 2, 4, 5], parity)])",
+    "filters": "import itertools\ndef small(x):\n    return x < 3\ndef power(a, b):\n    return a ** b\n"
+               "print(list(itertools.takewhile(small, [1, 2, 3, 1])), list(itertools.dropwhile(small, [1, 2, 3, 1])),"
+               " list(itertools.filterfalse(small, [1, 5, 2, 6])), list(itertools.compress('abcd', [1, 0, 1, 0])),"
+               " list(itertools.starmap(power, [(2, 3), (3, 2)])), list(itertools.pairwise('abcd')))",
+    "tee": "import itertools\na, b = itertools.tee([1, 2, 3])\nprint(list(a), list(b))",
+    "count_wrong": "import itertools\nitertools.count('a')",
+    "repeat_len": "import itertools\nprint(len(itertools.repeat(1, 3)))",
+    "islice_negative": "import itertools\nitertools.islice([1], -1)",
+    "unknown": "import itertools\nitertools.izip([1])",
+}
+test_itertools = check(ITERTOOLS)
+
+
+@pytest.mark.parametrize("call", ["sum(itertools.count())", "max(itertools.repeat(1))", "any(itertools.cycle([0]))",
+                                  "sum(1 for _ in itertools.product(range(1000), repeat=4))"])
+def test_endless_itertools_end_in_a_limit_error(call, monkeypatch):
+    from autodiff.language.stdlib import itertools as facade
+
+    monkeypatch.setattr(facade, "LONGEST_ITERATION", 10_000)
+    output, error = run_autodiff(f"import itertools\nprint({call})")
+    assert error is not None and error.startswith("LimitError: itertools."), error
+
+
 # -- string, time, typing, __future__ ------------------------------------------------------------------------
 
 OTHERS = {

@@ -21,6 +21,8 @@ FACADES = {
     "random": "random",
     "string": "string",
     "collections": "collections",
+    "functools": "functools",
+    "itertools": "itertools",
     "typing": "typing",
     "__future__": "future",
     "time": "time",
