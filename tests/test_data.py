@@ -5,6 +5,7 @@ without torch."""
 from __future__ import annotations
 
 import pytest
+
 from test_functional import run_autodiff, run_torch
 
 pytestmark = pytest.mark.oracle
