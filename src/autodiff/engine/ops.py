@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd
+from autodiff.engine import autograd, reductions
 from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
@@ -980,22 +980,33 @@ def sum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.sum(dtype=out_dtype))
+        out = reductions.sum_array(x.array, None, False, out_dtype)
         return _record(out, "SumBackward0", (x,), lambda g: (expand(g, shape),))
-    dims = _dims(x, dim)
-    out = np.asarray(x.array.sum(axis=dims if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))  # dim=[]: every dim
+    out = reductions.sum_array(x.array, dims, keepdim, out_dtype)
     return _record(out, "SumBackward1", (x,), lambda g: (_expand_reduced(g, shape, dims, keepdim),))
 
 
+def _empty_dims(dim: Any) -> bool:
+    return isinstance(dim, (list, tuple)) and not dim
+
+
 def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
-    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting)."""
+    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting), as PyTorch's
+    `at::sum_to` does it: a full sum for a 0-d shape, else a keepdim sum over the leading and the size-1
+    dims, then a view without the leading ones."""
     shape = tuple(shape)
     if g.array.shape == shape:
         return g
     lead = g.array.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.array.shape[i + lead] != 1)
-    out = g.array.sum(axis=axes, keepdims=True) if axes else g.array
-    if lead:
+    if not shape:
+        out = reductions.sum_array(g.array, None)
+    elif axes:
+        out = reductions.sum_array(g.array, axes, True)
+    else:
+        out = g.array
+    if lead and shape:
         out = out.reshape(out.shape[lead:])
     name = "SumBackward0" if not shape else "SumBackward1"  # PyTorch's names for a full vs a partial sum
     return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
@@ -1010,13 +1021,13 @@ def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
     shape = x.array.shape
     if dim is None:
         count = _py.max(x.array.size, 1)
-        out = np.asarray(array.mean(dtype=array.dtype))
+        out = reductions.mean_array(array, None)
         return _record(out, "MeanBackward0", (x,), lambda g: (div(expand(g, shape), count),))
-    dims = _dims(x, dim)
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))
     count = 1
     for d in dims:
         count *= shape[d] if shape else 1
-    out = np.asarray(array.mean(axis=dims if array.ndim else None, keepdims=keepdim, dtype=array.dtype))
+    out = reductions.mean_array(array, dims, keepdim)
     return _record(out, "MeanBackward1", (x,), lambda g: (div(_expand_reduced(g, shape, dims, keepdim), count),))
 
 
