@@ -1,14 +1,21 @@
 import torch
 import torch.nn as nn
 
-# A small convolutional classifier on random 1x8x8 "images": is the mean brightness positive?
+# A small convolutional classifier on noisy 1x8x8 images: a bright vertical line (class 0) or a horizontal one (1).
 torch.manual_seed(0)
-images = torch.randn(16, 1, 8, 8)
-labels = (images.mean(dim=(1, 2, 3)) > 0).long()
+labels = torch.randint(0, 2, (16,))
+images = torch.randn(16, 1, 8, 8) * 0.5
+for i in range(16):
+    position = torch.randint(0, 8, (1,)).item()
+    if labels[i] == 0:
+        images[i, 0, :, position] += 2.0
+    else:
+        images[i, 0, position, :] += 2.0
 print(labels)
+print(images[0, 0, :3])
 
 model = nn.Sequential(
-    nn.Conv2d(1, 4, kernel_size=3, padding=1),
+    nn.Conv2d(1, 4, kernel_size=3, padding=1, bias=False),  # BatchNorm follows: a bias would cancel out
     nn.BatchNorm2d(4),
     nn.ReLU(),
     nn.MaxPool2d(2),
