@@ -129,9 +129,10 @@ def _extension_members() -> dict[str, dict[str, Any]]:
     from autodiff.torch.autograd import functional
     from autodiff.torch.nn import members as nn
     from autodiff.torch.optim import members as optim
+    from autodiff.torch.utils.data import members as data
 
     merged: dict[str, dict[str, Any]] = {}
-    for module in (functional, nn, optim, random):
+    for module in (functional, nn, optim, random, data):
         for dotted, members in module.members().items():
             merged.setdefault(dotted, {}).update(members)
     return merged
