@@ -302,12 +302,14 @@ def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
 
 
 def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
-    """`b - a` for a Python number b (PyTorch's `2 - x` is rsub, RsubBackward1)."""
+    """`b - alpha * a` (`torch.rsub`; `2 - x` is rsub with a Python number: RsubBackward1, whose only edge is a)."""
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         x = x * alpha
-    name = "RsubBackward0" if type(b) is Tensor else "RsubBackward1"
-    return _record(_elementwise(np.subtract, y, x), name, (a, b),
+    out = _elementwise(np.subtract, y, x)
+    if type(b) is not Tensor:
+        return _record(out, "RsubBackward1", (a,), lambda g: (neg(g) if alpha == 1 else neg(g) * alpha,))
+    return _record(out, "RsubBackward0", (a, b),
                    lambda g: (neg(g) if alpha == 1 else neg(g) * alpha, g), broadcast=True)
 
 
@@ -393,7 +395,7 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
             raise value_error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                               f"'{rounding_mode}'")
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
-        return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
+        return _record(out, "DivBackward2", (a, b), lambda g: (mul(g, 0), None), broadcast=True)
     if _FAST and type(a) is Tensor:
         y = _fast_operand(a.array, b)
         if y is not None:
@@ -437,13 +439,37 @@ def rdiv(a: Tensor, b: Scalar) -> Tensor:
 
 def floor_divide(a: Operand, b: Operand) -> Tensor:
     x, y = _binary_arrays(a, b)
-    return Tensor(_elementwise(np.floor_divide, x, y))
+
+    def rule(g: Tensor) -> tuple[None, ...]:
+        raise runtime_error("derivative for aten::floor_divide is not implemented")
+
+    # PyTorch records a node that fails if backward reaches it.
+    return _record(_elementwise(np.floor_divide, x, y), "NotImplemented", (a, b) if type(b) is Tensor else (a,), rule)
 
 
 def remainder(a: Operand, b: Operand) -> Tensor:
+    """Python's modulo (the sign of the divisor); d/d other = -floor(a / b)."""
+    return _modulo(a, b, np.mod, "Remainder", np.floor_divide)
+
+
+def fmod(a: Operand, b: Operand) -> Tensor:
+    """C's fmod (the sign of the dividend); d/d other = -trunc(a / b)."""
+    return _modulo(a, b, np.fmod, "Fmod", lambda p, q: np.trunc(np.true_divide(p, q)))
+
+
+def _modulo(a: Operand, b: Operand, ufunc: Callable[..., np.ndarray], name: str,
+            quotient: Callable[..., np.ndarray]) -> Tensor:
+    if type(a) is not Tensor:
+        a = Tensor(np.asarray(a, dtype=result_dtype((a, b))))
     x, y = _binary_arrays(a, b)
-    return _record(_elementwise(np.mod, x, y), "RemainderBackward0", (a, b),
-                   lambda g: (g, None), broadcast=True)
+    out = _elementwise(ufunc, x, y)
+    if type(b) is not Tensor:
+        return _record(out, f"{name}Backward0", (a,), lambda g: (g,))
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        return g, mul(neg(g), Tensor(np.asarray(quotient(a.array, b.array)).astype(g.array.dtype)))
+
+    return _record(out, f"{name}Backward1", (a, b), rule, (a, b), broadcast=True)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -506,7 +532,7 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
             return (zeros_like(a),)
         return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
 
-    return _record(np.asarray(out), "PowBackward0", (a, exponent), rule, (a,))
+    return _record(np.asarray(out), "PowBackward0", (a,), rule, (a,))
 
 
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
@@ -515,13 +541,13 @@ def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     out = np.asarray(np.power(_as_array(base, dtype), y))
     holder: list[Tensor] = []
 
-    def rule(g: Tensor) -> tuple[None, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor]:
         if base == 0:
             log_base = math.log(base) if base > 0 else math.nan
-            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base)))
-        return None, mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan))
+            return (mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base))),)
+        return (mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan)),)
 
-    result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
+    result = _record(out, "PowBackward2", (exponent,), rule, (exponent,))
     holder.append(result.detach())
     return result
 
@@ -719,18 +745,39 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     if hi is not None:
         out = np.minimum(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
-    tensor_bounds = type(min) is Tensor or type(max) is Tensor
-    name = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+    if not (type(min) is Tensor or type(max) is Tensor):
+        def rule(g: Tensor) -> tuple[Tensor]:
+            keep = np.ones(array.shape, dtype=bool)
+            if lo is not None:
+                keep &= array >= lo
+            if hi is not None:
+                keep &= array <= hi
+            return (where(Tensor(keep), g, 0.0),)
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        keep = np.ones(array.shape, dtype=bool)
+        return _record(out, "ClampBackward1", (x,), rule, (x,))
+
+    def tensor_rule(g: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        # PyTorch's clamp_backward_min_max: where min > max the result is max, so max gets the gradient.
+        if lo is not None and hi is not None:
+            return (where(Tensor((array >= lo) & (array <= hi)), g, 0.0),
+                    where(Tensor((array < lo) & (lo < hi)), g, 0.0),
+                    where(Tensor((array > hi) | (hi < lo)), g, 0.0))
         if lo is not None:
-            keep &= array >= lo
-        if hi is not None:
-            keep &= array <= hi
-        return (mul(g, _mask(keep, g)),)
+            return where(Tensor(array >= lo), g, 0.0), where(Tensor(array < lo), g, 0.0), None
+        return where(Tensor(array <= hi), g, 0.0), None, where(Tensor(array > hi), g, 0.0)
 
-    return _record(out, name, (x,), rule, (x,))
+    if min is not None and max is not None and (type(min) is Tensor) != (type(max) is Tensor):
+        got = ", ".join("Tensor" if type(bound) is Tensor else type(bound).__name__ for bound in (min, max))
+        marked = ", ".join(f"!{part}!" for part in got.split(", "))
+        raise type_error(
+            f"clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            " * (Tensor min = None, Tensor max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+            " * (Number min = None, Number max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n")
+    bounds = tuple(bound if type(bound) is Tensor else None for bound in (min, max))
+    saved = tuple(t for t in (x, *bounds) if t is not None)
+    return _record(out, "ClampBackward0", (x, *bounds), tensor_rule, saved, broadcast=True)
 
 
 def clamp_min(x: Tensor, min: Scalar) -> Tensor:  # noqa: A002
@@ -793,14 +840,15 @@ def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     check_size(shape)
     out = np.asarray(np.where(cond, x, y))
 
-    def rule(g: Tensor) -> tuple[None, Tensor, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
         zero = np.zeros((), dtype=g.array.dtype)
-        return (None, _record(np.where(cond, g.array, zero), "WhereBackward0", (None, g, None),
-                              lambda gg: (None, where(condition, gg, 0.0), None)),
-                _record(np.where(cond, zero, g.array), "WhereBackward0", (None, None, g),
-                        lambda gg: (None, None, where(condition, 0.0, gg))))
+        return (_record(np.where(cond, g.array, zero), "WhereBackward0", (g, 0.0),
+                        lambda gg: (where(condition, gg, 0.0), None)),
+                _record(np.where(cond, zero, g.array), "WhereBackward0", (0.0, g),
+                        lambda gg: (None, where(condition, 0.0, gg))))
 
-    return _record(out, "WhereBackward0", (condition, a, b), rule, (condition,), broadcast=True)
+    # The condition is no input of the node (PyTorch's WhereBackward0 has edges self, other only).
+    return _record(out, "WhereBackward0", (a, b), rule, (condition,), broadcast=True)
 
 
 # --- matrix products -------------------------------------------------------------------------------
@@ -2966,9 +3014,18 @@ def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
 
 
+def _radd(self: Tensor, other: Any) -> Tensor:
+    """`2 + x`: PyTorch's __radd__ is x.add(2), so the tensor is the first edge."""
+    return add(self, other)
+
+
+def _rmul(self: Tensor, other: Any) -> Tensor:
+    return mul(self, other)
+
+
 _OPERATORS = {
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub,
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rtruediv,
+    "__add__": add, "__radd__": _radd, "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": _rmul, "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,

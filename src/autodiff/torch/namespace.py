@@ -108,7 +108,7 @@ def torch_members() -> dict[str, Any]:
     methods = tensor_table().methods
     for name in INPLACE_FUNCTIONS:
         members[name] = methods[name]
-    members.update({"masked_fill": ops.masked_fill, "addmm": ops.addmm})
+    members.update({"masked_fill": ops.masked_fill, "addmm": ops.addmm, "rsub": ops.rsub})
     for alias, name in METHOD_ALIASES.items():
         members[alias] = getattr(ops, name)
     members.update({

@@ -227,6 +227,7 @@ def value_error_unknown_type(name: str) -> AutodiffError:
 _QUALIFIED_NODE_NAMES = {
     "CopySlices": "torch::autograd::CopySlices",
     "AccumulateGrad": "torch::autograd::AccumulateGrad",
+    "NotImplemented": "torch::autograd::NotImplemented",
 }
 
 
@@ -290,11 +291,11 @@ SHARED_OPS = [
     "reshape_as", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze", "expand", "expand_as",
     "narrow", "split", "chunk", "unbind", "select", "clone", "contiguous", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "logical_not", "equal", "allclose", "isclose", "remainder",
-    "floor_divide", "type_as", "broadcast_to",
+    "floor_divide", "type_as", "broadcast_to", "fmod",
 ]
 METHOD_ALIASES = {"absolute": "abs", "negative": "neg", "multiply": "mul", "divide": "div", "subtract": "sub",
                   "true_divide": "div", "clip": "clamp", "greater": "gt", "less": "lt", "swapaxes": "transpose",
-                  "arctan": "atan", "arcsin": "asin", "arccos": "acos", "fmod": "remainder"}
+                  "arctan": "atan", "arcsin": "asin", "arccos": "acos"}
 INPLACE_OPS = ["add", "sub", "mul", "div", "pow", "clamp", "exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh",
                "relu", "sin", "cos", "reciprocal", "clamp_min", "clamp_max", "floor", "ceil", "round", "sign"]
 
