@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd, reductions
+from autodiff.engine import autograd, reductions, transcendental
+from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
@@ -459,7 +460,7 @@ def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
     if type(b) is not Tensor:
         return _pow_scalar_exponent(a, b)
     x, y = _binary_arrays(a, b)
-    out = _elementwise(np.power, x, y)
+    out = _elementwise(_power, x, y)
     result_holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -483,23 +484,20 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
     if _FAST and (dtype is _F32 or dtype is _F64) and (
             type(exponent) is float or (type(exponent) is int and -_EXACT_INT < exponent < _EXACT_INT)):
         # A float tensor keeps its dtype; the exponent is cast to it (NEP 50), as below.
-        if exponent == 2:
-            out = np.square(x, out=...)
-        elif exponent == 1:
-            out = x.copy()
-        else:
-            out = np.power(x, exponent, out=...)
+        out = _float_power_scalar(x, exponent)
     else:
         if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise runtime_error("Integers to negative integer powers are not allowed.")
         dtype = result_dtype((a, exponent))
         x = _as_array(a, dtype)
-        if exponent == 2:
+        if dtype.kind == "f":
+            out = _float_power_scalar(x, exponent)
+        elif exponent == 2:
             out = np.square(x)
         elif exponent == 1:
             out = x.copy()
         else:
-            out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+            out = np.power(x, exponent)
 
     def rule(g: Tensor) -> tuple[Tensor]:
         if exponent == 0:
@@ -512,7 +510,7 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     dtype = result_dtype((base, exponent))
     y = _as_array(exponent, dtype)
-    out = np.asarray(np.power(_as_array(base, dtype), y))
+    out = np.asarray(_power(_as_array(base, dtype), y))
     holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[None, Tensor]:
@@ -524,6 +522,35 @@ def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
     holder.append(result.detach())
     return result
+
+
+def _power(x: Any, y: Any) -> np.ndarray:
+    """Elementwise power: floats through transcendental.power (the same bits everywhere), integers exactly."""
+    dtype = np.result_type(x, y)
+    if dtype.kind == "f":
+        return transcendental.power(np.asarray(x, dtype), np.asarray(y, dtype))
+    return np.power(x, y)
+
+
+def _float_power_scalar(x: np.ndarray, exponent: Scalar) -> np.ndarray:
+    """A float tensor to a number's power as PyTorch's kernel does it: the exponents 2, 3, -2 by
+    multiplication, 0.5 / -0.5 / -1 as sqrt, 1/sqrt and 1/x, any other through pow."""
+    one = x.dtype.type(1)
+    if exponent == 2:
+        return np.square(x)
+    if exponent == 3:
+        return x * x * x
+    if exponent == -2:
+        return one / (x * x)
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return one / np.sqrt(x)
+    if exponent == -1:
+        return one / x
+    if exponent == 1:
+        return x.copy()
+    return transcendental.power(x, np.asarray(exponent, x.dtype))
 
 
 def zeros_scalar(like: Tensor) -> Tensor:
@@ -585,26 +612,31 @@ def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
     return Tensor(condition.astype(like.array.dtype))
 
 
+def _fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A transcendental function with the same bits on every machine (see engine/transcendental.py)."""
+    return lambda a: transcendental.apply(name, a)
+
+
 # name: (grad_fn name, forward on arrays, rule(grad, self, result), what the rule saves)
 UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor, Tensor, Tensor], Tensor], str]] = {
-    "exp": ("ExpBackward0", np.exp, lambda g, x, y: mul(g, y), "result"),
-    "log": ("LogBackward0", np.log, lambda g, x, y: div(g, x), "self"),
-    "log2": ("Log2Backward0", np.log2, lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
-    "log10": ("Log10Backward0", np.log10, lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
-    "log1p": ("Log1PBackward0", np.log1p, lambda g, x, y: div(g, add(x, 1)), "self"),
-    "expm1": ("Expm1Backward0", np.expm1, lambda g, x, y: mul(g, add(y, 1)), "result"),
+    "exp": ("ExpBackward0", _fn("exp"), lambda g, x, y: mul(g, y), "result"),
+    "log": ("LogBackward0", _fn("log"), lambda g, x, y: div(g, x), "self"),
+    "log2": ("Log2Backward0", _fn("log2"), lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
+    "log10": ("Log10Backward0", _fn("log10"), lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
+    "log1p": ("Log1PBackward0", _fn("log1p"), lambda g, x, y: div(g, add(x, 1)), "self"),
+    "expm1": ("Expm1Backward0", _fn("expm1"), lambda g, x, y: mul(g, add(y, 1)), "result"),
     "sqrt": ("SqrtBackward0", np.sqrt, lambda g, x, y: div(g, mul(2, y)), "result"),
     "rsqrt": ("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda g, x, y: mul(mul(-0.5, g), pow(y, 3)), "result"),
     "abs": ("AbsBackward0", np.abs, lambda g, x, y: mul(g, _sign_of(x)), "self"),
-    "sin": ("SinBackward0", np.sin, lambda g, x, y: mul(g, cos(x)), "self"),
-    "cos": ("CosBackward0", np.cos, lambda g, x, y: mul(g, neg(sin(x))), "self"),
-    "tan": ("TanBackward0", np.tan, lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", np.tanh, lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
-    "sinh": ("SinhBackward0", np.sinh, lambda g, x, y: mul(g, cosh(x)), "self"),
-    "cosh": ("CoshBackward0", np.cosh, lambda g, x, y: mul(g, sinh(x)), "self"),
-    "asin": ("AsinBackward0", np.arcsin, lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
-    "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
-    "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
+    "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
+    "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
+    "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
+    "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
+    "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
+    "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
+    "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
@@ -626,12 +658,11 @@ _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    one = a.dtype.type(1)
-    return one / (one + np.exp(-a))
+    return transcendental.sigmoid(a)
 
 
 def _erf(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
+    return transcendental.apply("erf", a)
 
 
 def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
@@ -1035,11 +1066,11 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.prod(dtype=out_dtype))
+        out = reductions.prod_array(x.array, None, False, out_dtype)
         name, dims, kept = "ProdBackward0", tuple(range(x.array.ndim)), False
     else:
         dims = _dims(x, dim)
-        out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+        out = reductions.prod_array(x.array, dims, keepdim, out_dtype)
         name, kept = "ProdBackward1", keepdim
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1225,15 +1256,13 @@ def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], n: int, c: float,
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "var")
-    out = np.asarray(np.var(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim)
     return _record(out, "VarBackward0", (x,), lambda g: (_var_backward(g, x, dims, n, c, keepdim),), (x,))
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "std")
-    out = np.asarray(np.std(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim, take_sqrt=True)
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         # PyTorch's std_backward: var_backward(grad / (result * 2)), zero where the result is zero.
@@ -1246,10 +1275,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     dims = _dims(x, dim)
     array = x.array
-    peak = np.max(array, axis=dims, keepdims=True) if array.size else np.zeros((1,) * array.ndim, array.dtype)
-    peak = np.where(np.isfinite(peak), peak, 0).astype(array.dtype)
-    summed = np.log(np.sum(np.exp(array - peak), axis=dims, keepdims=True)) + peak
-    out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
+    out = reductions.logsumexp_array(array, dims, keepdim)
     shape = array.shape
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1265,19 +1291,34 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if array.dtype.kind != "f":
         raise runtime_error('"softmax_lastdim_kernel_impl" not implemented for \'Long\'')
     d = _wrap_dim(dim, array.ndim)
-    shifted = np.exp(array - np.max(array, axis=d, keepdims=True)) if array.ndim else np.ones_like(array)
-    out = shifted / (np.sum(shifted, axis=d, keepdims=True) if array.ndim else shifted)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (mul(y, sub(g, sum(mul(g, y), d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=False),)
 
     result = _record(out, "SoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
     _saves_output(result)
     return result
+
+
+def _softmax_backward(g: Tensor, y: Tensor, d: int, log: bool) -> Tensor:
+    """`_(log_)softmax_backward_data(g, y)` by PyTorch's kernel; with create_graph, recorded as its
+    ...BackwardDataBackward0 node whose own derivatives are written with tensor ops."""
+    out = softmax_kernels.softmax_backward_array(g.array, y.array, d, log)
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if log:
+            # grad_input = g - exp(y) * sum(g)
+            e = exp(y)
+            return sub(gg, sum(mul(gg, e), d, True)), mul(neg(mul(gg, e)), sum(g, d, True))
+        # grad_input = y * (g - sum(g * y))
+        inner = sum(mul(gg, y), d, True)
+        return mul(y, sub(gg, inner)), sub(mul(gg, sub(g, sum(mul(g, y), d, True))), mul(g, inner))
+
+    name = "LogSoftmaxBackwardDataBackward0" if log else "SoftmaxBackwardDataBackward0"
+    return _record(np.asarray(out), name, (g, y), rule, (g, y))
 
 
 def _saves_output(result: Tensor) -> None:
@@ -1294,17 +1335,11 @@ def _saves_output(result: Tensor) -> None:
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
     d = _wrap_dim(dim, array.ndim)
-    if array.ndim:
-        shifted = array - np.max(array, axis=d, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
-    else:
-        out = np.zeros_like(array)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d, log=True)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (sub(g, mul(exp(y), sum(g, d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=True),)
 
     result = _record(out, "LogSoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
@@ -1335,9 +1370,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     if reduction == "none":
         out = squared
     elif reduction == "sum":
-        out = np.asarray(squared.sum())
+        out = reductions.sum_array(squared, None)
     else:
-        out = np.asarray(squared.mean(dtype=squared.dtype))
+        out = reductions.mean_array(squared, None)
     count = squared.size
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -2030,10 +2065,11 @@ def _reduction_mode(reduction: str) -> str:
 
 
 def _reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """apply_loss_reduction: PyTorch's mean or sum of the elementwise loss."""
     if reduction == "mean":
-        return np.asarray(loss.mean(dtype=loss.dtype))
+        return reductions.mean_array(loss, None)
     if reduction == "sum":
-        return np.asarray(loss.sum(dtype=loss.dtype))
+        return reductions.sum_array(loss, None)
     return loss
 
 
@@ -2101,8 +2137,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise runtime_error("all elements of input should be between 0 and 1")
     dtype = x.dtype.type
     floor = dtype(-100)
-    log_x = np.maximum(np.log(_wide(x)).astype(x.dtype), floor)
-    log_1mx = np.maximum(np.log(_wide(dtype(1) - x)).astype(x.dtype), floor)
+    # ATen's kernel: (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), in the input's dtype
+    log_x = np.maximum(transcendental.apply("log", x), floor)
+    log_1mx = np.maximum(transcendental.apply("log1p", -x), floor)
     loss = (y - dtype(1)) * log_1mx - y * log_x
     w = None
     if weight is not None:
@@ -2121,8 +2158,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return np.asarray(grad, dtype=x.dtype)
 
     def target_grad(g: Tensor) -> np.ndarray:
+        # binary_cross_entropy_target_backward: -logit(x) * grad, logit(x) = log(x / (1 - x))
         gg = _expand_grad(g, x.shape)
-        grad = gg * (log_1mx - log_x)
+        with np.errstate(all="ignore"):
+            logit = np.where(x == 1, dtype(np.inf), transcendental.vector_log(x / (dtype(1) - x)))
+        grad = -logit * gg
         if w is not None:
             grad = grad * w
         if reduction == "mean":
@@ -2151,12 +2191,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                                      pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
-    x = _wide(input.array)
-    y = _wide(target.array)
-    log_sigmoid = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    # ATen: (1 - y) * x - log_sigmoid(x) [times (pos_weight - 1) * y + 1], each step in the input's dtype
+    dtype = input.array.dtype
+    x = input.array
+    y = target.array.astype(dtype, copy=False)
+    one = dtype.type(1)
+    log_sigmoid = _log_sigmoid(x)
     if pos_weight is not None:
-        log_sigmoid = log_sigmoid * ((_wide(pos_weight.array) - 1.0) * y + 1.0)
-    loss = ((1.0 - y) * x - log_sigmoid).astype(input.array.dtype)
+        log_sigmoid = ((pos_weight.array.astype(dtype, copy=False) - one) * y + one) * log_sigmoid
+    loss = np.asarray((one - y) * x - log_sigmoid)
     if weight is not None:
         loss = np.asarray(loss * weight.array.astype(loss.dtype, copy=False))
     out = _reduce_loss(np.asarray(loss), reduction)
@@ -2176,8 +2219,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                 grad_input = div_scalar(grad_input, count)
         if target.requires_grad:
             if pos_weight is not None:
-                logsig_neg = Tensor((np.minimum(-x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
-                logsig = Tensor((np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                logsig_neg = Tensor(_log_sigmoid(-x))
+                logsig = Tensor(_log_sigmoid(x))
                 grad_target = mul(sub(logsig_neg, mul(logsig, pos_weight)), g)
             else:
                 grad_target = mul(neg(input), g)
@@ -2189,6 +2232,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
     return _record(out, "BinaryCrossEntropyWithLogitsBackward0", (input, target), rule, (input, target),
                    broadcast=True)
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """log_sigmoid's kernel: min(x, 0) - log1p(exp(-|x|)), exp as its vectorised code computes it."""
+    return np.minimum(x, x.dtype.type(0)) - transcendental.apply("log1p", transcendental.vector_exp(-np.abs(x)))
 
 
 def _cascade_sum(values: Sequence[Any], zero: Any) -> Any:
