@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd, reductions, transcendental
+from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
-from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine.tensor import DType, Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -864,7 +864,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
         raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
-    out = a.array @ b.array
+    out = products.matmul(a.array, b.array)
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
                    _saved_for_product(a, b))
@@ -884,7 +884,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
             f"size mismatch, got input ({a.array.shape[0]}), mat ({a.array.shape[0]}x{a.array.shape[1]}), "
             f"vec ({v.array.shape[0]})")
     _matmul_dtype(a, v)
-    return _record(a.array @ v.array, "MvBackward0", (a, v),
+    return _record(products.mv(a.array, v.array), "MvBackward0", (a, v),
                    lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
                    _saved_for_product(a, v))
 
@@ -897,7 +897,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src [{b.array.shape[0]}] to have "
             f"the same number of elements, but got {a.array.shape[0]} and {b.array.shape[0]} elements respectively")
     _matmul_dtype(a, b)
-    return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
+    return _record(products.dot(a.array, b.array), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
                    _saved_for_product(a, b))
 
@@ -954,7 +954,12 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
         raise error
     check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
-    out = np.matmul(x, y)
+    if x.ndim == 1:
+        out = products.matmul(x[None, :], y)[..., 0, :]
+    elif y.ndim == 1:
+        out = products.matmul(x, y[:, None])[..., 0]
+    else:
+        out = products.matmul(x, y)
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1426,6 +1431,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], DType):
+        return view_dtype(x, shape[0])
     target = _infer_shape(_shape_arg(shape), x.array.size)
     if not (x.array.flags.c_contiguous or x.array.size <= 1):
         raise runtime_error(
@@ -1433,6 +1440,28 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "across two contiguous subspaces). Use .reshape(...) instead.")
     original = x.array.shape
     return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def view_dtype(x: Tensor, dtype: DType) -> Tensor:
+    """`x.view(torch.int32)`: the same memory read as another dtype (not differentiable, as in PyTorch); with
+    a different element size the last dim shrinks or grows."""
+    array = x.array
+    new_dtype = to_numpy_dtype(dtype)
+    old_size, new_size = array.dtype.itemsize, new_dtype.itemsize
+    if old_size != new_size:
+        names = f"{_SCALAR_TYPE_NAMES[array.dtype.name]} as {_SCALAR_TYPE_NAMES[new_dtype.name]}"
+        if array.ndim == 0:
+            raise runtime_error(f"self.dim() cannot be 0 to view {names} (different element sizes)")
+        step = array.strides[-1] // old_size if array.shape[-1] > 1 else 1
+        if step != 1:
+            raise runtime_error(f"self.stride(-1) must be 1 to view {names} (different element sizes), but got "
+                                f"{step}")
+        if new_size > old_size and (array.shape[-1] * old_size) % new_size:
+            raise runtime_error(f"self.size(-1) must be divisible by {new_size // old_size} to view {names} "
+                                f"(different element sizes), but got {array.shape[-1]}")
+    out = Tensor(array.view(new_dtype))
+    out._version = x._version  # a view: in-place changes through either are changes to both
+    return out
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -2372,7 +2401,7 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
         _expand_bias(bias, (n, m_))  # PyTorch's expand error for a bias of the wrong size
     check_size((n, m_))
     dtype = mat1.array.dtype.type
-    product = mat1.array @ mat2.array
+    product = products.matmul(mat1.array, mat2.array)
     if alpha != 1:
         product = product * dtype(alpha)
     base = bias.array if beta == 1 else bias.array * dtype(beta)

@@ -34,8 +34,9 @@ GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE: below it PyTorch never splits wo
 
 def _default_threads() -> int:
     """What `torch.get_num_threads()` starts at: OMP_NUM_THREADS, else MKL_NUM_THREADS, else the number of
-    physical cores (PyTorch asks cpuinfo, which counts distinct cores, not hyper-threads)."""
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    physical cores (PyTorch asks cpuinfo, which counts distinct cores, not hyper-threads). AUTODIFF_THREADS
+    (set by `--threads N`) comes first."""
+    for variable in ("AUTODIFF_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         value = os.environ.get(variable, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
@@ -55,6 +56,7 @@ threads = _default_threads()
 
 
 def set_threads(count: int) -> None:
+    """`torch.set_num_threads(count)`: the thread count PyTorch's reductions would split their work between."""
     global threads
     threads = max(1, int(count))
 
@@ -511,7 +513,7 @@ def _plain_order(shape: Sequence[int], strides: Sequence[int]) -> list[_Dim]:
     return merged
 
 
-def _variance_all(array: np.ndarray, correction: float, take_sqrt: bool, count: int) -> float:
+def _variance_all(array: np.ndarray, correction: float, take_sqrt: bool, count: int) -> np.float64:
     """std_var_all_cpu: the float mean (torch.mean), then the squared deviations summed in float64, in memory
     order, one running sum per loop call, per thread chunk (at::parallel_reduce), the chunks added last."""
     mean = float(mean_array(array, None))
@@ -530,8 +532,9 @@ def _variance_all(array: np.ndarray, correction: float, take_sqrt: bool, count: 
             thread_sum += float(np.add.accumulate(squares)[-1])
         total += thread_sum
     divisor = max(0.0, numel - correction)
-    variance = total / divisor if divisor else (math.inf if total else math.nan)
-    return math.sqrt(variance) if take_sqrt else variance
+    with np.errstate(all="ignore"):  # 0 / 0 is the processor's NaN (sign bit set), as in C++
+        variance = np.float64(total) / np.float64(divisor)
+        return np.sqrt(variance) if take_sqrt else variance
 
 
 def _welford(sequences: np.ndarray, correction: float, take_sqrt: bool) -> np.ndarray:

@@ -51,15 +51,15 @@ def _as_rows(array: np.ndarray, dim: int) -> tuple[np.ndarray, int, int, int]:
     return contiguous.reshape(outer, shape[dim], inner), outer, shape[dim], inner
 
 
-def _vector_positions(outer: int, inner: int, dim_size: int) -> np.ndarray:
-    """Which of the outer * inner positions `_vec_softmax` handles 8 at a time (the rest go through scalar
-    code): its walk through each thread's chunk of positions."""
+def _vector_positions(outer: int, inner: int) -> np.ndarray:
+    """Which of the outer * inner positions `_vec_softmax` handles a vector at a time (the rest go through
+    scalar code): its walk through each thread's chunk of positions. The positions are always shared between
+    all threads (a grain size of 0), so the split, and with it which positions are vectorised, depends on the
+    thread count even for a handful of positions."""
     total = outer * inner
     vectorised = np.zeros(total, bool)
     step = 8
-    grain = max(reductions.GRAIN_SIZE // dim_size, 1)
-    count = reductions.threads
-    chunks = reductions._chunks(total, count, grain) if total >= grain and count > 1 else [(0, total)]
+    chunks = reductions._chunks(total, reductions.threads, 1)
     for begin, end in chunks:
         index = begin
         while index < end:
@@ -101,7 +101,7 @@ def softmax_array(array: np.ndarray, dim: int, log: bool = False) -> np.ndarray:
         scalar = np.zeros((outer, inner), bool)
         scalar[:, inner - inner % _lanes(dtype):] = True  # the last partial vector of each block
     else:
-        scalar = ~_vector_positions(outer, inner, dim_size)
+        scalar = ~_vector_positions(outer, inner)
     if scalar.any():
         exps = np.where(scalar[:, None, :], transcendental.apply("exp", shifted), exps)
     total = reductions.sequential_sum(exps, 1)[:, None, :]

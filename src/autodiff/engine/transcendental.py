@@ -225,6 +225,12 @@ _MATH: dict[str, Callable[[float], float]] = {
 }
 
 
+def libm(name: str, values: np.ndarray) -> np.ndarray:
+    """Each element, as float64, through the C library (Python's math module: the functions PyTorch's scalar
+    CPU code calls), with C's results for NaN, infinities and domain errors; never NumPy's SIMD kernels."""
+    return _libm(name, np.asarray(values, np.float64))
+
+
 def _libm(name: str, values: np.ndarray) -> np.ndarray:
     """Each float64 element through the C library (math module), with IEEE results for NaN/inf/domain errors."""
     fn = _MATH[name]
