@@ -68,7 +68,7 @@ def laid_out(shape: tuple[int, ...], layout: str, seed: int, kind: str, dtype: s
 
 def case_id(case: dict[str, Any]) -> str:
     parts = [case["op"], case["dtype"], "x".join(map(str, case["shape"])) or "0d", case.get("layout", "c")]
-    for key in ("small", "dims", "keepdim", "reduction", "correction", "threads", "dim"):
+    for key in ("small", "p", "dims", "keepdim", "reduction", "correction", "threads", "dim"):
         if key in case:
             value = case[key]
             parts.append(f"{key}={'-'.join(map(str, value)) if isinstance(value, (list, tuple)) else value}")
@@ -103,6 +103,14 @@ def cases() -> list[dict[str, Any]]:
                             ((200, 3, 70), [0, 2])):
             add({"op": "sum", "dtype": "float32", "shape": list(shape), "layout": "c", "dims": dims,
                  "keepdim": False, "threads": threads})
+    # vector norms, p = 1 and 2 (other p go through the C library's powf, which is not always correctly rounded;
+    # float64's p = 2 over the last dim fuses its tail in float64, not emulated): both left out
+    for dtype, shape, p in itertools.product(("float32", "float64"), ((7,), (1000,), (1_000_000,), (64, 10), (10, 64),
+                                                                      (300, 300), (5, 7, 11)), (1, 2)):
+        for dims in [None] + [[d] for d in range(len(shape))]:
+            if dtype == "float64" and p == 2 and (dims is None or dims == [len(shape) - 1]):
+                continue
+            add({"op": "norm", "dtype": dtype, "shape": list(shape), "p": p, "dims": dims, "threads": 2})
     # the gradient of a broadcast operand (the engine's sum_to)
     for dtype, (big, small) in itertools.product(("float32", "float64"), (
             ((64, 10), (10,)), ((64, 10), (64, 1)), ((5, 7, 11), (7, 1)), ((100, 300), (300,)), ((3, 40000), (1,)),
@@ -218,6 +226,8 @@ def _compute(torch: Any, case: dict[str, Any], arrays: list[Any], torch_side: bo
         if op == "prod":
             return [array(lib.prod(x, dims[0], keepdim))]
         return [array(getattr(lib, op)(x, dims, keepdim))]
+    if op == "norm":
+        return [array(lib.norm(x, case["p"], dims))]
     if op == "nansum":
         if torch_side:
             return [x.nansum().numpy()]

@@ -1193,17 +1193,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     dims = _dims(x, dim) if dim is not None else tuple(range(array.ndim))
     shape = array.shape
     absolute = np.abs(array)
-    if p == 2:
-        out = np.sqrt(np.sum(array * array, axis=dims, keepdims=keepdim))
-    elif p == math.inf:
-        out = np.max(absolute, axis=dims, keepdims=keepdim)
-    elif p == 1:
-        out = np.sum(absolute, axis=dims, keepdims=keepdim)
-    elif p == 0:
-        out = np.sum(array != 0, axis=dims, keepdims=keepdim).astype(array.dtype)
-    else:
-        out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
-    out = np.asarray(out, dtype=array.dtype)
+    out = reductions.norm_array(array, p, dims, keepdim)
     name = "LinalgVectorNormBackward0"
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:

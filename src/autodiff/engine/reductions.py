@@ -616,3 +616,77 @@ def logsumexp_array(array: np.ndarray, dims: Sequence[int], keepdim: bool = Fals
     total = sum_array(transcendental.apply("exp", array - peak), dims, keepdim)
     squeezed = peak if keepdim or not array.ndim else np.squeeze(peak, axis=dims)
     return np.asarray(transcendental.apply("log", np.asarray(total)) + squeezed, dtype=array.dtype)
+
+
+# --- vector norms ----------------------------------------------------------------------------------------------
+def _per_output(array: np.ndarray, dims: Sequence[int], keepdim: bool) -> tuple[np.ndarray, list[_Dim], int]:
+    """The input as (outputs..., reduced) with the reduced elements in the reduction iterator's order (each
+    output's sequence, as binary_kernel_reduce walks it), the kept iterator dims, and the output size."""
+    plan = iterator_dims(array.shape, array.strides, set(dims), keepdim, array.itemsize)
+    reduced = [d for d in plan if d.out == 0 and d.size > 1]
+    kept = [d for d in plan if not (d.out == 0 and d.size > 1)]
+    view = _view(array, 0, [d.size for d in kept[::-1]] + [d.size for d in reduced[::-1]],
+                 [d.inp for d in kept[::-1]] + [d.inp for d in reduced[::-1]])
+    rows = view.reshape([d.size for d in kept[::-1]] + [-1])
+    return rows, kept, math.prod(d.size for d in kept)
+
+
+def norm_array(array: np.ndarray, p: float, dims: Sequence[int] | None, keepdim: bool = False) -> np.ndarray:
+    """torch.linalg.vector_norm of a float array. p = 2 over a contiguous last dim: PyTorch's vectorised
+    kernel (8-lane sums of squares, the lanes added in order, then the remaining elements with a fused
+    multiply-add); otherwise binary_kernel_reduce's running sum per output (float32 accumulator), split
+    between threads for one big output; p = inf / -inf / 0 exactly."""
+    from autodiff.engine import transcendental
+
+    ndim = array.ndim
+    dims = tuple(range(ndim)) if dims is None else tuple(d % ndim for d in dims) if ndim else ()
+    shape = array.shape
+    kept_shape = tuple(1 if d in dims else n for d, n in enumerate(shape))
+    final_shape = kept_shape if keepdim else tuple(n for d, n in enumerate(shape) if d not in dims)
+    dtype = array.dtype
+    absolute = np.abs(array)
+    if p in (math.inf, -math.inf) or p == 0 or array.size == 0 or dtype not in (_F32, _F64):
+        with np.errstate(all="ignore"):
+            if p == math.inf:
+                out = np.max(absolute, axis=dims, keepdims=True, initial=0)
+            elif p == -math.inf:
+                out = np.min(absolute, axis=dims, keepdims=True, initial=np.inf)
+            elif p == 0:
+                out = np.sum(array != 0, axis=dims, keepdims=True).astype(dtype)
+            else:
+                out = np.power(np.sum(np.power(absolute.astype(np.float64), p), axis=dims, keepdims=True), 1 / p)
+        return np.asarray(out, dtype).reshape(final_shape)
+    if any(s < 0 for s in array.strides):
+        array = np.ascontiguousarray(array)
+        absolute = np.abs(array)
+    rows, kept, outputs = _per_output(array, dims, keepdim)
+    plan = iterator_dims(shape, array.strides, set(dims), keepdim, array.itemsize)
+    reduced = [d for d in plan if d.out == 0 and d.size > 1]
+    if p == 2 and len(reduced) == 1 and plan[0] is reduced[0] and reduced[0].inp == array.itemsize:
+        lanes = _lanes(dtype)
+        n = rows.shape[-1]
+        whole = n - n % lanes
+        blocks = rows[..., :whole].reshape(rows.shape[:-1] + (whole // lanes, lanes))
+        acc = sequential_sum(blocks * blocks, -2) if whole else np.zeros(rows.shape[:-1] + (lanes,), dtype)
+        total = sequential_sum(acc, -1)
+        for index in range(whole, n):
+            value = rows[..., index]
+            total = transcendental.fma32(value, value, total) if dtype == _F32 else total + value * value
+        result = np.sqrt(total)
+    else:
+        terms = rows * rows if p == 2 else np.abs(rows) if p == 1 else \
+            transcendental.power(np.abs(rows), np.asarray(p, dtype))
+        if outputs == 1 and array.size >= GRAIN_SIZE and threads > 1:
+            flat = terms.reshape(-1)
+            partial = [float(np.add.accumulate(flat[b:e])[-1]) for b, e in _chunks(flat.size, threads, GRAIN_SIZE)]
+            total = np.asarray(dtype.type(0))
+            for value in partial:
+                total = total + dtype.type(value)
+        else:
+            total = np.add.accumulate(terms, axis=-1)[..., -1] if terms.shape[-1] else np.zeros(terms.shape[:-1], dtype)
+        result = np.sqrt(total) if p == 2 else total if p == 1 else \
+            transcendental.power(total, np.asarray(1 / p, dtype))
+    out = np.zeros(outputs, dtype)
+    target = np.lib.stride_tricks.as_strided(out, np.shape(result), [d.out for d in kept[::-1]])
+    target[...] = result
+    return out.reshape(final_shape)
