@@ -1966,8 +1966,14 @@ _GELU_C = 0.044715
 def _gelu_values(v: np.ndarray, approximate: str) -> np.ndarray:
     w = _wide(v)
     if approximate == "tanh":
-        return 0.5 * w * (1.0 + np.tanh(_GELU_K * (w + _GELU_C * w * w * w)))
+        return 0.5 * w * (1.0 + _libm("tanh", _GELU_K * (w + _GELU_C * w * w * w)))
     return w * 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+
+
+def _libm(name: str, w: np.ndarray) -> np.ndarray:
+    """A float64 function (of float64 intermediates) with the same bits everywhere: the C library's."""
+    return transcendental.libm(name, w) if w.size <= transcendental.EXACT_LIMIT else getattr(np, {
+        "tanh": "tanh", "exp": "exp", "expm1": "expm1"}[name])(w)
 
 
 def _erf_wide(w: np.ndarray) -> np.ndarray:
@@ -1978,10 +1984,10 @@ def _gelu_first(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def first(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             return 0.5 * (1.0 + inner) + 0.5 * w * (1.0 - inner * inner) * _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
         cdf = 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
-        return cdf + w * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        return cdf + w * _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
 
     return first
 
@@ -1990,11 +1996,11 @@ def _gelu_second(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def second(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             du = _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
             sech2 = 1.0 - inner * inner
             return sech2 * du + 0.5 * w * (-2.0 * inner * sech2 * du * du + sech2 * 6.0 * _GELU_K * _GELU_C * w)
-        pdf = np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        pdf = _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
         return pdf * (2.0 - w * w)
 
     return second
@@ -2013,15 +2019,15 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     _require_float(x, "elu_cpu")
     w = _wide(x.array)
-    out = np.where(w <= 0, alpha * np.expm1(w), w).astype(x.array.dtype)
+    out = np.where(w <= 0, alpha * _libm("expm1", w), w).astype(x.array.dtype)
 
     def first(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 1.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 1.0)
 
     def second(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 0.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 0.0)
 
     return _record(out, "EluBackward0", (x,),
                    lambda g: (_pointwise_backward("EluBackwardBackward0", g, x, first, second),), (x,))
