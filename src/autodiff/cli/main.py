@@ -6,6 +6,7 @@ tensor engine are imported when a command needs them.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, Any
 
@@ -297,6 +298,15 @@ def _prepare_streams() -> None:
                 pass
 
 
+def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
+    """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N."""
+    if value is not None:
+        from autodiff.engine import reductions
+
+        os.environ["AUTODIFF_THREADS"] = str(value)  # a script run in a child process sees it too
+        reductions.set_threads(value)
+
+
 def script_options(command: Any) -> Any:
     """The options every command that runs a script shares: --max-steps, --timeout, --debug."""
     options = [
@@ -305,6 +315,10 @@ def script_options(command: Any) -> Any:
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
                      help="Stop the script after this much wall-clock time."),
         click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs)."),
+        click.option("--threads", type=click.IntRange(min=1), default=None, expose_value=False,
+                     callback=_set_threads, metavar="N",
+                     help="Compute sums as PyTorch does with N threads (default: torch.get_num_threads()'s, "
+                          "the number of physical cores).", is_eager=True),
     ]
     for option in reversed(options):
         command = option(command)
