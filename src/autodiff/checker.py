@@ -526,14 +526,14 @@ def _path_to(leaf: Tensor, value: Any, path: str, depth: int) -> str | None:
 
 
 def check_source(source: str, filename: str, interpreter: Any, *,
-                 max_elements: int = DEFAULT_MAX_ELEMENTS) -> CheckReport:
+                 max_elements: int | None = DEFAULT_MAX_ELEMENTS, timeout: float | None = None) -> CheckReport:
     """Run `source` in `interpreter` (whose output the caller has silenced) and check every backward pass.
 
     Needs os.fork (Linux, macOS). The script's own errors end the run and are returned in the report.
     """
     if not hasattr(os, "fork"):
         raise RuntimeError("autodiff check needs os.fork, which this platform does not have")
-    run = _Run(interpreter, max(1, max_elements))
+    run = _Run(interpreter, max(1, max_elements) if max_elements is not None else None)
     error: AutodiffError | None = None
     autograd.backward_observers.append(run.on_backward)
     previous = sys.getprofile()

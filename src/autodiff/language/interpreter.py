@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_warning_sink
+from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_warning_sink, statement_code_name
 from autodiff.language import nodes, protocol
 from autodiff.language.parser import ParseError, parse
 
@@ -72,9 +72,10 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
                 exc.autodiff_span = span  # type: ignore[attr-defined]
             return exc
         error = AutodiffError("TypeError", found, span)
-    elif isinstance(exc, RecursionError):
-        error = AutodiffError("LimitError", "maximum recursion depth exceeded: the script nests calls or "
-                              "expressions too deeply", span)
+    elif isinstance(exc, RecursionError):  # Python's own text, as PyTorch shows it
+        message = str(exc) if str(exc).startswith("maximum recursion depth exceeded") else \
+            "maximum recursion depth exceeded"
+        error = AutodiffError("RecursionError", message, span, hint="the script nests calls or values too deeply")
     elif isinstance(exc, MemoryError):
         error = AutodiffError("LimitError", "out of memory: the script tried to build a value larger than the "
                               "memory available to it", span, hint="raise the limit with --max-memory, or build "
@@ -182,9 +183,9 @@ class UserFunction:
         state[_DEPTH] += 1
         if state[_DEPTH] > self._max_depth:
             state[_DEPTH] -= 1
-            raise AutodiffError(
-                "LimitError", f"maximum recursion depth exceeded: more than {self._max_depth} nested calls "
-                f"of script functions (in '{self.name}')")
+            raise AutodiffError("RecursionError", "maximum recursion depth exceeded",
+                                hint=f"more than {self._max_depth} nested calls of script functions (in "
+                                f"'{self.name}')")
         try:
             result = self._body(local_vars)
         finally:
@@ -552,6 +553,11 @@ class Interpreter:
 
 def _statement(function: Callable[..., Any], span: Span) -> Callable[..., Any]:
     function.autodiff_span = span  # type: ignore[attr-defined]
+    # named after its span, so that a stack dump taken from outside (the supervisor's) can name the line
+    named = function.__code__.replace(co_name=statement_code_name(span))
+    if function.__code__ in _RUNNER_CODES:
+        _RUNNER_CODES.add(named)
+    function.__code__ = named
     return function
 
 

@@ -25,6 +25,7 @@ from autodiff.language import nodes
 
 SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 MAX_NESTING = 200  # brackets, like CPython's "too many nested parentheses"
+MAX_INDENTATION = 100  # indentation levels, like CPython's tokenizer (MAXINDENT): 99 nested blocks parse
 
 
 class ParseError(AutodiffError):
@@ -227,6 +228,8 @@ class _Indenter(PostLex):
                     if narrow <= top_narrow:
                         raise _tab_error(where)
                     levels.append((wide, narrow))
+                    if len(levels) > MAX_INDENTATION:
+                        raise ParseError("too many levels of indentation", where, category="IndentationError")
                     yield Token.new_borrow_pos("_INDENT", indent, token)
                     continue
                 while wide < levels[-1][0]:
