@@ -396,7 +396,8 @@ def elements_option(command: Any) -> Any:
 
 
 def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_output: int | None,
-               max_elements: int | None = None, source: str | None = None, filename: str = "") -> int:
+               max_elements: int | None = None, source: str | None = None, filename: str = "",
+               grace: float | None = None) -> int:
     """Run a command's `work` (which runs the script) in a supervised child process (cli/supervisor.py) with the
     command's limits; the exit status."""
     from autodiff.cli.supervisor import Limits, run_supervised
@@ -408,6 +409,8 @@ def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_
         return work()
 
     limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output)
+    if grace is not None:
+        limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output, grace=grace)
     _prepare_streams()
     _import_for_scripts()
     return run_supervised(child_work, limits, source=source, filename=filename)
@@ -569,9 +572,10 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_elements
 @main.command()
 @click.argument("file", required=False)
 @click.option("-e", "--expr", "code", metavar="CODE", help="Check CODE instead of a file.")
-@click.option("--max-elements", type=click.IntRange(min=1), default=16, show_default=True,
+@click.option("--max-elements", type=click.IntRange(min=1), default=8, show_default=True,
               help="Nudge at most this many elements of each leaf (spread evenly over larger tensors).")
-@click.option("--all", "every", is_flag=True, help="Nudge every element of every leaf (no sample).")
+@click.option("--all", "every", is_flag=True, help="Nudge every element of every leaf at every backward pass "
+              "(default: a sample: each leaf at its first 2 values, at most 400 nudges in all).")
 @script_options
 @source_option
 def check(file: str | None, code: str | None, max_elements: int, every: bool, max_steps: int,
@@ -585,15 +589,19 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
     source, filename = load_source(file, code, max_source, timeout)
 
     def work() -> int:
-        from autodiff.checker import check_source
+        from autodiff.checker import DEFAULT_BUDGET, DEFAULT_MAX_VALUES, MAX_PROBES, check_source
         from autodiff.views.render_check import render_check
 
         try:
             with open(os.devnull, "w", encoding="utf-8") as hidden:
                 interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=hidden,
                                                stderr=hidden)
-                report = check_source(source, filename, interpreter, max_elements=None if every else max_elements,
-                                      timeout=timeout)
+                if every:
+                    budget: dict[str, Any] = {"max_elements": None, "max_values": None, "max_probes": MAX_PROBES}
+                else:
+                    budget = {"max_elements": max_elements, "max_values": DEFAULT_MAX_VALUES,
+                              "max_probes": DEFAULT_BUDGET}
+                report = check_source(source, filename, interpreter, timeout=timeout, **budget)
         except Exception as exc:  # a bug in autodiff: say so plainly
             report_error(exc, source, filename, debug=debug)
             return 1
@@ -602,8 +610,11 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
         render_check(report, sys.stdout)
         return 0 if report.passed else 1
 
+    # the report needs time after the script: the children stop being forked at 80% of the limit, and the
+    # supervisor waits a fifth of it more before it ends the check
+    grace = 1.0 + 0.2 * timeout if timeout is not None else None
     sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output, source=source,
-                        filename=filename))
+                        filename=filename, grace=grace))
 
 
 @main.command()

@@ -64,6 +64,7 @@ class Limits:
     timeout: float | None = None
     max_memory: int | None = None
     max_output: int | None = None
+    grace: float = GRACE_SECONDS  # after the time limit, before the supervisor ends the child
 
     def cpu_seconds(self) -> int:
         """RLIMIT_CPU: with a timeout, the CPU time all cores could give in it (the wall-clock limit then comes
@@ -518,7 +519,7 @@ def supervise(child: Child, limits: Limits, *, output_fd: int | None = None, rel
     from `output_fd`, end it at the time limit (plus a grace for the interpreter's own check), on Ctrl-C it does
     not answer, past the output limit, or when the reader of our output went away."""
     start = time.monotonic() if started is None else started
-    deadline = start + limits.timeout + GRACE_SECONDS if limits.timeout is not None else None
+    deadline = start + limits.timeout + limits.grace if limits.timeout is not None else None
     reason: str | None = None
     open_fds = [fd for fd in (output_fd, child.trace_fd) if fd is not None and fd >= 0]
     with forwarding_signals(child) as signals:
