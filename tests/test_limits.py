@@ -280,7 +280,6 @@ def test_recursion_is_pythons_recursion_error(source):
     "a = []\nfor i in range(100000):\n    a = [a]\nprint(a)",
     "a = []\nfor i in range(100000):\n    a = [a]\nprint(a == [a])",
     "d = {}\nfor i in range(100000):\n    d = {'k': d}\nprint(str(d)[:5])",
-    "a = []\nfor i in range(100000):\n    a = [a]\nx = tensor(a)",
 ])
 def test_deeply_nested_values_are_recursion_errors(source):
     result = CliRunner().invoke(main, ["run", "-e", source])

@@ -199,6 +199,9 @@ def _become_child(limits: Limits, output_fd: int, trace_fd: int, *, own_group: b
     faulthandler.enable(trace_fd, all_threads=True)
     faulthandler.register(signal.SIGUSR1, trace_fd, all_threads=True)
     faulthandler.register(signal.SIGXCPU, trace_fd, all_threads=True, chain=True)
+    import warnings
+
+    warnings.simplefilter("ignore")  # NumPy's RuntimeWarnings (with install paths) are not PyTorch's output
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)

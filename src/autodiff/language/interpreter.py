@@ -47,6 +47,7 @@ _CATEGORIES: tuple[tuple[type[BaseException], str], ...] = (
     (ValueError, "ValueError"),
     (TypeError, "TypeError"),
     (NotImplementedError, "NotImplementedError"),
+    (RuntimeError, "RuntimeError"),  # Python's own (a dict changed size while a script iterated over it)
 )
 _PYTHON_TYPE_NAMES = {
     "'Namespace'": "'module'", "'BoundMethod'": "'method'", "'UserFunction'": "'function'",

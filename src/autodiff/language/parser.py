@@ -1086,7 +1086,11 @@ class _Builder(Transformer):
         if token.type == "FLOAT_NUMBER":
             value: Any = float(text.replace("_", ""))
         else:
-            value = int(text.replace("_", ""), 0)
+            try:
+                value = int(text.replace("_", ""), 0)
+            except ValueError as exc:  # more digits than Python converts (sys.get_int_max_str_digits)
+                raise ParseError(f"{exc} - Consider hexadecimal for huge integer literals to avoid decimal "
+                                 "conversion limits.", span) from None
         return nodes.Constant(value, span)
 
     def ellipsis(self, meta: Any, children: list[Any]) -> nodes.Constant:

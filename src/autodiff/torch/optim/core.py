@@ -122,7 +122,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            for param in group["params"]:
+            for param in _tensors_of(group):
                 reset_grad(param, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -132,7 +132,7 @@ class Optimizer:
                 loss = closure()
         with autograd.GradMode(False, "no_grad"):
             for group in self.param_groups:
-                for param in group["params"]:
+                for param in _tensors_of(group):
                     if param.grad is not None:
                         self._update(group, param, self.state.setdefault(param, {}))
         return loss
@@ -150,6 +150,15 @@ class Optimizer:
         return text + ")"
 
     __str__ = __repr__
+
+
+def _tensors_of(group: dict[str, Any]) -> Any:
+    """A group's parameters, as PyTorch reads them: a script may have put anything in `params`, and what is not a
+    tensor fails where PyTorch reads its `.grad`."""
+    for param in group["params"]:
+        if not isinstance(param, Tensor):
+            raise AutodiffError("AttributeError", f"'{_type_name(param)}' object has no attribute 'grad'")
+        yield param
 
 
 def _type_name(value: Any) -> str:
