@@ -12,9 +12,10 @@ from autodiff import errors
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import protocol
 from autodiff.language.builtins import make_stdlib
-from autodiff.language.interpreter import Interpreter, UserFunction
+from autodiff.language.interpreter import Interpreter
 from autodiff.language.parser import ParseError
 from autodiff.language.protocol import Namespace, TypeTable
+from autodiff.language.runtime.functions import UserFunction
 
 
 class FakeTensor:
@@ -366,7 +367,8 @@ print(torch, nn, F, ones(2), T([1]))
 def test_import_errors():
     err = fails("import os")
     assert err.category == "ModuleNotFoundError"
-    assert err.message.startswith("module 'os' is not available in autodiff scripts; only torch, torch.nn")
+    assert err.message.startswith("module 'os' is not available in autodiff scripts: scripts run in a sandbox")
+    assert err.hint == "scripts can import torch"
     assert (err.span.line, err.span.column) == (1, 8)
     assert fails("import numpy as np").message.startswith("module 'numpy' is not available")
     err = fails("from torch import onez")

@@ -16,9 +16,10 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     interpreter; the caller sets its `interpreter` once it exists.
     """
     from autodiff.language.builtins import make_stdlib
+    from autodiff.language.stdlib import ModuleTable
     from autodiff.torch import namespace as torch_api
 
-    modules = torch_api.build_torch()
+    modules = ModuleTable(torch_api.build_torch())
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
     names.update(view_builtins(write, views))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd
+from autodiff.engine import autograd, reductions
 from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
@@ -1026,22 +1026,33 @@ def sum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.sum(dtype=out_dtype))
+        out = reductions.sum_array(x.array, None, False, out_dtype)
         return _record(out, "SumBackward0", (x,), lambda g: (expand(g, shape),))
-    dims = _dims(x, dim)
-    out = np.asarray(x.array.sum(axis=dims if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))  # dim=[]: every dim
+    out = reductions.sum_array(x.array, dims, keepdim, out_dtype)
     return _record(out, "SumBackward1", (x,), lambda g: (_expand_reduced(g, shape, dims, keepdim),))
 
 
+def _empty_dims(dim: Any) -> bool:
+    return isinstance(dim, (list, tuple)) and not dim
+
+
 def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
-    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting)."""
+    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting), as PyTorch's
+    `at::sum_to` does it: a full sum for a 0-d shape, else a keepdim sum over the leading and the size-1
+    dims, then a view without the leading ones."""
     shape = tuple(shape)
     if g.array.shape == shape:
         return g
     lead = g.array.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.array.shape[i + lead] != 1)
-    out = g.array.sum(axis=axes, keepdims=True) if axes else g.array
-    if lead:
+    if not shape:
+        out = reductions.sum_array(g.array, None)
+    elif axes:
+        out = reductions.sum_array(g.array, axes, True)
+    else:
+        out = g.array
+    if lead and shape:
         out = out.reshape(out.shape[lead:])
     name = "SumBackward0" if not shape else "SumBackward1"  # PyTorch's names for a full vs a partial sum
     return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
@@ -1056,13 +1067,13 @@ def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
     shape = x.array.shape
     if dim is None:
         count = _py.max(x.array.size, 1)
-        out = np.asarray(array.mean(dtype=array.dtype))
+        out = reductions.mean_array(array, None)
         return _record(out, "MeanBackward0", (x,), lambda g: (div(expand(g, shape), count),))
-    dims = _dims(x, dim)
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))
     count = 1
     for d in dims:
         count *= shape[d] if shape else 1
-    out = np.asarray(array.mean(axis=dims if array.ndim else None, keepdims=keepdim, dtype=array.dtype))
+    out = reductions.mean_array(array, dims, keepdim)
     return _record(out, "MeanBackward1", (x,), lambda g: (div(_expand_reduced(g, shape, dims, keepdim), count),))
 
 
@@ -1677,7 +1688,9 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
         raise index_error(f"index {index} is out of bounds for dimension {d} with size {size}")
     i = index % size
     shape = x.array.shape
-    out = x.array[(slice(None),) * d + (i, Ellipsis)]  # the Ellipsis keeps a 0-d result a view, not a copy
+    # The trailing Ellipsis keeps a 0-d result an array view (a bare int index gives a NumPy scalar, a copy
+    # that cannot be written through: `N[i, j] += 1` must change N).
+    out = x.array[(slice(None),) * d + (i, Ellipsis)]
 
     def rule(g: Tensor) -> tuple[Tensor]:
         return (_scatter_back(g, shape, (slice(None),) * d + (i,), "SelectBackwardBackward0"),)
@@ -2451,6 +2464,594 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
         return grad_bias, grad1, grad2
 
     return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, _saved_for_product(mat1, mat2), broadcast=True)
+
+
+# --- layers (torch.nn): embedding, convolution, pooling, padding, normalization ---------------------------
+# Convolution, pooling and padding are linear in each input; each forward op here is paired with its adjoint
+# (the gradient), recorded as PyTorch's `...BackwardBackward0` node whose own rule is the forward op again, so
+# create_graph works. Spatial ops take N-d windows: one code path serves 1-d, 2-d and 3-d.
+def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False) -> Tensor:
+    """`weight[indices]` as PyTorch's embedding (EmbeddingBackward0): rows of `padding_idx` get no gradient."""
+    if indices.array.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise runtime_error("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                            f"Long, Int; but got {indices.type_label()} instead (while checking arguments for "
+                            "embedding)")
+    if weight.array.ndim != 2:
+        raise runtime_error("'weight' must be 2-D")
+    idx = indices.array.astype(np.int64)
+    rows = weight.array.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise index_error("index out of range in self")
+    check_size(idx.shape + weight.array.shape[1:])
+    result = _record(weight.array[idx], "EmbeddingBackward0", (weight,),
+                     lambda g: (_embedding_backward(g, idx, weight.array.shape, padding_idx, scale_grad_by_freq),))
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the indices: a second backward fails
+    return result
+
+
+def _embedding_counts(idx: np.ndarray, rows: int) -> np.ndarray:
+    return np.bincount(idx.reshape(-1), minlength=rows)
+
+
+def _embedding_backward(g: Tensor, idx: np.ndarray, shape: tuple[int, ...], padding_idx: int,
+                        scale_grad_by_freq: bool) -> Tensor:
+    """The table's gradient: each index's gradient row added into its row, in index order as PyTorch does."""
+    flat = idx.reshape(-1)
+    grad_rows = g.array.reshape(-1, shape[1])
+    if scale_grad_by_freq:
+        grad_rows = grad_rows / _embedding_counts(idx, shape[0])[flat][:, None].astype(g.array.dtype)
+    keep = flat != padding_idx
+    grad = np.zeros(shape, dtype=g.array.dtype)
+    np.add.at(grad, flat[keep], grad_rows[keep])
+
+    def rule(gg: Tensor) -> tuple[Tensor]:
+        picked = gg.array[idx] * (idx != padding_idx)[..., None].astype(gg.array.dtype)
+        if scale_grad_by_freq:
+            picked = picked / _embedding_counts(idx, shape[0])[idx][..., None].astype(gg.array.dtype)
+        return (_record(picked, "EmbeddingDenseDoubleBackward0", (gg,),
+                        lambda g3: (_embedding_backward(g3, idx, shape, padding_idx, scale_grad_by_freq),)),)
+
+    return _record(grad, "EmbeddingDenseBackwardBackward0", (g,), rule)
+
+
+def embedding_renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> None:
+    """`torch.embedding_renorm_`: rows the indices name whose norm exceeds max_norm are scaled down in place."""
+    array = weight.array
+    for row in np.unique(indices.array.reshape(-1)):
+        values = array[row].astype(np.float64)
+        norm = float(np.sum(np.abs(values) ** norm_type) ** (1.0 / norm_type))
+        if norm > max_norm:
+            array[row] = array[row] * array.dtype.type(max_norm / (norm + 1e-7))
+    weight.bump_version()
+
+
+def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
+    if x.array.dtype != np.dtype(np.int64):
+        raise runtime_error("one_hot is only applicable to index tensor of type LongTensor.")
+    values = x.array
+    if num_classes == -1:
+        if values.size == 0:
+            raise runtime_error("Can not infer total number of classes from empty tensor.")
+        num_classes = int(values.max()) + 1
+    if values.size:
+        if values.min() < 0:
+            raise runtime_error("Class values must be non-negative.")
+        if values.max() >= num_classes:
+            raise runtime_error("Class values must be smaller than num_classes.")
+    elif num_classes < 0:
+        raise runtime_error("Class values must be smaller than num_classes.")
+    check_size(values.shape + (num_classes,))
+    return Tensor((values[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# Spatial geometry: per spatial dimension a kernel size, stride, (low, high) padding and dilation.
+Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]
+
+
+def _pad_spatial(x: np.ndarray, padding: Sequence[tuple[int, int]], value: Any = 0) -> np.ndarray:
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - len(padding)) + tuple(padding), constant_values=value)
+
+
+def _offset_slices(offset: Sequence[int], geometry: Geometry, out_shape: Sequence[int]) -> tuple[slice, ...]:
+    """The padded-input positions a kernel offset reads for every output position: one strided slice per dim."""
+    _, stride, _, dilation = geometry
+    return tuple(slice(k * d, k * d + s * (n - 1) + 1, s)
+                 for k, s, d, n in zip(offset, stride, dilation, out_shape))
+
+
+def _kernel_offsets(kernel: Sequence[int]) -> list[tuple[int, ...]]:
+    offsets: list[tuple[int, ...]] = [()]
+    for size in kernel:
+        offsets = [o + (k,) for o in offsets for k in range(size)]
+    return offsets
+
+
+def _conv_windows(xp: np.ndarray, geometry: Geometry, out_shape: Sequence[int]) -> np.ndarray:
+    """A read-only view (N, C, *out, *kernel) of the padded input's receptive fields."""
+    kernel, stride, _, dilation = geometry
+    spatial = len(kernel)
+    window = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    view = np.lib.stride_tricks.sliding_window_view(xp, window, axis=tuple(range(2, 2 + spatial)))
+    key = ((slice(None), slice(None)) + tuple(slice(0, s * (n - 1) + 1, s) for s, n in zip(stride, out_shape))
+           + tuple(slice(None, None, d) for d in dilation))
+    return view[key]
+
+
+def _conv_forward(x: np.ndarray, w: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
+    spatial = len(geometry[0])
+    padding = geometry[2]
+    out_shape = _conv_out_shape(x.shape[2:], geometry)
+    cols = _conv_windows(_pad_spatial(x, padding), geometry, out_shape)
+    in_group, out_group = x.shape[1] // groups, w.shape[0] // groups
+    axes_cols = [1] + list(range(2 + spatial, 2 + 2 * spatial))
+    axes_w = list(range(1, 2 + spatial))
+    parts = []
+    for g in range(groups):
+        part = np.tensordot(cols[:, g * in_group:(g + 1) * in_group], w[g * out_group:(g + 1) * out_group],
+                            axes=(axes_cols, axes_w))  # (N, *out, O/groups)
+        parts.append(np.moveaxis(part, -1, 1))
+    out = parts[0] if groups == 1 else np.concatenate(parts, axis=1)
+    return np.ascontiguousarray(out, dtype=np.result_type(x, w))
+
+
+def _conv_input_grad(g: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], geometry: Geometry,
+                     groups: int) -> np.ndarray:
+    kernel, _, padding, _ = geometry
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x_shape[2:], padding))
+    grad = np.zeros(x_shape[:2] + padded, dtype=g.dtype)
+    in_group, out_group = x_shape[1] // groups, w.shape[0] // groups
+    out_shape = g.shape[2:]
+    for gi in range(groups):
+        # (N, *out, C/groups, *kernel): each output gradient spread over the kernel's weights
+        spread = np.tensordot(g[:, gi * out_group:(gi + 1) * out_group], w[gi * out_group:(gi + 1) * out_group],
+                              axes=([1], [0]))
+        channels = slice(gi * in_group, (gi + 1) * in_group)
+        for offset in _kernel_offsets(kernel):
+            part = spread[(Ellipsis,) + offset]  # (N, *out, C/groups)
+            grad[(slice(None), channels) + _offset_slices(offset, geometry, out_shape)] += np.moveaxis(part, -1, 1)
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x_shape[2:], padding))
+    return np.ascontiguousarray(grad[(slice(None), slice(None)) + crop])
+
+
+def _conv_weight_grad(x: np.ndarray, g: np.ndarray, w_shape: tuple[int, ...], geometry: Geometry,
+                      groups: int) -> np.ndarray:
+    spatial = len(geometry[0])
+    cols = _conv_windows(_pad_spatial(x, geometry[2]), geometry, g.shape[2:])
+    in_group, out_group = x.shape[1] // groups, w_shape[0] // groups
+    batch_and_out = [0] + list(range(2, 2 + spatial))
+    parts = [np.tensordot(g[:, gi * out_group:(gi + 1) * out_group], cols[:, gi * in_group:(gi + 1) * in_group],
+                          axes=(batch_and_out, batch_and_out)) for gi in range(groups)]
+    out = parts[0] if groups == 1 else np.concatenate(parts, axis=0)
+    return np.ascontiguousarray(out, dtype=g.dtype)
+
+
+def _conv_out_shape(in_shape: Sequence[int], geometry: Geometry) -> tuple[int, ...]:
+    kernel, stride, padding, dilation = geometry
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (lo, hi), d in zip(in_shape, kernel, stride, padding, dilation))
+
+
+def _conv_geometry(weight: Tensor, stride: Sequence[int], padding: Sequence[tuple[int, int]],
+                   dilation: Sequence[int]) -> Geometry:
+    return tuple(weight.array.shape[2:]), tuple(stride), tuple(padding), tuple(dilation)
+
+
+def convolution(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequence[int],
+                padding: Sequence[tuple[int, int]], dilation: Sequence[int], groups: int) -> Tensor:
+    """N-d cross-correlation of a batched input (N, C, *spatial) with (O, C/groups, *kernel) weights:
+    ConvolutionBackward0 with edges (input, weight, bias). Arguments are checked by F.conv*."""
+    geometry = _conv_geometry(weight, stride, padding, dilation)
+    out_shape = _conv_out_shape(x.array.shape[2:], geometry)
+    check_size(x.array.shape[:1] + weight.array.shape[:1] + out_shape)
+    out = _conv_forward(x.array, weight.array, geometry, groups)
+    spatial_axes = tuple(range(2, 2 + len(out_shape)))
+    if bias is not None:
+        out += bias.array.reshape((-1,) + (1,) * len(out_shape))
+    x_shape, w_shape = x.array.shape, weight.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        grad_x = _conv_input_grad_op(g, weight, x_shape, geometry, groups) if x.requires_grad else None
+        grad_w = _conv_weight_grad_op(x, g, w_shape, geometry, groups) if weight.requires_grad else None
+        grad_b = None
+        if bias is not None and bias.requires_grad:
+            grad_b = _conv_bias_grad_op(g, x, weight, spatial_axes)
+        return grad_x, grad_w, grad_b
+
+    return _record(out, "ConvolutionBackward0", (x, weight, bias), rule, (x, weight))
+
+
+def _conv_bias_grad_op(g: Tensor, x: Tensor, weight: Tensor, spatial_axes: tuple[int, ...]) -> Tensor:
+    """The bias's gradient: g summed over batch and space. PyTorch computes it in the same node as the other
+    two gradients, so it hangs off the input and the weight too (with zero derivative)."""
+    out = np.asarray(g.array.sum(axis=(0, *spatial_axes)))
+    shape = g.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        spread = expand(reshape(gg, (1, -1) + (1,) * len(spatial_axes)), shape)
+        return spread, zeros_like(x) if x.requires_grad else None, zeros_like(weight) if weight.requires_grad else None
+
+    return _record(out, "ConvolutionBackwardBackward0", (g, x, weight), rule)
+
+
+def _conv_input_grad_op(g: Tensor, weight: Tensor, x_shape: tuple[int, ...], geometry: Geometry,
+                        groups: int) -> Tensor:
+    """The input's gradient (a transposed convolution), recorded so it can be differentiated again."""
+    out = _conv_input_grad(g.array, weight.array, x_shape, geometry, groups)
+    w_shape = weight.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_g = _conv_forward_op(gg, weight, geometry, groups) if g.requires_grad else None
+        grad_w = _conv_weight_grad_op(gg, g, w_shape, geometry, groups) if weight.requires_grad else None
+        return grad_g, grad_w
+
+    return _record(out, "ConvolutionBackwardBackward0", (g, weight), rule, (weight,))
+
+
+def _conv_weight_grad_op(x: Tensor, g: Tensor, w_shape: tuple[int, ...], geometry: Geometry,
+                         groups: int) -> Tensor:
+    out = _conv_weight_grad(x.array, g.array, w_shape, geometry, groups)
+    x_shape = x.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_x = _conv_input_grad_op(g, gg, x_shape, geometry, groups) if x.requires_grad else None
+        grad_g = _conv_forward_op(x, gg, geometry, groups) if g.requires_grad else None
+        return grad_x, grad_g
+
+    return _record(out, "ConvolutionBackwardBackward0", (x, g), rule, (x,))
+
+
+def _conv_forward_op(x: Tensor, weight: Tensor, geometry: Geometry, groups: int) -> Tensor:
+    return convolution(x, weight, None, geometry[1], geometry[2], geometry[3], groups)
+
+
+def pooling_out_size(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: with ceil_mode the last window must start inside the input or left pad."""
+    numerator = size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_input(x: np.ndarray, geometry: Geometry, out_shape: Sequence[int], value: Any) -> np.ndarray:
+    """The input padded on every side, the high side far enough for ceil_mode's last windows."""
+    kernel, stride, padding, dilation = geometry
+    pads = []
+    for n, k, s, (lo, _), d, o in zip(x.shape[-len(kernel):], kernel, stride, padding, dilation, out_shape):
+        needed = (o - 1) * s + (k - 1) * d + 1
+        pads.append((lo, _py.max(needed - n - lo, 0)))
+    return _pad_spatial(x, pads, value)
+
+
+def _flat_positions(geometry: Geometry, out_shape: Sequence[int], in_shape: Sequence[int],
+                    offset: Sequence[int] | None) -> np.ndarray:
+    """For each output position, the flat input index a kernel offset reads (None: the window's first position
+    inside the input, PyTorch's index for a window of -inf values)."""
+    _, stride, padding, dilation = geometry
+    grids = np.meshgrid(*[np.arange(n) for n in out_shape], indexing="ij")
+    flat = np.zeros(tuple(out_shape), dtype=np.int64)
+    for axis, (s, (lo, _), d, n) in enumerate(zip(stride, padding, dilation, in_shape)):
+        start = grids[axis] * s - lo
+        if offset is None:
+            position = np.where(start < 0, start + (-start + d - 1) // d * d, start)
+        else:
+            position = start + offset[axis] * d
+        flat = flat * n + position
+    return flat
+
+
+def max_pool(x: Tensor, geometry: Geometry, out_shape: Sequence[int], name: str) -> tuple[Tensor, Tensor]:
+    """Max pooling over the trailing spatial dims: (values, flat indices into each input plane), the first
+    maximum of each window in scan order winning (a NaN wins over numbers), as PyTorch's kernel."""
+    kernel = geometry[0]
+    spatial = len(kernel)
+    a = x.array
+    lowest = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min
+    padded = _pool_input(a, geometry, out_shape, lowest)
+    in_shape = a.shape[-spatial:]
+    best = np.full(a.shape[:-spatial] + tuple(out_shape), lowest, dtype=a.dtype)
+    where_best = np.broadcast_to(_flat_positions(geometry, out_shape, in_shape, None), best.shape).copy()
+    for offset in _kernel_offsets(kernel):
+        values = padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+        better = values > best
+        if a.dtype.kind == "f":
+            better |= np.isnan(values)
+        if better.any():
+            np.copyto(best, values, where=better)
+            flat = _flat_positions(geometry, out_shape, in_shape, offset)
+            np.copyto(where_best, np.broadcast_to(flat, best.shape), where=better)
+    result = _record(best, name, (x,), lambda g: (_max_pool_backward(g, x, where_best, spatial, name),), (x,))
+    return result, Tensor(where_best)
+
+
+def _max_pool_backward(g: Tensor, x: Tensor, indices: np.ndarray, spatial: int, name: str) -> Tensor:
+    """Each output gradient added at the input position its maximum came from (recorded with edges grad and
+    input, as PyTorch's node: the input's derivative is zero)."""
+    shape = x.array.shape
+    planes = int(np.prod(shape[:-spatial]))
+    plane = int(np.prod(shape[-spatial:]))
+    picks = indices.reshape(planes, -1)
+    grad = np.zeros((planes, plane), dtype=g.array.dtype)
+    np.add.at(grad, (np.arange(planes)[:, None], picks), g.array.reshape(planes, -1))
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None]:
+        taken = np.take_along_axis(gg.array.reshape(planes, plane), picks, axis=1).reshape(indices.shape)
+        gathered = _record(taken, name, (gg,), lambda g3: (_max_pool_backward(g3, x, indices, spatial, name),))
+        return gathered, _zero_grad_of(x)
+
+    return _record(grad.reshape(shape), name.replace("Backward0", "BackwardBackward0"), (g, x), rule)
+
+
+def _zero_grad_of(x: Tensor) -> Tensor | None:
+    """What PyTorch's layer backward nodes give their input: zeros (their output is linear in the gradient)."""
+    return zeros_like(x) if x.requires_grad else None
+
+
+def _avg_divisors(in_shape: Sequence[int], geometry: Geometry, out_shape: Sequence[int], count_include_pad: bool,
+                  divisor_override: int | None) -> np.ndarray:
+    """Each window's divisor, as PyTorch's kernel counts it (windows clipped to the padded input, or to the
+    input itself without count_include_pad)."""
+    if divisor_override is not None:
+        return np.array(divisor_override)
+    kernel, stride, padding, _ = geometry
+    total: np.ndarray = np.ones((), dtype=np.int64)
+    for n, k, s, (lo, _), o in zip(in_shape, kernel, stride, padding, out_shape):
+        start = np.arange(o) * s - lo
+        end = np.minimum(start + k, n + lo)
+        size = end - start
+        if not count_include_pad:
+            size = np.minimum(end, n) - np.maximum(start, 0)
+        total = np.multiply.outer(total, size)
+    return total
+
+
+def avg_pool(x: Tensor, geometry: Geometry, out_shape: Sequence[int], count_include_pad: bool,
+             divisor_override: int | None, name: str) -> Tensor:
+    kernel = geometry[0]
+    a = x.array
+    padded = _pool_input(a, geometry, out_shape, 0)
+    total = np.zeros(a.shape[:-len(kernel)] + tuple(out_shape), dtype=a.dtype)
+    for offset in _kernel_offsets(kernel):
+        total += padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+    divisors = _avg_divisors(a.shape[-len(kernel):], geometry, out_shape, count_include_pad, divisor_override)
+    out = (total / divisors.astype(a.dtype)).astype(a.dtype)
+    return _record(out, name, (x,), lambda g: (_avg_pool_backward(g, x, geometry, divisors, name),))
+
+
+def _avg_pool_backward(g: Tensor, x: Tensor, geometry: Geometry, divisors: np.ndarray, name: str) -> Tensor:
+    kernel, _, padding, _ = geometry
+    shape = x.array.shape
+    spatial = len(kernel)
+    out_shape = g.array.shape[-spatial:]
+    share = g.array / divisors.astype(g.array.dtype)
+    padded = _pool_input(np.zeros(shape, dtype=g.array.dtype), geometry, out_shape, 0)
+    for offset in _kernel_offsets(kernel):
+        padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)] += share
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[-spatial:], padding))
+    grad = np.ascontiguousarray(padded[(Ellipsis,) + crop])
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None]:
+        return _avg_pool_adjoint(gg, x, geometry, out_shape, divisors, name), _zero_grad_of(x)
+
+    return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x), rule)
+
+
+def _avg_pool_adjoint(gg: Tensor, x: Tensor, geometry: Geometry, out_shape: Sequence[int], divisors: np.ndarray,
+                      name: str) -> Tensor:
+    kernel = geometry[0]
+    padded = _pool_input(gg.array, geometry, out_shape, 0)
+    total = np.zeros(gg.array.shape[:-len(kernel)] + tuple(out_shape), dtype=gg.array.dtype)
+    for offset in _kernel_offsets(kernel):
+        total += padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+    out = (total / divisors.astype(gg.array.dtype)).astype(gg.array.dtype)
+    return _record(out, name, (gg,), lambda g: (_avg_pool_backward(g, x, geometry, divisors, name),))
+
+
+def _adaptive_ranges(size: int, out: int) -> list[tuple[int, int]]:
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_avg_pool(x: Tensor, out_shape: Sequence[int], name: str) -> Tensor:
+    """Adaptive average pooling over the trailing dims: window i spans [floor(i*n/o), ceil((i+1)*n/o))."""
+    spatial = len(out_shape)
+    a = x.array
+    in_shape = a.shape[-spatial:]
+    out = np.empty(a.shape[:-spatial] + tuple(out_shape), dtype=a.dtype)
+    windows = [_adaptive_ranges(n, o) for n, o in zip(in_shape, out_shape)]
+    for index in np.ndindex(*out_shape):
+        bounds = [windows[d][i] for d, i in enumerate(index)]
+        block = a[(Ellipsis,) + tuple(slice(lo, hi) for lo, hi in bounds)]
+        value = block.reshape(block.shape[:-spatial] + (-1,)).sum(axis=-1, dtype=a.dtype)
+        for lo, hi in bounds:
+            value = value / a.dtype.type(hi - lo)
+        out[(Ellipsis,) + index] = value
+    shape = a.shape
+
+    def backward(g: Tensor) -> Tensor:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        for index in np.ndindex(*out_shape):
+            bounds = [windows[d][i] for d, i in enumerate(index)]
+            count = int(np.prod([hi - lo for lo, hi in bounds]))
+            grad[(Ellipsis,) + tuple(slice(lo, hi) for lo, hi in bounds)] += (
+                g.array[(Ellipsis,) + index] / g.array.dtype.type(count))[(Ellipsis,) + (None,) * spatial]
+        return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x),
+                       lambda gg: (adaptive_avg_pool(gg, out_shape, name), _zero_grad_of(x)))
+
+    return _record(out, name, (x,), lambda g: (backward(g),))
+
+
+def pad_constant(x: Tensor, pad: Sequence[int], value: Any = 0) -> Tensor:
+    """`constant_pad_nd`: `pad` lists (low, high) pairs from the last dim backwards; negative entries crop."""
+    a = x.array
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    ndim = a.ndim
+    for i in reversed(range(len(pairs))):  # PyTorch first narrows away negative padding, outer dims first
+        lo, hi = pairs[i]
+        remaining = a.shape[ndim - 1 - i] + _py.min(lo, 0)
+        if remaining + _py.min(hi, 0) < 0 or remaining < 0:
+            raise runtime_error("narrow(): length must be non-negative.")
+    new_shape = list(a.shape)
+    for i, (lo, hi) in enumerate(pairs):
+        d = ndim - 1 - i
+        new_shape[d] = a.shape[d] + lo + hi
+        if new_shape[d] < 0:
+            raise runtime_error(f"The input size {a.shape[d]}, plus negative padding {lo} and {hi} resulted in a "
+                                f"negative output size, which is invalid. Check dimension {d} of your input.")
+    check_size(tuple(new_shape))
+    out = np.full(new_shape, value, dtype=a.dtype)
+    source, target = [slice(None)] * ndim, [slice(None)] * ndim
+    for i, (lo, hi) in enumerate(pairs):
+        d = ndim - 1 - i
+        source[d] = slice(_py.max(-lo, 0), a.shape[d] - _py.max(-hi, 0))
+        target[d] = slice(_py.max(lo, 0), new_shape[d] - _py.max(hi, 0))
+    out[tuple(target)] = a[tuple(source)]
+    negated = [-p for p in pad]
+    return _record(out, "ConstantPadNdBackward0", (x,), lambda g: (pad_constant(g, negated),))
+
+
+def _pad_indices(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    positions = np.arange(-lo, size + hi)
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        positions = np.abs(positions) % period if period else np.zeros_like(positions)
+        return np.where(positions >= size, period - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    return positions % size  # circular
+
+
+def pad_indexed(x: Tensor, pad: Sequence[int], mode: str, name: str) -> Tensor:
+    """reflect / replicate / circular padding of the trailing len(pad)//2 dims: each output element copies an
+    input element, so the gradient adds each output gradient back to where it came from."""
+    a = x.array
+    count = len(pad) // 2
+    key: list[Any] = [slice(None)] * (a.ndim - count)
+    maps = []
+    for i in range(count):
+        d = a.ndim - 1 - i
+        maps.insert(0, _pad_indices(a.shape[d], pad[2 * i], pad[2 * i + 1], mode))
+    key += list(np.ix_(*maps))
+    full_key = tuple(key)
+    check_size(a.shape[:a.ndim - count] + tuple(len(m) for m in maps))
+    out = a[full_key]
+    shape = a.shape
+
+    def backward(g: Tensor) -> Tensor:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        np.add.at(grad, full_key, g.array)
+        return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x),
+                       lambda gg: (_record(gg.array[full_key], name, (gg,), lambda g3: (backward(g3),)),
+                                   _zero_grad_of(x)))
+
+    return _record(np.ascontiguousarray(out), name, (x,), lambda g: (backward(g),))
+
+
+def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
+    return (1, -1) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+               running_var: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
+    """PyTorch's native_batch_norm over dim 1 (NativeBatchNormBackward0, edges input, weight, bias): batch
+    statistics in double, then y = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha.
+    In training the running statistics move by `momentum` (the variance unbiased), in place."""
+    a = x.array
+    dtype = a.dtype.type
+    axes = (0,) + tuple(range(2, a.ndim))
+    count = a.size // a.shape[1] if a.shape[1] else 0
+    if training:
+        wide = a.astype(np.float64)
+        mean64 = wide.mean(axis=axes)
+        var_sum = ((wide - mean64.reshape(_channel_shape(a))) ** 2).sum(axis=axes)
+        batch_mean = mean64.astype(dtype)
+        invstd = (1.0 / np.sqrt(var_sum / count + eps)).astype(dtype)
+        with autograd.GradMode(False, "no_grad"):
+            # In place, inside the kernel: PyTorch's backward does not check these buffers' versions.
+            if running_mean is not None:
+                running_mean.array[...] = momentum * mean64 + (1 - momentum) * running_mean.array.astype(np.float64)
+            if running_var is not None:
+                unbiased = var_sum / (count - 1) if count > 1 else np.full_like(var_sum, np.nan)
+                running_var.array[...] = momentum * unbiased + (1 - momentum) * running_var.array.astype(np.float64)
+    else:
+        batch_mean = running_mean.array.astype(dtype)
+        invstd = dtype(1) / np.sqrt(running_var.array.astype(dtype) + dtype(eps))
+    alpha = invstd * weight.array if weight is not None else invstd
+    beta = (bias.array - batch_mean * alpha) if bias is not None else -batch_mean * alpha
+    out = np.asarray(a * alpha.reshape(_channel_shape(a)) + beta.reshape(_channel_shape(a)), dtype=a.dtype)
+    mean_t, invstd_t = Tensor(batch_mean), Tensor(invstd)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        view = _channel_shape(a)
+        if training and autograd._grad_enabled:  # create_graph: the statistics are functions of x too
+            batch_mean, batch_invstd = _differentiable_moments(x, axes, eps)
+        else:
+            batch_mean, batch_invstd = reshape(mean_t, view), reshape(invstd_t, view)
+        normalized = mul(sub(x, batch_mean), batch_invstd)
+        grad_bias = sum(g, axes) if bias is not None and bias.requires_grad else None
+        grad_weight = sum(mul(g, normalized), axes) if weight is not None and weight.requires_grad else None
+        grad_x = None
+        if x.requires_grad:
+            scale = batch_invstd if weight is None else mul(batch_invstd, reshape(weight, view))
+            if training:
+                mean_g = mean(g, axes, keepdim=True)
+                mean_gn = mean(mul(g, normalized), axes, keepdim=True)
+                grad_x = mul(sub(sub(g, mean_g), mul(normalized, mean_gn)), scale)
+            else:
+                grad_x = mul(g, scale)
+        return grad_x, grad_weight, grad_bias
+
+    saved = tuple(t for t in (x, weight) if t is not None)
+    return _record(out, "NativeBatchNormBackward0", (x, weight, bias), rule, saved)
+
+
+def _differentiable_moments(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor]:
+    """Mean and 1/sqrt(biased variance + eps) over `axes` (kept), recorded: the backward pass of a
+    normalization differentiated again (create_graph) must see them depend on x."""
+    centered = sub(x, mean(x, axes, keepdim=True))
+    return mean(x, axes, keepdim=True), rsqrt(add(mean(mul(centered, centered), axes, keepdim=True), eps))
+
+
+def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None, bias: Tensor | None,
+               eps: float) -> Tensor:
+    """PyTorch's native_layer_norm over the trailing dims (NativeLayerNormBackward0, edges input, weight, bias)."""
+    a = x.array
+    dtype = a.dtype.type
+    axes = tuple(range(a.ndim - len(normalized_shape), a.ndim))
+    wide = a.astype(np.float64)
+    mean64 = wide.mean(axis=axes, keepdims=True)
+    var = ((wide - mean64) ** 2).mean(axis=axes, keepdims=True)
+    row_mean = mean64.astype(dtype)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(dtype)
+    out = (a - row_mean) * rstd
+    if weight is not None:
+        out = out * weight.array
+    if bias is not None:
+        out = out + bias.array
+    out = np.asarray(out, dtype=a.dtype)
+    lead = tuple(range(a.ndim - len(normalized_shape)))
+    mean_t, rstd_t = Tensor(row_mean), Tensor(rstd)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        if autograd._grad_enabled:  # create_graph: the statistics are functions of x too
+            row_mean, row_rstd = _differentiable_moments(x, axes, eps)
+        else:
+            row_mean, row_rstd = mean_t, rstd_t
+        normalized = mul(sub(x, row_mean), row_rstd)
+        grad_bias = sum(g, lead) if bias is not None and bias.requires_grad else None
+        grad_weight = sum(mul(g, normalized), lead) if weight is not None and weight.requires_grad else None
+        grad_x = None
+        if x.requires_grad:
+            scaled = g if weight is None else mul(g, weight)
+            mean_g = mean(scaled, axes, keepdim=True)
+            mean_gn = mean(mul(scaled, normalized), axes, keepdim=True)
+            grad_x = mul(sub(sub(scaled, mean_g), mul(normalized, mean_gn)), row_rstd)
+        return grad_x, grad_weight, grad_bias
+
+    saved = tuple(t for t in (x, weight, bias) if t is not None)
+    return _record(out, "NativeLayerNormBackward0", (x, weight, bias), rule, saved)
 
 
 # --- the Tensor's Python operators ---------------------------------------------------------------------

@@ -78,6 +78,26 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    # Slices, concatenations and repetitions stay Sizes, as in PyTorch (`x.size()[1:]` prints torch.Size).
+    def __getitem__(self, key: Any) -> Any:
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, count: Any) -> Any:
+        return Size(tuple(self) * count)
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         total = 1
         for n in self:

@@ -128,7 +128,7 @@ def _extension_members() -> dict[str, dict[str, Any]]:
     from autodiff.torch import random
     from autodiff.torch.autograd import functional
     from autodiff.torch.nn import members as nn
-    from autodiff.torch.optim import core as optim
+    from autodiff.torch.optim import members as optim
 
     merged: dict[str, dict[str, Any]] = {}
     for module in (functional, nn, optim, random):
