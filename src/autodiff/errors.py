@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,24 @@ class Span:
     column: int
     end_line: int
     end_column: int
+
+
+def statement_code_name(span: Span) -> str:
+    """The name given to the code object that runs a script statement: a Python stack dump taken without the
+    interpreter's help (faulthandler, when the supervisor ends a stuck or crashed child) then names the
+    statement's span."""
+    return f"<line {span.line}:{span.column}-{span.end_line}:{span.end_column}>"
+
+
+_STATEMENT_CODE_NAME = re.compile(r"<line (\d+):(\d+)-(\d+):(\d+)>")
+
+
+def span_of_statement_code_name(name: str) -> Span | None:
+    """The span in a name made by statement_code_name, else None."""
+    match = _STATEMENT_CODE_NAME.fullmatch(name.strip())
+    if match is None:
+        return None
+    return Span(*(int(group) for group in match.groups()))
 
 
 class AutodiffError(Exception):

@@ -199,7 +199,21 @@ def _as_array(x: Operand, dtype: np.dtype) -> Any:
         return bool(x)
     if dtype.kind != "f" and isinstance(x, float):
         return x
+    if dtype.kind in "iu" and type(x) is int:
+        return dtype.type(_wrapped_int(x, dtype))
     return dtype.type(x)
+
+
+def _wrapped_int(x: int, dtype: np.dtype) -> int:
+    """A Python int as PyTorch converts it to an integer dtype: through 64 bits, then wrapped around to the
+    dtype's width (`uint8_tensor + 300` adds 44, as in C)."""
+    if not -(1 << 63) <= x < (1 << 64):
+        raise OverflowError("int too big to convert")
+    bits = dtype.itemsize * 8
+    x &= (1 << bits) - 1
+    if dtype.kind == "i" and x >= 1 << (bits - 1):
+        x -= 1 << bits
+    return x
 
 
 def _binary_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
@@ -610,8 +624,31 @@ def logical_not(a: Tensor) -> Tensor:
 
 def bitwise_not(a: Tensor) -> Tensor:
     if a.array.dtype.kind == "f":
-        raise type_error("bitwise_not is not implemented for floating-point tensors")
+        raise type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return Tensor(np.invert(a.array))
+
+
+def _bitwise(ufunc: Callable[[Any, Any], np.ndarray], kernel: str) -> Callable[[Operand, Operand], Tensor]:
+    """`&`, `|`, `^` on tensors: bitwise on integers and bools (PyTorch's bitwise_and/or/xor), an error on
+    floating-point tensors."""
+
+    def bitwise(a: Operand, b: Operand) -> Tensor:
+        dtype = result_dtype((a, b))
+        if dtype.kind == "f":
+            from autodiff.errors import AutodiffError
+
+            raise AutodiffError("NotImplementedError", f'"{kernel}_cpu" not implemented for '
+                                f"'{_SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)}'")
+        x, y = _binary_arrays(a, b)
+        return Tensor(_elementwise(ufunc, x, y))
+
+    bitwise.__name__ = kernel
+    return bitwise
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
@@ -1145,7 +1182,9 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
 
 
 def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
-    mask = x.array == value
+    """max()/min() over everything: the gradient shared by the elements equal to the result (its nans when the
+    result is nan, as PyTorch's evenly_distribute_backward)."""
+    mask = np.isnan(x.array) if np.isnan(value).any() else x.array == value
     count = int(mask.sum())
     return mul(expand(div(g, count), x.array.shape), _mask(mask, g))
 
@@ -1219,12 +1258,16 @@ def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmax(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmax(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmax(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
 
 
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmin(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmin(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmin(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
@@ -1292,9 +1335,24 @@ def _variance_setup(x: Tensor, dim: Any, unbiased: Any, correction: Any, name: s
 
 
 def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> Tensor:
-    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True))."""
+    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True)), in C's
+    floating point (no degrees of freedom: 2 / 0 is inf, and the gradient nan)."""
     centred = sub(x, mean(x, dims, True))
-    return mul(mul(2.0 / (n - c), _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+    with np.errstate(divide="ignore"):
+        factor = float(np.float64(2.0) / np.float64(n - c))
+    return mul(mul(factor, _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+
+
+def _variance(x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> np.ndarray:
+    """The variance with `c` degrees of freedom removed; with none left, PyTorch divides by 0 (nan or inf)
+    where NumPy would warn."""
+    axis = dims if x.array.ndim else None
+    if n - c > 0:
+        return np.var(x.array, axis=axis, ddof=c, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        biased = np.var(x.array, axis=axis, keepdims=keepdim) if n else np.full(
+            np.sum(x.array, axis=axis, keepdims=keepdim).shape, np.nan)
+        return biased * (np.float64(n) / np.float64(0.0))
 
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
@@ -1674,6 +1732,15 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = _wrap_dim(dim, x.array.ndim)
+    size = x.array.shape[d]
+    if not -size <= start <= size:
+        raise index_error(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise runtime_error("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise runtime_error(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     key = (slice(None),) * d + (slice(start, start + length),)
     return _slice_op(x, d, start, start + length, 1, key)
 
@@ -1862,6 +1929,44 @@ def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
     return result
 
 
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                     "memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out: np.ndarray, source: Any) -> None:
+    """PyTorch's assert_no_partial_overlap for an in-place write of `source` into `out`: the same memory, or
+    memory apart, is fine; two dense tensors over overlapping but different memory are an error (other layouts
+    PyTorch cannot tell apart cheaply, and lets through)."""
+    if not isinstance(source, np.ndarray) or source is out or not np.may_share_memory(out, source):
+        return
+    if not (out.flags.c_contiguous and source.flags.c_contiguous):
+        return
+    same = (out.__array_interface__["data"][0] == source.__array_interface__["data"][0]
+            and out.nbytes == source.nbytes)
+    if not same:
+        raise runtime_error(_OVERLAP)
+
+
+def writable(array: np.ndarray) -> np.ndarray:
+    """`array`, or a writable alias of it: an expanded tensor's array is a read-only NumPy broadcast view of
+    memory a script may still write through (once per location), as in PyTorch."""
+    if array.flags.writeable:
+        return array
+    storage = array
+    while isinstance(storage.base, np.ndarray):
+        storage = storage.base
+    if not storage.flags.writeable or not storage.flags.c_contiguous:
+        return array
+    offset = array.__array_interface__["data"][0] - storage.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=storage, offset=offset, strides=array.strides)
+
+
+def _internal_overlap(array: np.ndarray) -> bool:
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape, strict=True))
+
+
 def index_put(x: Tensor, key: Any, value: Operand) -> None:
     """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch."""
     if x.requires_grad and x.grad_fn is None and autograd._grad_enabled:
@@ -1878,11 +1983,17 @@ def index_put(x: Tensor, key: Any, value: Operand) -> None:
         raise runtime_error(
             f"shape mismatch: value tensor of shape {list(value_array.shape)} cannot be broadcast to indexing "
             f"result of shape {list(target_shape)}") from None
+    target = writable(x.array)
+    written = target[numpy_key]
+    if written.base is not None and (_internal_overlap(written) or not written.flags.writeable):
+        raise runtime_error(_INTERNAL_OVERLAP)
+    if type(value) is Tensor:
+        check_no_partial_overlap(written, value_array)
     needs_grad = autograd._grad_enabled and (x.requires_grad or (type(value) is Tensor and value.requires_grad))
     if needs_grad:
         before = Tensor(x.array.copy(), x.requires_grad, x.grad_fn)
         before._accumulator_node = x._accumulator_node
-    x.array[numpy_key] = value_array
+    target[numpy_key] = value_array
     x.bump_version()
     if needs_grad:
         value_shape = value.array.shape if type(value) is Tensor else None
@@ -2097,8 +2208,9 @@ def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def _threshold_backward(g: Tensor, result: Tensor) -> Tensor:
-    """ReLU's gradient: g where the output is positive, else +0 (PyTorch writes zeros, never g * 0 = -0)."""
-    out = np.where(result.array > 0, g.array, g.array.dtype.type(0))
+    """ReLU's gradient: +0 where the output is <= 0, else g (PyTorch writes zeros, never g * 0 = -0; a nan
+    output is not <= 0, so its gradient passes)."""
+    out = np.where(result.array <= 0, g.array.dtype.type(0), g.array)
     return _record(out, "ThresholdBackwardBackward0", (g, result), lambda gg: (_threshold_backward(gg, result), None))
 
 
@@ -3103,7 +3215,8 @@ _OPERATORS = {
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
-    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _operand_check(_fn))

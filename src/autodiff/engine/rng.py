@@ -107,7 +107,7 @@ def _nondeterministic_seed() -> int:
 def _normalize_seed(seed) -> int:
     seed = int(seed)
     if seed < -(1 << 63) or seed > (1 << 64) - 1:
-        raise RuntimeError("Overflow when unpacking long long")
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's ValueError
     if seed < 0:
         seed += 1 << 64
     return seed
@@ -514,8 +514,7 @@ class Generator:
     def set_state(self, state) -> None:
         buf = np.ascontiguousarray(np.asarray(state), dtype=np.uint8).reshape(-1)
         if buf.size != _STATE_BYTES:
-            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
-                               f"CPUGeneratorImplState of size {_STATE_BYTES} but found the "
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the "
                                f"input RNG state size to be {buf.size}")
         seed = int(buf[0:8].view(np.uint64)[0])
         left, _seeded = (int(v) for v in buf[8:16].view(np.int32))
@@ -799,6 +798,9 @@ class Generator:
         to ``out``) compares 24-bit uniforms, or 53-bit ones when ``p`` is float64."""
         n = out.size
         if isinstance(p, np.ndarray):
+            if not np.all((p >= 0) & (p <= 1)):  # nan fails too
+                raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                                   "message be improved?  If so, please report an enhancement request to PyTorch.)")
             pp = np.broadcast_to(p, out.shape).transpose(_iter_perm(out)).reshape(-1)
             if p.dtype == np.float64:
                 u = self._uniform01(n, np.float64)
@@ -809,12 +811,14 @@ class Generator:
         else:
             p = float(p)
             if not 0 <= p <= 1:
-                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
             _store(out, self._uniform01(n, np.float64) < p)
         return out
 
     def exponential_(self, out: np.ndarray, lambd=1.0) -> np.ndarray:
         """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms."""
+        if not float(lambd) > 0:  # nan fails too
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={float(lambd):g}")
         u = self._uniform01(out.size, np.float64)
         _store(out, (-1.0 / float(lambd)) * transcendental.libm("log1p", -u))
         return out

@@ -101,6 +101,26 @@ class BoundMethod:
         return f"<built-in method {self.name} of {type_name(self.receiver)} object>"
 
 
+class BuiltinFunction:
+    """A function of the torch API or of Python's builtins as a script sees it: called like the function it
+    wraps, printed as CPython prints a builtin (`<built-in function print>`): no address, no internal name."""
+
+    __slots__ = ("name", "function")
+
+    def __init__(self, name: str, function: Callable[..., Any]):
+        self.name = name
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<built-in function {self.name}>"
+
+
+BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_method"
+
+
 def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffError:
     kind = type_name(value)
     if name.startswith("_"):
@@ -201,3 +221,4 @@ def _namespace_member(namespace: Namespace, name: str) -> Any:
 
 
 _TABLES[Namespace] = TypeTable("module")
+_TABLES[BuiltinFunction] = TypeTable("builtin function")

@@ -129,7 +129,7 @@ def torch_members() -> dict[str, Any]:
         "cat": ops.cat, "concat": ops.cat, "concatenate": ops.cat, "stack": ops.stack, "no_grad": no_grad,
         "enable_grad": enable_grad, "set_grad_enabled": set_grad_enabled,
         "is_grad_enabled": autograd.is_grad_enabled, "set_printoptions": _set_printoptions,
-        "Size": lambda values=(): Size(tuple(values)), "detach": lambda x: x.detach(),
+        "Size": Size, "detach": lambda x: x.detach(),
         "is_floating_point": lambda x: x.array.dtype.kind == "f",
         "get_num_threads": get_num_threads, "set_num_threads": set_num_threads,
     })

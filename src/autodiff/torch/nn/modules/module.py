@@ -261,28 +261,39 @@ class Module:
         return OrderedDict((name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False))
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
+        """PyTorch's loading: each parameter found is copied in; every problem (missing and unexpected keys with
+        strict, values that are not tensors, shape mismatches) is collected into one RuntimeError."""
+        from autodiff.language.protocol import type_name
+
         if "_parameters" not in self.__dict__:
             raise _missing_attribute(self, "_load_state_dict_pre_hooks")
+        if not isinstance(state_dict, dict):
+            raise type_error(f"Expected state_dict to be dict-like, got <class '{type_name(state_dict)}'>.")
         own = dict(self.named_parameters(remove_duplicate=False))
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
-            if unexpected:
-                parts.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(parts))
+        errors = []
         for name, param in own.items():
-            if name in state_dict:
-                source = state_dict[name]
-                if source.array.shape != param.array.shape:
-                    raise runtime_error(
-                        f"Error(s) in loading state_dict for {self._name()}:\n\tsize mismatch for {name}: copying a "
-                        f"param with shape {source.shape} from checkpoint, the shape in current model is "
-                        f"{param.shape}.")
-                param.array[...] = source.array
-                param.bump_version()
+            if name not in state_dict:
+                continue
+            source = state_dict[name]
+            if not isinstance(source, Tensor):
+                errors.append(f'While copying the parameter named "{name}", expected torch.Tensor or Tensor-like '
+                              f"object from checkpoint but received <class '{type_name(source)}'>")
+                continue
+            if source.array.shape != param.array.shape:
+                errors.append(f"size mismatch for {name}: copying a param with shape {source.shape} from checkpoint, "
+                              f"the shape in current model is {param.shape}.")
+                continue
+            param.array[...] = source.array
+            param.bump_version()
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
 
 
