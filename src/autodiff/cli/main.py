@@ -510,14 +510,20 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
 @click.argument("file")
 @click.option("--of", "of", metavar="NAME", help="The tensor to draw (default: the root of the last backward pass, "
               "else the last tensor assigned).")
-@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json"]), default="tree",
-              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json.")
+@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json", "svg"]), default="tree",
+              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json, svg (a picture).")
+@click.option("-o", "--output", metavar="PATH", help="svg: write the picture here ('-': stdout; default: stdout "
+              "when piped, else FILE's name with .svg).")
+@click.option("--backward", is_flag=True, help="svg: arrows from each op to its inputs, as gradients flow.")
+@click.option("--layout", type=click.Choice(["builtin", "dot"]), default="builtin", show_default=True,
+              help="svg: place the nodes with autodiff's own layered layout, or with Graphviz's dot.")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
 @elements_option
 @script_options
 @source_option
-def graph(file: str, of: str | None, fmt: str, no_color: bool, max_elements: int, max_steps: int,
-          timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
+def graph(file: str, of: str | None, fmt: str, output: str | None, backward: bool, layout: str, no_color: bool,
+          max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,
+          max_source: int, debug: bool) -> None:
     """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
 
     Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
@@ -537,6 +543,13 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_elements: int
             click.echo("autodiff: the script binds no tensor to draw", err=True)
             return status or 1
         graph_data = build_graph(roots, host.names(), host.recorder.saved)
+        if fmt == "svg":
+            from autodiff.cli.pictures import write_graph_svg
+
+            written = write_graph_svg(graph_data, title=title or "autograd", output=output, filename=filename,
+                                      direction="backward" if backward else "forward", layout=layout,
+                                      terminal=host.terminal)
+            return status if written else status or 1
         text = format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd")
         return status if write_view(text) else status or 1
 
