@@ -294,7 +294,7 @@ SHARED_OPS = [
     "reshape_as", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze", "expand", "expand_as",
     "narrow", "split", "chunk", "unbind", "select", "clone", "contiguous", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "logical_not", "equal", "allclose", "isclose", "remainder",
-    "floor_divide", "type_as", "broadcast_to", "fmod",
+    "floor_divide", "type_as", "broadcast_to", "fmod", "nansum", "cumsum", "cumprod",
 ]
 METHOD_ALIASES = {"absolute": "abs", "negative": "neg", "multiply": "mul", "divide": "div", "subtract": "sub",
                   "true_divide": "div", "clip": "clamp", "greater": "gt", "less": "lt", "swapaxes": "transpose",
