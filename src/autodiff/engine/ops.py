@@ -1641,6 +1641,10 @@ def index(x: Tensor, key: Any) -> Tensor:
     """`x[key]` for any key: PyTorch applies basic indices one dimension at a time, each its own node."""
     if not isinstance(key, tuple):
         key = (key,)
+    if any(type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" for k in key):
+        # A 0-d integer tensor indexes like the integer it holds (SelectBackward0), as in PyTorch.
+        key = tuple(int(k.array) if type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" else k
+                    for k in key)
     if any(_is_advanced(k) for k in key):
         return _advanced_index(x, key)
     result = x
