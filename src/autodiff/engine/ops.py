@@ -1878,6 +1878,10 @@ def index(x: Tensor, key: Any) -> Tensor:
     """`x[key]` for any key: PyTorch applies basic indices one dimension at a time, each its own node."""
     if not isinstance(key, tuple):
         key = (key,)
+    if any(type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" for k in key):
+        # A 0-d integer tensor indexes like the integer it holds (SelectBackward0), as in PyTorch.
+        key = tuple(int(k.array) if type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" else k
+                    for k in key)
     if any(_is_advanced(k) for k in key):
         return _advanced_index(x, key)
     result = x
@@ -3233,6 +3237,44 @@ def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
 
     saved = tuple(t for t in (x, weight, bias) if t is not None)
     return _record(out, "NativeLayerNormBackward0", (x, weight, bias), rule, saved)
+
+
+GradientsCallback = Callable[[list["Tensor | None"]], "Sequence[Tensor | None] | None"]
+
+
+def backward_hook_function(tensors: Sequence[Tensor], on_gradients: GradientsCallback) -> list[Tensor]:
+    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): the
+    tensors unchanged, each of those that require grad with grad_fn BackwardHookFunctionBackward. When the
+    gradients of all of them have arrived, `on_gradients` sees them (None where none came) and may return
+    replacements. PyTorch does this in one node with several outputs; here each tensor gets its own node, and
+    a join node behind them calls `on_gradients` once."""
+    live = [i for i, t in enumerate(tensors) if t.requires_grad] if autograd._grad_enabled else []
+    outputs = list(tensors)
+    if not live:
+        return outputs
+
+    def replaced(grads: list[Tensor | None]) -> list[Tensor | None]:
+        result = on_gradients(grads)
+        return list(grads) if result is None else list(result)
+
+    if len(live) == 1:
+        (index,) = live
+        source = tensors[index]
+        outputs[index] = _record(source.array, "BackwardHookFunctionBackward", (source,),
+                                 lambda g: replaced([g]))
+        return outputs
+    arrived: dict[int, Tensor] = {}
+    join = autograd.Node("BackwardHookFunctionBackward", tuple(tensors[i].edge() for i in live),
+                         lambda _token: replaced([arrived.get(k) for k in range(len(live))]))
+    for k, index in enumerate(live):
+        def collect(g: Tensor, k: int = k) -> tuple[Tensor]:
+            arrived[k] = g
+            return (Tensor(np.zeros(0, dtype=g.array.dtype)),)  # a token: the join node runs once all have come
+
+        out = Tensor(tensors[index].array, True)
+        out.grad_fn = autograd.Node("BackwardHookFunctionBackward", (join,), collect)
+        outputs[index] = out
+    return outputs
 
 
 # --- the Tensor's Python operators ---------------------------------------------------------------------
