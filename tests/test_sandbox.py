@@ -100,7 +100,7 @@ ESCAPES = {
     "import_sys": ("import sys", "ModuleNotFoundError", "module 'sys' is not available in autodiff scripts"),
     "import_builtins": ("import builtins", "ModuleNotFoundError", "module 'builtins' is not available"),
     "from_os": ("from os import path", "ModuleNotFoundError", "module 'os' is not available in autodiff scripts"),
-    "import_numpy": ("import numpy", "ModuleNotFoundError", "module 'numpy' is not available in autodiff scripts"),
+    "import_pickle": ("import pickle", "ModuleNotFoundError", "module 'pickle' is not available in autodiff scripts"),
     "torch_submodule": ("import torch.os", "ModuleNotFoundError", "module 'torch.os' is not available"),
     "from_torch_os": ("from torch import os", "ImportError", "cannot import name 'os' from 'torch'"),
     "torch_load": ("torch.load('model.pt')", "AttributeError", "module 'torch' has no attribute 'load'"),

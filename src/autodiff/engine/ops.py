@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd
+from autodiff.engine import autograd, products, reductions, transcendental
+from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine import tensor as tensor_module
-from autodiff.engine.tensor import Size, Tensor, check_size, to_numpy_dtype
+from autodiff.engine.tensor import DType, Size, Tensor, check_size, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -199,7 +200,21 @@ def _as_array(x: Operand, dtype: np.dtype) -> Any:
         return bool(x)
     if dtype.kind != "f" and isinstance(x, float):
         return x
+    if dtype.kind in "iu" and type(x) is int:
+        return dtype.type(_wrapped_int(x, dtype))
     return dtype.type(x)
+
+
+def _wrapped_int(x: int, dtype: np.dtype) -> int:
+    """A Python int as PyTorch converts it to an integer dtype: through 64 bits, then wrapped around to the
+    dtype's width (`uint8_tensor + 300` adds 44, as in C)."""
+    if not -(1 << 63) <= x < (1 << 64):
+        raise OverflowError("int too big to convert")
+    bits = dtype.itemsize * 8
+    x &= (1 << bits) - 1
+    if dtype.kind == "i" and x >= 1 << (bits - 1):
+        x -= 1 << bits
+    return x
 
 
 def _binary_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
@@ -486,7 +501,7 @@ def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
     if type(b) is not Tensor:
         return _pow_scalar_exponent(a, b)
     x, y = _binary_arrays(a, b)
-    out = _elementwise(np.power, x, y)
+    out = _elementwise(_power, x, y)
     result_holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -510,23 +525,20 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
     if _FAST and (dtype is _F32 or dtype is _F64) and (
             type(exponent) is float or (type(exponent) is int and -_EXACT_INT < exponent < _EXACT_INT)):
         # A float tensor keeps its dtype; the exponent is cast to it (NEP 50), as below.
-        if exponent == 2:
-            out = np.square(x, out=...)
-        elif exponent == 1:
-            out = x.copy()
-        else:
-            out = np.power(x, exponent, out=...)
+        out = _float_power_scalar(x, exponent)
     else:
         if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise runtime_error("Integers to negative integer powers are not allowed.")
         dtype = result_dtype((a, exponent))
         x = _as_array(a, dtype)
-        if exponent == 2:
+        if dtype.kind == "f":
+            out = _float_power_scalar(x, exponent)
+        elif exponent == 2:
             out = np.square(x)
         elif exponent == 1:
             out = x.copy()
         else:
-            out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+            out = np.power(x, exponent)
 
     def rule(g: Tensor) -> tuple[Tensor]:
         if exponent == 0:
@@ -539,7 +551,7 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     dtype = result_dtype((base, exponent))
     y = _as_array(exponent, dtype)
-    out = np.asarray(np.power(_as_array(base, dtype), y))
+    out = np.asarray(_power(_as_array(base, dtype), y))
     holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
@@ -551,6 +563,35 @@ def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     result = _record(out, "PowBackward2", (exponent,), rule, (exponent,))
     holder.append(result.detach())
     return result
+
+
+def _power(x: Any, y: Any) -> np.ndarray:
+    """Elementwise power: floats through transcendental.power (the same bits everywhere), integers exactly."""
+    dtype = np.result_type(x, y)
+    if dtype.kind == "f":
+        return transcendental.power(np.asarray(x, dtype), np.asarray(y, dtype))
+    return np.power(x, y)
+
+
+def _float_power_scalar(x: np.ndarray, exponent: Scalar) -> np.ndarray:
+    """A float tensor to a number's power as PyTorch's kernel does it: the exponents 2, 3, -2 by
+    multiplication, 0.5 / -0.5 / -1 as sqrt, 1/sqrt and 1/x, any other through pow."""
+    one = x.dtype.type(1)
+    if exponent == 2:
+        return np.square(x)
+    if exponent == 3:
+        return x * x * x
+    if exponent == -2:
+        return one / (x * x)
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return one / np.sqrt(x)
+    if exponent == -1:
+        return one / x
+    if exponent == 1:
+        return x.copy()
+    return transcendental.power(x, np.asarray(exponent, x.dtype))
 
 
 def zeros_scalar(like: Tensor) -> Tensor:
@@ -584,8 +625,31 @@ def logical_not(a: Tensor) -> Tensor:
 
 def bitwise_not(a: Tensor) -> Tensor:
     if a.array.dtype.kind == "f":
-        raise type_error("bitwise_not is not implemented for floating-point tensors")
+        raise type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return Tensor(np.invert(a.array))
+
+
+def _bitwise(ufunc: Callable[[Any, Any], np.ndarray], kernel: str) -> Callable[[Operand, Operand], Tensor]:
+    """`&`, `|`, `^` on tensors: bitwise on integers and bools (PyTorch's bitwise_and/or/xor), an error on
+    floating-point tensors."""
+
+    def bitwise(a: Operand, b: Operand) -> Tensor:
+        dtype = result_dtype((a, b))
+        if dtype.kind == "f":
+            from autodiff.errors import AutodiffError
+
+            raise AutodiffError("NotImplementedError", f'"{kernel}_cpu" not implemented for '
+                                f"'{_SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)}'")
+        x, y = _binary_arrays(a, b)
+        return Tensor(_elementwise(ufunc, x, y))
+
+    bitwise.__name__ = kernel
+    return bitwise
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
@@ -612,26 +676,31 @@ def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
     return Tensor(condition.astype(like.array.dtype))
 
 
+def _fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A transcendental function with the same bits on every machine (see engine/transcendental.py)."""
+    return lambda a: transcendental.apply(name, a)
+
+
 # name: (grad_fn name, forward on arrays, rule(grad, self, result), what the rule saves)
 UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor, Tensor, Tensor], Tensor], str]] = {
-    "exp": ("ExpBackward0", np.exp, lambda g, x, y: mul(g, y), "result"),
-    "log": ("LogBackward0", np.log, lambda g, x, y: div(g, x), "self"),
-    "log2": ("Log2Backward0", np.log2, lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
-    "log10": ("Log10Backward0", np.log10, lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
-    "log1p": ("Log1PBackward0", np.log1p, lambda g, x, y: div(g, add(x, 1)), "self"),
-    "expm1": ("Expm1Backward0", np.expm1, lambda g, x, y: mul(g, add(y, 1)), "result"),
+    "exp": ("ExpBackward0", _fn("exp"), lambda g, x, y: mul(g, y), "result"),
+    "log": ("LogBackward0", _fn("log"), lambda g, x, y: div(g, x), "self"),
+    "log2": ("Log2Backward0", _fn("log2"), lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
+    "log10": ("Log10Backward0", _fn("log10"), lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
+    "log1p": ("Log1PBackward0", _fn("log1p"), lambda g, x, y: div(g, add(x, 1)), "self"),
+    "expm1": ("Expm1Backward0", _fn("expm1"), lambda g, x, y: mul(g, add(y, 1)), "result"),
     "sqrt": ("SqrtBackward0", np.sqrt, lambda g, x, y: div(g, mul(2, y)), "result"),
     "rsqrt": ("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda g, x, y: mul(mul(-0.5, g), pow(y, 3)), "result"),
     "abs": ("AbsBackward0", np.abs, lambda g, x, y: mul(g, _sign_of(x)), "self"),
-    "sin": ("SinBackward0", np.sin, lambda g, x, y: mul(g, cos(x)), "self"),
-    "cos": ("CosBackward0", np.cos, lambda g, x, y: mul(g, neg(sin(x))), "self"),
-    "tan": ("TanBackward0", np.tan, lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", np.tanh, lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
-    "sinh": ("SinhBackward0", np.sinh, lambda g, x, y: mul(g, cosh(x)), "self"),
-    "cosh": ("CoshBackward0", np.cosh, lambda g, x, y: mul(g, sinh(x)), "self"),
-    "asin": ("AsinBackward0", np.arcsin, lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
-    "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
-    "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
+    "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
+    "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
+    "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
+    "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
+    "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
+    "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
+    "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
@@ -653,12 +722,11 @@ _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    one = a.dtype.type(1)
-    return one / (one + np.exp(-a))
+    return transcendental.sigmoid(a)
 
 
 def _erf(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
+    return transcendental.apply("erf", a)
 
 
 def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
@@ -882,7 +950,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
         raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
-    out = a.array @ b.array
+    out = products.matmul(a.array, b.array)
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
                    _saved_for_product(a, b))
@@ -902,7 +970,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
             f"size mismatch, got input ({a.array.shape[0]}), mat ({a.array.shape[0]}x{a.array.shape[1]}), "
             f"vec ({v.array.shape[0]})")
     _matmul_dtype(a, v)
-    return _record(a.array @ v.array, "MvBackward0", (a, v),
+    return _record(products.mv(a.array, v.array), "MvBackward0", (a, v),
                    lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
                    _saved_for_product(a, v))
 
@@ -915,7 +983,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src [{b.array.shape[0]}] to have "
             f"the same number of elements, but got {a.array.shape[0]} and {b.array.shape[0]} elements respectively")
     _matmul_dtype(a, b)
-    return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
+    return _record(products.dot(a.array, b.array), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
                    _saved_for_product(a, b))
 
@@ -972,7 +1040,12 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
         raise error
     check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
-    out = np.matmul(x, y)
+    if x.ndim == 1:
+        out = products.matmul(x[None, :], y)[..., 0, :]
+    elif y.ndim == 1:
+        out = products.matmul(x, y[:, None])[..., 0]
+    else:
+        out = products.matmul(x, y)
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1029,22 +1102,33 @@ def sum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.sum(dtype=out_dtype))
+        out = reductions.sum_array(x.array, None, False, out_dtype)
         return _record(out, "SumBackward0", (x,), lambda g: (expand(g, shape),))
-    dims = _dims(x, dim)
-    out = np.asarray(x.array.sum(axis=dims if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))  # dim=[]: every dim
+    out = reductions.sum_array(x.array, dims, keepdim, out_dtype)
     return _record(out, "SumBackward1", (x,), lambda g: (_expand_reduced(g, shape, dims, keepdim),))
 
 
+def _empty_dims(dim: Any) -> bool:
+    return isinstance(dim, (list, tuple)) and not dim
+
+
 def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
-    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting)."""
+    """Sum a gradient over broadcast dimensions so it has `shape` (undoing broadcasting), as PyTorch's
+    `at::sum_to` does it: a full sum for a 0-d shape, else a keepdim sum over the leading and the size-1
+    dims, then a view without the leading ones."""
     shape = tuple(shape)
     if g.array.shape == shape:
         return g
     lead = g.array.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.array.shape[i + lead] != 1)
-    out = g.array.sum(axis=axes, keepdims=True) if axes else g.array
-    if lead:
+    if not shape:
+        out = reductions.sum_array(g.array, None)
+    elif axes:
+        out = reductions.sum_array(g.array, axes, True)
+    else:
+        out = g.array
+    if lead and shape:
         out = out.reshape(out.shape[lead:])
     name = "SumBackward0" if not shape else "SumBackward1"  # PyTorch's names for a full vs a partial sum
     return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
@@ -1059,13 +1143,13 @@ def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
     shape = x.array.shape
     if dim is None:
         count = _py.max(x.array.size, 1)
-        out = np.asarray(array.mean(dtype=array.dtype))
+        out = reductions.mean_array(array, None)
         return _record(out, "MeanBackward0", (x,), lambda g: (div(expand(g, shape), count),))
-    dims = _dims(x, dim)
+    dims = _dims(x, dim) if not _empty_dims(dim) else tuple(range(x.array.ndim))
     count = 1
     for d in dims:
         count *= shape[d] if shape else 1
-    out = np.asarray(array.mean(axis=dims if array.ndim else None, keepdims=keepdim, dtype=array.dtype))
+    out = reductions.mean_array(array, dims, keepdim)
     return _record(out, "MeanBackward1", (x,), lambda g: (div(_expand_reduced(g, shape, dims, keepdim), count),))
 
 
@@ -1073,11 +1157,11 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.prod(dtype=out_dtype))
+        out = reductions.prod_array(x.array, None, False, out_dtype)
         name, dims, kept = "ProdBackward0", tuple(range(x.array.ndim)), False
     else:
         dims = _dims(x, dim)
-        out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+        out = reductions.prod_array(x.array, dims, keepdim, out_dtype)
         name, kept = "ProdBackward1", keepdim
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1099,7 +1183,9 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
 
 
 def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
-    mask = x.array == value
+    """max()/min() over everything: the gradient shared by the elements equal to the result (its nans when the
+    result is nan, as PyTorch's evenly_distribute_backward)."""
+    mask = np.isnan(x.array) if np.isnan(value).any() else x.array == value
     count = int(mask.sum())
     return mul(expand(div(g, count), x.array.shape), _mask(mask, g))
 
@@ -1198,12 +1284,16 @@ def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmax(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmax(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmax(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
 
 
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmin(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmin(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmin(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
@@ -1220,17 +1310,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     dims = _dims(x, dim) if dim is not None else tuple(range(array.ndim))
     shape = array.shape
     absolute = np.abs(array)
-    if p == 2:
-        out = np.sqrt(np.sum(array * array, axis=dims, keepdims=keepdim))
-    elif p == math.inf:
-        out = np.max(absolute, axis=dims, keepdims=keepdim)
-    elif p == 1:
-        out = np.sum(absolute, axis=dims, keepdims=keepdim)
-    elif p == 0:
-        out = np.sum(array != 0, axis=dims, keepdims=keepdim).astype(array.dtype)
-    else:
-        out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
-    out = np.asarray(out, dtype=array.dtype)
+    out = reductions.norm_array(array, p, dims, keepdim)
     name = "LinalgVectorNormBackward0"
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1281,22 +1361,35 @@ def _variance_setup(x: Tensor, dim: Any, unbiased: Any, correction: Any, name: s
 
 
 def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> Tensor:
-    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True))."""
+    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True)), in C's
+    floating point (no degrees of freedom: 2 / 0 is inf, and the gradient nan)."""
     centred = sub(x, mean(x, dims, True))
-    return mul(mul(2.0 / (n - c), _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+    with np.errstate(divide="ignore"):
+        factor = float(np.float64(2.0) / np.float64(n - c))
+    return mul(mul(factor, _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+
+
+def _variance(x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> np.ndarray:
+    """The variance with `c` degrees of freedom removed; with none left, PyTorch divides by 0 (nan or inf)
+    where NumPy would warn."""
+    axis = dims if x.array.ndim else None
+    if n - c > 0:
+        return np.var(x.array, axis=axis, ddof=c, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        biased = np.var(x.array, axis=axis, keepdims=keepdim) if n else np.full(
+            np.sum(x.array, axis=axis, keepdims=keepdim).shape, np.nan)
+        return biased * (np.float64(n) / np.float64(0.0))
 
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "var")
-    out = np.asarray(np.var(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim)
     return _record(out, "VarBackward0", (x,), lambda g: (_var_backward(g, x, dims, n, c, keepdim),), (x,))
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "std")
-    out = np.asarray(np.std(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim, take_sqrt=True)
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         # PyTorch's std_backward: var_backward(grad / (result * 2)), zero where the result is zero.
@@ -1309,10 +1402,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     dims = _dims(x, dim)
     array = x.array
-    peak = np.max(array, axis=dims, keepdims=True) if array.size else np.zeros((1,) * array.ndim, array.dtype)
-    peak = np.where(np.isfinite(peak), peak, 0).astype(array.dtype)
-    summed = np.log(np.sum(np.exp(array - peak), axis=dims, keepdims=True)) + peak
-    out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
+    out = reductions.logsumexp_array(array, dims, keepdim)
     shape = array.shape
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1328,19 +1418,34 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if array.dtype.kind != "f":
         raise runtime_error('"softmax_lastdim_kernel_impl" not implemented for \'Long\'')
     d = _wrap_dim(dim, array.ndim)
-    shifted = np.exp(array - np.max(array, axis=d, keepdims=True)) if array.ndim else np.ones_like(array)
-    out = shifted / (np.sum(shifted, axis=d, keepdims=True) if array.ndim else shifted)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (mul(y, sub(g, sum(mul(g, y), d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=False),)
 
     result = _record(out, "SoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
     _saves_output(result)
     return result
+
+
+def _softmax_backward(g: Tensor, y: Tensor, d: int, log: bool) -> Tensor:
+    """`_(log_)softmax_backward_data(g, y)` by PyTorch's kernel; with create_graph, recorded as its
+    ...BackwardDataBackward0 node whose own derivatives are written with tensor ops."""
+    out = softmax_kernels.softmax_backward_array(g.array, y.array, d, log)
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if log:
+            # grad_input = g - exp(y) * sum(g)
+            e = exp(y)
+            return sub(gg, sum(mul(gg, e), d, True)), mul(neg(mul(gg, e)), sum(g, d, True))
+        # grad_input = y * (g - sum(g * y))
+        inner = sum(mul(gg, y), d, True)
+        return mul(y, sub(gg, inner)), sub(mul(gg, sub(g, sum(mul(g, y), d, True))), mul(g, inner))
+
+    name = "LogSoftmaxBackwardDataBackward0" if log else "SoftmaxBackwardDataBackward0"
+    return _record(np.asarray(out), name, (g, y), rule, (g, y))
 
 
 def _saves_output(result: Tensor) -> None:
@@ -1357,17 +1462,11 @@ def _saves_output(result: Tensor) -> None:
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
     d = _wrap_dim(dim, array.ndim)
-    if array.ndim:
-        shifted = array - np.max(array, axis=d, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
-    else:
-        out = np.zeros_like(array)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d, log=True)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (sub(g, mul(exp(y), sum(g, d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=True),)
 
     result = _record(out, "LogSoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
@@ -1398,9 +1497,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     if reduction == "none":
         out = squared
     elif reduction == "sum":
-        out = np.asarray(squared.sum())
+        out = reductions.sum_array(squared, None)
     else:
-        out = np.asarray(squared.mean(dtype=squared.dtype))
+        out = reductions.mean_array(squared, None)
     count = squared.size
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -1454,6 +1553,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], DType):
+        return view_dtype(x, shape[0])
     target = _infer_shape(_shape_arg(shape), x.array.size)
     if not (x.array.flags.c_contiguous or x.array.size <= 1):
         raise runtime_error(
@@ -1461,6 +1562,28 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "across two contiguous subspaces). Use .reshape(...) instead.")
     original = x.array.shape
     return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def view_dtype(x: Tensor, dtype: DType) -> Tensor:
+    """`x.view(torch.int32)`: the same memory read as another dtype (not differentiable, as in PyTorch); with
+    a different element size the last dim shrinks or grows."""
+    array = x.array
+    new_dtype = to_numpy_dtype(dtype)
+    old_size, new_size = array.dtype.itemsize, new_dtype.itemsize
+    if old_size != new_size:
+        names = f"{_SCALAR_TYPE_NAMES[array.dtype.name]} as {_SCALAR_TYPE_NAMES[new_dtype.name]}"
+        if array.ndim == 0:
+            raise runtime_error(f"self.dim() cannot be 0 to view {names} (different element sizes)")
+        step = array.strides[-1] // old_size if array.shape[-1] > 1 else 1
+        if step != 1:
+            raise runtime_error(f"self.stride(-1) must be 1 to view {names} (different element sizes), but got "
+                                f"{step}")
+        if new_size > old_size and (array.shape[-1] * old_size) % new_size:
+            raise runtime_error(f"self.size(-1) must be divisible by {new_size // old_size} to view {names} "
+                                f"(different element sizes), but got {array.shape[-1]}")
+    out = Tensor(array.view(new_dtype))
+    out._version = x._version  # a view: in-place changes through either are changes to both
+    return out
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -1635,6 +1758,15 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = _wrap_dim(dim, x.array.ndim)
+    size = x.array.shape[d]
+    if not -size <= start <= size:
+        raise index_error(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise runtime_error("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise runtime_error(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     key = (slice(None),) * d + (slice(start, start + length),)
     return _slice_op(x, d, start, start + length, 1, key)
 
@@ -1676,7 +1808,9 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
         raise index_error(f"index {index} is out of bounds for dimension {d} with size {size}")
     i = index % size
     shape = x.array.shape
-    out = x.array[(slice(None),) * d + (i,)]
+    # The trailing Ellipsis keeps a 0-d result an array view (a bare int index gives a NumPy scalar, a copy
+    # that cannot be written through: `N[i, j] += 1` must change N).
+    out = x.array[(slice(None),) * d + (i, Ellipsis)]
 
     def rule(g: Tensor) -> tuple[Tensor]:
         return (_scatter_back(g, shape, (slice(None),) * d + (i,), "SelectBackwardBackward0"),)
@@ -1821,6 +1955,44 @@ def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
     return result
 
 
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                     "memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out: np.ndarray, source: Any) -> None:
+    """PyTorch's assert_no_partial_overlap for an in-place write of `source` into `out`: the same memory, or
+    memory apart, is fine; two dense tensors over overlapping but different memory are an error (other layouts
+    PyTorch cannot tell apart cheaply, and lets through)."""
+    if not isinstance(source, np.ndarray) or source is out or not np.may_share_memory(out, source):
+        return
+    if not (out.flags.c_contiguous and source.flags.c_contiguous):
+        return
+    same = (out.__array_interface__["data"][0] == source.__array_interface__["data"][0]
+            and out.nbytes == source.nbytes)
+    if not same:
+        raise runtime_error(_OVERLAP)
+
+
+def writable(array: np.ndarray) -> np.ndarray:
+    """`array`, or a writable alias of it: an expanded tensor's array is a read-only NumPy broadcast view of
+    memory a script may still write through (once per location), as in PyTorch."""
+    if array.flags.writeable:
+        return array
+    storage = array
+    while isinstance(storage.base, np.ndarray):
+        storage = storage.base
+    if not storage.flags.writeable or not storage.flags.c_contiguous:
+        return array
+    offset = array.__array_interface__["data"][0] - storage.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=storage, offset=offset, strides=array.strides)
+
+
+def _internal_overlap(array: np.ndarray) -> bool:
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape, strict=True))
+
+
 def index_put(x: Tensor, key: Any, value: Operand) -> None:
     """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch."""
     if x.requires_grad and x.grad_fn is None and autograd._grad_enabled:
@@ -1837,11 +2009,17 @@ def index_put(x: Tensor, key: Any, value: Operand) -> None:
         raise runtime_error(
             f"shape mismatch: value tensor of shape {list(value_array.shape)} cannot be broadcast to indexing "
             f"result of shape {list(target_shape)}") from None
+    target = writable(x.array)
+    written = target[numpy_key]
+    if written.base is not None and (_internal_overlap(written) or not written.flags.writeable):
+        raise runtime_error(_INTERNAL_OVERLAP)
+    if type(value) is Tensor:
+        check_no_partial_overlap(written, value_array)
     needs_grad = autograd._grad_enabled and (x.requires_grad or (type(value) is Tensor and value.requires_grad))
     if needs_grad:
         before = Tensor(x.array.copy(), x.requires_grad, x.grad_fn)
         before._accumulator_node = x._accumulator_node
-    x.array[numpy_key] = value_array
+    target[numpy_key] = value_array
     x.bump_version()
     if needs_grad:
         value_shape = value.array.shape if type(value) is Tensor else None
@@ -1978,8 +2156,14 @@ _GELU_C = 0.044715
 def _gelu_values(v: np.ndarray, approximate: str) -> np.ndarray:
     w = _wide(v)
     if approximate == "tanh":
-        return 0.5 * w * (1.0 + np.tanh(_GELU_K * (w + _GELU_C * w * w * w)))
+        return 0.5 * w * (1.0 + _libm("tanh", _GELU_K * (w + _GELU_C * w * w * w)))
     return w * 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+
+
+def _libm(name: str, w: np.ndarray) -> np.ndarray:
+    """A float64 function (of float64 intermediates) with the same bits everywhere: the C library's."""
+    return transcendental.libm(name, w) if w.size <= transcendental.EXACT_LIMIT else getattr(np, {
+        "tanh": "tanh", "exp": "exp", "expm1": "expm1"}[name])(w)
 
 
 def _erf_wide(w: np.ndarray) -> np.ndarray:
@@ -1990,10 +2174,10 @@ def _gelu_first(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def first(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             return 0.5 * (1.0 + inner) + 0.5 * w * (1.0 - inner * inner) * _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
         cdf = 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
-        return cdf + w * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        return cdf + w * _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
 
     return first
 
@@ -2002,11 +2186,11 @@ def _gelu_second(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def second(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             du = _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
             sech2 = 1.0 - inner * inner
             return sech2 * du + 0.5 * w * (-2.0 * inner * sech2 * du * du + sech2 * 6.0 * _GELU_K * _GELU_C * w)
-        pdf = np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        pdf = _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
         return pdf * (2.0 - w * w)
 
     return second
@@ -2025,15 +2209,15 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     _require_float(x, "elu_cpu")
     w = _wide(x.array)
-    out = np.where(w <= 0, alpha * np.expm1(w), w).astype(x.array.dtype)
+    out = np.where(w <= 0, alpha * _libm("expm1", w), w).astype(x.array.dtype)
 
     def first(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 1.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 1.0)
 
     def second(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 0.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 0.0)
 
     return _record(out, "EluBackward0", (x,),
                    lambda g: (_pointwise_backward("EluBackwardBackward0", g, x, first, second),), (x,))
@@ -2053,8 +2237,9 @@ def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def _threshold_backward(g: Tensor, result: Tensor) -> Tensor:
-    """ReLU's gradient: g where the output is positive, else +0 (PyTorch writes zeros, never g * 0 = -0)."""
-    out = np.where(result.array > 0, g.array, g.array.dtype.type(0))
+    """ReLU's gradient: +0 where the output is <= 0, else g (PyTorch writes zeros, never g * 0 = -0; a nan
+    output is not <= 0, so its gradient passes)."""
+    out = np.where(result.array <= 0, g.array.dtype.type(0), g.array)
     return _record(out, "ThresholdBackwardBackward0", (g, result), lambda gg: (_threshold_backward(gg, result), None))
 
 
@@ -2096,10 +2281,11 @@ def _reduction_mode(reduction: str) -> str:
 
 
 def _reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """apply_loss_reduction: PyTorch's mean or sum of the elementwise loss."""
     if reduction == "mean":
-        return np.asarray(loss.mean(dtype=loss.dtype))
+        return reductions.mean_array(loss, None)
     if reduction == "sum":
-        return np.asarray(loss.sum(dtype=loss.dtype))
+        return reductions.sum_array(loss, None)
     return loss
 
 
@@ -2167,8 +2353,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise runtime_error("all elements of input should be between 0 and 1")
     dtype = x.dtype.type
     floor = dtype(-100)
-    log_x = np.maximum(np.log(_wide(x)).astype(x.dtype), floor)
-    log_1mx = np.maximum(np.log(_wide(dtype(1) - x)).astype(x.dtype), floor)
+    # ATen's kernel: (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), in the input's dtype
+    log_x = np.maximum(transcendental.apply("log", x), floor)
+    log_1mx = np.maximum(transcendental.apply("log1p", -x), floor)
     loss = (y - dtype(1)) * log_1mx - y * log_x
     w = None
     if weight is not None:
@@ -2187,8 +2374,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return np.asarray(grad, dtype=x.dtype)
 
     def target_grad(g: Tensor) -> np.ndarray:
+        # binary_cross_entropy_target_backward: -logit(x) * grad, logit(x) = log(x / (1 - x))
         gg = _expand_grad(g, x.shape)
-        grad = gg * (log_1mx - log_x)
+        with np.errstate(all="ignore"):
+            logit = np.where(x == 1, dtype(np.inf), transcendental.vector_log(x / (dtype(1) - x)))
+        grad = -logit * gg
         if w is not None:
             grad = grad * w
         if reduction == "mean":
@@ -2217,12 +2407,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                                      pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
-    x = _wide(input.array)
-    y = _wide(target.array)
-    log_sigmoid = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    # ATen: (1 - y) * x - log_sigmoid(x) [times (pos_weight - 1) * y + 1], each step in the input's dtype
+    dtype = input.array.dtype
+    x = input.array
+    y = target.array.astype(dtype, copy=False)
+    one = dtype.type(1)
+    log_sigmoid = _log_sigmoid(x)
     if pos_weight is not None:
-        log_sigmoid = log_sigmoid * ((_wide(pos_weight.array) - 1.0) * y + 1.0)
-    loss = ((1.0 - y) * x - log_sigmoid).astype(input.array.dtype)
+        log_sigmoid = ((pos_weight.array.astype(dtype, copy=False) - one) * y + one) * log_sigmoid
+    loss = np.asarray((one - y) * x - log_sigmoid)
     if weight is not None:
         loss = np.asarray(loss * weight.array.astype(loss.dtype, copy=False))
     out = _reduce_loss(np.asarray(loss), reduction)
@@ -2242,8 +2435,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                 grad_input = div_scalar(grad_input, count)
         if target.requires_grad:
             if pos_weight is not None:
-                logsig_neg = Tensor((np.minimum(-x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
-                logsig = Tensor((np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                logsig_neg = Tensor(_log_sigmoid(-x))
+                logsig = Tensor(_log_sigmoid(x))
                 grad_target = mul(sub(logsig_neg, mul(logsig, pos_weight)), g)
             else:
                 grad_target = mul(neg(input), g)
@@ -2255,6 +2448,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
     return _record(out, "BinaryCrossEntropyWithLogitsBackward0", (input, target), rule, (input, target),
                    broadcast=True)
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """log_sigmoid's kernel: min(x, 0) - log1p(exp(-|x|)), exp as its vectorised code computes it."""
+    return np.minimum(x, x.dtype.type(0)) - transcendental.apply("log1p", transcendental.vector_exp(-np.abs(x)))
 
 
 def _cascade_sum(values: Sequence[Any], zero: Any) -> Any:
@@ -2390,7 +2588,7 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
         _expand_bias(bias, (n, m_))  # PyTorch's expand error for a bias of the wrong size
     check_size((n, m_))
     dtype = mat1.array.dtype.type
-    product = mat1.array @ mat2.array
+    product = products.matmul(mat1.array, mat2.array)
     if alpha != 1:
         product = product * dtype(alpha)
     base = bias.array if beta == 1 else bias.array * dtype(beta)
@@ -2520,11 +2718,7 @@ def _scan_dtype(x: Tensor, dtype: Any) -> np.dtype:
 
 def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     d = _wrap_dim(dim, x.array.ndim)
-    target = _scan_dtype(x, dtype)
-    array = x.array.astype(target, copy=False)
-    # PyTorch's CPU scan accumulates floats in double and rounds each partial sum once.
-    wide = np.float64 if target.kind == "f" else target
-    out = np.cumsum(array.astype(wide), axis=d if x.array.ndim else None).reshape(x.array.shape).astype(target)
+    out = reductions.cumulative_array(x.array, d, np.add, _scan_dtype(x, dtype))
     source = x.dtype
 
     def rule(g: Tensor) -> tuple[Tensor]:
@@ -2538,10 +2732,7 @@ def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 def cumprod(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     d = _wrap_dim(dim, x.array.ndim)
-    target = _scan_dtype(x, dtype)
-    array = x.array.astype(target, copy=False)
-    wide = np.float64 if target.kind == "f" else target
-    out = np.cumprod(array.astype(wide), axis=d if x.array.ndim else None).reshape(x.array.shape).astype(target)
+    out = reductions.cumulative_array(x.array, d, np.multiply, _scan_dtype(x, dtype))
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         if not x.array.ndim:
@@ -3200,6 +3391,593 @@ def _einsum_align(t: Tensor, labels: list[str], everything: list[str]) -> Tensor
             labels.append(label)
     return permute(t, tuple(labels.index(label) for label in everything))
 
+# --- layers (torch.nn): embedding, convolution, pooling, padding, normalization ---------------------------
+# Convolution, pooling and padding are linear in each input; each forward op here is paired with its adjoint
+# (the gradient), recorded as PyTorch's `...BackwardBackward0` node whose own rule is the forward op again, so
+# create_graph works. Spatial ops take N-d windows: one code path serves 1-d, 2-d and 3-d.
+def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False) -> Tensor:
+    """`weight[indices]` as PyTorch's embedding (EmbeddingBackward0): rows of `padding_idx` get no gradient."""
+    if indices.array.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise runtime_error("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                            f"Long, Int; but got {indices.type_label()} instead (while checking arguments for "
+                            "embedding)")
+    if weight.array.ndim != 2:
+        raise runtime_error("'weight' must be 2-D")
+    idx = indices.array.astype(np.int64)
+    rows = weight.array.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise index_error("index out of range in self")
+    check_size(idx.shape + weight.array.shape[1:])
+    result = _record(weight.array[idx], "EmbeddingBackward0", (weight,),
+                     lambda g: (_embedding_backward(g, idx, weight.array.shape, padding_idx, scale_grad_by_freq),))
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the indices: a second backward fails
+    return result
+
+
+def _embedding_counts(idx: np.ndarray, rows: int) -> np.ndarray:
+    return np.bincount(idx.reshape(-1), minlength=rows)
+
+
+def _embedding_backward(g: Tensor, idx: np.ndarray, shape: tuple[int, ...], padding_idx: int,
+                        scale_grad_by_freq: bool) -> Tensor:
+    """The table's gradient: each index's gradient row added into its row, in index order as PyTorch does."""
+    flat = idx.reshape(-1)
+    grad_rows = g.array.reshape(-1, shape[1])
+    if scale_grad_by_freq:
+        grad_rows = grad_rows / _embedding_counts(idx, shape[0])[flat][:, None].astype(g.array.dtype)
+    keep = flat != padding_idx
+    grad = np.zeros(shape, dtype=g.array.dtype)
+    np.add.at(grad, flat[keep], grad_rows[keep])
+
+    def rule(gg: Tensor) -> tuple[Tensor]:
+        picked = gg.array[idx] * (idx != padding_idx)[..., None].astype(gg.array.dtype)
+        if scale_grad_by_freq:
+            picked = picked / _embedding_counts(idx, shape[0])[idx][..., None].astype(gg.array.dtype)
+        return (_record(picked, "EmbeddingDenseDoubleBackward0", (gg,),
+                        lambda g3: (_embedding_backward(g3, idx, shape, padding_idx, scale_grad_by_freq),)),)
+
+    return _record(grad, "EmbeddingDenseBackwardBackward0", (g,), rule)
+
+
+def embedding_renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> None:
+    """`torch.embedding_renorm_`: rows the indices name whose norm exceeds max_norm are scaled down in place."""
+    array = weight.array
+    for row in np.unique(indices.array.reshape(-1)):
+        values = array[row].astype(np.float64)
+        norm = float(np.sum(np.abs(values) ** norm_type) ** (1.0 / norm_type))
+        if norm > max_norm:
+            array[row] = array[row] * array.dtype.type(max_norm / (norm + 1e-7))
+    weight.bump_version()
+
+
+def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
+    if x.array.dtype != np.dtype(np.int64):
+        raise runtime_error("one_hot is only applicable to index tensor of type LongTensor.")
+    values = x.array
+    if num_classes == -1:
+        if values.size == 0:
+            raise runtime_error("Can not infer total number of classes from empty tensor.")
+        num_classes = int(values.max()) + 1
+    if values.size:
+        if values.min() < 0:
+            raise runtime_error("Class values must be non-negative.")
+        if values.max() >= num_classes:
+            raise runtime_error("Class values must be smaller than num_classes.")
+    elif num_classes < 0:
+        raise runtime_error("Class values must be smaller than num_classes.")
+    check_size(values.shape + (num_classes,))
+    return Tensor((values[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# Spatial geometry: per spatial dimension a kernel size, stride, (low, high) padding and dilation.
+Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]
+
+
+def _pad_spatial(x: np.ndarray, padding: Sequence[tuple[int, int]], value: Any = 0) -> np.ndarray:
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - len(padding)) + tuple(padding), constant_values=value)
+
+
+def _offset_slices(offset: Sequence[int], geometry: Geometry, out_shape: Sequence[int]) -> tuple[slice, ...]:
+    """The padded-input positions a kernel offset reads for every output position: one strided slice per dim."""
+    _, stride, _, dilation = geometry
+    return tuple(slice(k * d, k * d + s * (n - 1) + 1, s)
+                 for k, s, d, n in zip(offset, stride, dilation, out_shape))
+
+
+def _kernel_offsets(kernel: Sequence[int]) -> list[tuple[int, ...]]:
+    offsets: list[tuple[int, ...]] = [()]
+    for size in kernel:
+        offsets = [o + (k,) for o in offsets for k in range(size)]
+    return offsets
+
+
+def _conv_windows(xp: np.ndarray, geometry: Geometry, out_shape: Sequence[int]) -> np.ndarray:
+    """A read-only view (N, C, *out, *kernel) of the padded input's receptive fields."""
+    kernel, stride, _, dilation = geometry
+    spatial = len(kernel)
+    window = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    view = np.lib.stride_tricks.sliding_window_view(xp, window, axis=tuple(range(2, 2 + spatial)))
+    key = ((slice(None), slice(None)) + tuple(slice(0, s * (n - 1) + 1, s) for s, n in zip(stride, out_shape))
+           + tuple(slice(None, None, d) for d in dilation))
+    return view[key]
+
+
+def _conv_forward(x: np.ndarray, w: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
+    spatial = len(geometry[0])
+    padding = geometry[2]
+    out_shape = _conv_out_shape(x.shape[2:], geometry)
+    cols = _conv_windows(_pad_spatial(x, padding), geometry, out_shape)
+    in_group, out_group = x.shape[1] // groups, w.shape[0] // groups
+    axes_cols = [1] + list(range(2 + spatial, 2 + 2 * spatial))
+    axes_w = list(range(1, 2 + spatial))
+    parts = []
+    for g in range(groups):
+        part = np.tensordot(cols[:, g * in_group:(g + 1) * in_group], w[g * out_group:(g + 1) * out_group],
+                            axes=(axes_cols, axes_w))  # (N, *out, O/groups)
+        parts.append(np.moveaxis(part, -1, 1))
+    out = parts[0] if groups == 1 else np.concatenate(parts, axis=1)
+    return np.ascontiguousarray(out, dtype=np.result_type(x, w))
+
+
+def _conv_input_grad(g: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], geometry: Geometry,
+                     groups: int) -> np.ndarray:
+    kernel, _, padding, _ = geometry
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x_shape[2:], padding))
+    grad = np.zeros(x_shape[:2] + padded, dtype=g.dtype)
+    in_group, out_group = x_shape[1] // groups, w.shape[0] // groups
+    out_shape = g.shape[2:]
+    for gi in range(groups):
+        # (N, *out, C/groups, *kernel): each output gradient spread over the kernel's weights
+        spread = np.tensordot(g[:, gi * out_group:(gi + 1) * out_group], w[gi * out_group:(gi + 1) * out_group],
+                              axes=([1], [0]))
+        channels = slice(gi * in_group, (gi + 1) * in_group)
+        for offset in _kernel_offsets(kernel):
+            part = spread[(Ellipsis,) + offset]  # (N, *out, C/groups)
+            grad[(slice(None), channels) + _offset_slices(offset, geometry, out_shape)] += np.moveaxis(part, -1, 1)
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x_shape[2:], padding))
+    return np.ascontiguousarray(grad[(slice(None), slice(None)) + crop])
+
+
+def _conv_weight_grad(x: np.ndarray, g: np.ndarray, w_shape: tuple[int, ...], geometry: Geometry,
+                      groups: int) -> np.ndarray:
+    spatial = len(geometry[0])
+    cols = _conv_windows(_pad_spatial(x, geometry[2]), geometry, g.shape[2:])
+    in_group, out_group = x.shape[1] // groups, w_shape[0] // groups
+    batch_and_out = [0] + list(range(2, 2 + spatial))
+    parts = [np.tensordot(g[:, gi * out_group:(gi + 1) * out_group], cols[:, gi * in_group:(gi + 1) * in_group],
+                          axes=(batch_and_out, batch_and_out)) for gi in range(groups)]
+    out = parts[0] if groups == 1 else np.concatenate(parts, axis=0)
+    return np.ascontiguousarray(out, dtype=g.dtype)
+
+
+def _conv_out_shape(in_shape: Sequence[int], geometry: Geometry) -> tuple[int, ...]:
+    kernel, stride, padding, dilation = geometry
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (lo, hi), d in zip(in_shape, kernel, stride, padding, dilation))
+
+
+def _conv_geometry(weight: Tensor, stride: Sequence[int], padding: Sequence[tuple[int, int]],
+                   dilation: Sequence[int]) -> Geometry:
+    return tuple(weight.array.shape[2:]), tuple(stride), tuple(padding), tuple(dilation)
+
+
+def convolution(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequence[int],
+                padding: Sequence[tuple[int, int]], dilation: Sequence[int], groups: int) -> Tensor:
+    """N-d cross-correlation of a batched input (N, C, *spatial) with (O, C/groups, *kernel) weights:
+    ConvolutionBackward0 with edges (input, weight, bias). Arguments are checked by F.conv*."""
+    geometry = _conv_geometry(weight, stride, padding, dilation)
+    out_shape = _conv_out_shape(x.array.shape[2:], geometry)
+    check_size(x.array.shape[:1] + weight.array.shape[:1] + out_shape)
+    out = _conv_forward(x.array, weight.array, geometry, groups)
+    spatial_axes = tuple(range(2, 2 + len(out_shape)))
+    if bias is not None:
+        out += bias.array.reshape((-1,) + (1,) * len(out_shape))
+    x_shape, w_shape = x.array.shape, weight.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        grad_x = _conv_input_grad_op(g, weight, x_shape, geometry, groups) if x.requires_grad else None
+        grad_w = _conv_weight_grad_op(x, g, w_shape, geometry, groups) if weight.requires_grad else None
+        grad_b = None
+        if bias is not None and bias.requires_grad:
+            grad_b = _conv_bias_grad_op(g, x, weight, spatial_axes)
+        return grad_x, grad_w, grad_b
+
+    return _record(out, "ConvolutionBackward0", (x, weight, bias), rule, (x, weight))
+
+
+def _conv_bias_grad_op(g: Tensor, x: Tensor, weight: Tensor, spatial_axes: tuple[int, ...]) -> Tensor:
+    """The bias's gradient: g summed over batch and space. PyTorch computes it in the same node as the other
+    two gradients, so it hangs off the input and the weight too (with zero derivative)."""
+    out = np.asarray(g.array.sum(axis=(0, *spatial_axes)))
+    shape = g.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        spread = expand(reshape(gg, (1, -1) + (1,) * len(spatial_axes)), shape)
+        return spread, zeros_like(x) if x.requires_grad else None, zeros_like(weight) if weight.requires_grad else None
+
+    return _record(out, "ConvolutionBackwardBackward0", (g, x, weight), rule)
+
+
+def _conv_input_grad_op(g: Tensor, weight: Tensor, x_shape: tuple[int, ...], geometry: Geometry,
+                        groups: int) -> Tensor:
+    """The input's gradient (a transposed convolution), recorded so it can be differentiated again."""
+    out = _conv_input_grad(g.array, weight.array, x_shape, geometry, groups)
+    w_shape = weight.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_g = _conv_forward_op(gg, weight, geometry, groups) if g.requires_grad else None
+        grad_w = _conv_weight_grad_op(gg, g, w_shape, geometry, groups) if weight.requires_grad else None
+        return grad_g, grad_w
+
+    return _record(out, "ConvolutionBackwardBackward0", (g, weight), rule, (weight,))
+
+
+def _conv_weight_grad_op(x: Tensor, g: Tensor, w_shape: tuple[int, ...], geometry: Geometry,
+                         groups: int) -> Tensor:
+    out = _conv_weight_grad(x.array, g.array, w_shape, geometry, groups)
+    x_shape = x.array.shape
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_x = _conv_input_grad_op(g, gg, x_shape, geometry, groups) if x.requires_grad else None
+        grad_g = _conv_forward_op(x, gg, geometry, groups) if g.requires_grad else None
+        return grad_x, grad_g
+
+    return _record(out, "ConvolutionBackwardBackward0", (x, g), rule, (x,))
+
+
+def _conv_forward_op(x: Tensor, weight: Tensor, geometry: Geometry, groups: int) -> Tensor:
+    return convolution(x, weight, None, geometry[1], geometry[2], geometry[3], groups)
+
+
+def pooling_out_size(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: with ceil_mode the last window must start inside the input or left pad."""
+    numerator = size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_input(x: np.ndarray, geometry: Geometry, out_shape: Sequence[int], value: Any) -> np.ndarray:
+    """The input padded on every side, the high side far enough for ceil_mode's last windows."""
+    kernel, stride, padding, dilation = geometry
+    pads = []
+    for n, k, s, (lo, _), d, o in zip(x.shape[-len(kernel):], kernel, stride, padding, dilation, out_shape):
+        needed = (o - 1) * s + (k - 1) * d + 1
+        pads.append((lo, _py.max(needed - n - lo, 0)))
+    return _pad_spatial(x, pads, value)
+
+
+def _flat_positions(geometry: Geometry, out_shape: Sequence[int], in_shape: Sequence[int],
+                    offset: Sequence[int] | None) -> np.ndarray:
+    """For each output position, the flat input index a kernel offset reads (None: the window's first position
+    inside the input, PyTorch's index for a window of -inf values)."""
+    _, stride, padding, dilation = geometry
+    grids = np.meshgrid(*[np.arange(n) for n in out_shape], indexing="ij")
+    flat = np.zeros(tuple(out_shape), dtype=np.int64)
+    for axis, (s, (lo, _), d, n) in enumerate(zip(stride, padding, dilation, in_shape)):
+        start = grids[axis] * s - lo
+        if offset is None:
+            position = np.where(start < 0, start + (-start + d - 1) // d * d, start)
+        else:
+            position = start + offset[axis] * d
+        flat = flat * n + position
+    return flat
+
+
+def max_pool(x: Tensor, geometry: Geometry, out_shape: Sequence[int], name: str) -> tuple[Tensor, Tensor]:
+    """Max pooling over the trailing spatial dims: (values, flat indices into each input plane), the first
+    maximum of each window in scan order winning (a NaN wins over numbers), as PyTorch's kernel."""
+    kernel = geometry[0]
+    spatial = len(kernel)
+    a = x.array
+    lowest = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min
+    padded = _pool_input(a, geometry, out_shape, lowest)
+    in_shape = a.shape[-spatial:]
+    best = np.full(a.shape[:-spatial] + tuple(out_shape), lowest, dtype=a.dtype)
+    where_best = np.broadcast_to(_flat_positions(geometry, out_shape, in_shape, None), best.shape).copy()
+    for offset in _kernel_offsets(kernel):
+        values = padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+        better = values > best
+        if a.dtype.kind == "f":
+            better |= np.isnan(values)
+        if better.any():
+            np.copyto(best, values, where=better)
+            flat = _flat_positions(geometry, out_shape, in_shape, offset)
+            np.copyto(where_best, np.broadcast_to(flat, best.shape), where=better)
+    result = _record(best, name, (x,), lambda g: (_max_pool_backward(g, x, where_best, spatial, name),), (x,))
+    return result, Tensor(where_best)
+
+
+def _max_pool_backward(g: Tensor, x: Tensor, indices: np.ndarray, spatial: int, name: str) -> Tensor:
+    """Each output gradient added at the input position its maximum came from (recorded with edges grad and
+    input, as PyTorch's node: the input's derivative is zero)."""
+    shape = x.array.shape
+    planes = int(np.prod(shape[:-spatial]))
+    plane = int(np.prod(shape[-spatial:]))
+    picks = indices.reshape(planes, -1)
+    grad = np.zeros((planes, plane), dtype=g.array.dtype)
+    np.add.at(grad, (np.arange(planes)[:, None], picks), g.array.reshape(planes, -1))
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None]:
+        taken = np.take_along_axis(gg.array.reshape(planes, plane), picks, axis=1).reshape(indices.shape)
+        gathered = _record(taken, name, (gg,), lambda g3: (_max_pool_backward(g3, x, indices, spatial, name),))
+        return gathered, _zero_grad_of(x)
+
+    return _record(grad.reshape(shape), name.replace("Backward0", "BackwardBackward0"), (g, x), rule)
+
+
+def _zero_grad_of(x: Tensor) -> Tensor | None:
+    """What PyTorch's layer backward nodes give their input: zeros (their output is linear in the gradient)."""
+    return zeros_like(x) if x.requires_grad else None
+
+
+def _avg_divisors(in_shape: Sequence[int], geometry: Geometry, out_shape: Sequence[int], count_include_pad: bool,
+                  divisor_override: int | None) -> np.ndarray:
+    """Each window's divisor, as PyTorch's kernel counts it (windows clipped to the padded input, or to the
+    input itself without count_include_pad)."""
+    if divisor_override is not None:
+        return np.array(divisor_override)
+    kernel, stride, padding, _ = geometry
+    total: np.ndarray = np.ones((), dtype=np.int64)
+    for n, k, s, (lo, _), o in zip(in_shape, kernel, stride, padding, out_shape):
+        start = np.arange(o) * s - lo
+        end = np.minimum(start + k, n + lo)
+        size = end - start
+        if not count_include_pad:
+            size = np.minimum(end, n) - np.maximum(start, 0)
+        total = np.multiply.outer(total, size)
+    return total
+
+
+def avg_pool(x: Tensor, geometry: Geometry, out_shape: Sequence[int], count_include_pad: bool,
+             divisor_override: int | None, name: str) -> Tensor:
+    kernel = geometry[0]
+    a = x.array
+    padded = _pool_input(a, geometry, out_shape, 0)
+    total = np.zeros(a.shape[:-len(kernel)] + tuple(out_shape), dtype=a.dtype)
+    for offset in _kernel_offsets(kernel):
+        total += padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+    divisors = _avg_divisors(a.shape[-len(kernel):], geometry, out_shape, count_include_pad, divisor_override)
+    out = (total / divisors.astype(a.dtype)).astype(a.dtype)
+    return _record(out, name, (x,), lambda g: (_avg_pool_backward(g, x, geometry, divisors, name),))
+
+
+def _avg_pool_backward(g: Tensor, x: Tensor, geometry: Geometry, divisors: np.ndarray, name: str) -> Tensor:
+    kernel, _, padding, _ = geometry
+    shape = x.array.shape
+    spatial = len(kernel)
+    out_shape = g.array.shape[-spatial:]
+    share = g.array / divisors.astype(g.array.dtype)
+    padded = _pool_input(np.zeros(shape, dtype=g.array.dtype), geometry, out_shape, 0)
+    for offset in _kernel_offsets(kernel):
+        padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)] += share
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[-spatial:], padding))
+    grad = np.ascontiguousarray(padded[(Ellipsis,) + crop])
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor | None]:
+        return _avg_pool_adjoint(gg, x, geometry, out_shape, divisors, name), _zero_grad_of(x)
+
+    return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x), rule)
+
+
+def _avg_pool_adjoint(gg: Tensor, x: Tensor, geometry: Geometry, out_shape: Sequence[int], divisors: np.ndarray,
+                      name: str) -> Tensor:
+    kernel = geometry[0]
+    padded = _pool_input(gg.array, geometry, out_shape, 0)
+    total = np.zeros(gg.array.shape[:-len(kernel)] + tuple(out_shape), dtype=gg.array.dtype)
+    for offset in _kernel_offsets(kernel):
+        total += padded[(Ellipsis,) + _offset_slices(offset, geometry, out_shape)]
+    out = (total / divisors.astype(gg.array.dtype)).astype(gg.array.dtype)
+    return _record(out, name, (gg,), lambda g: (_avg_pool_backward(g, x, geometry, divisors, name),))
+
+
+def _adaptive_ranges(size: int, out: int) -> list[tuple[int, int]]:
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_avg_pool(x: Tensor, out_shape: Sequence[int], name: str) -> Tensor:
+    """Adaptive average pooling over the trailing dims: window i spans [floor(i*n/o), ceil((i+1)*n/o))."""
+    spatial = len(out_shape)
+    a = x.array
+    in_shape = a.shape[-spatial:]
+    out = np.empty(a.shape[:-spatial] + tuple(out_shape), dtype=a.dtype)
+    windows = [_adaptive_ranges(n, o) for n, o in zip(in_shape, out_shape)]
+    for index in np.ndindex(*out_shape):
+        bounds = [windows[d][i] for d, i in enumerate(index)]
+        block = a[(Ellipsis,) + tuple(slice(lo, hi) for lo, hi in bounds)]
+        value = block.reshape(block.shape[:-spatial] + (-1,)).sum(axis=-1, dtype=a.dtype)
+        for lo, hi in bounds:
+            value = value / a.dtype.type(hi - lo)
+        out[(Ellipsis,) + index] = value
+    shape = a.shape
+
+    def backward(g: Tensor) -> Tensor:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        for index in np.ndindex(*out_shape):
+            bounds = [windows[d][i] for d, i in enumerate(index)]
+            count = int(np.prod([hi - lo for lo, hi in bounds]))
+            grad[(Ellipsis,) + tuple(slice(lo, hi) for lo, hi in bounds)] += (
+                g.array[(Ellipsis,) + index] / g.array.dtype.type(count))[(Ellipsis,) + (None,) * spatial]
+        return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x),
+                       lambda gg: (adaptive_avg_pool(gg, out_shape, name), _zero_grad_of(x)))
+
+    return _record(out, name, (x,), lambda g: (backward(g),))
+
+
+def pad_constant(x: Tensor, pad: Sequence[int], value: Any = 0) -> Tensor:
+    """`constant_pad_nd`: `pad` lists (low, high) pairs from the last dim backwards; negative entries crop."""
+    a = x.array
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    ndim = a.ndim
+    for i in reversed(range(len(pairs))):  # PyTorch first narrows away negative padding, outer dims first
+        lo, hi = pairs[i]
+        remaining = a.shape[ndim - 1 - i] + _py.min(lo, 0)
+        if remaining + _py.min(hi, 0) < 0 or remaining < 0:
+            raise runtime_error("narrow(): length must be non-negative.")
+    new_shape = list(a.shape)
+    for i, (lo, hi) in enumerate(pairs):
+        d = ndim - 1 - i
+        new_shape[d] = a.shape[d] + lo + hi
+        if new_shape[d] < 0:
+            raise runtime_error(f"The input size {a.shape[d]}, plus negative padding {lo} and {hi} resulted in a "
+                                f"negative output size, which is invalid. Check dimension {d} of your input.")
+    check_size(tuple(new_shape))
+    out = np.full(new_shape, value, dtype=a.dtype)
+    source, target = [slice(None)] * ndim, [slice(None)] * ndim
+    for i, (lo, hi) in enumerate(pairs):
+        d = ndim - 1 - i
+        source[d] = slice(_py.max(-lo, 0), a.shape[d] - _py.max(-hi, 0))
+        target[d] = slice(_py.max(lo, 0), new_shape[d] - _py.max(hi, 0))
+    out[tuple(target)] = a[tuple(source)]
+    negated = [-p for p in pad]
+    return _record(out, "ConstantPadNdBackward0", (x,), lambda g: (pad_constant(g, negated),))
+
+
+def _pad_indices(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    positions = np.arange(-lo, size + hi)
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        positions = np.abs(positions) % period if period else np.zeros_like(positions)
+        return np.where(positions >= size, period - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    return positions % size  # circular
+
+
+def pad_indexed(x: Tensor, pad: Sequence[int], mode: str, name: str) -> Tensor:
+    """reflect / replicate / circular padding of the trailing len(pad)//2 dims: each output element copies an
+    input element, so the gradient adds each output gradient back to where it came from."""
+    a = x.array
+    count = len(pad) // 2
+    key: list[Any] = [slice(None)] * (a.ndim - count)
+    maps = []
+    for i in range(count):
+        d = a.ndim - 1 - i
+        maps.insert(0, _pad_indices(a.shape[d], pad[2 * i], pad[2 * i + 1], mode))
+    key += list(np.ix_(*maps))
+    full_key = tuple(key)
+    check_size(a.shape[:a.ndim - count] + tuple(len(m) for m in maps))
+    out = a[full_key]
+    shape = a.shape
+
+    def backward(g: Tensor) -> Tensor:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        np.add.at(grad, full_key, g.array)
+        return _record(grad, name.replace("Backward0", "BackwardBackward0"), (g, x),
+                       lambda gg: (_record(gg.array[full_key], name, (gg,), lambda g3: (backward(g3),)),
+                                   _zero_grad_of(x)))
+
+    return _record(np.ascontiguousarray(out), name, (x,), lambda g: (backward(g),))
+
+
+def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
+    return (1, -1) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+               running_var: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
+    """PyTorch's native_batch_norm over dim 1 (NativeBatchNormBackward0, edges input, weight, bias): batch
+    statistics in double, then y = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha.
+    In training the running statistics move by `momentum` (the variance unbiased), in place."""
+    a = x.array
+    dtype = a.dtype.type
+    axes = (0,) + tuple(range(2, a.ndim))
+    count = a.size // a.shape[1] if a.shape[1] else 0
+    if training:
+        wide = a.astype(np.float64)
+        mean64 = wide.mean(axis=axes)
+        var_sum = ((wide - mean64.reshape(_channel_shape(a))) ** 2).sum(axis=axes)
+        batch_mean = mean64.astype(dtype)
+        invstd = (1.0 / np.sqrt(var_sum / count + eps)).astype(dtype)
+        with autograd.GradMode(False, "no_grad"):
+            # In place, inside the kernel: PyTorch's backward does not check these buffers' versions.
+            if running_mean is not None:
+                running_mean.array[...] = momentum * mean64 + (1 - momentum) * running_mean.array.astype(np.float64)
+            if running_var is not None:
+                unbiased = var_sum / (count - 1) if count > 1 else np.full_like(var_sum, np.nan)
+                running_var.array[...] = momentum * unbiased + (1 - momentum) * running_var.array.astype(np.float64)
+    else:
+        batch_mean = running_mean.array.astype(dtype)
+        invstd = dtype(1) / np.sqrt(running_var.array.astype(dtype) + dtype(eps))
+    alpha = invstd * weight.array if weight is not None else invstd
+    beta = (bias.array - batch_mean * alpha) if bias is not None else -batch_mean * alpha
+    out = np.asarray(a * alpha.reshape(_channel_shape(a)) + beta.reshape(_channel_shape(a)), dtype=a.dtype)
+    mean_t, invstd_t = Tensor(batch_mean), Tensor(invstd)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        view = _channel_shape(a)
+        if training and autograd._grad_enabled:  # create_graph: the statistics are functions of x too
+            batch_mean, batch_invstd = _differentiable_moments(x, axes, eps)
+        else:
+            batch_mean, batch_invstd = reshape(mean_t, view), reshape(invstd_t, view)
+        normalized = mul(sub(x, batch_mean), batch_invstd)
+        grad_bias = sum(g, axes) if bias is not None and bias.requires_grad else None
+        grad_weight = sum(mul(g, normalized), axes) if weight is not None and weight.requires_grad else None
+        grad_x = None
+        if x.requires_grad:
+            scale = batch_invstd if weight is None else mul(batch_invstd, reshape(weight, view))
+            if training:
+                mean_g = mean(g, axes, keepdim=True)
+                mean_gn = mean(mul(g, normalized), axes, keepdim=True)
+                grad_x = mul(sub(sub(g, mean_g), mul(normalized, mean_gn)), scale)
+            else:
+                grad_x = mul(g, scale)
+        return grad_x, grad_weight, grad_bias
+
+    saved = tuple(t for t in (x, weight) if t is not None)
+    return _record(out, "NativeBatchNormBackward0", (x, weight, bias), rule, saved)
+
+
+def _differentiable_moments(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor]:
+    """Mean and 1/sqrt(biased variance + eps) over `axes` (kept), recorded: the backward pass of a
+    normalization differentiated again (create_graph) must see them depend on x."""
+    centered = sub(x, mean(x, axes, keepdim=True))
+    return mean(x, axes, keepdim=True), rsqrt(add(mean(mul(centered, centered), axes, keepdim=True), eps))
+
+
+def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None, bias: Tensor | None,
+               eps: float) -> Tensor:
+    """PyTorch's native_layer_norm over the trailing dims (NativeLayerNormBackward0, edges input, weight, bias)."""
+    a = x.array
+    dtype = a.dtype.type
+    axes = tuple(range(a.ndim - len(normalized_shape), a.ndim))
+    wide = a.astype(np.float64)
+    mean64 = wide.mean(axis=axes, keepdims=True)
+    var = ((wide - mean64) ** 2).mean(axis=axes, keepdims=True)
+    row_mean = mean64.astype(dtype)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(dtype)
+    out = (a - row_mean) * rstd
+    if weight is not None:
+        out = out * weight.array
+    if bias is not None:
+        out = out + bias.array
+    out = np.asarray(out, dtype=a.dtype)
+    lead = tuple(range(a.ndim - len(normalized_shape)))
+    mean_t, rstd_t = Tensor(row_mean), Tensor(rstd)
+
+    def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        if autograd._grad_enabled:  # create_graph: the statistics are functions of x too
+            row_mean, row_rstd = _differentiable_moments(x, axes, eps)
+        else:
+            row_mean, row_rstd = mean_t, rstd_t
+        normalized = mul(sub(x, row_mean), row_rstd)
+        grad_bias = sum(g, lead) if bias is not None and bias.requires_grad else None
+        grad_weight = sum(mul(g, normalized), lead) if weight is not None and weight.requires_grad else None
+        grad_x = None
+        if x.requires_grad:
+            scaled = g if weight is None else mul(g, weight)
+            mean_g = mean(scaled, axes, keepdim=True)
+            mean_gn = mean(mul(scaled, normalized), axes, keepdim=True)
+            grad_x = mul(sub(sub(scaled, mean_g), mul(normalized, mean_gn)), row_rstd)
+        return grad_x, grad_weight, grad_bias
+
+    saved = tuple(t for t in (x, weight, bias) if t is not None)
+    return _record(out, "NativeLayerNormBackward0", (x, weight, bias), rule, saved)
+
 
 # --- the Tensor's Python operators ---------------------------------------------------------------------
 def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
@@ -3249,7 +4027,8 @@ _OPERATORS = {
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
-    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _operand_check(_fn))

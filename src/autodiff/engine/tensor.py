@@ -75,14 +75,35 @@ def to_numpy_dtype(dtype: DType | Any) -> np.dtype:
 
 
 class Size(tuple):
-    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`."""
+    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`; the class prints as PyTorch's."""
 
     __slots__ = ()
+    __module__ = "torch"
 
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
 
     __str__ = __repr__
+
+    # Slices, concatenations and repetitions stay Sizes, as in PyTorch (`x.size()[1:]` prints torch.Size).
+    def __getitem__(self, key: Any) -> Any:
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, count: Any) -> Any:
+        return Size(tuple(self) * count)
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         total = 1

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from autodiff.engine import ops
+from autodiff.engine import ops, reductions
 from autodiff.engine.tensor import (
     Size,
     Tensor,
@@ -21,6 +21,7 @@ from autodiff.engine.tensor import (
     int64,
     uint8,
 )
+from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import Namespace
 from autodiff.torch.arguments import with_numpy_aliases, with_out
 from autodiff.torch.autograd.backward import (
@@ -92,6 +93,19 @@ DTYPE_NAMES = {
 }
 
 
+def get_num_threads() -> int:
+    """`torch.get_num_threads()`: the thread count sums and means are split for (they depend on it)."""
+    return reductions.threads
+
+
+def set_num_threads(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise type_error(f"set_num_threads(): argument 'int' (position 1) must be int, not {type(count).__name__}")
+    if count <= 0:
+        raise runtime_error("Number of threads must be positive")
+    reductions.set_threads(count)
+
+
 def _set_printoptions(**kwargs: Any) -> None:
     from autodiff.torch import tensor_str as torchfmt
 
@@ -118,8 +132,9 @@ def torch_members() -> dict[str, Any]:
             members[name] = with_out(with_numpy_aliases(members[name]), name)
     members.update({
         "meshgrid": ops.meshgrid, "set_printoptions": _set_printoptions,
-        "Size": lambda values=(): Size(tuple(values)), "detach": lambda x: x.detach(),
+        "Size": Size, "detach": lambda x: x.detach(),
         "is_floating_point": lambda x: x.array.dtype.kind == "f",
+        "get_num_threads": get_num_threads, "set_num_threads": set_num_threads,
     })
     members.update(DTYPE_NAMES)
     return members
@@ -133,9 +148,10 @@ def _extension_members() -> dict[str, dict[str, Any]]:
     from autodiff.torch.autograd import members as autograd_members
     from autodiff.torch.nn import members as nn
     from autodiff.torch.optim import members as optim
+    from autodiff.torch.utils.data import members as data
 
     merged: dict[str, dict[str, Any]] = {}
-    for module in (functional, autograd_members, defaults, nn, optim, random):
+    for module in (functional, autograd_members, defaults, nn, optim, random, data):
         for dotted, members in module.members().items():
             merged.setdefault(dotted, {}).update(members)
     return merged

@@ -141,6 +141,9 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         _check_inplace_target(self)
+        for argument in (*args, *kwargs.values()):
+            if type(argument) is Tensor:
+                ops.check_no_partial_overlap(self.array, argument.array)
         recording = autograd._grad_enabled and (
             self.requires_grad or any(type(a) is Tensor and a.requires_grad for a in (*args, *kwargs.values())))
         if not recording:

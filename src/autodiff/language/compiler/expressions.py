@@ -1,0 +1,418 @@
+"""Compiling expressions: constants, f-strings, displays, operators, attributes, subscripts and calls."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from autodiff.errors import AutodiffError, Span
+from autodiff.language import nodes, protocol
+from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
+from autodiff.language.parser import ParseError
+from autodiff.language.runtime.exceptions import call_failed, convert_exception
+
+
+class ExpressionCompiler:
+    def c_constant(self, node: nodes.Constant) -> Callable[[dict[str, Any]], Any]:
+        value = node.value
+
+        def constant(L: dict[str, Any]) -> Any:
+            return value
+
+        return constant
+
+    def c_joined_str(self, node: nodes.JoinedStr) -> Callable[[dict[str, Any]], Any]:
+        parts = [self.expr(part) for part in node.parts]
+
+        def joined(L: dict[str, Any]) -> str:
+            return "".join([part(L) for part in parts])
+
+        return joined
+
+    def c_formatted_value(self, node: nodes.FormattedValue) -> Callable[[dict[str, Any]], Any]:
+        value = self.expr(node.value)
+        spec = self.expr(node.format_spec) if node.format_spec is not None else None
+        conversion = {"r": repr, "s": str, "a": ascii, None: None}[node.conversion]
+        span = node.span
+
+        def formatted(L: dict[str, Any]) -> str:
+            v = value(L)
+            try:
+                if conversion is not None:
+                    v = conversion(v)
+                return format(v, spec(L) if spec is not None else "")
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return formatted
+
+    def _elements(self, elts: list[Any]) -> Callable[[dict[str, Any]], list[Any]]:
+        """An evaluator of a list of expressions, some of them `*iterable`."""
+        if not any(isinstance(e, nodes.Starred) for e in elts):
+            evs = [self.expr(e) for e in elts]
+            return lambda L: [ev(L) for ev in evs]
+        parts = [(isinstance(e, nodes.Starred), self.expr(e.value if isinstance(e, nodes.Starred) else e),
+                  e.span) for e in elts]
+
+        def elements(L: dict[str, Any]) -> list[Any]:
+            out: list[Any] = []
+            for starred, ev, span in parts:
+                if starred:
+                    value = ev(L)
+                    try:
+                        out.extend(value)
+                    except Exception as exc:
+                        raise convert_exception(exc, span) from None
+                else:
+                    out.append(ev(L))
+            return out
+
+        return elements
+
+    def c_list(self, node: nodes.List) -> Callable[[dict[str, Any]], Any]:
+        return self._elements(node.elts)
+
+    def c_tuple(self, node: nodes.Tuple) -> Callable[[dict[str, Any]], Any]:
+        if not node.elts:
+            return lambda L: ()
+        if all(isinstance(e, nodes.Constant) for e in node.elts):
+            value = tuple(e.value for e in node.elts)
+            return lambda L: value
+        if len(node.elts) == 2 and not any(isinstance(e, nodes.Starred) for e in node.elts):
+            first, second = self.expr(node.elts[0]), self.expr(node.elts[1])
+            return lambda L: (first(L), second(L))
+        elements = self._elements(node.elts)
+        return lambda L: tuple(elements(L))
+
+    def c_starred(self, node: nodes.Starred) -> Callable[[dict[str, Any]], Any]:
+        raise ParseError("can't use starred expression here", node.span)
+
+    def c_dict(self, node: nodes.Dict) -> Callable[[dict[str, Any]], Any]:
+        items = [(self.expr(k) if k is not None else None, self.expr(v), v.span)
+                 for k, v in zip(node.keys, node.values, strict=False)]
+        span = node.span
+
+        def build(L: dict[str, Any]) -> dict[Any, Any]:
+            out: dict[Any, Any] = {}
+            for key, value, value_span in items:
+                if key is None:
+                    mapping = value(L)
+                    try:
+                        out.update(mapping)
+                    except Exception as exc:
+                        raise convert_exception(exc, value_span) from None
+                    continue
+                k = key(L)
+                try:
+                    out[k] = value(L)
+                except AutodiffError:
+                    raise
+                except Exception as exc:
+                    raise convert_exception(exc, span) from None
+            return out
+
+        return build
+
+    def operand(self, node: Any) -> tuple[str, Any, Any, bool]:
+        """How a binary operation fetches one operand without a call when it can.
+
+        (kind, evaluator, payload, from_L): kind 'const' (payload: the value), 'name' (payload: the
+        name, read from L if from_L else from the globals; on a miss the evaluator raises the proper
+        error or finds a builtin) or 'expr' (call the evaluator)."""
+        evaluator = self.expr(node)
+        if isinstance(node, nodes.Constant):
+            return "const", evaluator, node.value, False
+        if isinstance(node, nodes.Name):
+            kind, _ = self.resolve(node.id, node.span)
+            if kind == "local" or (kind == "global" and self.scope.kind == "module"):
+                return "name", evaluator, node.id, True
+            if kind == "global":
+                return "name", evaluator, node.id, False
+        return "expr", evaluator, None, False
+
+    def c_binop(self, node: nodes.BinOp) -> Callable[[dict[str, Any]], Any]:
+        left = self.operand(node.left)
+        right = self.operand(node.right)
+        return binary_closure(self.G, BINARY[node.op], left, right, node.span, node.op == "*")
+
+    def c_unaryop(self, node: nodes.UnaryOp) -> Callable[[dict[str, Any]], Any]:
+        span = node.span
+        op = node.op
+        if (op in "-+" and isinstance(node.operand, nodes.Constant)
+                and type(node.operand.value) in (int, float)):
+            value = -node.operand.value if op == "-" else node.operand.value
+            return lambda L: value
+        operand = self.expr(node.operand)
+        if op == "not":
+            def not_(L: dict[str, Any]) -> Any:
+                v = operand(L)
+                try:
+                    return not v
+                except Exception as exc:
+                    raise convert_exception(exc, span) from None
+
+            return not_
+        function = {"-": operator.neg, "+": operator.pos, "~": operator.invert}[op]
+
+        def unary(L: dict[str, Any]) -> Any:
+            v = operand(L)
+            try:
+                return function(v)
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return unary
+
+    def c_boolop(self, node: nodes.BoolOp) -> Callable[[dict[str, Any]], Any]:
+        values = [self.expr(v) for v in node.values]
+        spans = [v.span for v in node.values]
+        *firsts, last = values
+        pairs = list(zip(firsts, spans, strict=False))
+        if node.op == "and":
+            def and_(L: dict[str, Any]) -> Any:
+                for ev, span in pairs:
+                    v = ev(L)
+                    try:
+                        if not v:
+                            return v
+                    except Exception as exc:
+                        raise convert_exception(exc, span) from None
+                return last(L)
+
+            return and_
+
+        def or_(L: dict[str, Any]) -> Any:
+            for ev, span in pairs:
+                v = ev(L)
+                try:
+                    if v:
+                        return v
+                except Exception as exc:
+                    raise convert_exception(exc, span) from None
+            return last(L)
+
+        return or_
+
+    def c_compare(self, node: nodes.Compare) -> Callable[[dict[str, Any]], Any]:
+        left = self.expr(node.left)
+        span = node.span
+        if len(node.ops) == 1:
+            return binary_closure(self.G, COMPARE[node.ops[0]], self.operand(node.left),
+                                   self.operand(node.comparators[0]), span, False)
+        steps = [(COMPARE[op], self.expr(comparator))
+                 for op, comparator in zip(node.ops, node.comparators, strict=False)]
+
+        def chain(L: dict[str, Any]) -> Any:
+            a = left(L)
+            result: Any = True
+            try:
+                for function, ev in steps:
+                    b = ev(L)
+                    result = function(a, b)
+                    if not result:
+                        return result
+                    a = b
+                return result
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return chain
+
+    def c_ifexp(self, node: nodes.IfExp) -> Callable[[dict[str, Any]], Any]:
+        test = self.expr(node.test)
+        body = self.expr(node.body)
+        orelse = self.expr(node.orelse)
+        span = node.test.span
+
+        def ifexp(L: dict[str, Any]) -> Any:
+            v = test(L)
+            try:
+                truth = True if v else False
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+            return body(L) if truth else orelse(L)
+
+        return ifexp
+
+    def c_attribute(self, node: nodes.Attribute) -> Callable[[dict[str, Any]], Any]:
+        value = self.expr(node.value)
+        attr = node.attr
+        span = node.span
+        get_attribute = protocol.get_attribute
+
+        def attribute(L: dict[str, Any]) -> Any:
+            obj = value(L)
+            try:
+                return get_attribute(obj, attr)
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return attribute
+
+    def index(self, node: Any) -> Callable[[dict[str, Any]], Any]:
+        """The evaluator of a subscript key: slices become `slice`, tuples of them tuples."""
+        if isinstance(node, nodes.Tuple):
+            parts = [self.index(e) if not isinstance(e, nodes.Starred) else None for e in node.elts]
+            if any(p is None for p in parts):
+                elements = self._elements(node.elts)
+                return lambda L: tuple(elements(L))
+            if all(isinstance(e, (nodes.Constant, nodes.Slice)) for e in node.elts) and all(
+                    isinstance(e, nodes.Constant) or all(
+                        x is None or isinstance(x, nodes.Constant) for x in (e.lower, e.upper, e.step))
+                    for e in node.elts):
+                value = tuple(p({}) for p in parts)  # type: ignore[misc]
+                return lambda L: value
+            return lambda L: tuple([p(L) for p in parts])  # type: ignore[misc]
+        return self.expr(node)
+
+    def c_slice(self, node: nodes.Slice) -> Callable[[dict[str, Any]], Any]:
+        parts = [self.expr(x) if x is not None else None for x in (node.lower, node.upper, node.step)]
+        if all(x is None or isinstance(x, nodes.Constant) for x in (node.lower, node.upper, node.step)):
+            value = slice(*[p({}) if p is not None else None for p in parts])
+            return lambda L: value
+        lower, upper, step = parts
+        return lambda L: slice(lower(L) if lower else None, upper(L) if upper else None,
+                               step(L) if step else None)
+
+    def c_subscript(self, node: nodes.Subscript) -> Callable[[dict[str, Any]], Any]:
+        value = self.expr(node.value)
+        key = self.index(node.index)
+        span = node.span
+
+        def subscript(L: dict[str, Any]) -> Any:
+            obj = value(L)
+            k = key(L)
+            try:
+                return obj[k]
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return subscript
+
+    def c_call(self, node: nodes.Call) -> Callable[[dict[str, Any]], Any]:
+        span = node.span
+        simple = not node.keywords and not any(isinstance(a, nodes.Starred) for a in node.args)
+        if simple:
+            evs = [self.expr(a) for a in node.args]
+        else:
+            evs = []
+            positional = self._elements(node.args)
+            keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
+        if isinstance(node.func, nodes.Attribute):
+            receiver = self.expr(node.func.value)
+            attr = node.func.attr
+            call_method = protocol.call_method
+            no_kwargs: dict[str, Any] = {}
+            if simple:
+                def method_call(L: dict[str, Any]) -> Any:
+                    obj = receiver(L)
+                    args = [ev(L) for ev in evs]
+                    try:
+                        return call_method(obj, attr, args, no_kwargs)
+                    except Exception as exc:
+                        raise call_failed(exc, span, None, attr) from None
+
+                return method_call
+
+            method_keywords = _keyword_builder(keywords, span)
+
+            def method_call_general(L: dict[str, Any]) -> Any:
+                obj = receiver(L)
+                args = positional(L)
+                kwargs = method_keywords(L)
+                try:
+                    return call_method(obj, attr, args, kwargs)
+                except Exception as exc:
+                    raise call_failed(exc, span, None, attr) from None
+
+            return method_call_general
+        function = self.expr(node.func)
+        if simple and len(evs) == 0:
+            def call0(L: dict[str, Any]) -> Any:
+                f = function(L)
+                try:
+                    return f()
+                except Exception as exc:
+                    raise call_failed(exc, span, f) from None
+
+            return call0
+        if simple and len(evs) == 1:
+            arg0 = evs[0]
+
+            def call1(L: dict[str, Any]) -> Any:
+                f = function(L)
+                a = arg0(L)
+                try:
+                    return f(a)
+                except Exception as exc:
+                    raise call_failed(exc, span, f) from None
+
+            return call1
+        if simple and len(evs) == 2:
+            arg0, arg1 = evs
+
+            def call2(L: dict[str, Any]) -> Any:
+                f = function(L)
+                a = arg0(L)
+                b = arg1(L)
+                try:
+                    return f(a, b)
+                except Exception as exc:
+                    raise call_failed(exc, span, f) from None
+
+            return call2
+        if simple:
+            def call_n(L: dict[str, Any]) -> Any:
+                f = function(L)
+                args = [ev(L) for ev in evs]
+                try:
+                    return f(*args)
+                except Exception as exc:
+                    raise call_failed(exc, span, f) from None
+
+            return call_n
+        build_keywords = _keyword_builder(keywords, span)
+
+        def call_general(L: dict[str, Any]) -> Any:
+            f = function(L)
+            args = positional(L)
+            kwargs = build_keywords(L)
+            try:
+                return f(*args, **kwargs)
+            except Exception as exc:
+                raise call_failed(exc, span, f) from None
+
+        return call_general
+
+
+def _keyword_builder(keywords: list[tuple[str | None, Any, Span]], span: Span
+                     ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    if all(name is not None for name, _, _ in keywords):
+        return lambda L: {name: ev(L) for name, ev, _ in keywords}  # type: ignore[misc]
+
+    def build(L: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, ev, item_span in keywords:
+            value = ev(L)
+            if name is not None:
+                if name in out:
+                    raise AutodiffError("TypeError", f"got multiple values for keyword argument '{name}'",
+                                        item_span)
+                out[name] = value
+                continue
+            try:
+                mapping = dict(value)
+            except Exception as exc:
+                raise convert_exception(exc, item_span) from None
+            for key, item in mapping.items():
+                if not isinstance(key, str):
+                    raise AutodiffError("TypeError", "keywords must be strings", item_span)
+                if key in out:
+                    raise AutodiffError("TypeError", f"got multiple values for keyword argument '{key}'",
+                                        item_span)
+                out[key] = item
+        return out
+
+    return build
+

@@ -1,0 +1,198 @@
+"""The pictures: `autodiff graph --format svg` (views/layout.py, views/svg.py) and the page `autodiff run --html`
+writes (views/steps.py, views/html.py), checked without a browser. tests/test_browser.py drives the page in Chromium.
+
+The SVG is parsed as XML; its boxes and arrows are counted against the graph's own JSON (`graph --format json`) of
+the same program, and its geometry is checked (no overlapping boxes, arrows in the direction asked for).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "views"))
+
+from make_views import programs, run_view  # noqa: E402
+
+from autodiff.views import layout as layouts  # noqa: E402
+
+PROGRAMS = programs()
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def graph_command(program: Path, *arguments: str) -> tuple[str, str, int]:
+    import make_views
+
+    make_views.VIEWS["_picture"] = ["graph", *arguments]
+    try:
+        return run_view(program, "_picture")
+    finally:
+        del make_views.VIEWS["_picture"]
+
+
+def classes(element: ET.Element) -> set[str]:
+    return set(element.get("class", "").split())
+
+
+def svg_parts(text: str) -> tuple[ET.Element, list[ET.Element], list[ET.Element]]:
+    root = ET.fromstring(text)
+    assert root.tag == f"{SVG}svg"
+    nodes = [e for e in root.iter(f"{SVG}g") if "node" in classes(e)]
+    edges = [e for e in root.iter(f"{SVG}path") if "edge" in classes(e)]
+    return root, nodes, edges
+
+
+def box_of(node: ET.Element) -> tuple[float, float, float, float]:
+    rect = node.find(f"{SVG}rect")
+    assert rect is not None
+    return (float(rect.get("x")), float(rect.get("y")), float(rect.get("width")), float(rect.get("height")))
+
+
+def path_ends(edge: ET.Element) -> tuple[tuple[float, float], tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", edge.get("d"))]
+    return (numbers[0], numbers[1]), (numbers[-2], numbers[-1])
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_svg_of_every_program_matches_its_graph(program):
+    graph_json, _, json_status = graph_command(program, "--format", "json")
+    text, _, status = graph_command(program, "--format", "svg", "-o", "-")
+    assert status == json_status
+    graph = json.loads(graph_json)
+    _, nodes, edges = svg_parts(text)
+    assert len(nodes) == len(graph["nodes"])
+    assert len(edges) == len(graph["edges"])
+    assert Counter((e.get("data-from"), e.get("data-to"), e.get("data-input")) for e in edges) == \
+        Counter((e["from"], e["to"], str(e["input"])) for e in graph["edges"])
+    by_id = {n["id"]: n for n in graph["nodes"]}
+    boxes = {}
+    for node in nodes:
+        described = by_id[node.get("data-node")]
+        assert described["kind"] in classes(node)
+        lines = [t.text for t in node.iter(f"{SVG}text")]
+        assert lines[0] == ("(constant)" if described["kind"] == "constant" else described["op"])
+        if described["name"] is not None:
+            assert lines[1].split(" ")[0] == described["name"]
+        boxes[node.get("data-node")] = box_of(node)
+    assert {n.get("data-node") for n in nodes if "root" in classes(n)} == set(graph["roots"])
+    # no two boxes overlap
+    placed = sorted(boxes.values())
+    for i, (x, y, w, h) in enumerate(placed):
+        for x2, y2, w2, h2 in placed[i + 1:]:
+            assert x + w <= x2 + 0.01 or x2 + w2 <= x + 0.01 or y + h <= y2 + 0.01 or y2 + h2 <= y + 0.01
+    # forward: each arrow leaves the bottom of its input's box and ends on the top of the op's box
+    for edge in edges:
+        (x0, y0), (x1, y1) = path_ends(edge)
+        source, target = boxes[edge.get("data-from")], boxes[edge.get("data-to")]
+        assert y0 == pytest.approx(source[1] + source[3]) and y1 == pytest.approx(target[1])
+        assert source[0] <= x0 <= source[0] + source[2] and target[0] <= x1 <= target[0] + target[2]
+
+
+def test_svg_backward_direction_turns_the_arrows():
+    program = Path(__file__).resolve().parent.parent / "examples" / "leaf_tensors.ad"
+    text, _, status = graph_command(program, "--format", "svg", "--backward", "-o", "-")
+    assert status == 0
+    root, nodes, edges = svg_parts(text)
+    assert root.get("data-direction") == "backward"
+    boxes = {n.get("data-node"): box_of(n) for n in nodes}
+    for edge in edges:
+        (_, y0), (_, y1) = path_ends(edge)
+        op, used = boxes[edge.get("data-to")], boxes[edge.get("data-from")]
+        # from the bottom of the op (now above) to the top of its input (below): the way gradients flow
+        assert y0 == pytest.approx(op[1] + op[3]) and y1 == pytest.approx(used[1])
+    root_box = boxes[next(n.get("data-node") for n in nodes if "root" in classes(n))]
+    assert root_box[1] == min(box[1] for box in boxes.values())
+
+
+def test_svg_boxes_show_names_shapes_and_small_values_and_grads():
+    program = Path(__file__).resolve().parent.parent / "examples" / "leaf_tensors.ad"
+    text, _, _ = graph_command(program, "--format", "svg", "-o", "-")
+    _, nodes, _ = svg_parts(text)
+    lines = {tuple(t.text for t in node.iter(f"{SVG}text")) for node in nodes}
+    # x1 = 2 * ones(2, 2) and its gradient -30 = -(w2 * w1) = -(6 * 5), derived by hand
+    assert ("AccumulateGrad", "x1 [2, 2]", "= [[2, 2], [2, 2]]", "grad [[-30, -30], [-30, -30]]") in lines
+    assert ("SubBackward0", "L [2, 2]", "= [[-50, -50], [-50, -50]]") in lines
+    assert ("(constant)",) in lines
+
+
+def test_svg_to_a_file_says_where(tmp_path):
+    from click.testing import CliRunner
+
+    from autodiff.cli.main import main
+
+    program = Path(__file__).resolve().parent.parent / "examples" / "leaf_tensors.ad"
+    target = tmp_path / "out.svg"
+    result = CliRunner().invoke(main, ["graph", "--format", "svg", str(program), "-o", str(target)])
+    assert result.exit_code == 0
+    assert result.stdout == f"wrote the graph of L (7 nodes, 6 edges) to {target}\n"
+    svg_parts(target.read_text(encoding="utf-8"))
+
+
+def test_svg_in_a_script_and_a_missing_dot(monkeypatch):
+    from click.testing import CliRunner
+
+    from autodiff.cli.main import main
+
+    result = CliRunner().invoke(main, ["run", "-e", "x = ones(2, requires_grad=True); graph(x * 2, format='svg')"])
+    assert result.exit_code == 0
+    _, nodes, edges = svg_parts(result.stdout)
+    assert (len(nodes), len(edges)) == (3, 2)  # MulBackward0, AccumulateGrad, the constant 2
+    monkeypatch.setattr(layouts.shutil, "which", lambda name: None)
+    program = Path(__file__).resolve().parent.parent / "examples" / "leaf_tensors.ad"
+    result = CliRunner().invoke(main, ["graph", "--format", "svg", "--layout", "dot", str(program)])
+    assert result.exit_code == 2 and "needs Graphviz's dot" in result.stderr
+
+
+# --- the layout itself ------------------------------------------------------------------------------------------------
+
+
+def _boxes(*names: str) -> list[layouts.Box]:
+    return [layouts.Box(name, 40, 20) for name in names]
+
+
+def test_layout_puts_each_input_one_layer_above_its_first_use():
+    # a -> c, b -> d, c -> d: b is used only by d, so it sits in c's layer, not in a's
+    placed = layouts.layered_layout(_boxes("a", "b", "c", "d"), [("a", "c"), ("c", "d"), ("b", "d")])
+    assert [placed.nodes[n].layer for n in "abcd"] == [0, 1, 1, 2]
+    assert placed.layers == [["a"], ["c", "b"], ["d"]]
+
+
+def test_layout_removes_crossings_a_first_order_would_have():
+    # Inputs listed crosswise: u1 feeds v2 and u2 feeds v1, and v1 comes first as an input of the sink.
+    # Uncrossed, the order is (u2, u1) above (v1, v2).
+    edges = [("u1", "v2"), ("u2", "v1"), ("v1", "s"), ("v2", "s"), ("u1", "s2"), ("s", "s2")]
+    placed = layouts.layered_layout(_boxes("u1", "u2", "v1", "v2", "s", "s2"), edges)
+    assert placed.crossings == 0
+    assert layouts.count_crossings(placed) == 0
+
+
+def test_layout_crossing_count_is_exact():
+    # K(2,2) between two layers cannot be drawn without one crossing
+    edges = [("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")]
+    placed = layouts.layered_layout(_boxes("a", "b", "c", "d"), edges)
+    assert placed.crossings == 1
+    assert layouts._crossings_between([0, 1], [2, 3], [[3, 2], [3, 2], [], []]) == 1
+    assert layouts._crossings_between([0, 1], [2, 3], [[3], [2], [], []]) == 1
+    assert layouts._crossings_between([0, 1], [2, 3], [[2], [3], [], []]) == 0
+
+
+def test_layout_projection_is_the_closest_placement_without_overlap():
+    # two 40-wide boxes wanting the same spot 100 end up symmetric around it, NODE_GAP + 40 apart
+    placed = layouts._project([100.0, 100.0], [40.0, 40.0], [1.0, 1.0])
+    gap = 40 + layouts.NODE_GAP
+    assert placed == pytest.approx([100 - gap / 2, 100 + gap / 2])
+    assert layouts._project([0.0, 500.0], [40.0, 40.0], [1.0, 1.0]) == [0.0, 500.0]
+
+
+def test_layout_handles_a_deep_chain_without_recursion():
+    count = 3000
+    names = [f"v{i}" for i in range(count)]
+    placed = layouts.layered_layout(_boxes(*names), list(zip(names, names[1:])))
+    assert placed.nodes["v0"].layer == 0 and placed.nodes[names[-1]].layer == count - 1
+    assert len({round(p.x, 3) for p in placed.nodes.values()}) == 1  # a chain is drawn straight
