@@ -197,3 +197,23 @@ def set_warning_sink(sink: WarningSink | None) -> WarningSink:
     previous = _warning_sink
     _warning_sink = sink or _stderr_sink
     return previous
+
+
+# Where the script is running: the interpreter installs a provider giving the running statement as
+# (file name, line number, source line); anomaly mode records it with every graph node (PyTorch's "Traceback of
+# forward call"). None outside a script.
+ScriptLocation = tuple[str, int, str]
+LocationProvider = Callable[[], "ScriptLocation | None"]
+_location_provider: LocationProvider | None = None
+
+
+def script_location() -> ScriptLocation | None:
+    return _location_provider() if _location_provider is not None else None
+
+
+def set_location_provider(provider: LocationProvider | None) -> LocationProvider | None:
+    """Install `provider` (None: no location); returns the previous one."""
+    global _location_provider
+    previous = _location_provider
+    _location_provider = provider
+    return previous

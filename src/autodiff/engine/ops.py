@@ -25,7 +25,8 @@ import numpy as np
 
 from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
-from autodiff.engine.tensor import DType, Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import DType, Size, Tensor, check_size, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -186,7 +187,7 @@ def result_dtype(operands: Sequence[Any]) -> np.dtype:
     if zero_type is not None and (result is None or _CATEGORY[zero_type.kind] > _CATEGORY[result.kind]):
         result = zero_type
     if result is None or scalar_category > _CATEGORY[result.kind]:
-        result = (np.dtype(np.bool_), np.dtype(np.int64), default_float)[scalar_category]
+        result = (np.dtype(np.bool_), np.dtype(np.int64), tensor_module.default_float)[scalar_category]
     return result
 
 
@@ -227,7 +228,7 @@ def _float_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
     """Operands for true division and the like: integer inputs compute in the default float type."""
     dtype = result_dtype((a, b))
     if dtype.kind != "f":
-        dtype = default_float
+        dtype = tensor_module.default_float
     return _as_array(a, dtype), _as_array(b, dtype)
 
 
@@ -704,7 +705,7 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0",
-                   lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
+                   lambda a: np.reciprocal(a.astype(tensor_module.default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
     "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
     "floor": ("FloorBackward0", np.floor, lambda g, x, y: mul(g, 0), ""),
@@ -740,7 +741,7 @@ def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
     def unary(x: Tensor) -> Tensor:
         array = x.array
         if float_only and array.dtype.kind != "f":
-            array = array.astype(default_float)
+            array = array.astype(tensor_module.default_float)
         out = np.asarray(forward(array))
         if not (autograd._grad_enabled and x.requires_grad):
             return Tensor(out)
@@ -1258,9 +1259,19 @@ def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
 
 
 class ReturnPair(tuple):
-    """`(values, indices)` from max/min/sort along a dim, readable as `.values` and `.indices`."""
+    """`(values, indices)` from max/min/sort along a dim, readable as `.values` and `.indices`; prints as PyTorch's
+    `torch.return_types.max(values=..., indices=...)`."""
 
     __slots__ = ()
+    kind = "max"
+
+    def __new__(cls, items: Sequence[Tensor], kind: str = "max") -> ReturnPair:
+        return tuple.__new__(_RETURN_TYPES.get(kind) or _return_type(kind), items)
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self.kind}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+    __str__ = __repr__
 
     @property
     def values(self) -> Tensor:
@@ -1269,6 +1280,21 @@ class ReturnPair(tuple):
     @property
     def indices(self) -> Tensor:
         return self[1]
+
+
+_RETURN_TYPES: dict[str, type[ReturnPair]] = {}
+
+
+def _return_type(kind: str) -> type[ReturnPair]:
+    """One subclass per function (max, min, sort, ...), so the pair knows its name without an attribute."""
+    cls = _RETURN_TYPES[kind] = type(f"ReturnPair_{kind}", (ReturnPair,), {"__slots__": (), "kind": kind})
+    return cls
+
+
+RETURN_KINDS = ("max", "min", "sort", "topk", "kthvalue", "max_out", "min_out", "sort_out", "topk_out",
+                "kthvalue_out")
+for _kind in RETURN_KINDS:
+    _return_type(_kind)
 
 
 def _extreme(x: Tensor, dim: Any, keepdim: bool, arg: Callable[..., np.ndarray], name: str, full_name: str,
@@ -1299,7 +1325,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, arg: Callable[..., np.ndarray],
         return (Tensor(grad.reshape(shape)),)
 
     values_t = _record(np.asarray(values), name, (x,), rule, (x,))
-    return ReturnPair((values_t, Tensor(index_out.astype(np.int64))))
+    return ReturnPair((values_t, Tensor(index_out.astype(np.int64))), "max" if reduce is np.max else "min")
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -2136,8 +2162,11 @@ def type_as(x: Tensor, other: Tensor) -> Tensor:
     return to_dtype(x, other.dtype)
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    array = np.zeros(x.array.shape, dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False, shape: tuple[int, ...] | None = None
+               ) -> Tensor:
+    """Zeros of x's dtype (and shape, unless `shape` is given)."""
+    array = np.zeros(x.array.shape if shape is None else shape,
+                     dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
     return Tensor(array, requires_grad)
 
 
@@ -2650,6 +2679,789 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
 
     return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, _saved_for_product(mat1, mat2), broadcast=True)
 
+
+# --- the long tail of the tensor API: sorting and scanning, gathering and scattering, triangles and diagonals,
+# repeating, flipping and rolling, batched products, einsum, lerp, kron -------------------------------------------
+# Rules are written with differentiable ops (gather/scatter/index_select/... call each other), so double backward
+# works; PyTorch's formulas from derivatives.yaml, its grad_fn names and its errors.
+def _check_index(index: Any, name: str, allow_int32: bool = True) -> np.ndarray:
+    if type(index) is not Tensor:
+        raise type_error(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    kinds = (np.dtype(np.int64), np.dtype(np.int32)) if allow_int32 else (np.dtype(np.int64),)
+    if index.array.dtype not in kinds:
+        raise runtime_error(f"{name}(): Expected dtype {'int32/int64' if allow_int32 else 'int64'} for index")
+    return index.array.astype(np.int64, copy=False)
+
+
+def _bounded(index: np.ndarray, size: int, dim: int) -> np.ndarray:
+    """PyTorch's check of each index along `dim` (negative indices are errors here, as in gather/scatter)."""
+    bad = (index < 0) | (index >= size)
+    if bad.any():
+        raise runtime_error(f"index {int(index[bad].reshape(-1)[0])} is out of bounds for dimension {dim} with size "
+                            f"{size}")
+    return index
+
+
+def _sort_order(array: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable argsort along axis; NaN counts as the largest value (first when descending), as in PyTorch."""
+    if array.dtype.kind == "b":
+        array = array.astype(np.int8)
+    if descending:
+        if array.dtype.kind == "f":
+            key = np.where(np.isnan(array), -np.inf, -array.astype(np.float64))
+            order = np.argsort(key, axis=axis, kind="stable")
+            nan_first = np.isnan(np.take_along_axis(array, order, axis))
+            return np.take_along_axis(order, np.argsort(~nan_first, axis=axis, kind="stable"), axis)
+        if array.dtype.kind == "u":
+            array = array.astype(np.int64)
+        return np.argsort(-array, axis=axis, kind="stable")
+    return np.argsort(array, axis=axis, kind="stable")
+
+
+def _value_selecting_backward(g: Tensor, dim: int, indices: np.ndarray, shape: tuple[int, ...], keepdim: bool
+                              ) -> Tensor:
+    """The gradient of values picked at `indices` along dim: g scattered into zeros of the input's shape."""
+    index = Tensor(indices)
+    if not keepdim and g.array.ndim < len(shape):
+        g = unsqueeze(g, dim)
+        index = Tensor(np.expand_dims(indices, dim))
+    return scatter(zeros_like(g, shape=shape), dim, index, g)
+
+
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ReturnPair:
+    if isinstance(dim, bool):  # x.sort(True) is sort(stable=True) in PyTorch's overloads; keep it simple
+        dim = -1
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    order = _sort_order(array, d, descending)
+    values = np.take_along_axis(array, order, d).reshape(x.array.shape)
+    order = order.reshape(x.array.shape).astype(np.int64)
+    shape = x.array.shape
+    result = _record(values, "SortBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, order, shape, True) if shape else g,))
+    return ReturnPair((result, Tensor(order)), "sort")
+
+
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    return sort(x, dim, descending, stable)[1]
+
+
+def msort(x: Tensor) -> Tensor:
+    return sort(x, 0)[0]
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ReturnPair:  # noqa: A002
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    if not 0 <= k <= array.shape[d]:
+        raise runtime_error("selected index k out of range")
+    order = np.take(_sort_order(array, d, largest), np.arange(k), axis=d).astype(np.int64)
+    values = np.take_along_axis(array, order, d)
+    if not x.array.ndim:
+        values, order = values.reshape(()), order.reshape(())
+    shape = x.array.shape
+    result = _record(np.ascontiguousarray(values), "TopkBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, order, shape, True) if shape else g,))
+    return ReturnPair((result, Tensor(np.ascontiguousarray(order))), "topk")
+
+
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ReturnPair:
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    if not 1 <= k <= array.shape[d]:
+        raise runtime_error(f"kthvalue(): selected number k out of range for dimension {d}")
+    picked = np.take(_sort_order(array, d, False), [k - 1], axis=d).astype(np.int64)
+    values = np.take_along_axis(array, picked, d)
+    if not keepdim:
+        values, picked = values.squeeze(d), picked.squeeze(d)
+    if not x.array.ndim:
+        values, picked = values.reshape(()), picked.reshape(())
+    shape = x.array.shape
+    result = _record(np.ascontiguousarray(values), "KthvalueBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, picked, shape, keepdim) if shape else g,))
+    return ReturnPair((result, Tensor(np.ascontiguousarray(picked))), "kthvalue")
+
+
+def _scan_dtype(x: Tensor, dtype: Any) -> np.dtype:
+    if dtype is not None:
+        return to_numpy_dtype(dtype)
+    return np.dtype(np.int64) if x.array.dtype.kind in "biu" else x.array.dtype
+
+
+def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    out = reductions.cumulative_array(x.array, d, np.add, _scan_dtype(x, dtype))
+    source = x.dtype
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        if not x.array.ndim:
+            return (g,)
+        grad = flip(cumsum(flip(g, (d,)), d), (d,))  # PyTorch's cumsum_backward: the reversed cumulative sum
+        return (to_dtype(grad, source) if grad.array.dtype != x.array.dtype else grad,)
+
+    return _record(out, "CumsumBackward0", (x,), rule)
+
+
+def cumprod(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    out = reductions.cumulative_array(x.array, d, np.multiply, _scan_dtype(x, dtype))
+
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
+        if not x.array.ndim:
+            return (g,)
+        if not np.any(x.array == 0):
+            # d out_j / d x_i = out_j / x_i for j >= i: a reversed cumulative sum of g * out, divided by x.
+            return (div(flip(cumsum(flip(mul(g, result), (d,)), d), (d,)), x),)
+        return (Tensor(_cumprod_grad_with_zeros(x.array, g.array, d)),)
+
+    return _record_reading_result(out, "CumprodBackward0", (x,), rule, (x,))
+
+
+def _cumprod_grad_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
+    """sum over j >= i of g_j times the product of x_k for k <= j, k != i (no division, so zeros are fine)."""
+    moved_x, moved_g = np.moveaxis(x.astype(np.float64), d, -1), np.moveaxis(g.astype(np.float64), d, -1)
+    n = moved_x.shape[-1]
+    grad = np.zeros_like(moved_x)
+    for i in range(n):
+        without = moved_x.copy()
+        without[..., i] = 1.0
+        partial = np.cumprod(without, axis=-1)
+        grad[..., i] = np.sum(moved_g[..., i:] * partial[..., i:], axis=-1)
+    return np.moveaxis(grad, -1, d).astype(x.dtype)
+
+
+def _gather_checks(x: Tensor, d: int, index: np.ndarray, name: str, src: np.ndarray | None = None) -> None:
+    if index.ndim != _py.max(x.array.ndim, 1) and not (index.ndim == 0 and x.array.ndim <= 1):
+        raise runtime_error("Index tensor must have the same number of dimensions as input tensor")
+    shape = x.array.shape if x.array.ndim else (1,)
+    for axis, size in enumerate(index.shape):
+        if axis != d and axis < len(shape) and size > shape[axis] or (
+                src is not None and axis < src.ndim and size > src.shape[axis]):
+            if src is None:
+                raise runtime_error(f"Size does not match at dimension {axis} expected index {list(index.shape)} to be "
+                                    f"no larger than self {list(shape)} apart from dimension {d}")
+            raise runtime_error(f"Expected index {list(index.shape)} to be no larger than self {list(shape)} apart "
+                                f"from dimension {d} and to be no larger size than src {list(src.shape)}")
+
+
+def gather(x: Tensor, dim: int, index: Tensor, sparse_grad: bool = False) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "gather")
+    _gather_checks(x, d, idx, "gather")
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    _bounded(idx, array.shape[d], d)
+    picked = idx if idx.ndim else idx.reshape(1)
+    window = array[tuple(slice(0, n) if axis != d else slice(None) for axis, n in enumerate(picked.shape))]
+    out = np.take_along_axis(window, picked, d).reshape(idx.shape)
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (scatter_add(zeros_like(g, shape=shape), d, index, g),)
+
+    result = _record(np.ascontiguousarray(out), "GatherBackward0", (x,), rule)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the index
+    return result
+
+
+def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool) -> np.ndarray:
+    out = np.array(array, copy=True)
+    target = out if out.ndim else out.reshape(1)
+    idx = index if index.ndim else index.reshape(1)
+    grid = np.indices(idx.shape, sparse=True)
+    key = tuple(idx if axis == d else grid[axis] for axis in range(idx.ndim))
+    if isinstance(values, np.ndarray) and values.ndim:
+        values = values[tuple(slice(0, n) for n in idx.shape)]
+    if accumulate:
+        np.add.at(target, key, values)
+    else:
+        target[key] = values
+    return out
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, reduce: Any = None) -> Tensor:
+    """`x.scatter(dim, index, src)` (ScatterBackward0) or with a number (ScatterBackward1)."""
+    if src is None:
+        src = value
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "scatter", allow_int32=False)
+    source = src.array if type(src) is Tensor else None
+    _gather_checks(x, d, idx, "scatter", source)
+    _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    if type(src) is Tensor:
+        values = src.array.astype(x.array.dtype, copy=False)
+        out = _scatter_into(x.array, d, idx, values, False)
+
+        def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+            return scatter(g, d, index, 0.0), _source_gradient("ScatterBackward0", gather(g, d, index), src)
+
+        return _record(out, "ScatterBackward0", (x, src), rule)
+    out = _scatter_into(x.array, d, idx, x.array.dtype.type(src.item() if type(src) is Tensor else src), False)
+    return _record(out, "ScatterBackward1", (x,), lambda g: (scatter(g, d, index, 0.0),))
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "scatter_add", allow_int32=False)
+    if type(src) is not Tensor:
+        raise type_error(f"scatter_add(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
+    _gather_checks(x, d, idx, "scatter_add", src.array)
+    _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    out = _scatter_into(x.array, d, idx, src.array.astype(x.array.dtype, copy=False), True)
+    return _record(out, "ScatterAddBackward0", (x, src),
+                   lambda g: (g, _source_gradient("ScatterAddBackward0", gather(g, d, index), src)))
+
+
+def _source_gradient(name: str, grad: Tensor, src: Tensor) -> Tensor:
+    """The gradient of a scatter's src is the gathered window: PyTorch's engine rejects it when the index was
+    smaller than src (it cannot be broadcast back)."""
+    if grad.array.shape != src.array.shape:
+        raise runtime_error(f"Function {name} returned an invalid gradient at index 1 - got {list(grad.array.shape)} "
+                            f"but expected shape compatible with {list(src.array.shape)}")
+    return grad
+
+
+def _vector_index(index: Any, name: str) -> np.ndarray:
+    if type(index) is not Tensor:
+        raise type_error(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.array.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise runtime_error(f"{name}(): Expected dtype int32 or int64 for index")
+    if index.array.ndim > 1:
+        raise index_error(f"{name}(): Index is supposed to be a vector")
+    return index.array.reshape(-1).astype(np.int64)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_select")
+    size = x.array.shape[d] if x.array.ndim else 1
+    if np.any((idx < -size) | (idx >= size)):
+        raise index_error("index out of range in self")
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    out = np.take(array, idx, axis=d)
+    if not x.array.ndim and index.array.ndim == 0:
+        out = out.reshape(())
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (index_add(zeros_like(g, shape=shape), d, index, g),)
+
+    return _record(np.ascontiguousarray(out), "IndexSelectBackward0", (x,), rule)
+
+
+def _slices_check(x: Tensor, d: int, idx: np.ndarray, source: Tensor, name: str) -> None:
+    count = source.array.shape[d] if source.array.ndim else 1
+    if idx.size != count:
+        raise runtime_error(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): ({count}), "
+                            f"for dim: {d}")
+    for axis, (a, b) in enumerate(zip(x.array.shape, source.array.shape)):
+        if axis != d and a != b:
+            within = axis if axis < d else axis - 1  # PyTorch counts dimensions within the slice
+            raise runtime_error(f"{name}(): Source/destination tensor must have same slice shapes. Destination slice "
+                                f"shape: {a} at dimension {within} and source slice shape: {b} at dimension {within}.")
+    size = x.array.shape[d] if x.array.ndim else 1
+    if np.any((idx < -size) | (idx >= size)):
+        raise index_error(f"{name}(): index out of range")
+
+
+def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_add_")
+    _slices_check(x, d, idx, source, "index_add_")
+    values = source.array.astype(x.array.dtype, copy=False)
+    if alpha != 1:
+        values = values * x.array.dtype.type(alpha)
+    out = np.array(x.array, copy=True)
+    key = (slice(None),) * d + (idx,)
+    np.add.at(out, key if x.array.ndim else (idx,), values if x.array.ndim else values.reshape(-1))
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        picked = index_select(g, d, index) if g.array.ndim else g
+        return g, picked if alpha == 1 else mul(picked, alpha)
+
+    return _record(out, "IndexAddBackward0", (x, source), rule)
+
+
+def index_copy(x: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_copy_")
+    _slices_check(x, d, idx, source, "index_copy_")
+    out = np.array(x.array, copy=True)
+    out[(slice(None),) * d + (idx,)] = source.array.astype(x.array.dtype, copy=False)
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        return index_fill(g, d, index, 0.0), index_select(g, d, index)
+
+    return _record(out, "IndexCopyBackward0", (x, source), rule)
+
+
+def index_fill(x: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_fill_")
+    out = np.array(x.array, copy=True)
+    fill = value.item() if type(value) is Tensor else value
+    out[(slice(None),) * d + (idx,)] = fill
+    return _record(out, "IndexFillBackward0", (x,), lambda g: (index_fill(g, d, index, 0.0),))
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    if type(mask) is not Tensor or mask.array.dtype.kind != "b":
+        raise runtime_error("masked_select: expected BoolTensor for mask")
+    _check_broadcast(mask.array, x.array)
+    shape = np.broadcast_shapes(x.array.shape, mask.array.shape)
+    values = np.broadcast_to(x.array, shape)[np.broadcast_to(mask.array, shape)]
+    condition = np.broadcast_to(mask.array, shape)
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        grad[condition] = g.array
+        return (_record(grad, "MaskedScatterBackward0", (g,), lambda gg: (masked_select(gg, mask),)),)
+
+    return _record(np.ascontiguousarray(values), "MaskedSelectBackward0", (x,), rule, broadcast=True)
+
+
+def nonzero(x: Tensor, as_tuple: bool = False) -> Any:
+    found = np.nonzero(x.array if x.array.ndim else x.array.reshape(1))
+    if as_tuple:
+        return tuple(Tensor(np.asarray(axis, dtype=np.int64)) for axis in found)
+    if not x.array.ndim:
+        return Tensor(np.zeros((int(bool(x.array)), 0), dtype=np.int64))
+    return Tensor(np.ascontiguousarray(np.stack(found, axis=1).astype(np.int64)))
+
+
+def argwhere(x: Tensor) -> Tensor:
+    return nonzero(x)
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    axis = None if dim is None else _dims(x, dim)
+    return Tensor(np.asarray(np.count_nonzero(x.array, axis=axis), dtype=np.int64))
+
+
+def _truth_reduction(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., np.ndarray]) -> Tensor:
+    dtype = np.dtype(np.uint8) if x.array.dtype == np.uint8 else np.dtype(np.bool_)
+    if dim is None:
+        return Tensor(np.asarray(reduce(x.array), dtype=dtype))
+    dims = _dims(x, dim)
+    out = reduce(x.array, axis=dims if x.array.ndim else None, keepdims=keepdim)
+    return Tensor(np.asarray(out, dtype=dtype))
+
+
+def all_(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """torch.all (named with an underscore so that Python's all stays usable in this module)."""
+    return _truth_reduction(x, dim, keepdim, np.all)
+
+
+def any_(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """torch.any."""
+    return _truth_reduction(x, dim, keepdim, np.any)
+
+
+def _triangle(x: Tensor, diagonal: int, name: str, keep: Callable[..., np.ndarray]) -> Tensor:
+    if x.array.ndim < 2:
+        raise runtime_error(f"{name}: input tensor must have at least 2 dimensions")
+    rows, cols = x.array.shape[-2:]
+    mask = keep(np.ones((rows, cols), dtype=bool), diagonal)
+    out = np.where(mask, x.array, x.array.dtype.type(0))
+    inverse = tril if name == "tril" else triu
+    return _record(out, f"{name.capitalize()}Backward0", (x,), lambda g: (inverse(g, diagonal),))
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    return _triangle(x, diagonal, "tril", np.tril)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    return _triangle(x, diagonal, "triu", np.triu)
+
+
+def _diagonal_key(shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> tuple[np.ndarray, np.ndarray, int]:
+    n1, n2 = shape[dim1], shape[dim2]
+    start1, start2 = (0, offset) if offset >= 0 else (-offset, 0)
+    length = _py.max(0, _py.min(n1 - start1, n2 - start2))
+    steps = np.arange(length)
+    return steps + start1, steps + start2, length
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1, name: str = "DiagonalBackward0") -> Tensor:
+    ndim = x.array.ndim
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise runtime_error(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    out = np.diagonal(x.array, offset, d1, d2)
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (_diagonal_backward(g, shape, offset, d1, d2),)
+
+    return _record(np.ascontiguousarray(out), name, (x,), rule)
+
+
+def _diagonal_backward(g: Tensor, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> Tensor:
+    """Zeros of the input's shape with g written on the diagonal (differentiable: its rule takes the diagonal)."""
+    rows, cols, _ = _diagonal_key(shape, offset, d1, d2)
+    grad = np.zeros(shape, dtype=g.array.dtype)
+    moved = np.moveaxis(grad, (d1, d2), (-2, -1))
+    moved[..., rows, cols] = g.array
+    return _record(grad, "DiagonalBackwardBackward0", (g,), lambda gg: (diagonal(gg, offset, d1, d2),))
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:  # noqa: F811 - the parameter is PyTorch's name
+    ndim = x.array.ndim
+    if ndim == 1:
+        n = x.array.shape[0] + _py.abs(diagonal)
+        out = np.zeros((n, n), dtype=x.array.dtype)
+        rows, cols, _ = _diagonal_key((n, n), diagonal, 0, 1)
+        out[rows, cols] = x.array
+        offset = diagonal
+        return _record(out, "DiagEmbedBackward0", (x,), lambda g: (_diagonal_of(g, offset),))
+    if ndim == 2:
+        return _diagonal_of(x, diagonal, "DiagonalBackward0_copy")
+    raise runtime_error(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+
+
+def _diagonal_of(x: Tensor, offset: int, name: str = "DiagonalBackward0") -> Tensor:
+    return diagonal(x, offset, 0, 1, name)
+
+
+def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    n = x.array.shape[-1] + _py.abs(offset)
+    ndim = x.array.ndim + 1
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    batch = x.array.shape[:-1]
+    out = np.zeros(batch + (n, n), dtype=x.array.dtype)
+    rows, cols, _ = _diagonal_key((n, n), offset, 0, 1)
+    out[..., rows, cols] = x.array
+    out = np.moveaxis(out, (-2, -1), (d1, d2))
+    return _record(np.ascontiguousarray(out), "DiagEmbedBackward0", (x,), lambda g: (diagonal(g, offset, d1, d2),))
+
+
+def trace(x: Tensor) -> Tensor:
+    if x.array.ndim != 2:
+        raise runtime_error(f"trace: expected a matrix, but got tensor with dim {x.array.ndim}")
+    shape = x.array.shape
+    out = np.asarray(np.trace(x.array), dtype=_sum_dtype(x, None))
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (_diagonal_backward(expand(g, (_py.min(shape),)), shape, 0, 0, 1),)
+
+    return _record(out, "TraceBackward0", (x,), rule)
+
+
+def repeat(x: Tensor, *sizes: Any) -> Tensor:
+    reps = _shape_arg(sizes)
+    if len(reps) < x.array.ndim:
+        raise runtime_error("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                            "tensor")
+    for n in reps:
+        if n < 0:
+            raise runtime_error(f"Trying to create tensor with negative dimension {n}: {list(reps)}")
+    shape = (1,) * (len(reps) - x.array.ndim) + x.array.shape
+    check_size(tuple(a * b for a, b in zip(shape, reps)))
+    out = np.tile(x.array.reshape(shape), reps)
+    original = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        # Split each dim into (repeat, size) and sum the repeats out (PyTorch's repeat_backward).
+        split = []
+        for r, n in zip(reps, shape):
+            split += [r, n]
+        summed = sum(reshape(g, tuple(split)), tuple(range(0, 2 * len(reps), 2)))
+        return (reshape(summed, original),)
+
+    return _record(out, "RepeatBackward0", (x,), rule)
+
+
+def tile(x: Tensor, dims: Any) -> Tensor:
+    if not isinstance(dims, (tuple, list, Size)):
+        raise type_error(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    reps = tuple(dims)
+    if len(reps) < x.array.ndim:
+        reps = (1,) * (x.array.ndim - len(reps)) + reps
+    return repeat(x, reps)
+
+
+def flip(x: Tensor, dims: Any) -> Tensor:
+    axes = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = tuple(_wrap_dim(d, x.array.ndim) for d in axes)
+    if len(set(axes)) != len(axes):
+        raise runtime_error(f"dims has duplicates, original flip dims size={len(axes)}, but unique flip dims "
+                            f"size={len(set(axes))}")
+    out = np.flip(x.array, axes) if x.array.ndim else x.array
+    return _record(np.ascontiguousarray(out), "FlipBackward0", (x,), lambda g: (flip(g, axes),))
+
+
+def fliplr(x: Tensor) -> Tensor:
+    if x.array.ndim < 2:
+        raise runtime_error("Input must be >= 2-d.")
+    return flip(x, (1,))
+
+
+def flipud(x: Tensor) -> Tensor:
+    if x.array.ndim < 1:
+        raise runtime_error("Input must be >= 1-d.")
+    return flip(x, (0,))
+
+
+def roll(x: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    shift_list = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shift_list) != 1:
+            raise runtime_error(f"shifts and dimensions must align. shifts: {len(shift_list)}, dims:0")
+        out = np.roll(x.array.reshape(-1), shift_list[0]).reshape(x.array.shape)
+        return _record(out, "RollBackward0", (x,), lambda g: (roll(g, -shift_list[0]),))
+    dim_list = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shift_list) != len(dim_list):
+        raise runtime_error(f"shifts and dimensions must align. shifts: {len(shift_list)}, dims:{len(dim_list)}")
+    axes = tuple(_wrap_dim(d, x.array.ndim) for d in dim_list)
+    out = np.roll(x.array, shift_list, axes) if x.array.ndim else x.array.copy()
+    back = tuple(-s for s in shift_list)
+    return _record(np.ascontiguousarray(out), "RollBackward0", (x,), lambda g: (roll(g, back, axes),))
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        from autodiff.errors import warn_once
+
+        warn_once("UserWarning", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                                 "argument.")
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise runtime_error(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t.array.ndim > 1:
+            raise runtime_error(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t.array.size for t in tensors]
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for position, t in enumerate(tensors):
+        axis = position
+        if swap and position < 2:
+            axis = 1 - position
+        view_shape = [1] * len(tensors)
+        view_shape[axis] = -1
+        out.append(expand(view(t, tuple(view_shape)), tuple(sizes)))
+    return tuple(out)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.array.ndim != 3:
+        raise runtime_error("batch1 must be a 3D tensor")
+    if b.array.ndim != 3:
+        raise runtime_error("batch2 must be a 3D tensor")
+    batch, _, inner = a.array.shape
+    if b.array.shape[:2] != (batch, inner):
+        raise runtime_error(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {inner}] but "
+                            f"got: [{b.array.shape[0]}, {b.array.shape[1]}].")
+    _matmul_dtype(a, b)
+    check_size((batch, a.array.shape[1], b.array.shape[2]))
+    out = np.matmul(a.array, b.array)
+    return _record(out, "BmmBackward0", (a, b),
+                   lambda g: (bmm(g, transpose(b, 1, 2)) if a.requires_grad else None,
+                              bmm(transpose(a, 1, 2), g) if b.requires_grad else None),
+                   _saved_for_product(a, b))
+
+
+def lerp(start: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    if type(end) is not Tensor:
+        raise type_error(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
+    tensor_weight = type(weight) is Tensor
+    dtype = start.array.dtype
+    for operand in (end, weight):
+        if type(operand) is Tensor and operand.array.dtype != dtype:
+            raise runtime_error(f"expected dtype {scalar_type_name(start).lower()} for `end` but got dtype "
+                                f"{scalar_type_name(operand).lower()}")
+    w = weight.array if tensor_weight else dtype.type(weight)
+    shape = start.array.shape
+    for operand in (end.array, w):
+        if np.shape(operand) != shape:
+            _check_broadcast(np.empty(shape, dtype=bool), operand)
+            shape = np.broadcast_shapes(shape, np.shape(operand))
+    check_size(shape)
+    out = _lerp_values(start.array, end.array, w)
+    if tensor_weight:
+        def rule(g: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+            return (mul(g, rsub(weight, 1)), mul(g, weight),
+                    mul(g, sub(end, start)) if weight.requires_grad else None)
+
+        return _record(out, "LerpBackward1", (start, end, weight), rule, broadcast=True)
+    return _record(out, "LerpBackward0", (start, end), lambda g: (mul(g, 1 - weight), mul(g, weight)),
+                   broadcast=True)
+
+
+def _lerp_values(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """PyTorch's lerp kernel: start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w), each a
+    fused multiply-add."""
+    from autodiff.engine.rng import _fma32, _fma64
+
+    fma = _fma32 if start.dtype == np.float32 else _fma64
+    start, end, weight = np.broadcast_arrays(start, end, np.asarray(weight, dtype=start.dtype))
+    diff = end - start
+    one = start.dtype.type(1)
+    low = np.asarray(fma(weight, diff, start), dtype=start.dtype)
+    high = np.asarray(fma(-diff, one - weight, end), dtype=start.dtype)
+    return np.where(np.abs(weight) < 0.5, low, high)
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    if type(b) is not Tensor:
+        raise type_error(f"kron(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    ndim = _py.max(a.array.ndim, b.array.ndim)
+    shape_a = (1,) * (ndim - a.array.ndim) + a.array.shape
+    shape_b = (1,) * (ndim - b.array.ndim) + b.array.shape
+    # PyTorch interleaves the dims: a viewed as (a0, 1, a1, 1, ...), b as (1, b0, 1, b1, ...), multiplied.
+    view_a, view_b = [], []
+    for n, m in zip(shape_a, shape_b):
+        view_a += [n, 1]
+        view_b += [1, m]
+    product = mul(reshape(a, tuple(view_a)), reshape(b, tuple(view_b)))
+    return unsafe_view(product, tuple(n * m for n, m in zip(shape_a, shape_b)))
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """torch.einsum, built from differentiable ops the way PyTorch builds it: diagonals for repeated subscripts,
+    permutes and sums, then a bmm for each contraction (or a product when nothing is contracted)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs_text, arrow, output_text = equation.replace(" ", "").partition("->")
+    terms = inputs_text.split(",")
+    if len(terms) > len(operands):
+        raise runtime_error("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(operands):
+        raise runtime_error("einsum(): more operands were provided than specified in the equation")
+    letters = [_einsum_labels(term, t.array.ndim, position) for position, (term, t) in enumerate(zip(terms, operands))]
+    sizes: dict[str, int] = {}
+    for position, (labels, t) in enumerate(zip(letters, operands)):
+        for label, n in zip(labels, t.array.shape):
+            if label in sizes and sizes[label] != n and n != 1 and sizes[label] != 1:
+                raise runtime_error(f"einsum(): subscript {label} has size {n} for operand {position} which does not "
+                                    f"broadcast with previously seen size {sizes[label]}")
+            sizes[label] = _py.max(sizes.get(label, 1), n)
+    if arrow:
+        broadcast = _py.max([0] + [len([label for label in labels if label.startswith(".")]) for labels in letters])
+        output_ndim = broadcast + len(output_text.replace("...", "")) if "..." in output_text else -1
+        output = _einsum_labels(output_text, output_ndim, -1)
+        for label in output:
+            if label not in sizes:
+                raise runtime_error(f"einsum(): output subscript {label} does not appear in the equation for any "
+                                    "input operand")
+    else:
+        counts: dict[str, int] = {}
+        for labels in letters:
+            for label in labels:
+                counts[label] = counts.get(label, 0) + 1
+        output = [label for label in sorted(counts) if counts[label] == 1 and label != "."]
+        output = [label for label in counts if label.startswith(".")] + output
+    # Each operand: take diagonals of repeated subscripts, sum subscripts found nowhere else, and permute.
+    prepared: list[tuple[Tensor, list[str]]] = []
+    for position, (labels, t) in enumerate(zip(letters, operands)):
+        labels = list(labels)
+        for label in list(dict.fromkeys(labels)):
+            while labels.count(label) > 1:
+                first = labels.index(label)
+                second = labels.index(label, first + 1)
+                t = diagonal(t, 0, first, second)
+                labels = [x for i, x in enumerate(labels) if i not in (first, second)] + [label]
+                # The diagonal lands last; PyTorch moves it back to where the subscript first appeared.
+                order = list(range(len(labels) - 1))
+                order.insert(first, len(labels) - 1)
+                t = permute(t, tuple(order))
+                labels = [labels[i] for i in order]
+        elsewhere = set(output)
+        for other_position, other in enumerate(letters):
+            if other_position != position:
+                elsewhere.update(other)
+        lonely = [i for i, label in enumerate(labels) if label not in elsewhere]
+        if len(operands) == 1:
+            # PyTorch permutes the operand to (output subscripts, then summed ones) first, even if nothing moves.
+            order = [labels.index(label) for label in output] + lonely
+            t = permute(t, tuple(order))
+            labels = [labels[i] for i in order]
+            lonely = list(range(len(output), len(labels)))
+        if lonely:
+            t = sum(t, tuple(lonely))
+            labels = [label for i, label in enumerate(labels) if i not in lonely]
+        prepared.append((t, labels))
+    result, labels = prepared[0]
+    for position in range(1, len(prepared)):
+        t, other_labels = prepared[position]
+        later = set(output)
+        for _, rest in prepared[position + 1:]:
+            later.update(rest)
+        result, labels = _einsum_pair(result, labels, t, other_labels, later)
+    extra = [i for i, label in enumerate(labels) if label not in output]
+    if extra:
+        result = sum(result, tuple(extra))
+        labels = [label for i, label in enumerate(labels) if i not in extra]
+    order = [labels.index(label) for label in output]
+    if order != list(range(len(order))):
+        result = permute(result, tuple(order))
+    return result
+
+
+def _einsum_labels(term: str, ndim: int, position: int) -> list[str]:
+    """A term's subscripts as a list; `...` becomes one label per broadcast dimension ('.0', '.1', ...)."""
+    if "..." not in term:
+        labels = list(term)
+        if ndim >= 0 and len(labels) != ndim:
+            raise runtime_error(f"einsum(): the number of subscripts in the equation ({len(labels)}) does not match "
+                                f"the number of dimensions ({ndim}) for operand {position} and no ellipsis was given")
+        for label in labels:
+            if not label.isalpha():
+                raise runtime_error("einsum(): invalid subscript given at index "
+                                    f"{term.index(label)} in the equation string, subscripts must be in [a-zA-Z]")
+        return labels
+    head, _, tail = term.partition("...")
+    count = (ndim - len(head) - len(tail)) if ndim >= 0 else -1
+    dots = [f".{i}" for i in range(count)] if count >= 0 else ["..."]
+    return list(head) + dots + list(tail)
+
+
+def _einsum_pair(a: Tensor, labels_a: list[str], b: Tensor, labels_b: list[str], later: set[str]
+                 ) -> tuple[Tensor, list[str]]:
+    """Multiply two operands and sum the subscripts no later operand or the output needs: a bmm over the summed
+    subscripts (batch: the shared kept ones), or an elementwise product if nothing is summed."""
+    if any(label.startswith(".") for label in labels_a + labels_b) and "..." in labels_a + labels_b:
+        raise runtime_error("einsum(): ellipsis needs the operands' dimensions")
+    shared = [label for label in labels_a if label in labels_b]
+    summed = [label for label in shared if label not in later]
+    batch = [label for label in shared if label in later]
+    only_a = [label for label in labels_a if label not in labels_b]
+    only_b = [label for label in labels_b if label not in labels_a]
+    if not summed:
+        everything = batch + only_a + only_b
+        a_view = _einsum_align(a, labels_a, everything)
+        b_view = _einsum_align(b, labels_b, everything)
+        return mul(a_view, b_view), everything
+    sizes = {**dict(zip(labels_a, a.array.shape)), **dict(zip(labels_b, b.array.shape))}
+    a_perm = permute(a, tuple(labels_a.index(label) for label in batch + only_a + summed))
+    b_perm = permute(b, tuple(labels_b.index(label) for label in batch + summed + only_b))
+
+    def count(labels: list[str]) -> int:
+        return int(np.prod([sizes[label] for label in labels])) if labels else 1
+
+    a3 = reshape(a_perm, (count(batch), count(only_a), count(summed)))
+    b3 = reshape(b_perm, (count(batch), count(summed), count(only_b)))
+    product = bmm(a3, b3)
+    result_labels = batch + only_a + only_b
+    # PyTorch views the product back, permutes it (here in place already) and views it to the result's shape.
+    unfolded = view(product, tuple(sizes[label] for label in result_labels))
+    moved = permute(unfolded, tuple(range(len(result_labels))))
+    return view(moved, tuple(sizes[label] for label in result_labels)), result_labels
+
+
+def _einsum_align(t: Tensor, labels: list[str], everything: list[str]) -> Tensor:
+    """t with a size-1 dim (unsqueezed last) for each subscript it lacks, permuted to the order of `everything`."""
+    labels = list(labels)
+    for label in everything:
+        if label not in labels:
+            t = unsqueeze(t, -1)
+            labels.append(label)
+    return permute(t, tuple(labels.index(label) for label in everything))
 
 # --- layers (torch.nn): embedding, convolution, pooling, padding, normalization ---------------------------
 # Convolution, pooling and padding are linear in each input; each forward op here is paired with its adjoint

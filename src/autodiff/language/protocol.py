@@ -138,6 +138,10 @@ def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffErr
     return AutodiffError("AttributeError", message, hint=hint)
 
 
+# Module attributes with underscores that scripts may read (`torch.__version__`); members of the namespace only.
+NAMESPACE_DUNDERS = frozenset({"__version__"})
+
+
 def _listed(table: TypeTable, name: str) -> bool:
     """A name with a leading underscore is reachable only when a table names it outright (never a dunder, never
     through a table's dynamic fallback such as nn.Module's attribute lookup)."""
@@ -148,7 +152,7 @@ def _listed(table: TypeTable, name: str) -> bool:
 
 
 def get_attribute(value: Any, name: str) -> Any:
-    if type(value) is Namespace and not name.startswith("_"):
+    if type(value) is Namespace and (not name.startswith("_") or name in NAMESPACE_DUNDERS):
         return _namespace_member(value, name)
     table = table_of(value)
     if table is not None and (not name.startswith("_") or _listed(table, name)):

@@ -1,5 +1,4 @@
-"""torch.autograd.backward, torch.autograd.grad, Tensor.backward and the grad-mode switches (no_grad,
-enable_grad, set_grad_enabled)."""
+"""torch.autograd.backward, torch.autograd.grad and Tensor.backward."""
 
 from __future__ import annotations
 
@@ -163,17 +162,3 @@ def design_card_backward(output: Tensor, gradient: Any = None, retain_graph: Any
     if type(output) is not Tensor:
         raise type_error(f"backward() expects a Tensor first, got {type(output).__name__}")
     tensor_backward(output, gradient, retain_graph, create_graph)
-
-
-def no_grad() -> autograd.GradMode:
-    return autograd.GradMode(False, "no_grad")
-
-
-def enable_grad() -> autograd.GradMode:
-    return autograd.GradMode(True, "enable_grad")
-
-
-def set_grad_enabled(mode: bool) -> autograd.GradMode:
-    mode_object = autograd.GradMode(bool(mode), "set_grad_enabled")
-    autograd.set_grad_enabled(bool(mode))
-    return mode_object

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import value_error
 from autodiff.torch.nn.functional import batch_norm
 from autodiff.torch.nn.modules.linear import _parameter
@@ -29,7 +30,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         check_size((num_features,))
         if affine:
             self._parameters["weight"] = _parameter(np.ones(num_features, float_dtype))

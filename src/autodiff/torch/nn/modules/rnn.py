@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import autograd, ops, rng
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn
 from autodiff.torch.nn.functional import _type_name, dropout, linear
 from autodiff.torch.nn.modules.linear import _parameter
@@ -104,7 +105,7 @@ class RNNBase(Module):
         directions = 2 if bidirectional else 1
         gate_size = _GATES[self.mode] * hidden_size
         real_hidden = proj_size if proj_size > 0 else hidden_size
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else real_hidden * directions
@@ -301,7 +302,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         shapes = {"weight_ih": (self.GATES * hidden_size, input_size),
                   "weight_hh": (self.GATES * hidden_size, hidden_size)}
         if bias:

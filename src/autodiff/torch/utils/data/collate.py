@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import ops
-from autodiff.engine.tensor import Tensor, default_float
+from autodiff.engine.tensor import Tensor
 from autodiff.errors import runtime_error, type_error
 
 _ERROR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
@@ -50,4 +50,4 @@ def default_convert(data: Any) -> Any:
     return data
 
 
-__all__ = ["default_collate", "default_convert", "default_float"]
+__all__ = ["default_collate", "default_convert"]
