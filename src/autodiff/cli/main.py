@@ -634,11 +634,12 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
         if report.error is not None:
             report_error(report.error, source, filename, debug=debug)
         render_check(report, sys.stdout)
-        return 0 if report.passed else 1
+        stopped = report.error is not None and report.error.category == "LimitError"  # the check is incomplete
+        return 0 if report.passed and not stopped else 1
 
-    # the report needs time after the script: the children stop being forked at 80% of the limit, and the
-    # supervisor waits a fifth of it more before it ends the check
-    grace = 1.0 + 0.2 * timeout if timeout is not None else None
+    # the report needs time after the script: the children stop being forked at 70% of the limit, and the
+    # supervisor waits a quarter of it (and 2 s) more before it ends the check
+    grace = 2.0 + 0.25 * timeout if timeout is not None else None
     sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output, source=source,
                         filename=filename, grace=grace))
 

@@ -117,6 +117,14 @@ class BuiltinFunction:
     def __repr__(self) -> str:
         return f"<built-in function {self.name}>"
 
+    # Equal to the function it wraps, so that tables keyed by functions (backward's gradient creators) find it.
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self.function or (
+            type(other) is BuiltinFunction and other.function is self.function)
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
 
 BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_method"
 
