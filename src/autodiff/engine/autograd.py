@@ -54,6 +54,11 @@ FREED_MESSAGE = (
     "or if you need to access saved tensors after calling backward."
 )
 
+# Observers of every node recorded (the HTML page links each drawn node to the script line that made it). Each is
+# called as observer(node) at the end of Node.__init__ (an AccumulateGrad before its leaf is set) and must not change
+# it. Empty: no cost but one test.
+node_observers: list[Callable[[Node], None]] = []
+
 # A backward rule maps the gradient of a node's output to one gradient (or None) per input edge.
 BackwardRule = Callable[["Tensor"], Sequence["Tensor | None"]]
 
@@ -91,6 +96,9 @@ class Node:
             self.had_saved = False
         self.retained: list[Tensor] | None = None
         self.saves_output = False
+        if node_observers:
+            for observer in node_observers:
+                observer(self)
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
@@ -196,6 +204,14 @@ backward_observers: list[BackwardObserver] = []
 BackwardStarter = Callable[[Sequence["Tensor"], Sequence["Tensor"], "Sequence[Node] | None"], None]
 backward_starters: list[BackwardStarter] = []
 
+# Observers of each step of a backward pass (the HTML page replays backward node by node). Each is called as
+# observer(node, grad, sent) once the node has run: `grad` is the gradient that arrived (the sum of everything
+# sent to it), `sent` lists (input index, gradient sent or None, the input's buffer after adding it, or None when
+# it was the first to arrive) for each input edge with a node. An AccumulateGrad node is observed after adding
+# into `.grad`, with `sent` empty. They must not change the graph or the tensors. Empty: no cost but one test.
+BackwardStepObserver = Callable[["Node", "Tensor", list[tuple[int, "Tensor | None", "Tensor | None"]]], None]
+backward_step_observers: list[BackwardStepObserver] = []
+
 
 def run_backward(
     roots: Sequence[Tensor],
@@ -234,6 +250,7 @@ def run_backward(
     dependencies = _collect_dependencies(root_nodes)
     ready = [node for node in root_nodes if dependencies.get(node, 0) == 0]
     reached: list[tuple[Tensor, Tensor]] | None = [] if backward_observers else None
+    step_observers = tuple(backward_step_observers) or None
     previous_mode = set_grad_enabled(create_graph)
     try:
         while ready:
@@ -249,6 +266,9 @@ def run_backward(
                     reached.append((node.leaf, grad))
                 if accumulate and capture_set is None:
                     accumulate_into_grad(node.leaf, grad, create_graph)
+                if step_observers is not None:
+                    for observer in step_observers:
+                        observer(node, grad, [])
                 continue
             if useful is not None and node not in useful:
                 continue
@@ -260,11 +280,13 @@ def run_backward(
             if node.saved:
                 node.check_saved()
             input_grads = rule(grad)
-            del grad  # the incoming gradient's buffer can go as soon as the rule has used it
+            if step_observers is None:
+                del grad  # the incoming gradient's buffer can go as soon as the rule has used it
             if not retain_graph and node.had_saved:
                 node.rule = None
                 node.saved = ()
             shapes = node.input_shapes
+            sent: list[tuple[int, Tensor | None, Tensor | None]] | None = [] if step_observers is not None else None
             for index, child in enumerate(node.next_nodes):
                 if child is None:
                     continue
@@ -276,6 +298,10 @@ def run_backward(
                             child_grad = sum_to(child_grad, shape)
                     existing = buffers.get(child)
                     buffers[child] = child_grad if existing is None else existing + child_grad
+                    if sent is not None:
+                        sent.append((index, child_grad, None if existing is None else buffers[child]))
+                elif sent is not None:
+                    sent.append((index, None, None))
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
                 if remaining == 0:
@@ -284,6 +310,9 @@ def run_backward(
                     else:
                         # Every path into `child` carried no gradient; its own inputs get none either.
                         _skip(child, dependencies, buffers, ready)
+            if sent is not None:
+                for observer in step_observers or ():
+                    observer(node, grad, sent)
     finally:
         set_grad_enabled(previous_mode)
     if reached is not None:
