@@ -344,3 +344,24 @@ def test_page_links_nodes_to_the_lines_that_made_them(tmp_path):
     lines = {(node["op"], node["name"]): node["line"] for node in data["nodes"].values()}
     assert lines[("AccumulateGrad", "x1")] == 5 and lines[("MulBackward0", "y")] == 9
     assert lines[("SubBackward0", "L")] == 11 and lines[("MulBackward0", "x2")] == 8
+
+
+def test_repl_html_writes_a_page_of_the_session(tmp_path):
+    from click.testing import CliRunner
+
+    from autodiff.cli.main import main
+
+    target = tmp_path / "session.html"
+    session = (f"a = tensor([2.0], requires_grad=True)\nb = a * a\nb.backward()\na.grad\n"
+               f"undefined_name\n:html {target}\n")
+    result = CliRunner().invoke(main, ["repl"], input=session)
+    assert f"wrote a page of 4 inputs to {target}" in result.stdout + result.stderr
+    page = target.read_text(encoding="utf-8")
+    data = page_data(page)
+    assert "REPL session" in page and "print(a.grad)" in page  # the echoed value, as :save writes it
+    (only,) = data["passes"]
+    assert [(step["op"], step["arrived"]["text"]) for step in only["steps"]] == [("MulBackward0", "[1]"),
+                                                                               ("AccumulateGrad", "[4]")]
+    assert "tensor([4.])" in page  # d(a²)/da = 2a = 4, printed by the script line
+    result = CliRunner().invoke(main, ["repl"], input=":html\n")
+    assert ":html needs a file name" in result.stdout + result.stderr

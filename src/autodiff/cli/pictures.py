@@ -60,6 +60,21 @@ def run_html(source: str, filename: str, output: str, *, max_steps: int, timeout
     return report.exit_status
 
 
+def write_session_page(script: str, path: str, *, max_steps: int, timeout: float | None) -> None:
+    """The REPL's `:html FILE`: the session's inputs (as `:save` writes them) run again as one script, and its
+    page written to `path` (OSError when it cannot be)."""
+    from autodiff.engine import autograd
+    from autodiff.views import html
+
+    previous_mode = autograd.set_grad_enabled(True)  # a fresh run, whatever the session's grad mode
+    try:
+        report = record_run(script, "session.py", max_steps=max_steps, timeout=timeout)
+    finally:
+        autograd.set_grad_enabled(previous_mode)
+    report.filename = "REPL session"
+    Path(path).write_text(html.render_page(report), encoding="utf-8")
+
+
 class _LineTrackingOutput:
     """The script's stdout: every write remembered with the script line that made it (and passed on to `echo`)."""
 
