@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import textwrap
 import warnings
 from dataclasses import dataclass
@@ -63,7 +64,8 @@ def run_theirs(source: str) -> Result:
         if " (Triggered internally at " in text:
             text = text[:text.index(" (Triggered internally at ")]
         messages.append(f"{warning.category.__name__}: {text}")
-    return Result(out.getvalue(), messages + error_line)
+    # autodiff prints objects (grad_fns, hooks' handles) without the memory address PyTorch adds.
+    return Result(re.sub(r" at 0x[0-9a-f]+>", ">", out.getvalue()), messages + error_line)
 
 
 def assert_same(source: str) -> Result:

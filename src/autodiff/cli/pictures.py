@@ -64,13 +64,21 @@ def write_session_page(script: str, path: str, *, max_steps: int, timeout: float
     """The REPL's `:html FILE`: the session's inputs (as `:save` writes them) run again as one script, and its
     page written to `path` (OSError when it cannot be)."""
     from autodiff.engine import autograd
+    from autodiff.engine.rng import default_generator
+    from autodiff.torch import tensor_str
     from autodiff.views import html
 
-    previous_mode = autograd.set_grad_enabled(True)  # a fresh run, whatever the session's grad mode
+    # The replay runs in the session's process: what it changes there (grad mode, the random generator, print
+    # options) is put back, so the session carries on as if :html had not run.
+    previous_mode = autograd.set_grad_enabled(True)
+    rng_state = default_generator.get_state()
+    print_options = tensor_str.get_printoptions()
     try:
         report = record_run(script, "session.py", max_steps=max_steps, timeout=timeout)
     finally:
         autograd.set_grad_enabled(previous_mode)
+        default_generator.set_state(rng_state)
+        tensor_str.set_printoptions(**print_options)
     report.filename = "REPL session"
     Path(path).write_text(html.render_page(report), encoding="utf-8")
 

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd, reductions
-from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import autograd, products, reductions, transcendental
+from autodiff.engine import softmax as softmax_kernels
+from autodiff.engine.tensor import DType, Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -198,7 +199,21 @@ def _as_array(x: Operand, dtype: np.dtype) -> Any:
         return bool(x)
     if dtype.kind != "f" and isinstance(x, float):
         return x
+    if dtype.kind in "iu" and type(x) is int:
+        return dtype.type(_wrapped_int(x, dtype))
     return dtype.type(x)
+
+
+def _wrapped_int(x: int, dtype: np.dtype) -> int:
+    """A Python int as PyTorch converts it to an integer dtype: through 64 bits, then wrapped around to the
+    dtype's width (`uint8_tensor + 300` adds 44, as in C)."""
+    if not -(1 << 63) <= x < (1 << 64):
+        raise OverflowError("int too big to convert")
+    bits = dtype.itemsize * 8
+    x &= (1 << bits) - 1
+    if dtype.kind == "i" and x >= 1 << (bits - 1):
+        x -= 1 << bits
+    return x
 
 
 def _binary_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
@@ -302,12 +317,14 @@ def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
 
 
 def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
-    """`b - a` for a Python number b (PyTorch's `2 - x` is rsub, RsubBackward1)."""
+    """`b - alpha * a` (`torch.rsub`; `2 - x` is rsub with a Python number: RsubBackward1, whose only edge is a)."""
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         x = x * alpha
-    name = "RsubBackward0" if type(b) is Tensor else "RsubBackward1"
-    return _record(_elementwise(np.subtract, y, x), name, (a, b),
+    out = _elementwise(np.subtract, y, x)
+    if type(b) is not Tensor:
+        return _record(out, "RsubBackward1", (a,), lambda g: (neg(g) if alpha == 1 else neg(g) * alpha,))
+    return _record(out, "RsubBackward0", (a, b),
                    lambda g: (neg(g) if alpha == 1 else neg(g) * alpha, g), broadcast=True)
 
 
@@ -393,7 +410,7 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
             raise value_error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                               f"'{rounding_mode}'")
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
-        return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
+        return _record(out, "DivBackward2", (a, b), lambda g: (mul(g, 0), None), broadcast=True)
     if _FAST and type(a) is Tensor:
         y = _fast_operand(a.array, b)
         if y is not None:
@@ -437,13 +454,37 @@ def rdiv(a: Tensor, b: Scalar) -> Tensor:
 
 def floor_divide(a: Operand, b: Operand) -> Tensor:
     x, y = _binary_arrays(a, b)
-    return Tensor(_elementwise(np.floor_divide, x, y))
+
+    def rule(g: Tensor) -> tuple[None, ...]:
+        raise runtime_error("derivative for aten::floor_divide is not implemented")
+
+    # PyTorch records a node that fails if backward reaches it.
+    return _record(_elementwise(np.floor_divide, x, y), "NotImplemented", (a, b) if type(b) is Tensor else (a,), rule)
 
 
 def remainder(a: Operand, b: Operand) -> Tensor:
+    """Python's modulo (the sign of the divisor); d/d other = -floor(a / b)."""
+    return _modulo(a, b, np.mod, "Remainder", np.floor_divide)
+
+
+def fmod(a: Operand, b: Operand) -> Tensor:
+    """C's fmod (the sign of the dividend); d/d other = -trunc(a / b)."""
+    return _modulo(a, b, np.fmod, "Fmod", lambda p, q: np.trunc(np.true_divide(p, q)))
+
+
+def _modulo(a: Operand, b: Operand, ufunc: Callable[..., np.ndarray], name: str,
+            quotient: Callable[..., np.ndarray]) -> Tensor:
+    if type(a) is not Tensor:
+        a = Tensor(np.asarray(a, dtype=result_dtype((a, b))))
     x, y = _binary_arrays(a, b)
-    return _record(_elementwise(np.mod, x, y), "RemainderBackward0", (a, b),
-                   lambda g: (g, None), broadcast=True)
+    out = _elementwise(ufunc, x, y)
+    if type(b) is not Tensor:
+        return _record(out, f"{name}Backward0", (a,), lambda g: (g,))
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        return g, mul(neg(g), Tensor(np.asarray(quotient(a.array, b.array)).astype(g.array.dtype)))
+
+    return _record(out, f"{name}Backward1", (a, b), rule, (a, b), broadcast=True)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -459,7 +500,7 @@ def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
     if type(b) is not Tensor:
         return _pow_scalar_exponent(a, b)
     x, y = _binary_arrays(a, b)
-    out = _elementwise(np.power, x, y)
+    out = _elementwise(_power, x, y)
     result_holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -483,47 +524,73 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
     if _FAST and (dtype is _F32 or dtype is _F64) and (
             type(exponent) is float or (type(exponent) is int and -_EXACT_INT < exponent < _EXACT_INT)):
         # A float tensor keeps its dtype; the exponent is cast to it (NEP 50), as below.
-        if exponent == 2:
-            out = np.square(x, out=...)
-        elif exponent == 1:
-            out = x.copy()
-        else:
-            out = np.power(x, exponent, out=...)
+        out = _float_power_scalar(x, exponent)
     else:
         if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise runtime_error("Integers to negative integer powers are not allowed.")
         dtype = result_dtype((a, exponent))
         x = _as_array(a, dtype)
-        if exponent == 2:
+        if dtype.kind == "f":
+            out = _float_power_scalar(x, exponent)
+        elif exponent == 2:
             out = np.square(x)
         elif exponent == 1:
             out = x.copy()
         else:
-            out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+            out = np.power(x, exponent)
 
     def rule(g: Tensor) -> tuple[Tensor]:
         if exponent == 0:
             return (zeros_like(a),)
         return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
 
-    return _record(np.asarray(out), "PowBackward0", (a, exponent), rule, (a,))
+    return _record(np.asarray(out), "PowBackward0", (a,), rule, (a,))
 
 
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     dtype = result_dtype((base, exponent))
     y = _as_array(exponent, dtype)
-    out = np.asarray(np.power(_as_array(base, dtype), y))
+    out = np.asarray(_power(_as_array(base, dtype), y))
     holder: list[Tensor] = []
 
-    def rule(g: Tensor) -> tuple[None, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor]:
         if base == 0:
             log_base = math.log(base) if base > 0 else math.nan
-            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base)))
-        return None, mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan))
+            return (mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base))),)
+        return (mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan)),)
 
-    result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
+    result = _record(out, "PowBackward2", (exponent,), rule, (exponent,))
     holder.append(result.detach())
     return result
+
+
+def _power(x: Any, y: Any) -> np.ndarray:
+    """Elementwise power: floats through transcendental.power (the same bits everywhere), integers exactly."""
+    dtype = np.result_type(x, y)
+    if dtype.kind == "f":
+        return transcendental.power(np.asarray(x, dtype), np.asarray(y, dtype))
+    return np.power(x, y)
+
+
+def _float_power_scalar(x: np.ndarray, exponent: Scalar) -> np.ndarray:
+    """A float tensor to a number's power as PyTorch's kernel does it: the exponents 2, 3, -2 by
+    multiplication, 0.5 / -0.5 / -1 as sqrt, 1/sqrt and 1/x, any other through pow."""
+    one = x.dtype.type(1)
+    if exponent == 2:
+        return np.square(x)
+    if exponent == 3:
+        return x * x * x
+    if exponent == -2:
+        return one / (x * x)
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return one / np.sqrt(x)
+    if exponent == -1:
+        return one / x
+    if exponent == 1:
+        return x.copy()
+    return transcendental.power(x, np.asarray(exponent, x.dtype))
 
 
 def zeros_scalar(like: Tensor) -> Tensor:
@@ -557,8 +624,31 @@ def logical_not(a: Tensor) -> Tensor:
 
 def bitwise_not(a: Tensor) -> Tensor:
     if a.array.dtype.kind == "f":
-        raise type_error("bitwise_not is not implemented for floating-point tensors")
+        raise type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return Tensor(np.invert(a.array))
+
+
+def _bitwise(ufunc: Callable[[Any, Any], np.ndarray], kernel: str) -> Callable[[Operand, Operand], Tensor]:
+    """`&`, `|`, `^` on tensors: bitwise on integers and bools (PyTorch's bitwise_and/or/xor), an error on
+    floating-point tensors."""
+
+    def bitwise(a: Operand, b: Operand) -> Tensor:
+        dtype = result_dtype((a, b))
+        if dtype.kind == "f":
+            from autodiff.errors import AutodiffError
+
+            raise AutodiffError("NotImplementedError", f'"{kernel}_cpu" not implemented for '
+                                f"'{_SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)}'")
+        x, y = _binary_arrays(a, b)
+        return Tensor(_elementwise(ufunc, x, y))
+
+    bitwise.__name__ = kernel
+    return bitwise
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
@@ -585,26 +675,31 @@ def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
     return Tensor(condition.astype(like.array.dtype))
 
 
+def _fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A transcendental function with the same bits on every machine (see engine/transcendental.py)."""
+    return lambda a: transcendental.apply(name, a)
+
+
 # name: (grad_fn name, forward on arrays, rule(grad, self, result), what the rule saves)
 UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor, Tensor, Tensor], Tensor], str]] = {
-    "exp": ("ExpBackward0", np.exp, lambda g, x, y: mul(g, y), "result"),
-    "log": ("LogBackward0", np.log, lambda g, x, y: div(g, x), "self"),
-    "log2": ("Log2Backward0", np.log2, lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
-    "log10": ("Log10Backward0", np.log10, lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
-    "log1p": ("Log1PBackward0", np.log1p, lambda g, x, y: div(g, add(x, 1)), "self"),
-    "expm1": ("Expm1Backward0", np.expm1, lambda g, x, y: mul(g, add(y, 1)), "result"),
+    "exp": ("ExpBackward0", _fn("exp"), lambda g, x, y: mul(g, y), "result"),
+    "log": ("LogBackward0", _fn("log"), lambda g, x, y: div(g, x), "self"),
+    "log2": ("Log2Backward0", _fn("log2"), lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
+    "log10": ("Log10Backward0", _fn("log10"), lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
+    "log1p": ("Log1PBackward0", _fn("log1p"), lambda g, x, y: div(g, add(x, 1)), "self"),
+    "expm1": ("Expm1Backward0", _fn("expm1"), lambda g, x, y: mul(g, add(y, 1)), "result"),
     "sqrt": ("SqrtBackward0", np.sqrt, lambda g, x, y: div(g, mul(2, y)), "result"),
     "rsqrt": ("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda g, x, y: mul(mul(-0.5, g), pow(y, 3)), "result"),
     "abs": ("AbsBackward0", np.abs, lambda g, x, y: mul(g, _sign_of(x)), "self"),
-    "sin": ("SinBackward0", np.sin, lambda g, x, y: mul(g, cos(x)), "self"),
-    "cos": ("CosBackward0", np.cos, lambda g, x, y: mul(g, neg(sin(x))), "self"),
-    "tan": ("TanBackward0", np.tan, lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", np.tanh, lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
-    "sinh": ("SinhBackward0", np.sinh, lambda g, x, y: mul(g, cosh(x)), "self"),
-    "cosh": ("CoshBackward0", np.cosh, lambda g, x, y: mul(g, sinh(x)), "self"),
-    "asin": ("AsinBackward0", np.arcsin, lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
-    "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
-    "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
+    "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
+    "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
+    "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
+    "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
+    "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
+    "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
+    "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
@@ -626,12 +721,11 @@ _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    one = a.dtype.type(1)
-    return one / (one + np.exp(-a))
+    return transcendental.sigmoid(a)
 
 
 def _erf(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
+    return transcendental.apply("erf", a)
 
 
 def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
@@ -719,18 +813,39 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     if hi is not None:
         out = np.minimum(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
-    tensor_bounds = type(min) is Tensor or type(max) is Tensor
-    name = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+    if not (type(min) is Tensor or type(max) is Tensor):
+        def rule(g: Tensor) -> tuple[Tensor]:
+            keep = np.ones(array.shape, dtype=bool)
+            if lo is not None:
+                keep &= array >= lo
+            if hi is not None:
+                keep &= array <= hi
+            return (where(Tensor(keep), g, 0.0),)
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        keep = np.ones(array.shape, dtype=bool)
+        return _record(out, "ClampBackward1", (x,), rule, (x,))
+
+    def tensor_rule(g: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        # PyTorch's clamp_backward_min_max: where min > max the result is max, so max gets the gradient.
+        if lo is not None and hi is not None:
+            return (where(Tensor((array >= lo) & (array <= hi)), g, 0.0),
+                    where(Tensor((array < lo) & (lo < hi)), g, 0.0),
+                    where(Tensor((array > hi) | (hi < lo)), g, 0.0))
         if lo is not None:
-            keep &= array >= lo
-        if hi is not None:
-            keep &= array <= hi
-        return (mul(g, _mask(keep, g)),)
+            return where(Tensor(array >= lo), g, 0.0), where(Tensor(array < lo), g, 0.0), None
+        return where(Tensor(array <= hi), g, 0.0), None, where(Tensor(array > hi), g, 0.0)
 
-    return _record(out, name, (x,), rule, (x,))
+    if min is not None and max is not None and (type(min) is Tensor) != (type(max) is Tensor):
+        got = ", ".join("Tensor" if type(bound) is Tensor else type(bound).__name__ for bound in (min, max))
+        marked = ", ".join(f"!{part}!" for part in got.split(", "))
+        raise type_error(
+            f"clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            " * (Tensor min = None, Tensor max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+            " * (Number min = None, Number max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n")
+    bounds = tuple(bound if type(bound) is Tensor else None for bound in (min, max))
+    saved = tuple(t for t in (x, *bounds) if t is not None)
+    return _record(out, "ClampBackward0", (x, *bounds), tensor_rule, saved, broadcast=True)
 
 
 def clamp_min(x: Tensor, min: Scalar) -> Tensor:  # noqa: A002
@@ -793,14 +908,15 @@ def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     check_size(shape)
     out = np.asarray(np.where(cond, x, y))
 
-    def rule(g: Tensor) -> tuple[None, Tensor, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
         zero = np.zeros((), dtype=g.array.dtype)
-        return (None, _record(np.where(cond, g.array, zero), "WhereBackward0", (None, g, None),
-                              lambda gg: (None, where(condition, gg, 0.0), None)),
-                _record(np.where(cond, zero, g.array), "WhereBackward0", (None, None, g),
-                        lambda gg: (None, None, where(condition, 0.0, gg))))
+        return (_record(np.where(cond, g.array, zero), "WhereBackward0", (g, 0.0),
+                        lambda gg: (where(condition, gg, 0.0), None)),
+                _record(np.where(cond, zero, g.array), "WhereBackward0", (0.0, g),
+                        lambda gg: (None, where(condition, 0.0, gg))))
 
-    return _record(out, "WhereBackward0", (condition, a, b), rule, (condition,), broadcast=True)
+    # The condition is no input of the node (PyTorch's WhereBackward0 has edges self, other only).
+    return _record(out, "WhereBackward0", (a, b), rule, (condition,), broadcast=True)
 
 
 # --- matrix products -------------------------------------------------------------------------------
@@ -833,7 +949,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
         raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
-    out = a.array @ b.array
+    out = products.matmul(a.array, b.array)
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
                    _saved_for_product(a, b))
@@ -853,7 +969,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
             f"size mismatch, got input ({a.array.shape[0]}), mat ({a.array.shape[0]}x{a.array.shape[1]}), "
             f"vec ({v.array.shape[0]})")
     _matmul_dtype(a, v)
-    return _record(a.array @ v.array, "MvBackward0", (a, v),
+    return _record(products.mv(a.array, v.array), "MvBackward0", (a, v),
                    lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
                    _saved_for_product(a, v))
 
@@ -866,7 +982,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src [{b.array.shape[0]}] to have "
             f"the same number of elements, but got {a.array.shape[0]} and {b.array.shape[0]} elements respectively")
     _matmul_dtype(a, b)
-    return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
+    return _record(products.dot(a.array, b.array), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
                    _saved_for_product(a, b))
 
@@ -923,7 +1039,12 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
         raise error
     check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
-    out = np.matmul(x, y)
+    if x.ndim == 1:
+        out = products.matmul(x[None, :], y)[..., 0, :]
+    elif y.ndim == 1:
+        out = products.matmul(x, y[:, None])[..., 0]
+    else:
+        out = products.matmul(x, y)
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1035,11 +1156,11 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.prod(dtype=out_dtype))
+        out = reductions.prod_array(x.array, None, False, out_dtype)
         name, dims, kept = "ProdBackward0", tuple(range(x.array.ndim)), False
     else:
         dims = _dims(x, dim)
-        out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+        out = reductions.prod_array(x.array, dims, keepdim, out_dtype)
         name, kept = "ProdBackward1", keepdim
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1061,7 +1182,9 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
 
 
 def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
-    mask = x.array == value
+    """max()/min() over everything: the gradient shared by the elements equal to the result (its nans when the
+    result is nan, as PyTorch's evenly_distribute_backward)."""
+    mask = np.isnan(x.array) if np.isnan(value).any() else x.array == value
     count = int(mask.sum())
     return mul(expand(div(g, count), x.array.shape), _mask(mask, g))
 
@@ -1135,12 +1258,16 @@ def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmax(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmax(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmax(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
 
 
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if x.array.dtype.kind == "b":
+        raise runtime_error("argmin(): does not support bool input")
     if dim is None:
         return Tensor(np.asarray(np.argmin(x.array), dtype=np.int64))
     return Tensor(np.asarray(np.argmin(x.array, axis=_dims(x, dim)[0], keepdims=keepdim), dtype=np.int64))
@@ -1157,17 +1284,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     dims = _dims(x, dim) if dim is not None else tuple(range(array.ndim))
     shape = array.shape
     absolute = np.abs(array)
-    if p == 2:
-        out = np.sqrt(np.sum(array * array, axis=dims, keepdims=keepdim))
-    elif p == math.inf:
-        out = np.max(absolute, axis=dims, keepdims=keepdim)
-    elif p == 1:
-        out = np.sum(absolute, axis=dims, keepdims=keepdim)
-    elif p == 0:
-        out = np.sum(array != 0, axis=dims, keepdims=keepdim).astype(array.dtype)
-    else:
-        out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
-    out = np.asarray(out, dtype=array.dtype)
+    out = reductions.norm_array(array, p, dims, keepdim)
     name = "LinalgVectorNormBackward0"
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1218,22 +1335,35 @@ def _variance_setup(x: Tensor, dim: Any, unbiased: Any, correction: Any, name: s
 
 
 def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> Tensor:
-    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True))."""
+    """PyTorch's var_backward: (2 / (N - correction)) * grad * (self - self.mean(dims, keepdim=True)), in C's
+    floating point (no degrees of freedom: 2 / 0 is inf, and the gradient nan)."""
     centred = sub(x, mean(x, dims, True))
-    return mul(mul(2.0 / (n - c), _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+    with np.errstate(divide="ignore"):
+        factor = float(np.float64(2.0) / np.float64(n - c))
+    return mul(mul(factor, _expand_reduced(g, x.array.shape, dims, keepdim)), centred)
+
+
+def _variance(x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool) -> np.ndarray:
+    """The variance with `c` degrees of freedom removed; with none left, PyTorch divides by 0 (nan or inf)
+    where NumPy would warn."""
+    axis = dims if x.array.ndim else None
+    if n - c > 0:
+        return np.var(x.array, axis=axis, ddof=c, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        biased = np.var(x.array, axis=axis, keepdims=keepdim) if n else np.full(
+            np.sum(x.array, axis=axis, keepdims=keepdim).shape, np.nan)
+        return biased * (np.float64(n) / np.float64(0.0))
 
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "var")
-    out = np.asarray(np.var(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim)
     return _record(out, "VarBackward0", (x,), lambda g: (_var_backward(g, x, dims, n, c, keepdim),), (x,))
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "std")
-    out = np.asarray(np.std(x.array, axis=dims if x.array.ndim else None, ddof=c, keepdims=keepdim),
-                     dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim, take_sqrt=True)
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         # PyTorch's std_backward: var_backward(grad / (result * 2)), zero where the result is zero.
@@ -1246,10 +1376,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     dims = _dims(x, dim)
     array = x.array
-    peak = np.max(array, axis=dims, keepdims=True) if array.size else np.zeros((1,) * array.ndim, array.dtype)
-    peak = np.where(np.isfinite(peak), peak, 0).astype(array.dtype)
-    summed = np.log(np.sum(np.exp(array - peak), axis=dims, keepdims=True)) + peak
-    out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
+    out = reductions.logsumexp_array(array, dims, keepdim)
     shape = array.shape
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1265,19 +1392,34 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if array.dtype.kind != "f":
         raise runtime_error('"softmax_lastdim_kernel_impl" not implemented for \'Long\'')
     d = _wrap_dim(dim, array.ndim)
-    shifted = np.exp(array - np.max(array, axis=d, keepdims=True)) if array.ndim else np.ones_like(array)
-    out = shifted / (np.sum(shifted, axis=d, keepdims=True) if array.ndim else shifted)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (mul(y, sub(g, sum(mul(g, y), d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=False),)
 
     result = _record(out, "SoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
     _saves_output(result)
     return result
+
+
+def _softmax_backward(g: Tensor, y: Tensor, d: int, log: bool) -> Tensor:
+    """`_(log_)softmax_backward_data(g, y)` by PyTorch's kernel; with create_graph, recorded as its
+    ...BackwardDataBackward0 node whose own derivatives are written with tensor ops."""
+    out = softmax_kernels.softmax_backward_array(g.array, y.array, d, log)
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if log:
+            # grad_input = g - exp(y) * sum(g)
+            e = exp(y)
+            return sub(gg, sum(mul(gg, e), d, True)), mul(neg(mul(gg, e)), sum(g, d, True))
+        # grad_input = y * (g - sum(g * y))
+        inner = sum(mul(gg, y), d, True)
+        return mul(y, sub(gg, inner)), sub(mul(gg, sub(g, sum(mul(g, y), d, True))), mul(g, inner))
+
+    name = "LogSoftmaxBackwardDataBackward0" if log else "SoftmaxBackwardDataBackward0"
+    return _record(np.asarray(out), name, (g, y), rule, (g, y))
 
 
 def _saves_output(result: Tensor) -> None:
@@ -1294,17 +1436,11 @@ def _saves_output(result: Tensor) -> None:
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
     d = _wrap_dim(dim, array.ndim)
-    if array.ndim:
-        shifted = array - np.max(array, axis=d, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
-    else:
-        out = np.zeros_like(array)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d, log=True)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (sub(g, mul(exp(y), sum(g, d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=True),)
 
     result = _record(out, "LogSoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
@@ -1335,9 +1471,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     if reduction == "none":
         out = squared
     elif reduction == "sum":
-        out = np.asarray(squared.sum())
+        out = reductions.sum_array(squared, None)
     else:
-        out = np.asarray(squared.mean(dtype=squared.dtype))
+        out = reductions.mean_array(squared, None)
     count = squared.size
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -1391,6 +1527,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], DType):
+        return view_dtype(x, shape[0])
     target = _infer_shape(_shape_arg(shape), x.array.size)
     if not (x.array.flags.c_contiguous or x.array.size <= 1):
         raise runtime_error(
@@ -1398,6 +1536,28 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "across two contiguous subspaces). Use .reshape(...) instead.")
     original = x.array.shape
     return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def view_dtype(x: Tensor, dtype: DType) -> Tensor:
+    """`x.view(torch.int32)`: the same memory read as another dtype (not differentiable, as in PyTorch); with
+    a different element size the last dim shrinks or grows."""
+    array = x.array
+    new_dtype = to_numpy_dtype(dtype)
+    old_size, new_size = array.dtype.itemsize, new_dtype.itemsize
+    if old_size != new_size:
+        names = f"{_SCALAR_TYPE_NAMES[array.dtype.name]} as {_SCALAR_TYPE_NAMES[new_dtype.name]}"
+        if array.ndim == 0:
+            raise runtime_error(f"self.dim() cannot be 0 to view {names} (different element sizes)")
+        step = array.strides[-1] // old_size if array.shape[-1] > 1 else 1
+        if step != 1:
+            raise runtime_error(f"self.stride(-1) must be 1 to view {names} (different element sizes), but got "
+                                f"{step}")
+        if new_size > old_size and (array.shape[-1] * old_size) % new_size:
+            raise runtime_error(f"self.size(-1) must be divisible by {new_size // old_size} to view {names} "
+                                f"(different element sizes), but got {array.shape[-1]}")
+    out = Tensor(array.view(new_dtype))
+    out._version = x._version  # a view: in-place changes through either are changes to both
+    return out
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -1572,6 +1732,15 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = _wrap_dim(dim, x.array.ndim)
+    size = x.array.shape[d]
+    if not -size <= start <= size:
+        raise index_error(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise runtime_error("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise runtime_error(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     key = (slice(None),) * d + (slice(start, start + length),)
     return _slice_op(x, d, start, start + length, 1, key)
 
@@ -1760,6 +1929,44 @@ def _advanced_index(x: Tensor, key: tuple[Any, ...]) -> Tensor:
     return result
 
 
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                     "memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out: np.ndarray, source: Any) -> None:
+    """PyTorch's assert_no_partial_overlap for an in-place write of `source` into `out`: the same memory, or
+    memory apart, is fine; two dense tensors over overlapping but different memory are an error (other layouts
+    PyTorch cannot tell apart cheaply, and lets through)."""
+    if not isinstance(source, np.ndarray) or source is out or not np.may_share_memory(out, source):
+        return
+    if not (out.flags.c_contiguous and source.flags.c_contiguous):
+        return
+    same = (out.__array_interface__["data"][0] == source.__array_interface__["data"][0]
+            and out.nbytes == source.nbytes)
+    if not same:
+        raise runtime_error(_OVERLAP)
+
+
+def writable(array: np.ndarray) -> np.ndarray:
+    """`array`, or a writable alias of it: an expanded tensor's array is a read-only NumPy broadcast view of
+    memory a script may still write through (once per location), as in PyTorch."""
+    if array.flags.writeable:
+        return array
+    storage = array
+    while isinstance(storage.base, np.ndarray):
+        storage = storage.base
+    if not storage.flags.writeable or not storage.flags.c_contiguous:
+        return array
+    offset = array.__array_interface__["data"][0] - storage.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=storage, offset=offset, strides=array.strides)
+
+
+def _internal_overlap(array: np.ndarray) -> bool:
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape, strict=True))
+
+
 def index_put(x: Tensor, key: Any, value: Operand) -> None:
     """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch."""
     if x.requires_grad and x.grad_fn is None and autograd._grad_enabled:
@@ -1776,11 +1983,17 @@ def index_put(x: Tensor, key: Any, value: Operand) -> None:
         raise runtime_error(
             f"shape mismatch: value tensor of shape {list(value_array.shape)} cannot be broadcast to indexing "
             f"result of shape {list(target_shape)}") from None
+    target = writable(x.array)
+    written = target[numpy_key]
+    if written.base is not None and (_internal_overlap(written) or not written.flags.writeable):
+        raise runtime_error(_INTERNAL_OVERLAP)
+    if type(value) is Tensor:
+        check_no_partial_overlap(written, value_array)
     needs_grad = autograd._grad_enabled and (x.requires_grad or (type(value) is Tensor and value.requires_grad))
     if needs_grad:
         before = Tensor(x.array.copy(), x.requires_grad, x.grad_fn)
         before._accumulator_node = x._accumulator_node
-    x.array[numpy_key] = value_array
+    target[numpy_key] = value_array
     x.bump_version()
     if needs_grad:
         value_shape = value.array.shape if type(value) is Tensor else None
@@ -1914,8 +2127,14 @@ _GELU_C = 0.044715
 def _gelu_values(v: np.ndarray, approximate: str) -> np.ndarray:
     w = _wide(v)
     if approximate == "tanh":
-        return 0.5 * w * (1.0 + np.tanh(_GELU_K * (w + _GELU_C * w * w * w)))
+        return 0.5 * w * (1.0 + _libm("tanh", _GELU_K * (w + _GELU_C * w * w * w)))
     return w * 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+
+
+def _libm(name: str, w: np.ndarray) -> np.ndarray:
+    """A float64 function (of float64 intermediates) with the same bits everywhere: the C library's."""
+    return transcendental.libm(name, w) if w.size <= transcendental.EXACT_LIMIT else getattr(np, {
+        "tanh": "tanh", "exp": "exp", "expm1": "expm1"}[name])(w)
 
 
 def _erf_wide(w: np.ndarray) -> np.ndarray:
@@ -1926,10 +2145,10 @@ def _gelu_first(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def first(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             return 0.5 * (1.0 + inner) + 0.5 * w * (1.0 - inner * inner) * _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
         cdf = 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
-        return cdf + w * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        return cdf + w * _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
 
     return first
 
@@ -1938,11 +2157,11 @@ def _gelu_second(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def second(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             du = _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
             sech2 = 1.0 - inner * inner
             return sech2 * du + 0.5 * w * (-2.0 * inner * sech2 * du * du + sech2 * 6.0 * _GELU_K * _GELU_C * w)
-        pdf = np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        pdf = _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
         return pdf * (2.0 - w * w)
 
     return second
@@ -1961,15 +2180,15 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     _require_float(x, "elu_cpu")
     w = _wide(x.array)
-    out = np.where(w <= 0, alpha * np.expm1(w), w).astype(x.array.dtype)
+    out = np.where(w <= 0, alpha * _libm("expm1", w), w).astype(x.array.dtype)
 
     def first(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 1.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 1.0)
 
     def second(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 0.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 0.0)
 
     return _record(out, "EluBackward0", (x,),
                    lambda g: (_pointwise_backward("EluBackwardBackward0", g, x, first, second),), (x,))
@@ -1989,8 +2208,9 @@ def unsafe_view(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def _threshold_backward(g: Tensor, result: Tensor) -> Tensor:
-    """ReLU's gradient: g where the output is positive, else +0 (PyTorch writes zeros, never g * 0 = -0)."""
-    out = np.where(result.array > 0, g.array, g.array.dtype.type(0))
+    """ReLU's gradient: +0 where the output is <= 0, else g (PyTorch writes zeros, never g * 0 = -0; a nan
+    output is not <= 0, so its gradient passes)."""
+    out = np.where(result.array <= 0, g.array.dtype.type(0), g.array)
     return _record(out, "ThresholdBackwardBackward0", (g, result), lambda gg: (_threshold_backward(gg, result), None))
 
 
@@ -2032,10 +2252,11 @@ def _reduction_mode(reduction: str) -> str:
 
 
 def _reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """apply_loss_reduction: PyTorch's mean or sum of the elementwise loss."""
     if reduction == "mean":
-        return np.asarray(loss.mean(dtype=loss.dtype))
+        return reductions.mean_array(loss, None)
     if reduction == "sum":
-        return np.asarray(loss.sum(dtype=loss.dtype))
+        return reductions.sum_array(loss, None)
     return loss
 
 
@@ -2103,8 +2324,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise runtime_error("all elements of input should be between 0 and 1")
     dtype = x.dtype.type
     floor = dtype(-100)
-    log_x = np.maximum(np.log(_wide(x)).astype(x.dtype), floor)
-    log_1mx = np.maximum(np.log(_wide(dtype(1) - x)).astype(x.dtype), floor)
+    # ATen's kernel: (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), in the input's dtype
+    log_x = np.maximum(transcendental.apply("log", x), floor)
+    log_1mx = np.maximum(transcendental.apply("log1p", -x), floor)
     loss = (y - dtype(1)) * log_1mx - y * log_x
     w = None
     if weight is not None:
@@ -2123,8 +2345,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return np.asarray(grad, dtype=x.dtype)
 
     def target_grad(g: Tensor) -> np.ndarray:
+        # binary_cross_entropy_target_backward: -logit(x) * grad, logit(x) = log(x / (1 - x))
         gg = _expand_grad(g, x.shape)
-        grad = gg * (log_1mx - log_x)
+        with np.errstate(all="ignore"):
+            logit = np.where(x == 1, dtype(np.inf), transcendental.vector_log(x / (dtype(1) - x)))
+        grad = -logit * gg
         if w is not None:
             grad = grad * w
         if reduction == "mean":
@@ -2153,12 +2378,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                                      pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
-    x = _wide(input.array)
-    y = _wide(target.array)
-    log_sigmoid = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    # ATen: (1 - y) * x - log_sigmoid(x) [times (pos_weight - 1) * y + 1], each step in the input's dtype
+    dtype = input.array.dtype
+    x = input.array
+    y = target.array.astype(dtype, copy=False)
+    one = dtype.type(1)
+    log_sigmoid = _log_sigmoid(x)
     if pos_weight is not None:
-        log_sigmoid = log_sigmoid * ((_wide(pos_weight.array) - 1.0) * y + 1.0)
-    loss = ((1.0 - y) * x - log_sigmoid).astype(input.array.dtype)
+        log_sigmoid = ((pos_weight.array.astype(dtype, copy=False) - one) * y + one) * log_sigmoid
+    loss = np.asarray((one - y) * x - log_sigmoid)
     if weight is not None:
         loss = np.asarray(loss * weight.array.astype(loss.dtype, copy=False))
     out = _reduce_loss(np.asarray(loss), reduction)
@@ -2178,8 +2406,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                 grad_input = div_scalar(grad_input, count)
         if target.requires_grad:
             if pos_weight is not None:
-                logsig_neg = Tensor((np.minimum(-x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
-                logsig = Tensor((np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                logsig_neg = Tensor(_log_sigmoid(-x))
+                logsig = Tensor(_log_sigmoid(x))
                 grad_target = mul(sub(logsig_neg, mul(logsig, pos_weight)), g)
             else:
                 grad_target = mul(neg(input), g)
@@ -2191,6 +2419,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
     return _record(out, "BinaryCrossEntropyWithLogitsBackward0", (input, target), rule, (input, target),
                    broadcast=True)
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """log_sigmoid's kernel: min(x, 0) - log1p(exp(-|x|)), exp as its vectorised code computes it."""
+    return np.minimum(x, x.dtype.type(0)) - transcendental.apply("log1p", transcendental.vector_exp(-np.abs(x)))
 
 
 def _cascade_sum(values: Sequence[Any], zero: Any) -> Any:
@@ -2326,7 +2559,7 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
         _expand_bias(bias, (n, m_))  # PyTorch's expand error for a bias of the wrong size
     check_size((n, m_))
     dtype = mat1.array.dtype.type
-    product = mat1.array @ mat2.array
+    product = products.matmul(mat1.array, mat2.array)
     if alpha != 1:
         product = product * dtype(alpha)
     base = bias.array if beta == 1 else bias.array * dtype(beta)
@@ -2966,14 +3199,24 @@ def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
 
 
+def _radd(self: Tensor, other: Any) -> Tensor:
+    """`2 + x`: PyTorch's __radd__ is x.add(2), so the tensor is the first edge."""
+    return add(self, other)
+
+
+def _rmul(self: Tensor, other: Any) -> Tensor:
+    return mul(self, other)
+
+
 _OPERATORS = {
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub,
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rtruediv,
+    "__add__": add, "__radd__": _radd, "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": _rmul, "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
-    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _operand_check(_fn))

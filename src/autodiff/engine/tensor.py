@@ -68,9 +68,10 @@ def to_numpy_dtype(dtype: DType | Any) -> np.dtype:
 
 
 class Size(tuple):
-    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`."""
+    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`; the class prints as PyTorch's."""
 
     __slots__ = ()
+    __module__ = "torch"
 
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"

@@ -18,7 +18,7 @@ from autodiff.engine.tensor import (
     default_float,
     to_numpy_dtype,
 )
-from autodiff.errors import AutodiffError, runtime_error, type_error, warn, warn_once
+from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn, warn_once
 
 # --- creation ------------------------------------------------------------------------------------------
 
@@ -41,14 +41,41 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
     return shape
 
 
+MAX_DIMS = 128  # PyTorch's limit on the nesting of the data given to torch.tensor
+
+
+def _check_dimensions(data: Any) -> None:
+    """PyTorch's compute_sizes: the nesting along first elements is at most MAX_DIMS deep (a list that contains
+    itself first nests forever)."""
+    depth = 0
+    sequence = data
+    while isinstance(sequence, (list, tuple)):
+        depth += 1
+        if depth > MAX_DIMS:
+            raise value_error(f"too many dimensions '{type(sequence).__name__}'")
+        if not sequence:
+            return
+        sequence = sequence[0]
+
+
 def _infer_dtype(data: Any) -> np.dtype:
+    """The dtype of nested data; a list that contains itself (on the path down to it) is PyTorch's TypeError."""
     kind = 0  # 0 bool, 1 int, 2 float
-    stack = [data]
     seen_any = False
+    end = object()
+    stack: list[tuple[Any, Any]] = [(None, iter((data,)))]
+    path: set[int] = set()
     while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
+        container, items = stack[-1]
+        item = next(items, end)
+        if item is end:
+            stack.pop()
+            path.discard(id(container))
+        elif isinstance(item, (list, tuple)):
+            if id(item) in path:
+                raise type_error("new(): self-referential lists are incompatible")
+            path.add(id(item))
+            stack.append((item, iter(item)))
         elif type(item) is Tensor:
             seen_any = True
             k = item.array.dtype.kind
@@ -106,6 +133,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         data = list(data)
     if not isinstance(data, (list, tuple, bool, int, float)):
         raise type_error(f"tensor(): could not infer dtype of {type(data).__name__}")
+    _check_dimensions(data)
     inferred = _infer_dtype(data)
     numbers = _to_nested_numbers(data)
     _check_rectangular(numbers)

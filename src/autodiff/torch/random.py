@@ -44,10 +44,19 @@ def get_rng_state() -> Tensor:
     return Tensor(rng.default_generator.get_state())
 
 
+def _set_state(generator: rng.Generator, state: Any) -> None:
+    """Generator.set_state / torch.set_rng_state, with PyTorch's errors for what is not a state."""
+    if type(state) is not Tensor:
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"expected a torch.ByteTensor, but got {type_name(state)}")
+    if state.array.dtype != np.uint8:
+        raise type_error("RNG state must be a torch.ByteTensor")
+    generator.set_state(state.array)
+
+
 def set_rng_state(state: Any) -> None:
-    if type(state) is not Tensor or state.array.dtype != np.uint8:
-        raise type_error("set_rng_state expects a torch.ByteTensor, as returned by get_rng_state()")
-    rng.default_generator.set_state(state.array)
+    _set_state(rng.default_generator, state)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
@@ -123,7 +132,7 @@ GENERATOR_TABLE = TypeTable(
         "initial_seed": lambda g: g.initial_seed(),
         "seed": lambda g: g.seed(),
         "get_state": lambda g: Tensor(g.get_state()),
-        "set_state": lambda g, state: g.set_state(state.array),
+        "set_state": _set_state,
     },
 )
 

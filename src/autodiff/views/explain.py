@@ -81,7 +81,9 @@ VJP_TEXT: dict[str, tuple[str, ...]] = {
 EXPRESSIONS = {
     "AddBackward0": "{0} + {1}", "SubBackward0": "{0} - {1}", "MulBackward0": "{0} * {1}", "DivBackward0": "{0} / {1}",
     "MmBackward0": "{0} @ {1}", "MvBackward0": "{0} @ {1}", "DotBackward0": "{0} @ {1}", "NegBackward0": "-{0}",
-    "PowBackward0": "{0} ** {1}", "PowBackward1": "{0} ** {1}", "SumBackward0": "{0}.sum()",
+    # PowBackward0/2 and RsubBackward1 have no edge for their Python-number operand (as in PyTorch).
+    "PowBackward0": "{0} ** " + CONSTANT, "PowBackward1": "{0} ** {1}", "PowBackward2": CONSTANT + " ** {0}",
+    "RsubBackward1": CONSTANT + " - {0}", "RsubBackward0": "{1} - {0}", "SumBackward0": "{0}.sum()",
     "MeanBackward0": "{0}.mean()",
     "TBackward0": "{0}.t()", "CloneBackward0": "{0}.clone()", "CopySlices": "{0} with a part overwritten by {1}",
 }
