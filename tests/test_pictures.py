@@ -365,3 +365,13 @@ def test_repl_html_writes_a_page_of_the_session(tmp_path):
     assert "tensor([4.])" in page  # d(a²)/da = 2a = 4, printed by the script line
     result = CliRunner().invoke(main, ["repl"], input=":html\n")
     assert ":html needs a file name" in result.stdout + result.stderr
+
+
+def test_layout_bounds_the_bends_of_an_input_used_all_along_a_chain():
+    # y = y * a + x in a loop: x feeds every layer, so bending every edge would take n²/2 points
+    count = 400
+    names = [f"v{i}" for i in range(count)]
+    edges = list(zip(names, names[1:])) + [("x", name) for name in names[1:]]
+    placed = layouts.layered_layout(_boxes("x", *names), edges)
+    assert sum(len(route.points) for route in placed.routes) <= 2 * len(edges) + 2 * layouts.MAX_BENDS
+    assert all(route.points[0][1] < route.points[-1][1] for route in placed.routes)
