@@ -450,12 +450,14 @@ def _import_for_scripts() -> None:
 @click.option("--table/--no-table", default=None,
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
+@click.option("--html", "html_path", metavar="PATH", help="Also write a page (one HTML file, opens offline) with "
+              "the script, its output, the tensors, the graph and each backward pass step by step.")
 @click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
 @click.option("--seed", type=Seed(), default=None,
               help="Seed the random generator as torch.manual_seed(N) would (default: seeded from the system).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
         max_memory: int, max_output: int, max_source: int, debug: bool,
-        table: bool | None, as_json: bool, no_color: bool, seed: int | None) -> None:
+        table: bool | None, as_json: bool, html_path: str | None, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code, max_source, timeout)
 
@@ -466,6 +468,10 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
             default_generator.manual_seed(seed % 2**64)
         if as_json:
             return run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug)
+        if html_path is not None:
+            from autodiff.cli.pictures import run_html
+
+            return run_html(source, filename, html_path, max_steps=max_steps, timeout=timeout, debug=debug)
         from autodiff.views.graphview import Recorder
 
         host = view_host(no_color)

@@ -1151,57 +1151,6 @@ def nansum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fa
     return _record(np.asarray(out), "NansumBackward0", (x,), rule, (x,))
 
 
-def _reversed_cumsum(g: Tensor, d: int) -> Tensor:
-    return flip(cumsum(flip(g, d), d), d)
-
-
-def flip(x: Tensor, d: int) -> Tensor:
-    """x reversed along dim d (PyTorch's flip makes a copy), recorded as FlipBackward0."""
-    return _record(np.flip(x.array, d).copy(), "FlipBackward0", (x,), lambda g: (flip(g, d),))
-
-
-def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    """torch.cumsum: a running float64 value per line for float32 (PyTorch's accumulate type), rounded at
-    each element."""
-    d = _wrap_dim(dim, x.array.ndim)
-    out = reductions.cumulative_array(x.array, d if x.array.ndim else 0, np.add,
-                                      to_numpy_dtype(dtype) if dtype is not None else None)
-
-    def rule(g: Tensor) -> tuple[Tensor]:
-        if g.array.size <= 1 or (g.array.ndim and g.array.shape[d] == 1):
-            return (g,)
-        return (_reversed_cumsum(g, d),)
-
-    return _record(np.asarray(out), "CumsumBackward0", (x,), rule)
-
-
-def cumprod(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    """torch.cumprod, with PyTorch's cumprod_backward (reversed cumsum of output * grad over the input when it
-    has no zeros; the products of the other elements otherwise)."""
-    d = _wrap_dim(dim, x.array.ndim)
-    out = reductions.cumulative_array(x.array, d if x.array.ndim else 0, np.multiply,
-                                      to_numpy_dtype(dtype) if dtype is not None else None)
-
-    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
-        array = x.array
-        if array.size <= 1 or (array.ndim and array.shape[d] == 1):
-            return (g,)
-        if not np.any(array == 0):
-            return (div(_reversed_cumsum(mul(result, g), d), x),)
-        # d out_j / d x_i = prod_{k <= j, k != i} x_k for j >= i
-        moved, grads = np.moveaxis(array, d, -1), np.moveaxis(g.array, d, -1)
-        n = moved.shape[-1]
-        total = np.zeros(moved.shape, np.float64)
-        for i in range(n):
-            others = moved.astype(np.float64).copy()
-            others[..., i] = 1.0
-            running = np.multiply.accumulate(others, axis=-1)
-            total[..., i] = np.sum(np.where(np.arange(n) >= i, running * grads, 0.0), axis=-1)
-        return (Tensor(np.moveaxis(total, -1, d).astype(array.dtype)),)
-
-    return _record_reading_result(np.asarray(out), "CumprodBackward0", (x,), rule, (x,))
-
-
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if x.array.dtype.kind != "f" and dtype is None:
         raise runtime_error(
