@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import autograd, reductions
-from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine.tensor import DTYPES, Size, Tensor, check_size, default_float, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -1355,7 +1355,7 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     out = []
     for n in shape:
-        if type(n) is Tensor:
+        if type(n) is Tensor or isinstance(n, np.integer):
             n = n.__index__()
         if isinstance(n, bool) or not isinstance(n, int):
             raise type_error(f"shape must be a sequence of ints, got {type(n).__name__}")
@@ -2953,13 +2953,24 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
     return rdiv(self, other)
 
 
-def _operand_check(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+def _operand_check(fn: Callable[[Tensor, Any], Tensor], arrays: bool = False) -> Callable[[Tensor, Any], Any]:
+    """The operator's dunder: tensors and Python numbers (NumPy's scalars count as numbers, as in PyTorch); an
+    array is NotImplemented, so NumPy computes it and hands the result back through Tensor.__array_wrap__, except
+    for `arrays` (==, which PyTorch compares as tensors; its != falls back to Python's identity test)."""
     def checked(self: Tensor, other: Any) -> Any:
         if type(other) is not Tensor and not isinstance(other, (int, float)):
-            return NotImplemented
+            if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+                other = other.item()
+            elif arrays and isinstance(other, np.ndarray) and other.dtype in _ARRAY_DTYPES:
+                other = Tensor(other)
+            else:
+                return NotImplemented
         return fn(self, other)
 
     return checked
+
+
+_ARRAY_DTYPES = frozenset(d.numpy for d in DTYPES)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
@@ -2976,7 +2987,7 @@ _OPERATORS = {
     "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
 }
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _operand_check(_fn))
+    setattr(Tensor, _name, _operand_check(_fn, arrays=_name == "__eq__"))
 Tensor.__neg__ = neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = abs

@@ -26,6 +26,9 @@ FACADES = {
     "typing": "typing",
     "__future__": "future",
     "time": "time",
+    "numpy": "numpy",
+    "numpy.random": "numpy",
+    "numpy.linalg": "numpy",
 }
 
 # Modules a learner may reach for that stay out, grouped by the reason a script cannot have them.
@@ -80,6 +83,9 @@ class ModuleTable(dict):  # type: ignore[type-arg]
         super().__init__(modules)
         self._facades = dict(FACADES if facades is None else facades)
         self._build = build
+        from autodiff.language.stdlib.numpy import register_tables
+
+        register_tables()  # arrays reach scripts without `import numpy` too (x.numpy())
 
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or name in self._facades
