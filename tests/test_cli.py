@@ -94,7 +94,7 @@ def test_runtime_error_report(tmp_path):
     ("open('f')", "NameError: name 'open' is not defined", "<string>:1:1"),
     ("x = 1 / 0", "ZeroDivisionError: division by zero", "<string>:1:5"),
     ("len(1)", "TypeError: object of type 'int' has no len()", "<string>:1:1"),
-    ("def f(n):\n    return f(n)\nf(1)", "LimitError: maximum recursion depth exceeded", "<string>:2:12"),
+    ("def f(n):\n    return f(n)\nf(1)", "RecursionError: maximum recursion depth exceeded", "<string>:2:12"),
 ])
 def test_runtime_error_kinds(source, first_line, position):
     result = invoke("run", "-e", source)

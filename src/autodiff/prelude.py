@@ -17,13 +17,37 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     """
     from autodiff.language.builtins import make_stdlib
     from autodiff.language.stdlib import ModuleTable
+    from autodiff.torch import defaults
     from autodiff.torch import namespace as torch_api
 
+    defaults.reset()
     modules = ModuleTable(torch_api.build_torch())
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
     names.update(view_builtins(write, views))
+    wrapped: dict[int, Any] = {}
+    for table in (names, *(module.members for module in modules.values())):
+        for name, value in table.items():
+            table[name] = _as_script_value(name, value, wrapped)
     return names, modules
+
+
+def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
+    """What a script sees of a builtin: a Python function becomes a BuiltinFunction (it prints without an
+    address or an internal name; one wrapper per function, so `torch.ones is ones`), a class of the torch API
+    prints with PyTorch's module (`<class 'torch.nn.modules.linear.Linear'>`)."""
+    import types
+
+    from autodiff.language.protocol import BuiltinFunction
+
+    if isinstance(value, types.FunctionType):
+        found = wrapped.get(id(value))
+        if found is None:
+            found = wrapped[id(value)] = BuiltinFunction(name, value)
+        return found
+    if isinstance(value, type) and value.__module__.startswith("autodiff.torch."):
+        value.__module__ = value.__module__.removeprefix("autodiff.")
+    return value
 
 
 def view_builtins(write: Callable[[str], None], views: Any = None) -> dict[str, Any]:

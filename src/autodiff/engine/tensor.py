@@ -48,7 +48,14 @@ _LEGACY_NAMES = {
     "bool": "BoolTensor",
 }
 
+# The dtype of floating tensors made from Python floats (torch.set_default_dtype changes it; read it as
+# `tensor.default_float` at call time, never import the name).
 default_float = np.dtype(np.float32)
+
+
+def set_default_float(dtype: np.dtype) -> None:
+    global default_float
+    default_float = np.dtype(dtype)
 
 
 def dtype_of(array: np.ndarray) -> DType:
@@ -68,9 +75,10 @@ def to_numpy_dtype(dtype: DType | Any) -> np.dtype:
 
 
 class Size(tuple):
-    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`."""
+    """`torch.Size`: a tuple of ints that prints as `torch.Size([2, 2])`; the class prints as PyTorch's."""
 
     __slots__ = ()
+    __module__ = "torch"
 
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
@@ -335,8 +343,11 @@ def reset_grad(param: Tensor, set_to_none: bool = True) -> None:
     grad.bump_version()
 
 
-def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does)."""
+def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool, steal: bool = False) -> None:
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does).
+
+    With `steal` (nothing else holds `grad`), a first gradient that owns its buffer becomes .grad without a copy,
+    as PyTorch steals a gradient whose only reference is the engine's."""
     if grad.array.dtype != leaf.array.dtype:
         grad = Tensor(grad.array.astype(leaf.array.dtype), grad.requires_grad, grad.grad_fn)
     if leaf.grad is None:
@@ -348,8 +359,10 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
                          if grad.requires_grad else grad)
         else:
             array = grad.array
-            # A fresh buffer: the gradient must not alias a tensor the script can still change.
-            leaf.grad = Tensor(array.copy() if not array.flags.owndata or array.base is not None else array)
+            # A fresh buffer: the gradient must not alias a tensor the script can still change, nor a gradient
+            # another leaf receives (a + b hands both the same one).
+            owned = steal and array.flags.owndata and array.base is None
+            leaf.grad = Tensor(array if owned else array.copy())
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
     else:

@@ -106,6 +106,34 @@ class BoundMethod:
         return f"<built-in method {self.name} of {type_name(self.receiver)} object>"
 
 
+class BuiltinFunction:
+    """A function of the torch API or of Python's builtins as a script sees it: called like the function it
+    wraps, printed as CPython prints a builtin (`<built-in function print>`): no address, no internal name."""
+
+    __slots__ = ("name", "function")
+
+    def __init__(self, name: str, function: Callable[..., Any]):
+        self.name = name
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<built-in function {self.name}>"
+
+    # Equal to the function it wraps, so that tables keyed by functions (backward's gradient creators) find it.
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self.function or (
+            type(other) is BuiltinFunction and other.function is self.function)
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
+
+BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_method"
+
+
 def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffError:
     kind = type_name(value)
     if name.startswith("_"):
@@ -123,6 +151,10 @@ def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffErr
     return AutodiffError("AttributeError", message, hint=hint)
 
 
+# Module attributes with underscores that scripts may read (`torch.__version__`); members of the namespace only.
+NAMESPACE_DUNDERS = frozenset({"__version__"})
+
+
 def _listed(table: TypeTable, name: str) -> bool:
     """A name with a leading underscore is reachable only when a table names it outright (never a dunder, never
     through a table's dynamic fallback such as nn.Module's attribute lookup)."""
@@ -133,7 +165,7 @@ def _listed(table: TypeTable, name: str) -> bool:
 
 
 def get_attribute(value: Any, name: str) -> Any:
-    if type(value) is Namespace and not name.startswith("_"):
+    if type(value) is Namespace and (not name.startswith("_") or name in NAMESPACE_DUNDERS):
         return _namespace_member(value, name)
     table = table_of(value)
     if table is not None and (not name.startswith("_") or _listed(table, name)):
@@ -206,3 +238,4 @@ def _namespace_member(namespace: Namespace, name: str) -> Any:
 
 
 _TABLES[Namespace] = TypeTable("module")
+_TABLES[BuiltinFunction] = TypeTable("builtin function")

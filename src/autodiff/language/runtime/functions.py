@@ -48,9 +48,9 @@ class UserFunction:
         state[DEPTH] += 1
         if state[DEPTH] > self._max_depth:
             state[DEPTH] -= 1
-            raise AutodiffError(
-                "LimitError", f"maximum recursion depth exceeded: more than {self._max_depth} nested calls "
-                f"of script functions (in '{self.name}')")
+            raise AutodiffError("RecursionError", "maximum recursion depth exceeded",
+                                hint=f"more than {self._max_depth} nested calls of script functions (in "
+                                f"'{self.name}')")
         try:
             result = self._body(local_vars)
         finally:

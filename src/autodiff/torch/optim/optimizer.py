@@ -89,7 +89,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            for param in group["params"]:
+            for param in _tensors_of(group):
                 reset_grad(param, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -101,7 +101,7 @@ class Optimizer:
                 loss = closure()
         with autograd.GradMode(False, "no_grad"):
             for group in self.param_groups:
-                for param in group["params"]:
+                for param in _tensors_of(group):
                     if param.grad is not None:
                         if param.grad.array.dtype.kind == "c":
                             raise AutodiffError("RuntimeError", "complex parameters are not supported")
@@ -203,3 +203,14 @@ def count_step(step: Tensor) -> float:
     step.array[...] = step.array + np.float32(1)
     step.bump_version()
     return float(step.array)
+
+
+def _tensors_of(group: dict[str, Any]) -> Any:
+    """A group's parameters, as PyTorch reads them: a script may have put anything in `params`, and what is not a
+    tensor fails where PyTorch reads its `.grad`."""
+    from autodiff.language.protocol import type_name
+
+    for param in group["params"]:
+        if not isinstance(param, Tensor):
+            raise AutodiffError("AttributeError", f"'{type_name(param)}' object has no attribute 'grad'")
+        yield param
