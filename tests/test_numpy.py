@@ -216,6 +216,20 @@ def test_np_ndarray_is_the_array_class_for_isinstance_and_comparisons():
     assert hash(array_class) == hash(np.ndarray)
 
 
+def test_numpys_errors_are_instances_of_numpys_exception_classes():
+    """A script's `except np.linalg.LinAlgError` (or `except ValueError`) catches them, as in Python."""
+    from autodiff.errors import AutodiffError
+    from autodiff.language.interpreter import Interpreter
+
+    for source, kind in (("np.linalg.inv(np.zeros((2, 2)))", np.linalg.LinAlgError),
+                         ("np.ones(2).sum(axis=3)", np.exceptions.AxisError)):
+        names, modules = build_namespace(io.StringIO().write)
+        with pytest.raises(AutodiffError) as info:
+            Interpreter(names, modules, stderr=io.StringIO()).run_source(f"import numpy as np\n{source}")
+        assert isinstance(info.value, kind) and isinstance(info.value, ValueError)
+        assert f"{type(info.value).__module__}.{type(info.value).__name__}" == f"{kind.__module__}.{kind.__name__}"
+
+
 def test_array_sizes_are_bounded_before_numpy_allocates():
     for call in ("np.zeros(10**9)", "np.ones((10**5, 10**5))", "np.empty(10**10)", "np.arange(10**10)",
                  "np.random.rand(10**5, 10**5)", "np.eye(10**5)", "np.linspace(0, 1, 10**10)", "np.ndarray(10**10)"):

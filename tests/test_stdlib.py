@@ -218,6 +218,20 @@ FUNCTOOLS = {
 test_functools = check(FUNCTOOLS)
 
 
+def test_wraps_copies_a_script_functions_names_onto_its_wrapper():
+    names, modules = build_namespace(io.StringIO().write)
+    interpreter = Interpreter(names, modules, filename="<test>", stderr=io.StringIO())
+    interpreter.run_source("import functools\ndef train(epochs):\n    return epochs * 2\n"
+                           "def wrapper(*args, **kwargs):\n    return train(*args, **kwargs) + 1\n"
+                           "timed = functools.wraps(train)(wrapper)\nresult = timed(3)\n"
+                           "cached = functools.lru_cache(maxsize=None)(train)\nsame = cached(2) + cached(2)")
+    timed, train = interpreter.globals["timed"], interpreter.globals["train"]
+    assert timed is interpreter.globals["wrapper"] and repr(timed) == "<function train>"
+    assert timed.__name__ == "train" and timed.__wrapped__ is train
+    assert interpreter.globals["result"] == 7 and interpreter.globals["same"] == 8
+    assert interpreter.globals["cached"].__wrapped__ is train
+
+
 ITERTOOLS = {
     "product": "from itertools import product\nprint(list(product([1, 2], 'ab')), list(product(range(2), repeat=3)))",
     "chain": "import itertools\nprint(list(itertools.chain([1], (2, 3), 'ab')),"

@@ -22,7 +22,7 @@ import numpy as np
 
 from autodiff import errors
 from autodiff.engine import tensor as engine_tensor
-from autodiff.errors import AutodiffError
+from autodiff.errors import AutodiffError, register_category
 from autodiff.language.protocol import Namespace, TypeTable, has_own_table, register
 from autodiff.language.stdlib import cpython_type_name
 from autodiff.language.stdlib.collections import _register_namedtuple
@@ -289,6 +289,8 @@ def register_tables() -> None:
     if _registered:
         return
     _registered.append(True)
+    register_category("LinAlgError", np.linalg.LinAlgError, "numpy.linalg")
+    register_category("AxisError", np.exceptions.AxisError, "numpy.exceptions")
     register(np.ndarray, TypeTable("numpy.ndarray", getters={name: _getter(name) for name in ARRAY_GETTERS},
                                    methods={name: _method(np.ndarray, name) for name in ARRAY_METHODS}))
     scalar_types = {np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
