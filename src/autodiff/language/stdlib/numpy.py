@@ -285,7 +285,21 @@ def _getter(name: str) -> Callable[[Any], Any]:
 _registered: list[bool] = []
 
 
+def _register_random_tables() -> None:
+    """The generators' tables: only once a script imports numpy (numpy.random takes ~50 ms to import)."""
+    if has_own_table(np.random.RandomState):
+        return
+    register(np.random.RandomState, TypeTable(cpython_type_name(np.random.RandomState), methods={
+        name: _method(np.random.RandomState, name) for name in RANDOM_FUNCTIONS if hasattr(np.random.RandomState,
+                                                                                         name)}))
+    register(np.random.Generator, TypeTable(cpython_type_name(np.random.Generator), methods={
+        name: _method(np.random.Generator, name) for name in GENERATOR_METHODS if hasattr(np.random.Generator, name)
+    }))
+
+
 def register_tables() -> None:
+    """The tables of arrays, NumPy numbers and dtypes: registered for every run, since `x.numpy()` hands out
+    arrays without `import numpy`."""
     if _registered:
         return
     _registered.append(True)
@@ -307,12 +321,6 @@ def register_tables() -> None:
             register(kind, TypeTable(cpython_type_name(kind), getters=dict(dtype_getters)))
     register(np.finfo, TypeTable("numpy.finfo", getters={name: _getter(name) for name in FINFO_GETTERS}))
     register(np.iinfo, TypeTable("numpy.iinfo", getters={name: _getter(name) for name in IINFO_GETTERS}))
-    register(np.random.RandomState, TypeTable(cpython_type_name(np.random.RandomState), methods={
-        name: _method(np.random.RandomState, name) for name in RANDOM_FUNCTIONS if hasattr(np.random.RandomState,
-                                                                                         name)}))
-    register(np.random.Generator, TypeTable(cpython_type_name(np.random.Generator), methods={
-        name: _method(np.random.Generator, name) for name in GENERATOR_METHODS if hasattr(np.random.Generator, name)
-    }))
     register(ArrayClass, TypeTable("type"))
     printoptions = type(np.printoptions())
     register(printoptions, TypeTable(cpython_type_name(printoptions)))
@@ -359,6 +367,7 @@ def _random_members(generator: np.random.RandomState) -> dict[str, Any]:
 
 def build() -> dict[str, Namespace]:
     register_tables()
+    _register_random_tables()
     np.set_printoptions(**_DEFAULT_PRINTOPTIONS)  # a run starts with NumPy's defaults, as a new process would
     numpy = Namespace("numpy", _numpy_members())
     random = Namespace("numpy.random", _random_members(np.random.RandomState()))
