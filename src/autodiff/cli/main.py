@@ -433,6 +433,7 @@ def _import_for_scripts() -> None:
     """Import what every script run needs before forking: a child then starts at once (and the REPL and
     `check`, which fork many children, import it once)."""
     import autodiff.language.interpreter  # noqa: F401
+    import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
     import autodiff.prelude  # noqa: F401
     import autodiff.torch.namespace  # noqa: F401
     import autodiff.views.graphview  # noqa: F401

@@ -26,7 +26,7 @@ import numpy as np
 from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine import tensor as tensor_module
-from autodiff.engine.tensor import DType, Size, Tensor, check_size, to_numpy_dtype
+from autodiff.engine.tensor import DTYPES, DType, Size, Tensor, check_size, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -1534,7 +1534,7 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     out = []
     for n in shape:
-        if type(n) is Tensor:
+        if type(n) is Tensor or isinstance(n, np.integer):
             n = n.__index__()
         if isinstance(n, bool) or not isinstance(n, int):
             raise type_error(f"shape must be a sequence of ints, got {type(n).__name__}")
@@ -4057,13 +4057,24 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
     return rdiv(self, other)
 
 
-def _operand_check(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+def _operand_check(fn: Callable[[Tensor, Any], Tensor], arrays: bool = False) -> Callable[[Tensor, Any], Any]:
+    """The operator's dunder: tensors and Python numbers (NumPy's scalars count as numbers, as in PyTorch); an
+    array is NotImplemented, so NumPy computes it and hands the result back through Tensor.__array_wrap__, except
+    for `arrays` (==, which PyTorch compares as tensors; its != falls back to Python's identity test)."""
     def checked(self: Tensor, other: Any) -> Any:
         if type(other) is not Tensor and not isinstance(other, (int, float)):
-            return NotImplemented
+            if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+                other = other.item()
+            elif arrays and isinstance(other, np.ndarray) and other.dtype in _ARRAY_DTYPES:
+                other = Tensor(other)
+            else:
+                return NotImplemented
         return fn(self, other)
 
     return checked
+
+
+_ARRAY_DTYPES = frozenset(d.numpy for d in DTYPES)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
@@ -4090,7 +4101,7 @@ _OPERATORS = {
     "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _operand_check(_fn))
+    setattr(Tensor, _name, _operand_check(_fn, arrays=_name == "__eq__"))
 Tensor.__neg__ = neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = abs

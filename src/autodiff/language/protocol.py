@@ -52,6 +52,11 @@ def register(python_type: type, table: TypeTable) -> TypeTable:
     return existing
 
 
+def has_own_table(python_type: type) -> bool:
+    """Whether `python_type` itself has a table (not only one of its bases)."""
+    return python_type in _TABLES
+
+
 def register_class(python_class: type, table: TypeTable) -> TypeTable:
     """Register what scripts may read on the class object itself (`Point._fields`, `chain.from_iterable`)."""
     _CLASS_TABLES[python_class] = table
