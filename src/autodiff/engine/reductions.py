@@ -22,6 +22,7 @@ in the input's dtype, done elementwise by NumPy (exact whatever SIMD it uses), n
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import math
 import os
@@ -380,6 +381,25 @@ def _range_fold(array: np.ndarray, dims: list[_Dim], begin: int, end: int, kerne
     return slot
 
 
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_PARALLEL_MIN = 1 << 20  # elements: below this, running PyTorch's thread chunks one after another is cheaper
+
+
+def _run_chunks(tasks: list[Callable[[], None]], numel: int) -> None:
+    """Run PyTorch's per-thread chunks of a big reduction, on this machine's cores when there are several (each
+    chunk writes its own part of the result, so the order they run in changes nothing)."""
+    global _POOL
+    cores = os.cpu_count() or 1
+    if len(tasks) < 2 or numel < _PARALLEL_MIN or cores < 2:
+        for task in tasks:
+            task()
+        return
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=min(cores, 8), thread_name_prefix="reduce")
+    for future in [_POOL.submit(task) for task in tasks]:
+        future.result()
+
+
 def _split_dim(dims: list[_Dim], count: int) -> int:
     """find_split_dim: the outermost kept dim with at least `count` columns, else the largest kept one."""
     best = len(dims) - 1
@@ -418,14 +438,18 @@ def _reduce(array: np.ndarray, dims: Sequence[int], keepdim: bool, kernel: Kerne
     elif out.size == 1:
         # two_pass_reduction: each thread's chunk folded into its own slot, then the slots reduced
         slots = np.full(count, identity, array.dtype)
-        for thread, (begin, end) in enumerate(_chunks(numel, count, GRAIN_SIZE)):
+        def chunk(thread: int, begin: int, end: int) -> None:
             slots[thread] = _range_fold(array, plan, begin, end, kernel, op, identity)[0]
+
+        _run_chunks([functools.partial(chunk, t, b, e) for t, (b, e) in enumerate(_chunks(numel, count, GRAIN_SIZE))],
+                    numel)
         _serial(slots, [_Dim(count, 0, array.itemsize)], out, kernel, op)
     else:
         # parallel_dim_reduction: the split dim's columns shared out (rounded to 128 bytes if contiguous)
         split = _split_dim(plan, count)
         columns = plan[split].size
         rounding = 128 // array.itemsize if plan[split].inp == array.itemsize else 1
+        tasks = []
         for begin, end in _chunks(columns, count, 1):
             begin -= begin % rounding
             if end != columns:
@@ -433,8 +457,9 @@ def _reduce(array: np.ndarray, dims: Sequence[int], keepdim: bool, kernel: Kerne
             if begin >= end:
                 continue
             narrowed = [(_Dim(end - begin, d.out, d.inp) if i == split else d) for i, d in enumerate(plan)]
-            _serial(array, narrowed, out[begin * plan[split].out // array.itemsize:], kernel, op,
-                    begin * plan[split].inp)
+            tasks.append(functools.partial(_serial, array, narrowed, out[begin * plan[split].out // array.itemsize:],
+                                           kernel, op, begin * plan[split].inp))
+        _run_chunks(tasks, numel)
     return out.reshape(final_shape)
 
 
@@ -455,9 +480,13 @@ def _contiguous(array: np.ndarray, reduce: set[int], kernel: Kernel, op: np.ufun
             op(out, _fold(values.reshape(-1), 0, op), out=out)
             return True
         slots = np.full(count, identity, array.dtype)
-        for thread, (begin, end) in enumerate(_chunks(numel, count, GRAIN_SIZE)):
+
+        def chunk(thread: int, begin: int, end: int) -> None:
             values, _ = kernel(flat[begin:end].reshape(1, -1), (itemsize, 0), (0, 0))
             op(slots[thread:thread + 1], _fold(values.reshape(-1), 0, op), out=slots[thread:thread + 1])
+
+        _run_chunks([functools.partial(chunk, t, b, e) for t, (b, e) in enumerate(_chunks(numel, count, GRAIN_SIZE))],
+                    numel)
         values, _ = kernel(slots.reshape(1, -1), (itemsize, 0), (0, 0))
         op(out, _fold(values.reshape(-1), 0, op), out=out)
         return True
