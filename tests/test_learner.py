@@ -132,8 +132,7 @@ WARNING_PROGRAMS = {
     "clip_deprecated": "import torch\np = torch.ones(1, requires_grad=True)\np.grad = torch.ones(1)\n"
                        "print(torch.nn.utils.clip_grad_norm([p], 1.0))\n",
     "copy_construct": "import torch\nx = torch.ones(2)\nprint(torch.tensor(x))\n",
-    "function_instance": "import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n"
-                         "    def forward(ctx, x):\n        return x\nF()\n",
+    "function_instance": "import torch\nclass F(torch.autograd.Function):\n    pass\nF()\n",
     "two_warnings": "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 2\nz = y * 2\nprint(y.grad)\n"
                     "print(z.grad)\n",
 }
@@ -236,7 +235,7 @@ MISTAKES = {
     "zero_before_backward": ("import torch\nx = torch.ones(2, requires_grad=True)\nx.grad.zero_()\n",
                              "help: x.grad is None until a backward pass reaches x"),
     "inplace": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.sigmoid()\ny.mul_(2)\n"
-                "y.sum().backward()\n", "help: the in-place change on line 4 (y.mul_(2))"),
+                "y.sum().backward()\n", "help: the last in-place change before this line is line 4 (y.mul_(2))"),
 }
 
 

@@ -149,5 +149,6 @@ def _inplace_hint(lines: list[str], line: int) -> str | None:
     if not changes:
         return None
     number, text = changes[-1]
-    return (f"the in-place change on line {number} ({text}) may be the one: it changed a tensor this backward pass "
-            "needs; use the out-of-place form (y = y * 2), or .clone() the tensor before changing it")
+    return (f"the last in-place change before this line is line {number} ({text}): an in-place change of a tensor "
+            "backward() still needs breaks it; use the out-of-place form (y = y * 2), or .clone() the tensor before "
+            "changing it")
