@@ -22,7 +22,21 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
     names.update(view_builtins(write, views))
+    _expose_classes(names, modules)
     return names, modules
+
+
+def _expose_classes(names: dict[str, Any], modules: dict[str, Namespace]) -> None:
+    """The classes a script can name are the ones `type(x)` may give it; they print as PyTorch's
+    (`<class 'torch.nn.modules.linear.Linear'>`: autodiff's torch/ mirrors PyTorch's layout)."""
+    from autodiff.language import protocol
+
+    values = [*names.values(), *(value for module in modules.values() for value in module.members.values())]
+    classes = [value for value in values if isinstance(value, type)]
+    for cls in classes:
+        if cls.__module__.startswith("autodiff.torch."):
+            cls.__module__ = cls.__module__.removeprefix("autodiff.")
+    protocol.expose_classes(classes)
 
 
 def view_builtins(write: Callable[[str], None], views: Any = None) -> dict[str, Any]:

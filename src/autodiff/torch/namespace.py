@@ -32,6 +32,7 @@ from autodiff.torch.autograd.backward import (
     set_grad_enabled,
 )
 from autodiff.torch.creation import (
+    PARAMETER,
     arange,
     empty,
     empty_like,
@@ -45,7 +46,6 @@ from autodiff.torch.creation import (
     numel,
     ones,
     ones_like,
-    parameter,
     rand,
     rand_like,
     randint,
@@ -144,7 +144,7 @@ def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None) -> dict[
     autograd_ns = Namespace("torch.autograd", {
         "Variable": variable, "grad": autograd_grad, "backward": autograd_backward,
     })
-    nn_ns = Namespace("torch.nn", {"Parameter": parameter})
+    nn_ns = Namespace("torch.nn", {"Parameter": PARAMETER})
     torch_ns = Namespace("torch", torch_members())
     torch_ns.members.update({"autograd": autograd_ns, "nn": nn_ns})
     modules = {"torch": torch_ns, "torch.autograd": autograd_ns, "torch.nn": nn_ns}

@@ -380,8 +380,27 @@ def register_tables() -> None:
                                                 "itemsize": lambda d: d.itemsize}))
     register(ops.ReturnPair, TypeTable("return_types", getters={"values": lambda p: p[0], "indices": lambda p: p[1]}))
     register(autograd.GradMode, TypeTable("grad_mode"))
+    register(autograd.GradModeFunction, TypeTable("function"))
     register(TensorType, tensor_type_table(tensor_table().methods))
     register(Device, TypeTable("device", getters={"type": lambda d: d.type, "index": lambda d: d.index}))
+    _register_classes()
+
+
+def _register_classes() -> None:
+    """What `type(x)` gives for torch's values, and the class-likes scripts use with isinstance."""
+    from autodiff.language import protocol
+    from autodiff.torch.creation import PARAMETER, ParameterType
+
+    tensor_class = TENSOR_TYPES["Tensor"]
+    protocol.register_class_of(Tensor, lambda t: PARAMETER if t.is_parameter else tensor_class)
+    protocol.register_class_like(TensorType, lambda kind: Tensor)
+    protocol.register_class_like(ParameterType, lambda kind: Tensor)
+    register(ParameterType, tensor_type_table(tensor_table().methods))
+    for kind, dotted in ((DType, "torch.dtype"), (Size, "torch.Size"), (Device, "torch.device")):
+        protocol.register_class_name(kind, dotted)
+    modes = {label: protocol.ClassView(autograd.GradMode, f"torch.autograd.grad_mode.{label}")
+             for label in ("no_grad", "enable_grad", "set_grad_enabled")}
+    protocol.register_class_of(autograd.GradMode, lambda mode: modes[mode.label])
 
 
 # --- Python protocols, legacy tensor types, devices (PyTorch as tutorials use them) ------------------------
@@ -399,9 +418,14 @@ _NEW_SIGNATURES = (
 
 class TensorType:
     """`torch.Tensor`, `torch.FloatTensor`, ...: legacy constructors that are also `isinstance` targets and
-    (through their TypeTable) expose the Tensor methods unbound: `f = torch.Tensor.tanh; f(x)`."""
+    (through their TypeTable) expose the Tensor methods unbound: `f = torch.Tensor.tanh; f(x)`. `type(t)` of a
+    tensor is `torch.Tensor`."""
 
     __slots__ = ("name", "dtype")
+
+    @property
+    def __name__(self) -> str:  # noqa: PLW3201 - what `torch.Tensor.__name__` reads
+        return self.name
 
     def __init__(self, name: str, dtype: DType | None):
         self.name = name

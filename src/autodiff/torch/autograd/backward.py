@@ -162,15 +162,26 @@ def design_card_backward(output: Tensor, gradient: Any = None, retain_graph: Any
     tensor_backward(output, gradient, retain_graph, create_graph)
 
 
-def no_grad() -> autograd.GradMode:
-    return autograd.GradMode(False, "no_grad")
+def no_grad(function: Any = None) -> Any:
+    """`torch.no_grad()` (a context manager and a decorator); `@torch.no_grad` without the call decorates too."""
+    mode = autograd.GradMode(False, "no_grad")
+    return mode if function is None else mode(function)
 
 
-def enable_grad() -> autograd.GradMode:
-    return autograd.GradMode(True, "enable_grad")
+def enable_grad(function: Any = None) -> Any:
+    mode = autograd.GradMode(True, "enable_grad")
+    return mode if function is None else mode(function)
 
 
 def set_grad_enabled(mode: bool) -> autograd.GradMode:
-    mode_object = autograd.GradMode(bool(mode), "set_grad_enabled")
-    autograd.set_grad_enabled(bool(mode))
+    """Switches the mode at once (as PyTorch does); `with` gives the mode before it back at the end."""
+    mode_object = _SetGradEnabled(bool(mode), "set_grad_enabled")
+    mode_object.previous = autograd.set_grad_enabled(bool(mode))
     return mode_object
+
+
+class _SetGradEnabled(autograd.GradMode):
+    __slots__ = ()
+
+    def __enter__(self) -> autograd.GradMode:
+        return self

@@ -9,6 +9,7 @@ from typing import Any
 
 from autodiff.engine.tensor import DType, Tensor, reset_grad, to_numpy_dtype
 from autodiff.errors import AutodiffError, runtime_error, type_error, value_error
+from autodiff.language.protocol import allow_subclassing
 from autodiff.torch.nn.functional import _type_name
 
 
@@ -284,6 +285,10 @@ class Module:
                 param.array[...] = source.array
                 param.bump_version()
         return _IncompatibleKeys(missing, unexpected)
+
+
+# Scripts may subclass nn.Module (class Net(nn.Module)); the private state Module.__init__ keeps stays hidden.
+allow_subclassing(Module, hidden=[name for name in vars(Module()) if name.startswith("_")])
 
 
 def _missing_attribute(module: Module, name: str) -> AutodiffError:
