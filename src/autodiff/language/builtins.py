@@ -193,7 +193,11 @@ def _getattr(value: Any, name: Any, default: Any = _MISSING) -> Any:
 
 
 def _hasattr(value: Any, name: Any) -> bool:
-    return _getattr(value, name, _MISSING) is not _MISSING
+    try:
+        protocol.get_attribute(value, _attribute_name(name))
+    except AttributeError:
+        return False
+    return True
 
 
 def _setattr(value: Any, name: Any, new_value: Any) -> None:

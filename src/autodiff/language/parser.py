@@ -1049,8 +1049,6 @@ class _Builder(Transformer):
                     names.add(child.name)
                 keywords.append(child)
                 continue
-            if isinstance(child, nodes.GeneratorExp) and len(children) > 1:
-                raise ParseError("generator expression must be parenthesized", child.span)
             if isinstance(child, nodes.Starred):
                 if unpacked_mapping:
                     raise ParseError("iterable argument unpacking follows keyword argument unpacking",

@@ -352,7 +352,9 @@ def _dunder(value: Any, name: str, table: TypeTable | None) -> Any:
     if name == "__init__" and (type(value) in _SCRIPT_CLASSES or (isinstance(value, type) and subclassable(value))):
         return getattr(value, name)
     if name in ("__cause__", "__context__") and isinstance(value, BaseException):
-        return getattr(value, name)
+        from autodiff.language.runtime.exceptions import exception_chain
+
+        return exception_chain(value, name)
     raise _no_attribute(value, name, table)
 
 

@@ -210,13 +210,23 @@ def exception_to_raise(value: Any, cause: Any, has_cause: bool, span: Span) -> B
     """The exception a `raise value [from cause]` statement raises (a class is instantiated)."""
     exc = _instance(value, "exceptions must derive from BaseException")
     if has_cause:
-        if cause is None:
-            exc.__cause__ = None
-        else:
-            exc.__cause__ = _instance(cause, "exception causes must derive from BaseException")
+        exc.__cause__ = None if cause is None else _instance(cause, "exception causes must derive from BaseException")
         exc.__suppress_context__ = True
+    handled = sys.exc_info()[1]  # what Python makes the __context__: the exception being handled, if any
+    context = handled if handled is not exc and handled is not None and catchable(handled) else None
+    # Kept apart from __cause__/__context__, which autodiff's own `raise ... from None` rewrites on the way out.
+    exc.autodiff_chain = (exc.__cause__, context)  # type: ignore[attr-defined]
     mark_raised(exc, span)
     return exc
+
+
+def exception_chain(exc: BaseException, name: str) -> BaseException | None:
+    """`exc.__cause__` or `exc.__context__` as the script sees it: set by the script's own `raise` (and
+    Python's rules for it); None on errors autodiff raised, whose Python context is autodiff's own business."""
+    chain = getattr(exc, "autodiff_chain", None)
+    if chain is None:
+        return None
+    return chain[0] if name == "__cause__" else chain[1]
 
 
 def _instance(value: Any, message: str) -> BaseException:
