@@ -88,13 +88,14 @@ def test_runtime_error_report(tmp_path):
 
 @pytest.mark.parametrize("source, first_line, position", [
     ("print(lenn([1]))", "NameError: name 'lenn' is not defined; did you mean 'len'?", "<string>:1:7"),
-    ("import os", "ModuleNotFoundError: module 'os' is not available in autodiff scripts; only torch", "<string>:1:8"),
+    ("import os", "ModuleNotFoundError: module 'os' is not available in autodiff scripts: scripts run in a sandbox",
+     "<string>:1:8"),
     ("x = 1\nx.__class__.__dict__", "AttributeError: type object 'int' has no attribute '__dict__'",
      "<string>:2:1"),
     ("open('f')", "NameError: name 'open' is not defined", "<string>:1:1"),
     ("x = 1 / 0", "ZeroDivisionError: division by zero", "<string>:1:5"),
     ("len(1)", "TypeError: object of type 'int' has no len()", "<string>:1:1"),
-    ("def f(n):\n    return f(n)\nf(1)", "LimitError: maximum recursion depth exceeded", "<string>:2:12"),
+    ("def f(n):\n    return f(n)\nf(1)", "RecursionError: maximum recursion depth exceeded", "<string>:2:12"),
 ])
 def test_runtime_error_kinds(source, first_line, position):
     result = invoke("run", "-e", source)

@@ -236,7 +236,7 @@ def test_unsupported_import_is_named():
     result = run("import os\n")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(
-        "ModuleNotFoundError: module 'os' is not available in autodiff scripts; only torch")
+        "ModuleNotFoundError: module 'os' is not available in autodiff scripts: scripts run in a sandbox")
     assert result.stderr.splitlines()[1] == "  --> <string>:1:8"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
-from autodiff.torch.optim import core as optim
+from autodiff.torch.optim import members as optim
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle
@@ -19,6 +19,18 @@ SGD_CONFIGS = [
     {"lr": 0.1}, {"lr": 0.1, "momentum": 0.9}, {"lr": 0.05, "momentum": 0.9, "nesterov": True},
     {"lr": 0.1, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.01}, {"lr": 0.1, "maximize": True},
     {"lr": 0.2, "weight_decay": 0.5},
+]
+RMSPROP_CONFIGS = [
+    {}, {"lr": 0.05, "alpha": 0.9}, {"lr": 0.01, "momentum": 0.9}, {"lr": 0.01, "centered": True},
+    {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1}, {"lr": 0.01, "maximize": True},
+    {"lr": 0.01, "eps": 1e-3},
+]
+ADAGRAD_CONFIGS = [
+    {}, {"lr": 0.1, "lr_decay": 0.01}, {"lr": 0.1, "weight_decay": 0.1}, {"lr": 0.1, "initial_accumulator_value": 0.5},
+    {"lr": 0.1, "maximize": True, "eps": 1e-4},
+]
+ADADELTA_CONFIGS = [
+    {}, {"lr": 0.5, "rho": 0.8}, {"lr": 1.0, "weight_decay": 0.1}, {"maximize": True, "eps": 1e-4},
 ]
 ADAM_CONFIGS = [
     {}, {"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "amsgrad": True},
@@ -62,6 +74,96 @@ def test_adam_matches_torch(name, config):
     for mine, reference in _trajectories(name, config, np.float32):
         # PyTorch's float32 sqrt on this CPU (MKL) is not always correctly rounded: an ulp here and there.
         np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-7)
+
+
+SQRT_CONFIGS = ([("RMSprop", c) for c in RMSPROP_CONFIGS] + [("Adagrad", c) for c in ADAGRAD_CONFIGS]
+                + [("Adadelta", c) for c in ADADELTA_CONFIGS])
+
+
+@pytest.mark.parametrize("case", SQRT_CONFIGS, ids=str)
+def test_rmsprop_adagrad_adadelta_match_torch(case):
+    name, config = case
+    for mine, reference in _trajectories(name, config, np.float64):
+        np.testing.assert_allclose(mine, reference, rtol=1e-13, atol=1e-15)
+    for mine, reference in _trajectories(name, config, np.float32):
+        # As for Adam: PyTorch's float32 sqrt (MKL) is not always correctly rounded, NumPy's is.
+        np.testing.assert_allclose(mine, reference, rtol=2e-6, atol=1e-7)
+
+
+def _exact_kernels(monkeypatch):
+    """Swap NumPy's sqrt for PyTorch's in the optimizers, to check every other operation to the bit."""
+    from autodiff.torch.optim import adadelta, adagrad, adam, rmsprop
+
+    class SqrtOfTorch:
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def sqrt(array):
+            return torch.from_numpy(np.ascontiguousarray(array)).sqrt().numpy()
+
+    for module in (adadelta, adagrad, adam, rmsprop):
+        monkeypatch.setattr(module, "np", SqrtOfTorch())
+
+
+@pytest.mark.parametrize("case", SQRT_CONFIGS + [("Adam", c) for c in ADAM_CONFIGS]
+                         + [("AdamW", c) for c in ADAM_CONFIGS], ids=str)
+def test_update_formulas_are_bit_exact_given_torchs_sqrt(case, monkeypatch):
+    name, config = case
+    _exact_kernels(monkeypatch)
+    for dtype in (np.float32, np.float64):
+        for mine, reference in _trajectories(name, config, dtype):
+            assert np.array_equal(mine, reference)
+
+
+def test_state_dict_and_state_print_as_torch():
+    from differential import assert_same
+
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0, -2.0, 0.5]))
+        b = torch.nn.Parameter(torch.tensor([0.25]))
+        optimizers = [torch.optim.SGD([w, b], lr=0.1), torch.optim.SGD([w, b], lr=0.1, momentum=0.9),
+                      torch.optim.Adam([w, b]), torch.optim.RMSprop([w, b], centered=True, momentum=0.5),
+                      torch.optim.Adagrad([{"params": [w]}, {"params": [b], "lr": 0.5}]),
+                      torch.optim.Adadelta([w, b]), torch.optim.AdamW([w, b], amsgrad=True)]
+        for opt in optimizers:
+            print(opt.state_dict())
+            for _ in range(2):
+                opt.zero_grad()
+                ((w * w).sum() + 3 * b.sum()).backward()
+                opt.step()
+            print(opt)
+            print(opt.state_dict())
+            print(opt.state[w])
+            print(opt.param_groups[-1]["lr"], len(opt.param_groups))
+    """)
+
+
+def test_add_param_group_and_load_state_dict_as_torch():
+    from differential import assert_same
+
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+        b = torch.nn.Parameter(torch.tensor([0.5]))
+        opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+        opt.add_param_group({"params": b, "lr": 0.01})
+        print(opt)
+        for _ in range(2):
+            opt.zero_grad()
+            (w.pow(2).sum() + b.sum()).backward()
+            opt.step()
+        saved = opt.state_dict()
+        other = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))], lr=1.0,
+                                momentum=0.5)
+        other.load_state_dict(saved)
+        print(other)
+        print(other.state_dict())
+        opt.param_groups[0]["lr"] = 0.5
+        print(opt.param_groups[0]["lr"], saved["param_groups"][0]["lr"])
+        opt.add_param_group({"params": [w]})
+    """)
 
 
 def test_printing_matches_torch():
@@ -133,6 +235,12 @@ def _outcome(call):
     ("SGD", "[p]", {"lr": 0.1, "weight_decay": -1}), ("Adam", "[p]", {"betas": (1.0, 0.9)}),
     ("Adam", "[p]", {"betas": (0.9, 1.5)}), ("Adam", "[p]", {"betas": (0, 0.9)}), ("Adam", "[p]", {"eps": -1}),
     ("Adam", "[p]", {"lr": -1}), ("Adam", "[p]", {"weight_decay": -1}), ("SGD", "[1.0]", {"lr": 0.1}),
+    ("RMSprop", "[p]", {"lr": -1}), ("RMSprop", "[p]", {"alpha": -1}), ("RMSprop", "[p]", {"eps": -1}),
+    ("RMSprop", "[p]", {"momentum": -0.5}), ("RMSprop", "[p]", {"weight_decay": -1}),
+    ("Adagrad", "[p]", {"lr_decay": -1}), ("Adagrad", "[p]", {"initial_accumulator_value": -1}),
+    ("Adagrad", "[p]", {"eps": -1}), ("Adadelta", "[p]", {"rho": 1.5}), ("Adadelta", "[p]", {"lr": -1}),
+    ("Adadelta", "[p]", {"eps": -1}), ("Adadelta", "[p]", {"weight_decay": -1}),
+    ("SGD", "[{'params': [p]}, [p]]", {"lr": 0.1}), ("SGD", "[{'params': [p]}, {'params': [p]}]", {"lr": 0.1}),
 ], ids=str)
 def test_argument_errors_match_torch(case):
     name, params, config = case

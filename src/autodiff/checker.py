@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,11 +56,17 @@ from autodiff.torch.autograd import functional
 
 DEFAULT_MAX_ELEMENTS = 16  # elements nudged per leaf (evenly spread over larger leaves)
 MAX_PROBES = 20_000  # children per check, all told: a bound on the time a check can take
+# `autodiff check`'s budget without --all: each leaf is nudged at its first few values only (in a training loop
+# the later passes repeat the same gradient code), and a check forks at most so many children.
+DEFAULT_MAX_VALUES = 2
+DEFAULT_BUDGET = 400
+_DEADLINE_SHARE = 0.7  # of the time limit, after which no new child is forked (the rest: finishing, the report)
 _STEPS = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3, np.dtype(np.float16): 1e-2}
 _TOLERANCES = {np.dtype(np.float64): (1e-5, 1e-3), np.dtype(np.float32): (1e-4, 1e-2),
                np.dtype(np.float16): (1e-2, 5e-2)}  # (atol, rtol) by the leaf's dtype
 _NOISE_ULPS = 32  # rounding noise allowed in the roots, in units of their dtype's epsilon
 _CONCURRENT_CHILDREN = max(1, min(8, os.cpu_count() or 1))
+_STRAGGLER_SECONDS = 0.5  # a child still running this long after the deadline is ended, not waited for
 
 
 # --- results -----------------------------------------------------------------------------------------------
@@ -126,6 +134,8 @@ class CheckReport:
     probes: int
     error: AutodiffError | None = None  # the error that stopped the script, if any
     probe_limit_reached: bool = False
+    time_limit_near: bool = False  # children stopped being forked before the time limit
+    budget: tuple[int | None, int | None] = (DEFAULT_MAX_ELEMENTS, None)  # (elements, values) nudged per leaf
 
     @property
     def passed(self) -> bool:
@@ -206,13 +216,20 @@ class _Probe:
 class _Run:
     """The parent run and, after each fork, the child's view of the same run."""
 
-    def __init__(self, interpreter: Any, max_elements: int):
+    def __init__(self, interpreter: Any, max_elements: int | None, max_values: int | None = None,
+                 max_probes: int = MAX_PROBES, deadline: float | None = None):
         self.interpreter = interpreter
-        self.max_elements = max_elements
+        self.max_elements = max_elements  # None: every element
+        self.max_values = max_values  # None: every value a leaf takes
+        self.max_probes = max_probes
+        self.deadline = deadline  # time.monotonic() after which no child is forked and stragglers are ended
+        self.values: dict[int, int] = {}  # serial -> moments (values) of the leaf nudged so far
+        self.unprobed: dict[int, str] = {}  # serial -> why its latest value was not nudged
         self.leaves = _Leaves()
         self.passes = 0  # backward passes seen so far (same count in parent and children)
         self.probes = 0
         self.probe_limit_reached = False
+        self.time_limit_near = False
         # parent: child results waiting for their pass; rows of the report
         self.pending: dict[int, list[tuple[_Probe, _Pass]]] = {}
         self.running: list[tuple[int, int, _Probe]] = []  # children not yet collected: (pid, pipe, probe)
@@ -272,10 +289,21 @@ class _Run:
             return
         if functional.inside or leaf.array.size == 0 or not leaf.array.flags.writeable:
             return
+        self.unprobed.pop(serial, None)
+        if self.max_values is not None and self.values.get(serial, 0) >= self.max_values:
+            self.unprobed[serial] = (f"nudged at its first {self.max_values} values only; --all checks every "
+                                     "backward pass")
+            return
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.unprobed[serial] = "the time limit was near"
+            self.time_limit_near = True
+            return
+        self.values[serial] = self.values.get(serial, 0) + 1
         for index in _sampled(leaf.array.shape, self.max_elements):
             for sign in (1, -1):
-                if self.probes >= MAX_PROBES:
+                if self.probes >= self.max_probes:
                     self.probe_limit_reached = True
+                    self.unprobed[serial] = "the probe limit was reached"
                     return
                 self.probes += 1
                 if self._fork(leaf, _Probe(serial, index, sign)):
@@ -310,6 +338,11 @@ class _Run:
     def _collect(self, pid: int, read_end: int, probe: _Probe) -> None:
         """Wait for one child and file what it saw under the passes it saw."""
         chunks = []
+        if self.deadline is not None and time.monotonic() > self.deadline + _STRAGGLER_SECONDS:
+            try:  # past the time limit: what it has not reported by now is not waited for
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         with os.fdopen(read_end, "rb") as reader:
             while chunk := reader.read(1 << 16):
                 chunks.append(chunk)
@@ -383,8 +416,7 @@ class _Run:
                         minus.contents) != set(contents):
                     row.skipped += 1
                     if plus is None or minus is None:
-                        row.skip_reason = ("the probe limit was reached" if self.probe_limit_reached
-                                           else "the leaf could not be nudged before this pass")
+                        row.skip_reason = self.unprobed.get(serial, "the leaf could not be nudged before this pass")
                     else:
                         row.skip_reason = "the nudge changed which leaves the pass reached"
                     continue
@@ -471,12 +503,16 @@ def _float64(array: np.ndarray) -> np.ndarray:
     return np.array(array, dtype=np.float64)
 
 
-def _sampled(shape: tuple[int, ...], limit: int) -> list[tuple[int, ...]]:
-    """At most `limit` element indices, evenly spread over the flattened tensor (all of them if few)."""
+def _sampled(shape: tuple[int, ...], limit: int | None) -> list[tuple[int, ...]]:
+    """At most `limit` element indices, evenly spread over the flattened tensor (all of them if few or if the
+    limit is None)."""
     size = int(np.prod(shape, dtype=np.int64))
     if size == 0:
         return []
-    flat = range(size) if size <= limit else sorted({int(round(i)) for i in np.linspace(0, size - 1, limit)})
+    if limit is None or size <= limit:
+        flat: Sequence[int] = range(size)
+    else:
+        flat = sorted({int(round(i)) for i in np.linspace(0, size - 1, limit)})
     return [tuple(int(i) for i in np.unravel_index(f, shape)) for f in flat]
 
 
@@ -526,14 +562,21 @@ def _path_to(leaf: Tensor, value: Any, path: str, depth: int) -> str | None:
 
 
 def check_source(source: str, filename: str, interpreter: Any, *,
-                 max_elements: int = DEFAULT_MAX_ELEMENTS) -> CheckReport:
+                 max_elements: int | None = DEFAULT_MAX_ELEMENTS, max_values: int | None = None,
+                 max_probes: int = MAX_PROBES, timeout: float | None = None) -> CheckReport:
     """Run `source` in `interpreter` (whose output the caller has silenced) and check every backward pass.
+
+    The budget: `max_elements` elements of each leaf (None: all), at its first `max_values` values (None: all),
+    at most `max_probes` children; with a `timeout` (the interpreter's own limit, which also stops the children
+    it forks), no child is forked after 70% of it has passed, so the report still comes out in time.
 
     Needs os.fork (Linux, macOS). The script's own errors end the run and are returned in the report.
     """
     if not hasattr(os, "fork"):
         raise RuntimeError("autodiff check needs os.fork, which this platform does not have")
-    run = _Run(interpreter, max(1, max_elements))
+    deadline = time.monotonic() + timeout * _DEADLINE_SHARE if timeout is not None else None
+    run = _Run(interpreter, max(1, max_elements) if max_elements is not None else None, max_values,
+               max(1, max_probes), deadline)
     error: AutodiffError | None = None
     autograd.backward_observers.append(run.on_backward)
     previous = sys.getprofile()
@@ -549,4 +592,7 @@ def check_source(source: str, filename: str, interpreter: Any, *,
         autograd.backward_observers.remove(run.on_backward)
         run.collect_all()
     rows = sorted(run.rows.values(), key=lambda row: (row.backward_line or 0, min(row.calls), row.leaf))
-    return CheckReport(filename, rows, run.passes, run.probes, error, run.probe_limit_reached)
+    report = CheckReport(filename, rows, run.passes, run.probes, error, run.probe_limit_reached)
+    report.time_limit_near = run.time_limit_near
+    report.budget = (max_elements, max_values)
+    return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,24 @@ class Span:
     column: int
     end_line: int
     end_column: int
+
+
+def statement_code_name(span: Span) -> str:
+    """The name given to the code object that runs a script statement: a Python stack dump taken without the
+    interpreter's help (faulthandler, when the supervisor ends a stuck or crashed child) then names the
+    statement's span."""
+    return f"<line {span.line}:{span.column}-{span.end_line}:{span.end_column}>"
+
+
+_STATEMENT_CODE_NAME = re.compile(r"<line (\d+):(\d+)-(\d+):(\d+)>")
+
+
+def span_of_statement_code_name(name: str) -> Span | None:
+    """The span in a name made by statement_code_name, else None."""
+    match = _STATEMENT_CODE_NAME.fullmatch(name.strip())
+    if match is None:
+        return None
+    return Span(*(int(group) for group in match.groups()))
 
 
 class AutodiffError(Exception):
@@ -72,6 +91,13 @@ def category_class(category: str) -> type[AutodiffError]:
         found = type(category, (AutodiffError, base), {"__module__": module, "__qualname__": category})
     _CATEGORY_CLASSES[category] = found
     return found
+
+
+def register_category(category: str, base: type[BaseException], module: str) -> None:
+    """Errors of `category` are instances of a library's own exception class (`numpy.linalg.LinAlgError`), so a
+    script catches them by that class or its bases; `module` is where the class prints from."""
+    _CATEGORY_CLASSES[category] = type(category, (AutodiffError, base), {"__module__": module,
+                                                                         "__qualname__": category})
 
 
 # How to fix the mistakes learners make most, by the start of PyTorch's message (which stays exact): shown as
@@ -176,4 +202,24 @@ def set_warning_sink(sink: WarningSink | None) -> WarningSink:
     global _warning_sink
     previous = _warning_sink
     _warning_sink = sink or _stderr_sink
+    return previous
+
+
+# Where the script is running: the interpreter installs a provider giving the running statement as
+# (file name, line number, source line); anomaly mode records it with every graph node (PyTorch's "Traceback of
+# forward call"). None outside a script.
+ScriptLocation = tuple[str, int, str]
+LocationProvider = Callable[[], "ScriptLocation | None"]
+_location_provider: LocationProvider | None = None
+
+
+def script_location() -> ScriptLocation | None:
+    return _location_provider() if _location_provider is not None else None
+
+
+def set_location_provider(provider: LocationProvider | None) -> LocationProvider | None:
+    """Install `provider` (None: no location); returns the previous one."""
+    global _location_provider
+    previous = _location_provider
+    _location_provider = provider
     return previous

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from autodiff.errors import AutodiffError, Span
@@ -120,6 +119,18 @@ class AddressSpaceCap:
 active_max_memory: int | None = None
 
 
+def apply_script_limits(max_elements: int | None, max_memory: int | None) -> None:
+    """In a supervised child (which never goes back): bound tensors to `max_elements` and let the interpreter
+    and large allocations look at the resident size against `max_memory` (the supervisor caps the address
+    space)."""
+    global active_max_memory
+    from autodiff.engine import tensor
+
+    if max_elements is not None:
+        tensor.max_elements = max_elements
+    tensor.max_memory = active_max_memory = max_memory
+
+
 @contextmanager
 def script_limits(max_elements: int | None, max_memory: int | None) -> Iterator[None]:
     """Bound tensors to `max_elements` and the process to `max_memory` bytes (resident, looked at by the
@@ -136,26 +147,3 @@ def script_limits(max_elements: int | None, max_memory: int | None) -> Iterator[
             yield
     finally:
         tensor.max_elements, tensor.max_memory, active_max_memory = saved
-
-
-class Watchdog:
-    """The last resort of --timeout: call `on_expiry` (which ends the process) if the block still runs after
-    `seconds`. The interpreter stops a script at the time limit between statements; this catches a script stuck
-    inside one long operation (a huge matrix product) where no statement boundary comes."""
-
-    def __init__(self, seconds: float, on_expiry: Callable[[], None]):
-        self.seconds = seconds
-        self.on_expiry = on_expiry
-        self._done = threading.Event()
-
-    def __enter__(self) -> Watchdog:
-        self._done.clear()
-        threading.Thread(target=self._watch, name="autodiff-watchdog", daemon=True).start()
-        return self
-
-    def _watch(self) -> None:
-        if not self._done.wait(self.seconds):
-            self.on_expiry()
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()

@@ -16,27 +16,43 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     interpreter; the caller sets its `interpreter` once it exists.
     """
     from autodiff.language.builtins import make_stdlib
+    from autodiff.language.stdlib import ModuleTable
+    from autodiff.torch import defaults
     from autodiff.torch import namespace as torch_api
 
-    modules = torch_api.build_torch()
+    defaults.reset()
+    modules = ModuleTable(torch_api.build_torch())
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
     names.update(view_builtins(write, views))
-    _expose_classes(names, modules)
+    wrapped: dict[int, Any] = {}
+    for table in (names, *(module.members for module in modules.values())):
+        for name, value in table.items():
+            table[name] = _as_script_value(name, value, wrapped)
+    modules.script_value = lambda name, value: _as_script_value(name, value, wrapped)  # façades built later
     return names, modules
 
 
-def _expose_classes(names: dict[str, Any], modules: dict[str, Namespace]) -> None:
-    """The classes a script can name are the ones `type(x)` may give it; they print as PyTorch's
-    (`<class 'torch.nn.modules.linear.Linear'>`: autodiff's torch/ mirrors PyTorch's layout)."""
-    from autodiff.language import protocol
+def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
+    """What a script sees of a builtin: a Python function becomes a BuiltinFunction (it prints without an
+    address or an internal name; one wrapper per function, so `torch.ones is ones`), a class of the torch API
+    prints with PyTorch's module (`<class 'torch.nn.modules.linear.Linear'>`: autodiff's torch/ mirrors
+    PyTorch's layout). The classes a script can name are the ones `type(x)` may give it."""
+    import types
 
-    values = [*names.values(), *(value for module in modules.values() for value in module.members.values())]
-    classes = [value for value in values if isinstance(value, type)]
-    for cls in classes:
-        if cls.__module__.startswith("autodiff.torch."):
-            cls.__module__ = cls.__module__.removeprefix("autodiff.")
-    protocol.expose_classes(classes)
+    from autodiff.language import protocol
+    from autodiff.language.protocol import BuiltinFunction
+
+    if isinstance(value, types.FunctionType):
+        found = wrapped.get(id(value))
+        if found is None:
+            found = wrapped[id(value)] = BuiltinFunction(name, value)
+        return found
+    if isinstance(value, type):
+        if value.__module__.startswith("autodiff.torch."):
+            value.__module__ = value.__module__.removeprefix("autodiff.")
+        protocol.expose_classes((value,))
+    return value
 
 
 def view_builtins(write: Callable[[str], None], views: Any = None) -> dict[str, Any]:

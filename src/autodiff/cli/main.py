@@ -6,6 +6,7 @@ tensor engine are imported when a command needs them.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, Any
 
@@ -16,6 +17,11 @@ from autodiff import __version__
 DEFAULT_MAX_STEPS = 10_000_000  # kept equal to interpreter.DEFAULT_MAX_STEPS without importing it
 DEFAULT_MAX_ELEMENTS = 10**8  # kept equal to tensor.max_elements's default
 DEFAULT_MAX_MEMORY = "2G"
+DEFAULT_MAX_OUTPUT = "64M"
+DEFAULT_MAX_SOURCE = "4M"
+MAX_ADDRESSABLE = 2**48  # bytes: the virtual address space of x86-64 and AArch64 (no process can use more)
+# torch.manual_seed accepts what fits in 64 bits, signed or not (a negative seed wraps around).
+SEED_RANGE = (-(2**63), 2**64 - 1)
 
 
 class MemorySize(click.ParamType):
@@ -24,54 +30,50 @@ class MemorySize(click.ParamType):
     name = "SIZE"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        if isinstance(value, int):
-            return value
-        from autodiff.limits import parse_size
+        if isinstance(value, int) and not isinstance(value, bool):
+            size = value
+        else:
+            from autodiff.limits import parse_size
+
+            try:
+                size = parse_size(str(value))
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        if size > MAX_ADDRESSABLE:
+            self.fail(f"{value} is more memory than a process can address (at most 256T)", param, ctx)
+        return size
+
+
+class Seconds(click.ParamType):
+    """A positive, finite number of seconds."""
+
+    name = "SECONDS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        import math
 
         try:
-            return parse_size(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.fail(f"{value} is not a positive, finite number of seconds", param, ctx)
+        return seconds
 
 
-def install_limits(max_elements: int | None, max_memory: int | None, timeout: float | None = None,
-                   source: str = "", filename: str = "") -> None:
-    """Bound the rest of this command (the script run) by --max-elements and --max-memory; undone when the
-    command's context closes (so CliRunner tests leave the process as it was). With a timeout, a watchdog
-    ends the process if the script is still stuck in one operation well after the time limit."""
-    import threading
+class Seed(click.ParamType):
+    """A seed torch.manual_seed accepts; outside its range, PyTorch's own message."""
 
-    from autodiff.limits import Watchdog, script_limits
+    name = "INTEGER"
 
-    context = click.get_current_context()
-    context.with_resource(script_limits(max_elements, max_memory))
-    if timeout is not None:
-        main_thread = threading.get_ident()
-        context.with_resource(Watchdog(timeout + max(2.0, timeout),
-                                       lambda: _stop_stuck_script(timeout, source, filename, main_thread)))
-
-
-def _stop_stuck_script(timeout: float, source: str, filename: str, main_thread: int) -> None:
-    """Called by the watchdog thread: report the time limit at the statement running now, and exit."""
-    import os
-    import threading
-
-    from autodiff.cli import diagnostics
-    from autodiff.errors import AutodiffError
-    from autodiff.language.interpreter import statement_span_of_frames
-
-    try:
-        span = statement_span_of_frames(sys._current_frames().get(main_thread))
-    except Exception:  # the frame changed under us: report without a position
-        span = None
-    error = AutodiffError("LimitError", f"the script ran longer than the time limit of {timeout:g} s", span,
-                          hint="it was stopped inside one long operation; raise the limit with --timeout")
-    text = diagnostics.format_error(error, source, filename) + "\n"
-    flusher = threading.Thread(target=lambda: sys.stdout.flush(), daemon=True)
-    flusher.start()
-    flusher.join(1.0)
-    os.write(2, text.encode("utf-8", "backslashreplace"))
-    os._exit(1)
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            seed = value if isinstance(value, int) else int(str(value).strip(), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not a valid integer.", param, ctx)
+        if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+            self.fail("Overflow when unpacking long long", param, ctx)
+        return seed
 
 
 EPILOG = """\b
@@ -91,29 +93,97 @@ def main() -> None:
 # -- reusable pieces (other commands load, build, run and report the same way) -------------------------
 
 
-def load_source(file: str | None, code: str | None) -> tuple[str, str]:
-    """(source text, filename for messages) from a FILE argument ('-' for stdin) or -e CODE."""
+MAX_SOURCE_LINES = 100_000  # parsing takes about 0.3 ms and 4 KB per line
+
+
+class SourceLimitError(click.ClickException):
+    """The script's text is over an input limit: reported like a script's LimitError, exit status 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"LimitError: {self.message}\nhelp: {self.hint}", err=True)
+
+
+def read_bounded(stream: Any, limit: int, name: str, timeout: float | None = None) -> bytes:
+    """At most `limit` bytes from a binary stream, and an error if it holds more: a device or a FIFO that never
+    ends (`/dev/zero`) stops at the limit; with a timeout, so does a writer that never finishes."""
+    import time
+
+    deadline = time.monotonic() + timeout if timeout is not None else None
+    chunks: list[bytes] = []
+    size = 0
+    fileno = None
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        pass
+    while size <= limit:
+        if deadline is not None and fileno is not None:
+            import select
+
+            remaining = deadline - time.monotonic()
+            ready = select.select([fileno], [], [], max(0.0, remaining))[0] if remaining > 0 else []
+            if not ready:
+                raise SourceLimitError(f"reading {name} took longer than the time limit of {timeout:g} s",
+                                       "raise the limit with --timeout")
+            chunk = os.read(fileno, min(1 << 20, limit + 1 - size))
+        else:
+            chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        from autodiff.limits import describe
+
+        raise SourceLimitError(f"{name} is larger than {describe(limit)} (the source-size limit)",
+                               "raise the limit with --max-source")
+    return b"".join(chunks)
+
+
+def load_source(file: str | None, code: str | None, max_source: int | None = None,
+                timeout: float | None = None) -> tuple[str, str]:
+    """(source text, filename for messages) from a FILE argument ('-' for stdin) or -e CODE, within the input
+    limits: at most `max_source` bytes (read no further) and MAX_SOURCE_LINES lines."""
+    limit = max_source if max_source is not None else 4 * 1024**2
     if code is not None and file is not None:
         raise click.UsageError("give either FILE or -e CODE, not both")
     if code is not None:
-        return code, "<string>"
-    if file is None:
+        if len(code.encode("utf-8", "surrogatepass")) > limit:
+            from autodiff.limits import describe
+
+            raise SourceLimitError(f"the code given with -e is larger than {describe(limit)} (the source-size "
+                                   "limit)", "raise the limit with --max-source")
+        text, name = code, "<string>"
+    elif file is None:
         raise click.UsageError("missing FILE (or - for standard input, or -e CODE)")
-    if file == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
     else:
+        if file == "-":
+            data = read_bounded(sys.stdin.buffer, limit, "standard input", timeout)
+            name = "<stdin>"
+        else:
+            try:
+                with open(file, "rb", buffering=0) as handle:
+                    data = read_bounded(handle, limit, file, timeout)
+            except IsADirectoryError:
+                raise click.BadParameter(f"cannot read {file}: it is a directory", param_hint="FILE") from None
+            except OSError as exc:
+                raise click.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
+            name = file
         try:
-            with open(file, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
-        name = file
-    try:
-        return data.decode("utf-8"), name
-    except UnicodeDecodeError as exc:
-        raise click.BadParameter(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                 param_hint="FILE") from None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise click.BadParameter(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                     param_hint="FILE") from None
+    if text.count("\n") > MAX_SOURCE_LINES:
+        raise SourceLimitError(f"{name} has more than {MAX_SOURCE_LINES:,} lines (the line limit)",
+                               "split the script, or generate less code")
+    return text, name
 
 
 def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
@@ -297,18 +367,76 @@ def _prepare_streams() -> None:
                 pass
 
 
+def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
+    """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N."""
+    if value is not None:
+        from autodiff.engine import reductions
+
+        os.environ["AUTODIFF_THREADS"] = str(value)  # a script run in a child process sees it too
+        reductions.set_threads(value)
+
+
 def script_options(command: Any) -> Any:
-    """The options every command that runs a script shares: --max-steps, --timeout, --debug."""
+    """The options every command that runs a script shares: the limits, and --debug."""
     options = [
         click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
                      help="Stop the script after this many statements."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-                     help="Stop the script after this much wall-clock time."),
+        click.option("--timeout", type=Seconds(), metavar="SECONDS",
+                     help="Stop the script after this much wall-clock time (without it: 10 minutes of CPU time)."),
+        click.option("--max-memory", type=MemorySize(), default=DEFAULT_MAX_MEMORY, show_default=True,
+                     help="Stop the script when it uses more memory than this (e.g. 512M, 4G)."),
+        click.option("--max-output", type=MemorySize(), default=DEFAULT_MAX_OUTPUT, show_default=True,
+                     help="Stop the script when it has written this much (stdout and stderr together)."),
         click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs)."),
+        click.option("--threads", type=click.IntRange(min=1), default=None, expose_value=False,
+                     callback=_set_threads, metavar="N",
+                     help="Compute sums as PyTorch does with N threads (default: torch.get_num_threads()'s, "
+                          "the number of physical cores).", is_eager=True),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def source_option(command: Any) -> Any:
+    return click.option("--max-source", type=MemorySize(), default=DEFAULT_MAX_SOURCE, show_default=True,
+                        help="Refuse a script larger than this (read no further).")(command)
+
+
+def elements_option(command: Any) -> Any:
+    return click.option("--max-elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS,
+                        show_default=True, help="Refuse to create a tensor with more elements than this.")(command)
+
+
+def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_output: int | None,
+               max_elements: int | None = None, source: str | None = None, filename: str = "",
+               grace: float | None = None) -> int:
+    """Run a command's `work` (which runs the script) in a supervised child process (cli/supervisor.py) with the
+    command's limits; the exit status."""
+    from autodiff.cli.supervisor import Limits, run_supervised
+
+    def child_work() -> int | None:
+        from autodiff.limits import apply_script_limits
+
+        apply_script_limits(max_elements, max_memory)
+        return work()
+
+    limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output)
+    if grace is not None:
+        limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output, grace=grace)
+    _prepare_streams()
+    _import_for_scripts()
+    return run_supervised(child_work, limits, source=source, filename=filename)
+
+
+def _import_for_scripts() -> None:
+    """Import what every script run needs before forking: a child then starts at once (and the REPL and
+    `check`, which fork many children, import it once)."""
+    import autodiff.language.interpreter  # noqa: F401
+    import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
+    import autodiff.prelude  # noqa: F401
+    import autodiff.torch.namespace  # noqa: F401
+    import autodiff.views.graphview  # noqa: F401
 
 
 # -- commands -----------------------------------------------------------------------------------------
@@ -317,42 +445,49 @@ def script_options(command: Any) -> Any:
 @main.command(epilog=EPILOG)
 @click.argument("file", required=False)
 @click.option("-e", "--expr", "code", metavar="CODE", help="Run CODE instead of a file (separate statements with ';').")
-@click.option("--max-elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS, show_default=True,
-              help="Refuse to create a tensor with more elements than this.")
-@click.option("--max-memory", type=MemorySize(), default=DEFAULT_MAX_MEMORY, show_default=True,
-              help="Stop the script when it uses more memory than this (e.g. 512M, 4G).")
+@elements_option
 @script_options
+@source_option
 @click.option("--table/--no-table", default=None,
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
+@click.option("--html", "html_path", metavar="PATH", help="Also write a page (one HTML file, opens offline) with "
+              "the script, its output, the tensors, the graph and each backward pass step by step.")
 @click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
-@click.option("--seed", type=int, default=None,
+@click.option("--seed", type=Seed(), default=None,
               help="Seed the random generator as torch.manual_seed(N) would (default: seeded from the system).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
-        max_memory: int, debug: bool,
-        table: bool | None, as_json: bool, no_color: bool, seed: int | None) -> None:
+        max_memory: int, max_output: int, max_source: int, debug: bool,
+        table: bool | None, as_json: bool, html_path: str | None, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
-    source, filename = load_source(file, code)
-    if seed is not None:
-        from autodiff.engine.rng import default_generator
+    source, filename = load_source(file, code, max_source, timeout)
 
-        default_generator.manual_seed(seed)
-    _prepare_streams()
-    install_limits(max_elements, max_memory, timeout, source, filename)
-    if as_json:
-        sys.exit(run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug))
-    from autodiff.views.graphview import Recorder
+    def work() -> int:
+        if seed is not None:
+            from autodiff.engine.rng import default_generator
 
-    host = view_host(no_color)
-    host.recorder = Recorder(host.variables)
-    with host.recorder.installed():
-        status = run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, views=host)
-    if table or (table is None and host.terminal and filename.endswith(".ad")):
-        from autodiff.views.render import show_text
+            default_generator.manual_seed(seed % 2**64)
+        if as_json:
+            return run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug)
+        if html_path is not None:
+            from autodiff.cli.pictures import run_html
 
-        if not write_view("\n" + show_text(host, ()).removesuffix("\n")):
-            status = status or 1
-    sys.exit(status)
+            return run_html(source, filename, html_path, max_steps=max_steps, timeout=timeout, debug=debug)
+        from autodiff.views.graphview import Recorder
+
+        host = view_host(no_color)
+        host.recorder = Recorder(host.variables)
+        with host.recorder.installed():
+            status = run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, views=host)
+        if table or (table is None and host.terminal and filename.endswith(".ad")):
+            from autodiff.views.render import show_text
+
+            if not write_view("\n" + show_text(host, ()).removesuffix("\n")):
+                status = status or 1
+        return status
+
+    sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output,
+                        max_elements=max_elements, source=source, filename=filename))
 
 
 def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
@@ -382,32 +517,51 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
 @click.argument("file")
 @click.option("--of", "of", metavar="NAME", help="The tensor to draw (default: the root of the last backward pass, "
               "else the last tensor assigned).")
-@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json"]), default="tree",
-              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json.")
+@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json", "svg"]), default="tree",
+              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json, svg (a picture).")
+@click.option("-o", "--output", metavar="PATH", help="svg: write the picture here ('-': stdout; default: stdout "
+              "when piped, else FILE's name with .svg).")
+@click.option("--backward", is_flag=True, help="svg: arrows from each op to its inputs, as gradients flow.")
+@click.option("--layout", type=click.Choice(["builtin", "dot"]), default="builtin", show_default=True,
+              help="svg: place the nodes with autodiff's own layered layout, or with Graphviz's dot.")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+@elements_option
 @script_options
-def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, timeout: float | None,
-          debug: bool) -> None:
+@source_option
+def graph(file: str, of: str | None, fmt: str, output: str | None, backward: bool, layout: str, no_color: bool,
+          max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,
+          max_source: int, debug: bool) -> None:
     """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
 
     Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
     shape; inputs that do not require grad are constants.
     """
-    from autodiff.views.graphview import Recorder, build_graph
-    from autodiff.views.render import format_graph
+    source, filename = load_source(file, None, max_source, timeout)
 
-    source, filename = load_source(file, None)
-    _prepare_streams()
-    host = view_host(no_color)
-    host.recorder = Recorder(host.variables, keep_saved=True)
-    status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
-    roots, title = _view_target(host, of)
-    if not roots:
-        click.echo("autodiff: the script binds no tensor to draw", err=True)
-        sys.exit(status or 1)
-    graph_data = build_graph(roots, host.names(), host.recorder.saved)
-    text = format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd")
-    sys.exit(status if write_view(text) else status or 1)
+    def work() -> int:
+        from autodiff.views.graphview import Recorder, build_graph
+        from autodiff.views.render import format_graph
+
+        host = view_host(no_color)
+        host.recorder = Recorder(host.variables, keep_saved=True)
+        status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
+        roots, title = _view_target(host, of)
+        if not roots:
+            click.echo("autodiff: the script binds no tensor to draw", err=True)
+            return status or 1
+        graph_data = build_graph(roots, host.names(), host.recorder.saved)
+        if fmt == "svg":
+            from autodiff.cli.pictures import write_graph_svg
+
+            written = write_graph_svg(graph_data, title=title or "autograd", output=output, filename=filename,
+                                      direction="backward" if backward else "forward", layout=layout,
+                                      terminal=host.terminal)
+            return status if written else status or 1
+        text = format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd")
+        return status if write_view(text) else status or 1
+
+    sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output,
+                        max_elements=max_elements, source=source, filename=filename))
 
 
 @main.command()
@@ -416,83 +570,104 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_steps: int, t
               "last backward pass).")
 @click.option("--all", "every", is_flag=True, help="Explain every backward pass (the last 200).")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+@elements_option
 @script_options
-def explain(file: str, of: str | None, every: bool, no_color: bool, max_steps: int, timeout: float | None,
-            debug: bool) -> None:
+@source_option
+def explain(file: str, of: str | None, every: bool, no_color: bool, max_elements: int, max_steps: int,
+            timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
     """Show the chain rule behind a backward pass of script FILE: for each leaf, every path from the root, each
     local derivative, and the sum, checked against the leaf's .grad (the script runs with its output hidden)."""
-    from autodiff.views.explain import Explainer
-    from autodiff.views.graphview import Recorder
-    from autodiff.views.render import explain_text, to_text
+    source, filename = load_source(file, None, max_source, timeout)
 
-    source, filename = load_source(file, None)
-    _prepare_streams()
-    host = view_host(no_color)
-    host.recorder = Recorder(host.variables)
-    explainer = Explainer(host.recorder)
-    status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
-    chosen = list(explainer.passes) if every and of is None else [explainer.find(of)]
-    chosen = [chains for chains in chosen if chains is not None]
-    if not chosen:
-        where = f" from {of}" if of is not None else ""
-        click.echo(f"autodiff: no backward pass{where} completed: nothing to explain", err=True)
-        sys.exit(status or 1)
-    texts = [to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width)
-             for chains in chosen]
-    sys.exit(status if write_view("\n".join(texts)) else status or 1)
+    def work() -> int:
+        from autodiff.views.explain import Explainer
+        from autodiff.views.graphview import Recorder
+        from autodiff.views.render import explain_text, to_text
+
+        host = view_host(no_color)
+        host.recorder = Recorder(host.variables)
+        explainer = Explainer(host.recorder)
+        status = run_for_views(source, filename, host, max_steps=max_steps, timeout=timeout, debug=debug)
+        chosen = list(explainer.passes) if every and of is None else [explainer.find(of)]
+        chosen = [chains for chains in chosen if chains is not None]
+        if not chosen:
+            where = f" from {of}" if of is not None else ""
+            click.echo(f"autodiff: no backward pass{where} completed: nothing to explain", err=True)
+            return status or 1
+        texts = [to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width)
+                 for chains in chosen]
+        return status if write_view("\n".join(texts)) else status or 1
+
+    sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output,
+                        max_elements=max_elements, source=source, filename=filename))
 
 
 @main.command()
 @click.argument("file", required=False)
 @click.option("-e", "--expr", "code", metavar="CODE", help="Check CODE instead of a file.")
-@click.option("--max-elements", type=click.IntRange(min=1), default=16, show_default=True,
+@click.option("--max-elements", type=click.IntRange(min=1), default=8, show_default=True,
               help="Nudge at most this many elements of each leaf (spread evenly over larger tensors).")
+@click.option("--all", "every", is_flag=True, help="Nudge every element of every leaf at every backward pass "
+              "(default: a sample: each leaf at its first 2 values, at most 400 nudges in all).")
 @script_options
-def check(file: str | None, code: str | None, max_elements: int, max_steps: int, timeout: float | None,
-          debug: bool) -> None:
+@source_option
+def check(file: str | None, code: str | None, max_elements: int, every: bool, max_steps: int,
+          timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
     """Check every backward pass of a script FILE against central finite differences.
 
     The script runs with its output hidden; then a table shows, per leaf and backward statement, how far
     autograd's gradient is from finite differences. Exit status: 0 when every checked gradient agrees (a
     script error is reported and only ends the run), 1 when one disagrees.
     """
-    import os
+    source, filename = load_source(file, code, max_source, timeout)
 
-    from autodiff.checker import check_source
-    from autodiff.views.render_check import render_check
+    def work() -> int:
+        from autodiff.checker import DEFAULT_BUDGET, DEFAULT_MAX_VALUES, MAX_PROBES, check_source
+        from autodiff.views.render_check import render_check
 
-    source, filename = load_source(file, code)
-    _prepare_streams()
-    try:
-        with open(os.devnull, "w", encoding="utf-8") as hidden:
-            interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=hidden,
-                                           stderr=hidden)
-            report = check_source(source, filename, interpreter, max_elements=max_elements)
-    except Exception as exc:  # a bug in autodiff: say so plainly
-        report_error(exc, source, filename, debug=debug)
-        sys.exit(1)
-    if report.error is not None:
-        report_error(report.error, source, filename, debug=debug)
-    render_check(report, sys.stdout)
-    sys.exit(0 if report.passed else 1)
+        try:
+            with open(os.devnull, "w", encoding="utf-8") as hidden:
+                interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=hidden,
+                                               stderr=hidden)
+                if every:
+                    budget: dict[str, Any] = {"max_elements": None, "max_values": None, "max_probes": MAX_PROBES}
+                else:
+                    budget = {"max_elements": max_elements, "max_values": DEFAULT_MAX_VALUES,
+                              "max_probes": DEFAULT_BUDGET}
+                report = check_source(source, filename, interpreter, timeout=timeout, **budget)
+        except Exception as exc:  # a bug in autodiff: say so plainly
+            report_error(exc, source, filename, debug=debug)
+            return 1
+        if report.error is not None:
+            report_error(report.error, source, filename, debug=debug)
+        render_check(report, sys.stdout)
+        stopped = report.error is not None and report.error.category == "LimitError"  # the check is incomplete
+        return 0 if report.passed and not stopped else 1
+
+    # the report needs time after the script: the children stop being forked at 70% of the limit, and the
+    # supervisor waits a quarter of it (and 2 s) more before it ends the check
+    grace = 2.0 + 0.25 * timeout if timeout is not None else None
+    sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output, source=source,
+                        filename=filename, grace=grace))
 
 
 @main.command()
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS, show_default=True,
-              help="Stop an input after this many statements.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop an input after this much wall-clock time.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs).")
-def repl(max_steps: int, timeout: float | None, debug: bool) -> None:
+@elements_option
+@script_options
+def repl(max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,
+         debug: bool) -> None:
     """An interactive session: expressions echo their values, :help lists the commands.
 
     With standard input piped, statements are read line by line, values are echoed without prompts, and the
-    exit status is 1 if any input failed.
+    exit status is 1 if any input failed. Each input runs in a supervised child process with the limits (the
+    time and output limits are per input); an input that is stopped leaves the session as it was.
     """
     from autodiff.cli.repl import main as repl_main
+    from autodiff.cli.supervisor import Limits
 
     _prepare_streams()
-    sys.exit(repl_main(max_steps=max_steps, timeout=timeout, debug=debug))
+    limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output)
+    sys.exit(repl_main(max_steps=max_steps, timeout=timeout, debug=debug, limits=limits, max_elements=max_elements))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,13 +41,14 @@ A block (def, for, while, if, with) ends at a blank line.
   :reset           forget every variable (a fresh session)
   :load FILE       run a script into the session
   :save FILE       write the inputs that ran without error as a script (`autodiff run FILE` replays it)
+  :html FILE       a page of the session (as `autodiff run --html`): its inputs run again as one script
   :help            this text
   :quit            leave (or Ctrl-D)
 
 Keys: Tab completes names, `torch.` members and attributes after a dot; Ctrl-C cancels the input or stops
 a running loop; Up/Down walk the history; Esc Enter inserts a new line."""
 
-COMMANDS = (":vars", ":graph", ":explain", ":reset", ":load", ":save", ":help", ":quit")
+COMMANDS = (":vars", ":graph", ":explain", ":reset", ":load", ":save", ":html", ":help", ":quit")
 
 
 def history_path() -> str:
@@ -337,6 +338,7 @@ class Session:
         handlers: dict[str, Callable[[str], Any]] = {
             ":vars": self.cmd_vars, ":graph": self.cmd_graph, ":explain": self.cmd_explain,
             ":reset": self.cmd_reset, ":load": self.cmd_load, ":save": self.cmd_save, ":help": self.cmd_help,
+            ":html": self.cmd_html,
         }
         if name in (":quit", ":q", ":exit"):
             return False
@@ -481,6 +483,26 @@ class Session:
             return
         count = len(self.accepted)
         self._info(f"saved {count} input{'s' if count != 1 else ''} to {path} (run it with `autodiff run {path}`)")
+
+
+    def cmd_html(self, argument: str) -> None:
+        from autodiff.cli.pictures import write_session_page
+
+        path = _path_argument(argument)
+        if not path:
+            self._fail(":html needs a file name, as in `:html session.html`")
+            return
+        try:
+            from autodiff.cli.main import DEFAULT_MAX_STEPS
+
+            write_session_page(session_script(self.accepted), path, max_steps=self.max_steps or DEFAULT_MAX_STEPS,
+                               timeout=self.timeout)
+        except OSError as exc:
+            self._fail(f":html: cannot write {path}: {exc.strerror}")
+            return
+        count = len(self.accepted)
+        self._info(f"wrote a page of {count} input{'s' if count != 1 else ''} to {path} (they ran again as one "
+                   "script; open it in a browser)")
 
 
 # -- saving a session as a script ----------------------------------------------------------------------
@@ -848,16 +870,331 @@ def run_terminal(session: Session) -> int:
     return 0
 
 
-def main(*, max_steps: int | None = None, timeout: float | None = None, debug: bool = False) -> int:
-    """`autodiff repl`: a terminal session when stdin and stdout are terminals, else the piped reader."""
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    session = Session(max_steps=max_steps, timeout=timeout, debug=debug, interactive=interactive)
-    if interactive:
-        return run_terminal(session)
+# -- the supervised session ------------------------------------------------------------------------------
+#
+# The session's state (the interpreter and its variables) lives in a server process; the front end (prompt,
+# piped reader) in the process the user started. Each request runs in a supervised child of the server
+# (cli/supervisor.py); when it is done, the child carries on as the server and the old server exits, so an
+# input the supervisor had to end (the time limit, a crash, Ctrl-C it did not answer) leaves the session as it
+# was before it. Requests go to the server as JSON frames on one pipe; output and replies come back as frames
+# on another.
+
+_REPLY = b"r"  # a frame with the JSON reply to a request (output frames are supervisor.STDOUT/STDERR)
+_COMPLETION_SECONDS = 10.0  # a completion lookup that takes longer is abandoned
+
+
+def _write_frame(fd: int, tag: bytes, payload: bytes) -> None:
+    import struct
+
+    frame = memoryview(struct.pack(">cI", tag, len(payload)) + payload)
+    while frame:
+        frame = frame[os.write(fd, frame):]
+
+
+def _read_frame(fd: int) -> tuple[bytes, bytes] | None:
+    import struct
+
+    def exactly(count: int) -> bytes | None:
+        data = b""
+        while len(data) < count:
+            chunk = os.read(fd, count - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    header = exactly(5)
+    if header is None:
+        return None
+    tag, length = struct.unpack(">cI", header)
+    payload = exactly(length)
+    return None if payload is None else (tag, payload)
+
+
+def _handle(session: Session, request: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one request in the session (in the child that will carry on as the server)."""
+    op = request["op"]
+    if op == "complete":
+        length, names = session.completions(request["text"])
+        return {"length": length, "names": names}
+    errors = session.errors
     try:
-        return run_piped(session, sys.stdin)
+        if op == "execute":
+            ok = session.execute(request["text"], first_line=request.get("first_line", 1))
+            return {"ok": ok}
+        keep_going = session.command(request["line"])
+        return {"ok": session.errors == errors, "continue": keep_going}
+    except KeyboardInterrupt:  # a piped session stops at Ctrl-C (Session.execute re-raises it)
+        return {"ok": False, "interrupted": True}
+    except BrokenPipeError:
+        raise
+    except BaseException as exc:  # a bug in autodiff: report it, keep the session
+        from autodiff.cli.diagnostics import format_internal_error
+
+        session.stderr.write(format_internal_error(exc, None, "<stdin>") + "\n")
+        return {"ok": False, "continue": True}
+
+
+class _TakeoverWatch:
+    """Fed what the request's child writes on its takeover pipe: b"T" once it is the server."""
+
+    over_limit = False
+    broken = False
+
+    def __init__(self) -> None:
+        self.taken = False
+
+    def feed(self, data: bytes) -> None:
+        self.taken = self.taken or b"T" in data
+
+
+def serve(session: Session, request_fd: int, output_fd: int, limits: Any) -> None:
+    """The session server's loop (never returns): one request at a time, each in a supervised child."""
+    import json
+    import signal
+
+    from autodiff.cli import supervisor
+
+    while True:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the running input, not the server
+        frame = _read_frame(request_fd)
+        request = json.loads(frame[1]) if frame is not None else {"op": "quit"}
+        if request["op"] == "quit":
+            supervisor.exit_child(0)
+        completing = request["op"] == "complete"
+        request_limits = supervisor.Limits(timeout=_COMPLETION_SECONDS, max_memory=limits.max_memory,
+                                           max_output=limits.max_output) if completing else limits
+        takeover_read, takeover_write = os.pipe()
+        child = supervisor.fork(request_limits, output_fd, own_group=False,
+                                encoding=session.stdout.encoding or "utf-8",
+                                terminals=(session.stdout.isatty(), session.stderr.isatty()))
+        if child is None:  # the request's child: handle it, then carry on as the server (or end)
+            os.close(takeover_read)
+            reply = _handle(session, request)
+            if completing:
+                _write_frame(output_fd, _REPLY, json.dumps(reply).encode())
+                supervisor.exit_child(0)
+            os.write(takeover_write, b"T")
+            os.close(takeover_write)
+            _flush(session)
+            _write_frame(output_fd, _REPLY, json.dumps(reply).encode())
+            continue
+        os.close(takeover_write)
+        watch = _TakeoverWatch()
+        ending = supervisor.supervise(child, request_limits, output_fd=takeover_read, relay=watch,  # type: ignore[arg-type]
+                                      until=lambda watch=watch: watch.taken)
+        os.close(takeover_read)
+        if ending is None:  # the child is the server now
+            os._exit(0)
+        if completing:
+            if os.WIFSIGNALED(ending.status) or ending.reason is not None:
+                _write_frame(output_fd, _REPLY, json.dumps({"length": 0, "names": []}).encode())
+            continue
+        what, _ = supervisor.ending_error(ending, child, request_limits)
+        source, filename = _request_source(request)
+        if what == "KeyboardInterrupt" or ending.reason == "interrupt":
+            span = child.span()
+            what = f"KeyboardInterrupt at {filename}:{span.line}" if span is not None else "KeyboardInterrupt"
+        if what is None:
+            what = "error: the input ended the session's process; the session is as it was before it"
+        supervisor.report(what, source, filename, session.stderr)
+        _write_frame(output_fd, _REPLY, json.dumps({"ok": False, "continue": True,
+                                                     "interrupted": ending.reason == "interrupt" and
+                                                     not session.interactive}).encode())
+
+
+def _flush(session: Session) -> None:
+    for stream in (session.stdout, session.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _request_source(request: dict[str, Any]) -> tuple[str | None, str]:
+    """(source as the error excerpt should see it, filename) of a request whose child was ended."""
+    if request["op"] == "execute":
+        return "\n" * (request.get("first_line", 1) - 1) + request["text"], "<stdin>"
+    line = request.get("line", "")
+    if line.strip().startswith(":load"):
+        path = _path_argument(line.strip()[len(":load"):])
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read(), path
+        except (OSError, UnicodeDecodeError):
+            return None, path
+    return None, "<stdin>"
+
+
+class SessionEnded(Exception):
+    """The session's server process went away (it was killed from outside)."""
+
+
+class RemoteSession:
+    """The front end's handle on a supervised session: the same methods as Session (execute, command,
+    completions, errors, stdout, stderr), carried out by the server process."""
+
+    def __init__(self, limits: Any, *, max_steps: int | None = None, timeout: float | None = None,
+                 debug: bool = False, interactive: bool = False, max_elements: int | None = None):
+        from autodiff.cli import supervisor
+
+        self.stdout = sys.stdout
+        self.stderr = sys.stderr
+        self.interactive = interactive
+        self.errors = 0
+        self._reply: dict[str, Any] | None = None
+        request_read, self._request_fd = os.pipe()
+        self._output_fd, output_write = os.pipe()
+        from autodiff.cli.main import _import_for_scripts
+
+        _import_for_scripts()
+        # the server itself has no time limit (it times each request); its memory cap covers the session
+        server_limits = supervisor.Limits(max_memory=limits.max_memory, max_output=None)
+        self._server = supervisor.fork(server_limits, output_write, own_group=True,
+                                       encoding=getattr(self.stdout, "encoding", None) or "utf-8",
+                                       terminals=(supervisor._is_terminal(self.stdout),
+                                                  supervisor._is_terminal(self.stderr)))
+        if self._server is None:  # the server
+            os.close(self._request_fd)
+            os.close(self._output_fd)
+            from autodiff.limits import apply_script_limits
+
+            apply_script_limits(max_elements, limits.max_memory)
+            session = Session(max_steps=max_steps, timeout=timeout, debug=debug, interactive=interactive)
+            serve(session, request_read, output_write, limits)
+        os.close(request_read)
+        os.close(output_write)
+        self._relay = supervisor.Relay(self.stdout, self.stderr, None, on_frame=self._on_frame)
+
+    def _on_frame(self, tag: bytes, payload: bytes) -> None:
+        import json
+
+        if tag == _REPLY:
+            self._reply = json.loads(payload)
+
+    def _request(self, request: dict[str, Any]) -> dict[str, Any]:
+        import json
+        import select
+
+        from autodiff.cli import supervisor
+
+        self._reply = None
+        _flush(self)  # type: ignore[arg-type]
+        try:
+            _write_frame(self._request_fd, b"q", json.dumps(request).encode())
+        except BrokenPipeError:
+            raise SessionEnded from None
+        assert self._server is not None
+        with supervisor.forwarding_signals(self._server):
+            while self._reply is None:
+                readable, _, _ = select.select([self._output_fd], [], [], 1.0)
+                if not readable:
+                    continue
+                data = os.read(self._output_fd, 1 << 16)
+                if not data:
+                    raise SessionEnded
+                self._relay.feed(data)
+        if self._relay.broken:
+            raise BrokenPipeError
+        return self._reply
+
+    def execute(self, source: str, *, filename: str = "<stdin>", first_line: int = 1) -> bool:
+        reply = self._request({"op": "execute", "text": source, "first_line": first_line})
+        if not reply.get("ok"):
+            self.errors += 1
+        if reply.get("interrupted"):
+            raise KeyboardInterrupt
+        return bool(reply.get("ok"))
+
+    def command(self, line: str) -> bool:
+        name = line.strip().partition(" ")[0]
+        if name in (":quit", ":q", ":exit"):
+            return False
+        reply = self._request({"op": "command", "line": line})
+        if not reply.get("ok"):
+            self.errors += 1
+        if reply.get("interrupted"):
+            raise KeyboardInterrupt
+        return bool(reply.get("continue", True))
+
+    def completions(self, text_before_cursor: str) -> tuple[int, list[str]]:
+        try:
+            reply = self._request({"op": "complete", "text": text_before_cursor})
+        except SessionEnded:
+            return 0, []
+        return int(reply.get("length", 0)), list(reply.get("names", []))
+
+    def close(self) -> None:
+        """End the session: ask the server to quit, then wait for the first server process."""
+        import json
+
+        try:
+            _write_frame(self._request_fd, b"q", json.dumps({"op": "quit"}).encode())
+        except OSError:
+            pass
+        for fd in (self._request_fd,):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            while data := os.read(self._output_fd, 1 << 16):  # what is left, until every server is gone
+                self._relay.feed(data)
+        except OSError:
+            pass
+        os.close(self._output_fd)
+        if self._server is not None:
+            self._server.reap()
+
+
+def _bounded_lines(stream: IO[str], limit: int) -> Iterable[str]:
+    """The lines of a piped input, each at most `limit` characters: a line that never ends (`< /dev/zero`)
+    stops the input with a LimitError instead of filling the memory."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            from autodiff.limits import describe
+
+            raise _InputTooLong(f"LimitError: an input line is longer than {describe(limit)} characters (the "
+                                "source-size limit)")
+        yield line
+
+
+class _InputTooLong(Exception):
+    pass
+
+
+def main(*, max_steps: int | None = None, timeout: float | None = None, debug: bool = False, limits: Any = None,
+         max_elements: int | None = None) -> int:
+    """`autodiff repl`: a terminal session when stdin and stdout are terminals, else the piped reader. With
+    `limits` (supervisor.Limits) the session runs supervised (see RemoteSession), else in this process."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    session: Any
+    if limits is not None and hasattr(os, "fork"):
+        session = RemoteSession(limits, max_steps=max_steps, timeout=timeout, debug=debug, interactive=interactive,
+                                max_elements=max_elements)
+    else:
+        session = Session(max_steps=max_steps, timeout=timeout, debug=debug, interactive=interactive)
+    try:
+        if interactive:
+            return run_terminal(session)
+        from autodiff.cli.main import DEFAULT_MAX_SOURCE
+        from autodiff.limits import parse_size
+
+        return run_piped(session, _bounded_lines(sys.stdin, parse_size(DEFAULT_MAX_SOURCE)))
+    except _InputTooLong as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    except SessionEnded:
+        sys.stderr.write("error: the session's process ended unexpectedly\n")
+        return 1
     except BrokenPipeError:
         from autodiff.cli.main import _silence_stdout
 
         _silence_stdout()
         return 1
+    finally:
+        if isinstance(session, RemoteSession):
+            session.close()

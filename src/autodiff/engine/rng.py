@@ -50,6 +50,8 @@ import os
 
 import numpy as np
 
+from autodiff.engine import transcendental
+
 __all__ = [
     "DEFAULT_SEED",
     "Generator",
@@ -105,7 +107,7 @@ def _nondeterministic_seed() -> int:
 def _normalize_seed(seed) -> int:
     seed = int(seed)
     if seed < -(1 << 63) or seed > (1 << 64) - 1:
-        raise RuntimeError("Overflow when unpacking long long")
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's ValueError
     if seed < 0:
         seed += 1 << 64
     return seed
@@ -404,12 +406,12 @@ def _box_muller_f64(blocks: np.ndarray, mean, std) -> None:
     for start in range(0, blocks.shape[0], _CHUNK_BLOCKS // 2):
         blk = blocks[start:start + _CHUNK_BLOCKS // 2]
         radius = np.subtract(1.0, blk[:, :8])
-        np.log(radius, out=radius)
+        radius[...] = transcendental.libm("log", radius)
         radius *= -2.0
         np.sqrt(radius, out=radius)
         theta = blk[:, 8:] * _TWO_PI_F64
-        c = np.cos(theta)
-        np.sin(theta, out=theta)
+        c = transcendental.libm("cos", theta)
+        theta[...] = transcendental.libm("sin", theta)
         c *= radius
         theta *= radius
         if plain:
@@ -512,8 +514,7 @@ class Generator:
     def set_state(self, state) -> None:
         buf = np.ascontiguousarray(np.asarray(state), dtype=np.uint8).reshape(-1)
         if buf.size != _STATE_BYTES:
-            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
-                               f"CPUGeneratorImplState of size {_STATE_BYTES} but found the "
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the "
                                f"input RNG state size to be {buf.size}")
         seed = int(buf[0:8].view(np.uint64)[0])
         left, _seeded = (int(v) for v in buf[8:16].view(np.int32))
@@ -647,10 +648,10 @@ class Generator:
             u = self._uniform01(2 * pairs, np.float64)
             u1 = u[0::2]
             u2 = u[1::2]
-            r = np.sqrt(-2.0 * np.log1p(-u2))
+            r = np.sqrt(-2.0 * transcendental.libm("log1p", -u2))
             theta = 2.0 * math.pi * u1
-            c = r * np.cos(theta)
-            s = r * np.sin(theta)
+            c = r * transcendental.libm("cos", theta)
+            s = r * transcendental.libm("sin", theta)
             vals = np.empty(2 * pairs)
             vals[0::2] = c
             vals[1::2] = s
@@ -797,6 +798,9 @@ class Generator:
         to ``out``) compares 24-bit uniforms, or 53-bit ones when ``p`` is float64."""
         n = out.size
         if isinstance(p, np.ndarray):
+            if not np.all((p >= 0) & (p <= 1)):  # nan fails too
+                raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                                   "message be improved?  If so, please report an enhancement request to PyTorch.)")
             pp = np.broadcast_to(p, out.shape).transpose(_iter_perm(out)).reshape(-1)
             if p.dtype == np.float64:
                 u = self._uniform01(n, np.float64)
@@ -807,14 +811,16 @@ class Generator:
         else:
             p = float(p)
             if not 0 <= p <= 1:
-                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
             _store(out, self._uniform01(n, np.float64) < p)
         return out
 
     def exponential_(self, out: np.ndarray, lambd=1.0) -> np.ndarray:
         """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms."""
+        if not float(lambd) > 0:  # nan fails too
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={float(lambd):g}")
         u = self._uniform01(out.size, np.float64)
-        _store(out, (-1.0 / float(lambd)) * np.log1p(-u))
+        _store(out, (-1.0 / float(lambd)) * transcendental.libm("log1p", -u))
         return out
 
     def multinomial(self, probs: np.ndarray, num_samples: int, replacement=False) -> np.ndarray:

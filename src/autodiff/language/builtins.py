@@ -329,6 +329,7 @@ def _register() -> None:
     # The Python functions a script is given stand for Python's and PyTorch's builtins (its own are UserFunctions).
     protocol.register_class_name(types.FunctionType, "builtin_function_or_method")
     protocol.register_class_name(types.BuiltinFunctionType, "builtin_function_or_method")
+    protocol.register_class_name(protocol.BuiltinFunction, "builtin_function_or_method")
     protocol.register_class_view(type, TYPE)
     protocol.register_class_view(_TypeBuiltin, TYPE)
     protocol.register_class_view(protocol.ClassView, TYPE)

@@ -25,6 +25,7 @@ from autodiff.language import nodes
 
 SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 MAX_NESTING = 200  # brackets, like CPython's "too many nested parentheses"
+MAX_INDENTATION = 100  # indentation levels, like CPython's tokenizer (MAXINDENT): 99 nested blocks parse
 
 
 class ParseError(AutodiffError):
@@ -227,6 +228,8 @@ class _Indenter(PostLex):
                     if narrow <= top_narrow:
                         raise _tab_error(where)
                     levels.append((wide, narrow))
+                    if len(levels) > MAX_INDENTATION:
+                        raise ParseError("too many levels of indentation", where, category="IndentationError")
                     yield Token.new_borrow_pos("_INDENT", indent, token)
                     continue
                 while wide < levels[-1][0]:
@@ -1149,7 +1152,11 @@ class _Builder(Transformer):
         if token.type == "FLOAT_NUMBER":
             value: Any = float(text.replace("_", ""))
         else:
-            value = int(text.replace("_", ""), 0)
+            try:
+                value = int(text.replace("_", ""), 0)
+            except ValueError as exc:  # more digits than Python converts (sys.get_int_max_str_digits)
+                raise ParseError(f"{exc} - Consider hexadecimal for huge integer literals to avoid decimal "
+                                 "conversion limits.", span) from None
         return nodes.Constant(value, span)
 
     def ellipsis(self, meta: Any, children: list[Any]) -> nodes.Constant:

@@ -1,7 +1,9 @@
 """The explicit attribute tables: what a script may read, set or call on each type of value.
 
 A script never reaches a Python attribute directly. `x.name` looks `name` up in the table registered
-for `type(x)`; anything not in a table (and every name starting with `_`) is an AttributeError. This is
+for `type(x)` (for a class, the table registered for the class itself); anything not in a table is an
+AttributeError, and so is every name starting with `_` unless a table lists it outright because it is public
+API (namedtuple's `_asdict`, PyTorch's `_version`; never a dunder). This is
 the sandbox's wall and also the single place that lists what each type offers (for errors, completion
 and the README's list of supported PyTorch).
 
@@ -45,6 +47,7 @@ class TypeTable:
 
 
 _TABLES: dict[type, TypeTable] = {}
+_CLASS_TABLES: dict[type, TypeTable] = {}
 
 
 def register(python_type: type, table: TypeTable) -> TypeTable:
@@ -59,8 +62,22 @@ def register(python_type: type, table: TypeTable) -> TypeTable:
     return existing
 
 
+def has_own_table(python_type: type) -> bool:
+    """Whether `python_type` itself has a table (not only one of its bases)."""
+    return python_type in _TABLES
+
+
+def register_class(python_class: type, table: TypeTable) -> TypeTable:
+    """Register what scripts may read on the class object itself (`Point._fields`, `chain.from_iterable`)."""
+    _CLASS_TABLES[python_class] = table
+    return table
+
+
 def table_of(value: Any) -> TypeTable | None:
-    return _TABLES.get(type(value)) or _table_by_mro(type(value))
+    kind = type(value)
+    if kind is type and value in _CLASS_TABLES:
+        return _CLASS_TABLES[value]
+    return _TABLES.get(kind) or _table_by_mro(kind)
 
 
 def _table_by_mro(kind: type) -> TypeTable | None:
@@ -375,6 +392,34 @@ class BoundMethod:
         return f"<built-in method {self.name} of {type_name(self.receiver)} object>"
 
 
+class BuiltinFunction:
+    """A function of the torch API or of Python's builtins as a script sees it: called like the function it
+    wraps, printed as CPython prints a builtin (`<built-in function print>`): no address, no internal name."""
+
+    __slots__ = ("name", "function")
+
+    def __init__(self, name: str, function: Callable[..., Any]):
+        self.name = name
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<built-in function {self.name}>"
+
+    # Equal to the function it wraps, so that tables keyed by functions (backward's gradient creators) find it.
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self.function or (
+            type(other) is BuiltinFunction and other.function is self.function)
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
+
+BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_method"
+
+
 def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffError:
     kind = type_name(value)
     if isinstance(value, type) and (value in _SCRIPT_CLASSES or value in _PUBLIC_CLASSES):
@@ -399,21 +444,37 @@ def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffErr
     return AutodiffError("AttributeError", message, hint=hint)
 
 
+# Module attributes with underscores that scripts may read (`torch.__version__`); members of the namespace only.
+NAMESPACE_DUNDERS = frozenset({"__version__"})
+
+
+def _listed(table: TypeTable, name: str) -> bool:
+    """A name with a leading underscore is reachable only when a table names it outright (never a dunder, never
+    through a table's dynamic fallback such as nn.Module's attribute lookup)."""
+    if name.startswith("__"):
+        return False
+    return dict.__contains__(table.getters, name) or dict.__contains__(table.methods, name) or (
+        dict.__contains__(table.setters, name))
+
+
 def get_attribute(value: Any, name: str) -> Any:
     kind = type(value)
-    if kind is Namespace and name[:1] != "_":
+    if kind is Namespace and (name[:1] != "_" or name in NAMESPACE_DUNDERS):
         return _namespace_member(value, name)
     table = _TABLES.get(kind)
     if table is None:
-        info = _SCRIPT_CLASSES.get(kind)
-        if info is not None:
-            return _script_attribute(value, name, info)
-        if isinstance(value, type):
-            return _class_attribute(value, name)
-        if kind is super:
-            return _super_attribute(value, name)
-        table = _table_by_mro(kind)
-    if name[:1] != "_":
+        if kind is type and value in _CLASS_TABLES:
+            table = _CLASS_TABLES[value]
+        else:
+            info = _SCRIPT_CLASSES.get(kind)
+            if info is not None:
+                return _script_attribute(value, name, info)
+            if isinstance(value, type):
+                return _class_attribute(value, name)
+            if kind is super:
+                return _super_attribute(value, name)
+            table = _table_by_mro(kind)
+    if name[:1] != "_" or (table is not None and _listed(table, name)):
         if table is not None:
             getter = table.getters.get(name)
             if getter is not None:
@@ -434,7 +495,7 @@ def call_method(value: Any, name: str, args: Iterable[Any], kwargs: dict[str, An
     if kind is Namespace and name[:1] != "_":
         return _namespace_member(value, name)(*args, **kwargs)
     table = _TABLES.get(kind)
-    if table is not None and name[:1] != "_":
+    if table is not None and (name[:1] != "_" or _listed(table, name)):
         method = table.methods.get(name)
         if method is not None:
             return method(value, *args, **kwargs)
@@ -460,7 +521,7 @@ def set_attribute(value: Any, name: str, new_value: Any) -> None:
         _refresh_names()
         return
     table = table_of(value)
-    if table is not None and not name.startswith("_"):
+    if table is not None and (not name.startswith("_") or _listed(table, name)):
         setter = table.setters.get(name)
         if setter is not None:
             setter(value, new_value)
@@ -542,3 +603,4 @@ def _namespace_member(namespace: Namespace, name: str) -> Any:
 _TABLES[Namespace] = TypeTable("module")
 _TABLES[ClassView] = TypeTable("type")
 register_class_like(ClassView, lambda view: view.cls)
+_TABLES[BuiltinFunction] = TypeTable("builtin function")

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import rng
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import TypeTable, register
 
@@ -44,10 +45,19 @@ def get_rng_state() -> Tensor:
     return Tensor(rng.default_generator.get_state())
 
 
+def _set_state(generator: rng.Generator, state: Any) -> None:
+    """Generator.set_state / torch.set_rng_state, with PyTorch's errors for what is not a state."""
+    if type(state) is not Tensor:
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"expected a torch.ByteTensor, but got {type_name(state)}")
+    if state.array.dtype != np.uint8:
+        raise type_error("RNG state must be a torch.ByteTensor")
+    generator.set_state(state.array)
+
+
 def set_rng_state(state: Any) -> None:
-    if type(state) is not Tensor or state.array.dtype != np.uint8:
-        raise type_error("set_rng_state expects a torch.ByteTensor, as returned by get_rng_state()")
-    rng.default_generator.set_state(state.array)
+    _set_state(rng.default_generator, state)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
@@ -67,7 +77,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
             _raise_broadcast(np.shape(mean_value), np.shape(std_value))
     numpy_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if shape is not None and numpy_dtype is None:
-        numpy_dtype = default_float
+        numpy_dtype = tensor_module.default_float
     array = _generator(generator).normal(mean_value, std_value, shape, numpy_dtype)
     return Tensor(array, requires_grad)
 
@@ -123,7 +133,7 @@ GENERATOR_TABLE = TypeTable(
         "initial_seed": lambda g: g.initial_seed(),
         "seed": lambda g: g.seed(),
         "get_state": lambda g: Tensor(g.get_state()),
-        "set_state": lambda g, state: g.set_state(state.array),
+        "set_state": _set_state,
     },
 )
 

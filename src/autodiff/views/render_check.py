@@ -78,6 +78,14 @@ def render_check(report: CheckReport, file: IO[str]) -> None:
     unchecked = len(report.rows) - len(checked)
     if report.probe_limit_reached:
         console.print("[yellow]The probe limit was reached: later leaves were not all checked.[/]")
+    if report.time_limit_near:
+        console.print("[yellow]The time limit was near: later values of the leaves were not checked.[/]")
+    elements, values = report.budget
+    if (elements is not None or values is not None) and any(row.skipped for row in report.rows):
+        sample = f"at most {elements} elements of each leaf" if elements is not None else "every element"
+        if values is not None:
+            sample += f", at its first {values} values"
+        console.print(f"Checked a sample: {sample} (--all checks every element at every backward pass).")
     if failed:
         console.print(f"[bold red]{len(failed)} of {len(checked)} leaf gradients disagree with finite "
                       "differences.[/] Usually a .detach(), .data or .item() inside the computation: autograd "

@@ -28,6 +28,7 @@ class CompilerCore:
         self.S = interpreter._state
         self.check = interpreter._check_limits
         self.module_bound = module_bound_names(module) | set(interpreter.globals)
+        self.module_body = module.body
         self.scope = Scope("module", None)
         self.loop_depth = 0
         self.expression_depth = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import Span
+from autodiff.errors import Span, statement_code_name
 
 BREAK = object()
 CONTINUE = object()
@@ -59,6 +59,11 @@ def statement_span_of_traceback(traceback: Any) -> Span | None:
 
 def mark_statement(function: Callable[..., Any], span: Span) -> Callable[..., Any]:
     function.autodiff_span = span  # type: ignore[attr-defined]
+    # named after its span, so that a stack dump taken from outside (the supervisor's) can name the line
+    named = function.__code__.replace(co_name=statement_code_name(span))
+    if function.__code__ in _RUNNER_CODES:
+        _RUNNER_CODES.add(named)
+    function.__code__ = named
     return function
 
 

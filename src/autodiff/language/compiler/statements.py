@@ -637,6 +637,10 @@ class StatementCompiler:
         modules = self.interpreter.modules
         module_name = node.module
         span = node.span
+        if module_name == "__future__":
+            from autodiff.language.stdlib.future import check_import
+
+            check_import(node, self.module_body)
         if len(node.names) == 1 and node.names[0].name == "*":
             if self.scope.kind != "module":
                 raise ParseError("import * only allowed at module level", span)
@@ -742,8 +746,8 @@ class StatementCompiler:
 
 
 def _module_not_found(name: str, modules: dict[str, Any], span: Span) -> AutodiffError:
-    if not modules:
-        return AutodiffError("ModuleNotFoundError", f"module '{name}' is not available in autodiff scripts", span)
-    available = ", ".join(sorted(modules))
-    return AutodiffError("ModuleNotFoundError", f"module '{name}' is not available in autodiff scripts; only "
-                         f"{available} can be imported", span)
+    from autodiff.language.stdlib import not_importable
+
+    importable = modules.importable() if hasattr(modules, "importable") else sorted(modules)
+    message, hint = not_importable(name, importable)
+    return AutodiffError("ModuleNotFoundError", message, span, hint=hint)

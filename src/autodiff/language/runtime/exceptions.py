@@ -60,9 +60,10 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
                 exc.autodiff_span = span  # type: ignore[attr-defined]
             return exc
         error = AutodiffError("TypeError", found, span)
-    elif isinstance(exc, RecursionError):
-        error = AutodiffError("LimitError", "maximum recursion depth exceeded: the script nests calls or "
-                              "expressions too deeply", span)
+    elif isinstance(exc, RecursionError):  # Python's own text, as PyTorch shows it
+        message = str(exc) if str(exc).startswith("maximum recursion depth exceeded") else \
+            "maximum recursion depth exceeded"
+        error = AutodiffError("RecursionError", message, span, hint="the script nests calls or values too deeply")
     elif isinstance(exc, MemoryError):
         error = AutodiffError("LimitError", "out of memory: the script tried to build a value larger than the "
                               "memory available to it", span, hint="raise the limit with --max-memory, or build "

@@ -18,7 +18,7 @@ class UserFunction:
     `obj.method` gives a bound method (`__get__`), so Python's own staticmethod, classmethod, property, MRO,
     super and operator dispatch work on script classes. `owner` is the class whose body defined the function
     (what zero-argument `super()` starts from); a generator function's body makes a generator when called.
-    Its `__dict__` holds `__name__`, `__qualname__`, `__doc__`, `__module__` and what the script sets.
+    Its `__dict__` holds `__doc__`, `__module__` and what functools.update_wrapper (@functools.wraps) sets.
     """
 
     __slots__ = ("name", "qualname", "span", "owner", "_positional", "_defaults", "_varargs", "_kwonly",
@@ -47,14 +47,23 @@ class UserFunction:
         self._simple = not (self._varargs or self._kwonly or self._varkw)
         self._generator = generator
         self._needs_class = needs_class
-        self.__dict__.update({"__name__": name, "__qualname__": self.qualname, "__doc__": doc,
-                              "__module__": "__main__"})
+        self.__dict__.update({"__qualname__": self.qualname, "__doc__": doc, "__module__": "__main__"})
 
     def __repr__(self) -> str:
-        return f"<function {self.qualname}>"
+        shown = self.__dict__.get("__qualname__")  # functools.wraps copies the wrapped function's
+        return f"<function {shown if isinstance(shown, str) else self.qualname}>"
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         return self if instance is None else MethodType(self, instance)
+
+    # A Python function's names, which functools.update_wrapper copies from the function it wraps.
+    @property
+    def __name__(self) -> str:  # noqa: PLW3201 - Python's own attribute
+        return self.name
+
+    @__name__.setter
+    def __name__(self, value: str) -> None:
+        self.name = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._simple and not kwargs and len(args) == self._count:
@@ -71,9 +80,9 @@ class UserFunction:
         state[DEPTH] += 1
         if state[DEPTH] > self._max_depth:
             state[DEPTH] -= 1
-            raise AutodiffError(
-                "LimitError", f"maximum recursion depth exceeded: more than {self._max_depth} nested calls "
-                f"of script functions (in '{self.name}')")
+            raise AutodiffError("RecursionError", "maximum recursion depth exceeded",
+                                hint=f"more than {self._max_depth} nested calls of script functions (in "
+                                f"'{self.name}')")
         try:
             result = self._body(local_vars)
         finally:

@@ -9,7 +9,10 @@ from autodiff.language.protocol import TypeTable, register
 from autodiff.torch.nn.functional import FUNCTIONAL
 from autodiff.torch.nn.init import INIT
 from autodiff.torch.nn.modules.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from autodiff.torch.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from autodiff.torch.nn.modules.container import ModuleList, Sequential, _Container
+from autodiff.torch.nn.modules.conv import Conv1d, Conv2d, Conv3d
+from autodiff.torch.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from autodiff.torch.nn.modules.flatten import Flatten
 from autodiff.torch.nn.modules.linear import Identity, Linear
 from autodiff.torch.nn.modules.loss import (
@@ -29,6 +32,26 @@ from autodiff.torch.nn.modules.module import (
     _ModuleSetters,
     _set_training,
 )
+from autodiff.torch.nn.modules.normalization import LayerNorm
+from autodiff.torch.nn.modules.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from autodiff.torch.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from autodiff.torch.nn.modules.sparse import Embedding
+from autodiff.torch.nn.utils import clip_grad, convert_parameters
+
+UTILS: dict[str, Callable[..., Any]] = {
+    "clip_grad_norm_": clip_grad.clip_grad_norm_, "clip_grad_norm": clip_grad.clip_grad_norm,
+    "clip_grad_value_": clip_grad.clip_grad_value_, "get_total_norm": clip_grad.get_total_norm,
+    "clip_grads_with_norm_": clip_grad.clip_grads_with_norm_,
+    "parameters_to_vector": convert_parameters.parameters_to_vector,
+    "vector_to_parameters": convert_parameters.vector_to_parameters,
+}
 
 _CONTAINER_METHODS: dict[str, Callable[..., Any]] = {"append": _Container.append, "extend": _Container.extend}
 
@@ -60,7 +83,12 @@ MODULES: dict[str, type[Module]] = {
     "Sigmoid": Sigmoid, "Tanh": Tanh, "Softmax": Softmax, "LogSoftmax": LogSoftmax, "Flatten": Flatten,
     "LeakyReLU": LeakyReLU, "Identity": Identity, "GELU": GELU, "ELU": ELU, "MSELoss": MSELoss, "L1Loss": L1Loss,
     "SmoothL1Loss": SmoothL1Loss, "CrossEntropyLoss": CrossEntropyLoss, "BCELoss": BCELoss,
-    "BCEWithLogitsLoss": BCEWithLogitsLoss, "NLLLoss": NLLLoss,
+    "BCEWithLogitsLoss": BCEWithLogitsLoss, "NLLLoss": NLLLoss, "Embedding": Embedding, "Dropout": Dropout,
+    "Dropout1d": Dropout1d, "Dropout2d": Dropout2d, "Conv1d": Conv1d, "Conv2d": Conv2d, "Conv3d": Conv3d,
+    "MaxPool1d": MaxPool1d, "MaxPool2d": MaxPool2d, "AvgPool1d": AvgPool1d, "AvgPool2d": AvgPool2d,
+    "AdaptiveAvgPool1d": AdaptiveAvgPool1d, "AdaptiveAvgPool2d": AdaptiveAvgPool2d, "LayerNorm": LayerNorm,
+    "BatchNorm1d": BatchNorm1d, "BatchNorm2d": BatchNorm2d, "BatchNorm3d": BatchNorm3d,
+    "RNN": RNN, "LSTM": LSTM, "GRU": GRU, "RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
 }
 
 
@@ -71,4 +99,5 @@ def members() -> dict[str, dict[str, Any]]:
     register_tables()
     nn_members: dict[str, Any] = dict(MODULES)
     nn_members["Parameter"] = PARAMETER
-    return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT)}
+    return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT),
+            "torch.nn.utils": dict(UTILS)}
