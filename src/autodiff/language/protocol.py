@@ -239,6 +239,16 @@ def _class_attribute(cls: type, name: str) -> Any:
         return cls.__init__
     if _is_dunder(name):
         return _dunder(cls, name, None)
+    if name[:1] != "_" or info is None:
+        for base in cls.__mro__[1:]:  # what the native base's class offers (`MyFunction.apply`)
+            table = _CLASS_TABLES.get(base)
+            if table is not None and (name[:1] != "_" or _listed(table, name)):
+                getter = table.getters.get(name)
+                if getter is not None:
+                    return getter(cls)
+                method = table.methods.get(name)
+                if method is not None:
+                    return BoundMethod(cls, name, method)
     raise _no_attribute(cls, name, None)
 
 

@@ -442,6 +442,17 @@ def _register_classes() -> None:
     register(ParameterType, tensor_type_table(tensor_table().methods))
     for kind, dotted in ((DType, "torch.dtype"), (Size, "torch.Size"), (Device, "torch.device")):
         protocol.register_class_name(kind, dotted)
+    Device.__module__, Device.__qualname__ = "torch", "device"  # torch.device is this class: it prints so
+    node_classes: dict[str, Any] = {}
+
+    def node_class(node: autograd.Node) -> Any:  # PyTorch makes a class per node kind: <class 'MulBackward0'>
+        view = node_classes.get(node.name)
+        if view is None:
+            view = node_classes[node.name] = protocol.ClassView(type(node), getattr(node, "CLASS_PREFIX", "") +
+                                                                node.name)
+        return view
+
+    protocol.register_class_of(autograd.Node, node_class)
     modes = {label: protocol.ClassView(autograd.GradMode, f"torch.autograd.grad_mode.{label}")
              for label in ("no_grad", "enable_grad", "set_grad_enabled")}
     protocol.register_class_of(autograd.GradMode, lambda mode: modes[mode.label])
