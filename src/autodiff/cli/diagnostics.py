@@ -88,6 +88,8 @@ def format_error(err: AutodiffError, source: str | None, filename: str) -> str:
         lines.append(f"{_where(filename, err.span)}: error: {err.message}")
         lines.extend(excerpt)
     else:
+        for category, message, sentence in getattr(err, "chain", ()):  # Python's chained exceptions, first to last
+            lines += [f"{category}: {message}", "", sentence, ""]
         lines.append(f"{err.category}: {err.message}")
         if err.span is not None:
             lines.append(f"  --> {_where(filename, err.span)}")

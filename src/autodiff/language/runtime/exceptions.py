@@ -261,8 +261,37 @@ def uncaught(exc: BaseException) -> BaseException:
     """An exception the script raised that nothing caught, as the AutodiffError the user sees reported."""
     if isinstance(exc, AutodiffError) or not getattr(exc, "autodiff_raised", False):
         return exc
-    category = protocol.public_type(type(exc)).__name__
-    error = AutodiffError(category, str(exc), getattr(exc, "autodiff_span", None))
+    error = AutodiffError(_category(exc), str(exc), getattr(exc, "autodiff_span", None))
     error.calls = getattr(exc, "calls", [])  # type: ignore[attr-defined]
     error.original = exc  # type: ignore[attr-defined]
+    error.chain = _chain(exc)  # type: ignore[attr-defined]
     return error
+
+
+_DIRECT_CAUSE = "The above exception was the direct cause of the following exception:"
+_DURING_HANDLING = "During handling of the above exception, another exception occurred:"
+
+
+def _category(exc: BaseException) -> str:
+    return exc.category if isinstance(exc, AutodiffError) else protocol.public_type(type(exc)).__name__
+
+
+def _chain(exc: BaseException) -> list[tuple[str, str, str]]:
+    """The exceptions Python prints before an uncaught one the script raised, earliest first: (category, message,
+    the sentence that links it to the next)."""
+    chain: list[tuple[str, str, str]] = []
+    seen = {id(exc)}
+    current = exc
+    while True:
+        link = getattr(current, "autodiff_chain", None)
+        if link is None:
+            break
+        cause, context = link
+        earlier, sentence = (cause, _DIRECT_CAUSE) if cause is not None else (
+            (context, _DURING_HANDLING) if not current.__suppress_context__ else (None, ""))
+        if earlier is None or id(earlier) in seen:
+            break
+        seen.add(id(earlier))
+        chain.insert(0, (_category(earlier), str(earlier), sentence))
+        current = earlier
+    return chain
