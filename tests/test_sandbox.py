@@ -204,6 +204,16 @@ ESCAPES = {
     "subclass_tensor": ("class T(torch.Tensor):\n    pass", "TypeError", "cannot derive from <class 'torch.Tensor'>"),
     "subclass_int": ("class I(int):\n    pass", "TypeError", "autodiff scripts cannot subclass int"),
     "subclass_function_type": ("class F(type(print)):\n    pass", "TypeError", "cannot derive from"),
+    "function_subclass_init_globals": ("class F(torch.autograd.Function):\n    pass\nF.__init__.__globals__",
+                                       "AttributeError", INTERNALS),
+    "function_subclass_apply_self": ("class F(torch.autograd.Function):\n    pass\nF.apply.__self__",
+                                     "AttributeError", INTERNALS),
+    "dataset_subclass_add": ("from torch.utils.data import Dataset\nclass D(Dataset):\n    pass\nD.__add__",
+                             "AttributeError", INTERNALS),
+    "exception_context_internal": ("try:\n    torch.ones(2) + torch.ones(3)\nexcept RuntimeError as e:\n"
+                                   "    e.__context__.__traceback__", "AttributeError", "'NoneType' object"),
+    "grad_fn_class_view": ("type((torch.ones(1, requires_grad=True) * 2).grad_fn).__dict__", "AttributeError",
+                           INTERNALS),
     "subclass_optimizer": ("class O(torch.optim.SGD):\n    pass", "TypeError", "cannot subclass SGD"),
     "subclass_error_category": ("try:\n    1 / 0\nexcept Exception as e:\n    class Z(type(e)):\n"
                                 "        pass\n    Z('x').__dict__", "AttributeError", INTERNALS),
@@ -351,6 +361,34 @@ def decorated(t):
 kinds = [type(x), type(child), type(print), type(running), type(net), type(caught), type(zero), type(torch),
          type(type), type(bound), type(parent), type(torch_error), type(nn.Parameter(x)), type(torch.float32)]
 classes = [Base, Child, Net, Oops, object, ValueError, nn.Module, nn.Linear, property, staticmethod, classmethod]
+from torch.utils.data import Dataset
+
+
+class Doubler(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+
+class Items(Dataset):
+    def __init__(self):
+        self.items = [x, x]
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __len__(self):
+        return len(self.items)
+
+
+doubled = Doubler.apply(x.detach().requires_grad_())
+items = Items()
+node_kind = type(doubled.grad_fn)
 """ + """
 import math, random, string, time, typing, collections, functools, itertools, __future__
 import numpy as np
@@ -484,7 +522,7 @@ def test_every_reachable_value_is_part_of_the_designed_api():
     assert not leaks, "\n".join(leaks)
     assert len(seen) > 100  # the walk did reach the tables
     for kind in ("Child", "Net", "Oops", "ZeroDivisionError", "RuntimeError", "method", "super", "generator",
-                 "function", "ClassView", "TensorType", "GradModeFunction"):
+                 "function", "ClassView", "TensorType", "GradModeFunction", "Items", "FunctionCtx"):
         assert kind in kinds_walked, f"the walk never reached a {kind}"
 
 

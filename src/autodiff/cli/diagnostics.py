@@ -89,8 +89,8 @@ def format_error(err: AutodiffError, source: str | None, filename: str) -> str:
         lines.extend(excerpt)
     else:
         for category, message, sentence in getattr(err, "chain", ()):  # Python's chained exceptions, first to last
-            lines += [f"{category}: {message}", "", sentence, ""]
-        lines.append(f"{err.category}: {err.message}")
+            lines += [f"{category}: {message}" if message else category, "", sentence, ""]
+        lines.append(f"{err.category}: {err.message}" if err.message else err.category)  # `raise StopIteration`
         if err.span is not None:
             lines.append(f"  --> {_where(filename, err.span)}")
             lines.extend(excerpt)
