@@ -111,6 +111,11 @@ def cases() -> list[dict[str, Any]]:
             if dtype == "float64" and p == 2 and (dims is None or dims == [len(shape) - 1]):
                 continue
             add({"op": "norm", "dtype": dtype, "shape": list(shape), "p": p, "dims": dims, "threads": 2})
+    # cumulative sums and products, forward and backward
+    for op, dtype, shape in itertools.product(("cumsum", "cumprod"), ("float32", "float64"),
+                                              ((7,), (1000,), (64, 10), (10, 64), (5, 7, 11))):
+        for dim in range(len(shape)):
+            add({"op": op, "dtype": dtype, "shape": list(shape), "dim": dim, "threads": 2})
     # the gradient of a broadcast operand (the engine's sum_to)
     for dtype, (big, small) in itertools.product(("float32", "float64"), (
             ((64, 10), (10,)), ((64, 10), (64, 1)), ((5, 7, 11), (7, 1)), ((100, 300), (300,)), ((3, 40000), (1,)),
@@ -138,8 +143,11 @@ def inputs(case: dict[str, Any]) -> list[np.ndarray]:
     dtype = case["dtype"]
     op = case["op"]
     layout = case.get("layout", "c")
-    if op == "prod":
-        return [laid_out(shape, layout, 1, "prod", dtype)]
+    if op in ("prod", "cumprod"):
+        return [laid_out(shape, layout, 1, "prod", dtype)] + ([laid_out(shape, "c", 2, "", dtype)] if op == "cumprod"
+                                                               else [])
+    if op == "cumsum":
+        return [laid_out(shape, layout, 1, "", dtype), laid_out(shape, "c", 2, "", dtype)]
     if op == "nansum":
         return [laid_out(shape, layout, 1, "nan", dtype)]
     if op == "broadcast_grad":
@@ -191,8 +199,6 @@ def run_autodiff(case: dict[str, Any]) -> list[np.ndarray]:
 
 def _compute(torch: Any, case: dict[str, Any], arrays: list[Any], torch_side: bool) -> list[np.ndarray]:
     from autodiff.engine import ops as adops
-    from autodiff.engine import reductions
-
     op = case["op"]
     if torch_side:
         F = torch.nn.functional
@@ -229,9 +235,14 @@ def _compute(torch: Any, case: dict[str, Any], arrays: list[Any], torch_side: bo
     if op == "norm":
         return [array(lib.norm(x, case["p"], dims))]
     if op == "nansum":
-        if torch_side:
-            return [x.nansum().numpy()]
-        return [reductions.sum_array(x.array, None, ignore_nan=True)]
+        return [array(lib.nansum(x))]
+    if op in ("cumsum", "cumprod"):
+        inp, g = arrays
+        inp.requires_grad_(True) if torch_side else setattr(inp, "requires_grad", True)
+        out = getattr(lib, op)(inp, case["dim"])
+        result = array(out)
+        backward(out, np.asarray(g.numpy() if torch_side else g.array))
+        return [result, grad_of(inp)]
     if op in ("var", "std"):
         fn = getattr(lib, op)
         if dims is None:

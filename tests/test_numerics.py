@@ -109,10 +109,19 @@ def test_fma32_is_exact():
 
 def test_products_accumulate_with_one_fma_per_step():
     a = numerics_cases.values(6 * 40, 1, "", "float32").reshape(6, 40)
+    b = numerics_cases.values(40 * 20, 2, "", "float32").reshape(40, 20)
+    expected = np.zeros((6, 20), np.float32)
+    for k in range(40):
+        expected = transcendental.fma32(a[:, k:k + 1], b[k:k + 1, :], expected)
+    np.testing.assert_array_equal(products.matmul(a, b), expected)
+
+
+def test_thin_products_multiply_then_add():
+    a = numerics_cases.values(6 * 40, 1, "", "float32").reshape(6, 40)
     b = numerics_cases.values(40 * 5, 2, "", "float32").reshape(40, 5)
     expected = np.zeros((6, 5), np.float32)
     for k in range(40):
-        expected = transcendental.fma32(a[:, k:k + 1], b[k:k + 1, :], expected)
+        expected = expected + a[:, k:k + 1] * b[k:k + 1, :]
     np.testing.assert_array_equal(products.matmul(a, b), expected)
 
 

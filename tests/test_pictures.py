@@ -196,3 +196,182 @@ def test_layout_handles_a_deep_chain_without_recursion():
     placed = layouts.layered_layout(_boxes(*names), list(zip(names, names[1:])))
     assert placed.nodes["v0"].layer == 0 and placed.nodes[names[-1]].layer == count - 1
     assert len({round(p.x, 3) for p in placed.nodes.values()}) == 1  # a chain is drawn straight
+
+
+# --- the page, without a browser --------------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def page_of(program: Path, tmp_path: Path) -> tuple[str, int]:
+    """The page `run --html` writes for a program (run from the program's folder), and the exit status."""
+    import make_views
+
+    target = tmp_path / f"{program.stem}.html"
+    make_views.VIEWS["_page"] = ["run", "--html", str(target)]
+    try:
+        _, _, status = run_view(program, "_page")
+    finally:
+        del make_views.VIEWS["_page"]
+    return target.read_text(encoding="utf-8"), status
+
+
+def page_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def explain_factors(text: str) -> dict[str, str]:
+    """explain's factor lines: `dy/dx2  MulBackward0  = w2 = 6` -> {"dy/dx2": "w2 = 6"}."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"^\s+(d\S+/d\S+(?: \(as input \d\))?)\s+(\w+)\s+[=:] (.*)$", line)
+        if match:
+            found[match.group(1)] = match.group(3)
+    return found
+
+
+def explain_checks(text: str) -> dict[str, str]:
+    """explain's check lines: `✓ equals x1.grad = [[-30, ...]]` -> {"x1": "[[-30, ...]]"}."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"✓ equals (\S+)\.grad = (.*?)(?: up to .*)?$", text, re.M)}
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_page_of_every_program(program, tmp_path):
+    page, status = page_of(program, tmp_path)
+    document_json, _, json_status = run_view(program, "json")
+    graph_json, _, _ = graph_command(program, "--format", "json")
+    assert status == json_status
+    run = json.loads(document_json)
+    graph = json.loads(graph_json)
+    data = page_data(page)
+    # self-contained: nothing is loaded from anywhere (the SVG namespace is a name, not a request)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", page)
+    assert not re.search(r"\b(src|href)=[\"']?(https?:)?//", page)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
+    assert "Content-Security-Policy" in page
+    # the table: one row per tensor of `run --json`
+    table = page.split('id="tensor-table"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r'<tr data-name="', table)) == len(run["tensors"])
+    # the graph: the same nodes and edges as `graph --format json`
+    main = page.split('id="main-graph"', 1)[1].split("</svg>", 1)[0] + "</svg>"
+    if graph["nodes"]:
+        _, nodes, edges = svg_parts(main[main.index("<svg"):])
+        assert (len(nodes), len(edges)) == (len(graph["nodes"]), len(graph["edges"]))
+        assert set(data["nodes"]) == {node["id"] for node in graph["nodes"]}
+    # every script line is there, with its number
+    lines = program.read_text(encoding="utf-8").split("\n")
+    assert page.count('class="src') == len(lines) - (lines[-1] == "")
+    # the error, in place: right after its line
+    if run["error"] is not None:
+        line = run["error"]["line"]
+        assert re.search(rf'id="L{line}".*?</li>(<li class="(out|warn)".*?</li>)*<li class="err" id="script-error"',
+                         page, re.S)
+    else:
+        assert "script-error" not in page
+    for warning in run["warnings"]:
+        assert f"{warning['category']}: " in page
+
+
+def test_page_steps_are_the_engines_and_explains_numbers(tmp_path):
+    program = EXAMPLES / "leaf_tensors.ad"
+    data = page_data(page_of(program, tmp_path)[0])
+    explained, _, _ = run_view(program, "explain")
+    factors, checks = explain_factors(explained), explain_checks(explained)
+    (only,) = data["passes"]
+    steps = only["steps"]
+    # backward runs L, then y, then (last in, first out) w2's AccumulateGrad, x2, w1's and x1's
+    assert [(s["op"], s["label"]) for s in steps] == [
+        ("SubBackward0", "L"), ("MulBackward0", "y"), ("AccumulateGrad", "w2"), ("MulBackward0", "x2"),
+        ("AccumulateGrad", "w1"), ("AccumulateGrad", "x1")]
+    assert steps[0]["arrived"] == {"text": "[[1, 1], [1, 1]]", "shape": "[2, 2]", "uniform": "1"}
+    shown = 0
+    for step in steps:
+        for send in step["sends"]:
+            assert factors[send["d"]] == send["factor"]  # the local derivative, as explain writes it
+            shown += 1
+        if step["op"] == "AccumulateGrad":
+            assert step["leaf"]["after"]["text"] == checks[step["label"]]  # what the leaf's .grad became
+            assert step["arrived"]["text"] == checks[step["label"]]  # .grad was None: it is what arrived
+    assert shown == 5 and len(checks) == 3
+    # hand derivation: L = Y - x1*w1*w2 with x1 = 2, w1 = 5, w2 = 6, so y gets -1 and x2 gets -1 * w2 = -6
+    sub, mul_y = steps[0], steps[1]
+    assert [s["value"]["uniform"] for s in sub["sends"]] == ["-1"]
+    assert [(s["to_label"], s["value"]["uniform"]) for s in mul_y["sends"]] == [("x2", "-6"), ("w2", "-10")]
+
+
+def test_page_shows_where_gradients_add_up(tmp_path):
+    # y = x * x + x: x's AccumulateGrad receives three gradients (2, 2 and 1 from the two factors and the sum)
+    script = tmp_path / "adds.ad"
+    script.write_text("x = tensor(2.0, requires_grad=True)\nz = x * x\ny = z + x\ny.backward()\nprint(x.grad)\n",
+                      encoding="utf-8")
+    data = page_data(page_of(script, tmp_path)[0])
+    sends = [send for step in data["passes"][0]["steps"] for send in step["sends"] if send["to_label"] == "x"]
+    assert [(s["arrival"], s["arrivals"], s["value"]["text"]) for s in sends] == [(1, 3, "1"), (2, 3, "2"),
+                                                                                 (3, 3, "2")]
+    assert [s["total"]["text"] if s["total"] else None for s in sends] == [None, "3", "5"]
+    (leaf,) = [step for step in data["passes"][0]["steps"] if step["op"] == "AccumulateGrad"]
+    assert leaf["arrived"]["text"] == "5" and leaf["leaf"]["after"]["text"] == "5"  # d(x² + x)/dx = 2x + 1 = 5
+
+
+def test_page_with_two_backward_passes_keeps_both(tmp_path):
+    program = EXAMPLES / "matmul_parameters.ad"
+    page, status = page_of(program, tmp_path)
+    data = page_data(page)
+    explained, _, _ = run_view(program, "explain")
+    total = int(re.search(r"Backward pass \d+ \(of (\d+)\)", explained).group(1))
+    assert status == 0 and total == 2 and data["passTotal"] == 2
+    assert [p["number"] for p in data["passes"]] == [1, 2]
+    assert page.count('class="pass-graph"') == 2
+
+
+def test_page_keeps_the_first_and_last_passes_of_a_long_loop(tmp_path):
+    data = page_data(page_of(EXAMPLES / "training_loop.ad", tmp_path)[0])
+    assert data["passTotal"] == 30
+    assert [p["number"] for p in data["passes"]] == list(range(1, 11)) + list(range(21, 31))
+
+
+def test_page_escapes_what_the_script_prints(tmp_path):
+    script = tmp_path / "markup.ad"
+    script.write_text('print("</script><b>bold</b>")\nx = ones(1, requires_grad=True)\n', encoding="utf-8")
+    page = page_of(script, tmp_path)[0]
+    assert "<b>bold</b>" not in page and "&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_page_links_nodes_to_the_lines_that_made_them(tmp_path):
+    data = page_data(page_of(EXAMPLES / "leaf_tensors.ad", tmp_path)[0])
+    lines = {(node["op"], node["name"]): node["line"] for node in data["nodes"].values()}
+    assert lines[("AccumulateGrad", "x1")] == 5 and lines[("MulBackward0", "y")] == 9
+    assert lines[("SubBackward0", "L")] == 11 and lines[("MulBackward0", "x2")] == 8
+
+
+def test_repl_html_writes_a_page_of_the_session(tmp_path):
+    from click.testing import CliRunner
+
+    from autodiff.cli.main import main
+
+    target = tmp_path / "session.html"
+    session = (f"a = tensor([2.0], requires_grad=True)\nb = a * a\nb.backward()\na.grad\n"
+               f"undefined_name\n:html {target}\n")
+    result = CliRunner().invoke(main, ["repl"], input=session)
+    assert f"wrote a page of 4 inputs to {target}" in result.stdout + result.stderr
+    page = target.read_text(encoding="utf-8")
+    data = page_data(page)
+    assert "REPL session" in page and "print(a.grad)" in page  # the echoed value, as :save writes it
+    (only,) = data["passes"]
+    assert [(step["op"], step["arrived"]["text"]) for step in only["steps"]] == [("MulBackward0", "[1]"),
+                                                                               ("AccumulateGrad", "[4]")]
+    assert "tensor([4.])" in page  # d(a²)/da = 2a = 4, printed by the script line
+    result = CliRunner().invoke(main, ["repl"], input=":html\n")
+    assert ":html needs a file name" in result.stdout + result.stderr
+
+
+def test_layout_bounds_the_bends_of_an_input_used_all_along_a_chain():
+    # y = y * a + x in a loop: x feeds every layer, so bending every edge would take n²/2 points
+    count = 400
+    names = [f"v{i}" for i in range(count)]
+    edges = list(zip(names, names[1:])) + [("x", name) for name in names[1:]]
+    placed = layouts.layered_layout(_boxes("x", *names), edges)
+    assert sum(len(route.points) for route in placed.routes) <= 2 * len(edges) + 2 * layouts.MAX_BENDS
+    assert all(route.points[0][1] < route.points[-1][1] for route in placed.routes)

@@ -5,60 +5,14 @@ printed output and the error (`Category: message`) must be the same. numpy with 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import re
 
 import pytest
 
 from autodiff.errors import AutodiffError
 from autodiff.language.interpreter import Interpreter
 from autodiff.prelude import build_namespace
-
-
-def run_cpython(source: str) -> tuple[str, str | None]:
-    """(stdout, `Category: message` of the uncaught exception or None) of `source` under real CPython."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            exec(compile(source, "<oracle>", "exec"), {"__name__": "__main__"})  # noqa: S102 - the oracle
-        except Exception as exc:  # noqa: BLE001 - the error is the result
-            message = repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            if isinstance(exc, ImportError):  # autodiff does not show where a module's file is
-                message = re.sub(r" \(/[^)]*\)$", "", message)
-            return out.getvalue(), f"{type(exc).__name__}: {message}"
-    return out.getvalue(), None
-
-
-def run_autodiff(source: str) -> tuple[str, str | None]:
-    out = io.StringIO()
-    names, modules = build_namespace(out.write)
-    interpreter = Interpreter(names, modules, filename="<test>", stderr=io.StringIO())
-    try:
-        interpreter.run_source(source)
-    except AutodiffError as exc:
-        # autodiff adds its suggestion to the message, where CPython's traceback adds "Did you mean: ...?"
-        message = re.sub(r"; did you mean '[^']*'\?$", "", exc.message)
-        return out.getvalue(), f"{exc.category}: {message}"
-    return out.getvalue(), None
-
-
-def same_as_cpython(source: str) -> tuple[str, str | None]:
-    expected = run_cpython(source)
-    assert run_autodiff(source) == expected
-    return expected
-
-
-def check(snippets: dict[str, str]):
-    """A parametrized test running each snippet through both and comparing."""
-
-    @pytest.mark.parametrize("source", snippets.values(), ids=snippets.keys())
-    def test(source):
-        output, error = same_as_cpython(source)
-        assert output or error  # the snippet printed or failed: there was something to compare
-
-    return test
-
+from pyoracle import check, run_autodiff, run_cpython, same_as_cpython
 
 # -- math ----------------------------------------------------------------------------------------------------
 
@@ -262,6 +216,20 @@ FUNCTOOLS = {
     "wraps_builtin": "import functools\nw = functools.partial(print)\nprint(functools.WRAPPER_ASSIGNMENTS)",
 }
 test_functools = check(FUNCTOOLS)
+
+
+def test_wraps_copies_a_script_functions_names_onto_its_wrapper():
+    names, modules = build_namespace(io.StringIO().write)
+    interpreter = Interpreter(names, modules, filename="<test>", stderr=io.StringIO())
+    interpreter.run_source("import functools\ndef train(epochs):\n    return epochs * 2\n"
+                           "def wrapper(*args, **kwargs):\n    return train(*args, **kwargs) + 1\n"
+                           "timed = functools.wraps(train)(wrapper)\nresult = timed(3)\n"
+                           "cached = functools.lru_cache(maxsize=None)(train)\nsame = cached(2) + cached(2)")
+    timed, train = interpreter.globals["timed"], interpreter.globals["train"]
+    assert timed is interpreter.globals["wrapper"] and repr(timed) == "<function train>"
+    assert timed.__name__ == "train" and timed.__wrapped__ is train
+    assert interpreter.globals["result"] == 7 and interpreter.globals["same"] == 8
+    assert interpreter.globals["cached"].__wrapped__ is train
 
 
 ITERTOOLS = {

@@ -60,7 +60,7 @@ MAX_PROBES = 20_000  # children per check, all told: a bound on the time a check
 # the later passes repeat the same gradient code), and a check forks at most so many children.
 DEFAULT_MAX_VALUES = 2
 DEFAULT_BUDGET = 400
-_DEADLINE_SHARE = 0.8  # of the time limit, after which no new child is forked (the rest: finishing, the report)
+_DEADLINE_SHARE = 0.7  # of the time limit, after which no new child is forked (the rest: finishing, the report)
 _STEPS = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3, np.dtype(np.float16): 1e-2}
 _TOLERANCES = {np.dtype(np.float64): (1e-5, 1e-3), np.dtype(np.float32): (1e-4, 1e-2),
                np.dtype(np.float16): (1e-2, 5e-2)}  # (atol, rtol) by the leaf's dtype
@@ -568,7 +568,7 @@ def check_source(source: str, filename: str, interpreter: Any, *,
 
     The budget: `max_elements` elements of each leaf (None: all), at its first `max_values` values (None: all),
     at most `max_probes` children; with a `timeout` (the interpreter's own limit, which also stops the children
-    it forks), no child is forked after most of it has passed, so the report still comes out in time.
+    it forks), no child is forked after 70% of it has passed, so the report still comes out in time.
 
     Needs os.fork (Linux, macOS). The script's own errors end the run and are returned in the report.
     """

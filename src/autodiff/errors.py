@@ -92,6 +92,13 @@ def category_class(category: str) -> type[AutodiffError]:
     return found
 
 
+def register_category(category: str, base: type[BaseException], module: str) -> None:
+    """Errors of `category` are instances of a library's own exception class (`numpy.linalg.LinAlgError`), so a
+    script catches them by that class or its bases; `module` is where the class prints from."""
+    _CATEGORY_CLASSES[category] = type(category, (AutodiffError, base), {"__module__": module,
+                                                                         "__qualname__": category})
+
+
 # How to fix the mistakes learners make most, by the start of PyTorch's message (which stays exact): shown as
 # the `help:` line under the error.
 LEARNER_HINTS = (

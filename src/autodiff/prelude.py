@@ -29,6 +29,7 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     for table in (names, *(module.members for module in modules.values())):
         for name, value in table.items():
             table[name] = _as_script_value(name, value, wrapped)
+    modules.script_value = lambda name, value: _as_script_value(name, value, wrapped)  # façades built later
     return names, modules
 
 

@@ -433,6 +433,7 @@ def _import_for_scripts() -> None:
     """Import what every script run needs before forking: a child then starts at once (and the REPL and
     `check`, which fork many children, import it once)."""
     import autodiff.language.interpreter  # noqa: F401
+    import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
     import autodiff.prelude  # noqa: F401
     import autodiff.torch.namespace  # noqa: F401
     import autodiff.views.graphview  # noqa: F401
@@ -450,12 +451,14 @@ def _import_for_scripts() -> None:
 @click.option("--table/--no-table", default=None,
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
+@click.option("--html", "html_path", metavar="PATH", help="Also write a page (one HTML file, opens offline) with "
+              "the script, its output, the tensors, the graph and each backward pass step by step.")
 @click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
 @click.option("--seed", type=Seed(), default=None,
               help="Seed the random generator as torch.manual_seed(N) would (default: seeded from the system).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
         max_memory: int, max_output: int, max_source: int, debug: bool,
-        table: bool | None, as_json: bool, no_color: bool, seed: int | None) -> None:
+        table: bool | None, as_json: bool, html_path: str | None, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code, max_source, timeout)
 
@@ -466,6 +469,10 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
             default_generator.manual_seed(seed % 2**64)
         if as_json:
             return run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug)
+        if html_path is not None:
+            from autodiff.cli.pictures import run_html
+
+            return run_html(source, filename, html_path, max_steps=max_steps, timeout=timeout, debug=debug)
         from autodiff.views.graphview import Recorder
 
         host = view_host(no_color)
@@ -634,11 +641,12 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
         if report.error is not None:
             report_error(report.error, source, filename, debug=debug)
         render_check(report, sys.stdout)
-        return 0 if report.passed else 1
+        stopped = report.error is not None and report.error.category == "LimitError"  # the check is incomplete
+        return 0 if report.passed and not stopped else 1
 
-    # the report needs time after the script: the children stop being forked at 80% of the limit, and the
-    # supervisor waits a fifth of it more before it ends the check
-    grace = 1.0 + 0.2 * timeout if timeout is not None else None
+    # the report needs time after the script: the children stop being forked at 70% of the limit, and the
+    # supervisor waits a quarter of it (and 2 s) more before it ends the check
+    grace = 2.0 + 0.25 * timeout if timeout is not None else None
     sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output, source=source,
                         filename=filename, grace=grace))
 

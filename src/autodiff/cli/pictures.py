@@ -60,6 +60,29 @@ def run_html(source: str, filename: str, output: str, *, max_steps: int, timeout
     return report.exit_status
 
 
+def write_session_page(script: str, path: str, *, max_steps: int, timeout: float | None) -> None:
+    """The REPL's `:html FILE`: the session's inputs (as `:save` writes them) run again as one script, and its
+    page written to `path` (OSError when it cannot be)."""
+    from autodiff.engine import autograd
+    from autodiff.engine.rng import default_generator
+    from autodiff.torch import tensor_str
+    from autodiff.views import html
+
+    # The replay runs in the session's process: what it changes there (grad mode, the random generator, print
+    # options) is put back, so the session carries on as if :html had not run.
+    previous_mode = autograd.set_grad_enabled(True)
+    rng_state = default_generator.get_state()
+    print_options = tensor_str.get_printoptions()
+    try:
+        report = record_run(script, "session.py", max_steps=max_steps, timeout=timeout)
+    finally:
+        autograd.set_grad_enabled(previous_mode)
+        default_generator.set_state(rng_state)
+        tensor_str.set_printoptions(**print_options)
+    report.filename = "REPL session"
+    Path(path).write_text(html.render_page(report), encoding="utf-8")
+
+
 class _LineTrackingOutput:
     """The script's stdout: every write remembered with the script line that made it (and passed on to `echo`)."""
 
@@ -96,7 +119,7 @@ def record_run(source: str, filename: str, *, max_steps: int, timeout: float | N
     from autodiff.cli import diagnostics
     from autodiff.cli.main import make_interpreter, report_error
     from autodiff.errors import AutodiffError
-    from autodiff.language.interpreter import statement_span_of_traceback
+    from autodiff.language.interpreter import statement_span_of_frames, statement_span_of_traceback
     from autodiff.views import graphview
     from autodiff.views.explain import Explainer
     from autodiff.views.steps import RunReport, StepRecorder
@@ -106,7 +129,12 @@ def record_run(source: str, filename: str, *, max_steps: int, timeout: float | N
     host = graphview.ViewHost()
     host.recorder = graphview.Recorder(host.variables, keep_saved=True)
     explainer = Explainer(host.recorder)
-    steps = StepRecorder(host.recorder)
+
+    def locate() -> int | None:
+        span = statement_span_of_frames(sys._getframe(1))
+        return span.line if span is not None else None
+
+    steps = StepRecorder(host.recorder, locate)
 
     def on_warning(category: str, message: str, span: Any) -> None:
         warnings.append((category, message, span))
@@ -132,5 +160,49 @@ def record_run(source: str, filename: str, *, max_steps: int, timeout: float | N
             error["text"] = diagnostics.format_internal_error(exc, source, filename)
             if echo:
                 report_error(exc, source, filename, debug=debug)
+    from autodiff.cli.main import _view_target
+
+    roots, title = _view_target(host, None)
     return RunReport.collect(source=source, filename=os.path.basename(filename), host=host, explainer=explainer,
-                             steps=steps, output=output.chunks, warnings=warnings, error=error)
+                             steps=steps, output=output.chunks, warnings=warnings, error=error, roots=roots,
+                             title=title, binding_lines=binding_lines(source))
+
+
+def binding_lines(source: str) -> dict[str, int]:
+    """The line where each name is first bound by an assignment (`x = ...`, `a, b = ...`, `x += ...`, a `for`
+    target), anywhere in the script: where the page says a leaf was made."""
+    import dataclasses
+
+    from autodiff.language import nodes
+    from autodiff.language.parser import parse
+
+    try:
+        module = parse(source, "<page>")
+    except Exception:  # a script that does not parse has no bindings to show
+        return {}
+    found: dict[str, int] = {}
+
+    def names_in(target: Any, line: int) -> None:
+        if isinstance(target, nodes.Name):
+            found.setdefault(target.id, line)
+        elif isinstance(target, (list, tuple)):
+            for item in target:
+                names_in(item, line)
+        elif dataclasses.is_dataclass(target) and type(target).__name__ in ("Tuple", "List", "Starred"):
+            for field_ in dataclasses.fields(target):
+                names_in(getattr(target, field_.name), line)
+
+    stack: list[Any] = [module]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+            continue
+        if not dataclasses.is_dataclass(item):
+            continue
+        kind = type(item).__name__
+        if kind in ("Assign", "AnnAssign", "AugAssign", "For"):
+            targets = item.targets if kind == "Assign" else [item.target]
+            names_in(targets, item.span.line)
+        stack.extend(reversed([getattr(item, f.name) for f in dataclasses.fields(item)]))
+    return found

@@ -95,6 +95,11 @@ NORMAL_HINT = ("enable anomaly detection to find the operation that failed to co
 ANOMALY_HINT = ("the backtrace further above shows the operation that failed to compute its gradient. The variable "
                 "in question was changed in there or anywhere later. Good luck!")
 
+# Observers of every node recorded (the HTML page links each drawn node to the script line that made it). Each is
+# called as observer(node) at the end of Node.__init__ (an AccumulateGrad before its leaf is set) and must not change
+# it. Empty: no cost but one test.
+node_observers: list[Callable[[Node], None]] = []
+
 # A backward rule maps the gradient of a node's output to one gradient (or None) per input edge.
 BackwardRule = Callable[["Tensor"], Sequence["Tensor | None"]]
 
@@ -184,6 +189,9 @@ class Node:
         if _anomaly_enabled:
             self.hooks = NodeHooks()
             self.hooks.forward_trace = script_location()
+        if node_observers:
+            for observer in node_observers:
+                observer(self)
 
     def hook_table(self) -> NodeHooks:
         if self.hooks is None:
@@ -339,6 +347,14 @@ backward_observers: list[BackwardObserver] = []
 BackwardStarter = Callable[[Sequence["Tensor"], Sequence["Tensor"], "Sequence[Node] | None"], None]
 backward_starters: list[BackwardStarter] = []
 
+# Observers of each step of a backward pass (the HTML page replays backward node by node). Each is called as
+# observer(node, grad, sent) once the node has run: `grad` is the gradient that arrived (the sum of everything
+# sent to it), `sent` lists (input index, gradient sent or None, the input's buffer after adding it, or None when
+# it was the first to arrive) for each input edge with a node. An AccumulateGrad node is observed after adding
+# into `.grad`, with `sent` empty. They must not change the graph or the tensors. Empty: no cost but one test.
+BackwardStepObserver = Callable[["Node", "Tensor", list[tuple[int, "Tensor | None", "Tensor | None"]]], None]
+backward_step_observers: list[BackwardStepObserver] = []
+
 
 def run_backward(
     roots: Sequence[Tensor],
@@ -378,6 +394,7 @@ def run_backward(
     ready = [node for node in root_nodes if dependencies.get(node, 0) == 0]
     reached: list[tuple[Tensor, Tensor]] | None = [] if backward_observers else None
     anomaly = _anomaly_enabled
+    step_observers = tuple(backward_step_observers) or None
     previous_mode = set_grad_enabled(create_graph)
     try:
         while ready:
@@ -398,8 +415,12 @@ def run_backward(
                         _accumulate_with_hooks(node, hooks, grad, create_graph, accumulate_into_grad)
                     else:
                         # Nothing but this frame (and the observers' list) holds grad: .grad may take its buffer.
-                        steal = getrefcount(grad) <= (_OWN_REFERENCES + (reached is not None))
+                        steal = (step_observers is None
+                                 and getrefcount(grad) <= _OWN_REFERENCES + (reached is not None))
                         accumulate_into_grad(node.leaf, grad, create_graph, steal)
+                if step_observers is not None:
+                    for observer in step_observers:
+                        observer(node, grad, [])
                 continue
             if useful is not None and node not in useful:
                 continue
@@ -417,11 +438,13 @@ def run_backward(
                     input_grads = _apply_with_hooks(node, hooks, rule, grad)
                 else:
                     input_grads = rule(grad)
-            del grad  # the incoming gradient's buffer can go as soon as the rule has used it
+            if step_observers is None:
+                del grad  # the incoming gradient's buffer can go as soon as the rule has used it
             if not retain_graph and node.had_saved:
                 node.rule = None
                 node.saved = ()
             shapes = node.input_shapes
+            sent: list[tuple[int, Tensor | None, Tensor | None]] | None = [] if step_observers is not None else None
             for index, child in enumerate(node.next_nodes):
                 if child is None:
                     continue
@@ -433,6 +456,10 @@ def run_backward(
                             child_grad = sum_to(child_grad, shape)
                     existing = buffers.get(child)
                     buffers[child] = child_grad if existing is None else existing + child_grad
+                    if sent is not None:
+                        sent.append((index, child_grad, None if existing is None else buffers[child]))
+                elif sent is not None:
+                    sent.append((index, None, None))
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
                 if remaining == 0:
@@ -441,6 +468,9 @@ def run_backward(
                     else:
                         # Every path into `child` carried no gradient; its own inputs get none either.
                         _skip(child, dependencies, buffers, ready)
+            if sent is not None:
+                for observer in step_observers or ():
+                    observer(node, grad, sent)
             input_grads = child_grad = None  # the buffers alone hold the gradients now (see `steal`)
     finally:
         set_grad_enabled(previous_mode)

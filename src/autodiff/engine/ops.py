@@ -26,7 +26,7 @@ import numpy as np
 from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine import tensor as tensor_module
-from autodiff.engine.tensor import DType, Size, Tensor, check_size, to_numpy_dtype
+from autodiff.engine.tensor import DTYPES, DType, Size, Tensor, check_size, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -217,6 +217,10 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
     return x
 
 
+def _data(x: Operand) -> Any:
+    return x.array if type(x) is Tensor else x
+
+
 def _binary_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
     if type(a) is Tensor and type(b) is Tensor and a.array.dtype is b.array.dtype:
         return a.array, b.array
@@ -307,18 +311,31 @@ def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
                                                 _sub_rule if b_grad else _identity_none, None, ())
                     out.requires_grad = True
             return out
+    _check_bool_subtraction(a, b)
     x, y = _binary_arrays(a, b)
-    if isinstance(x, (bool, np.bool_)) or (hasattr(x, "dtype") and x.dtype.kind == "b"):
-        raise runtime_error("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                            "Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
         y = y * alpha
     return _record(_elementwise(np.subtract, x, y), "SubBackward0", (a, b),
                    lambda g: (g, neg(g) if alpha == 1 else neg(g) * alpha), broadcast=True)
 
 
+def _is_bool(x: Operand) -> bool:
+    return isinstance(x, (bool, np.bool_)) or (type(x) is Tensor and x.array.dtype.kind == "b")
+
+
+def _check_bool_subtraction(a: Operand, b: Operand) -> None:
+    """PyTorch refuses `-` with a bool operand (a tensor or a Python bool)."""
+    if _is_bool(a) and _is_bool(b):
+        raise runtime_error("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise runtime_error("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
     """`b - alpha * a` (`torch.rsub`; `2 - x` is rsub with a Python number: RsubBackward1, whose only edge is a)."""
+    _check_bool_subtraction(a, b)
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         x = x * alpha
@@ -453,8 +470,23 @@ def rdiv(a: Tensor, b: Scalar) -> Tensor:
     return mul(reciprocal(a), b)
 
 
-def floor_divide(a: Operand, b: Operand) -> Tensor:
+def _integer_division_arrays(a: Operand, b: Operand, kernel: str) -> tuple[Any, Any]:
+    """Operands of //, % and fmod, with PyTorch's refusals: no kernel for bool, and an integer division by zero
+    is its RuntimeError (not NumPy's silent 0)."""
+    _check_broadcast(_data(a), _data(b))  # PyTorch looks at the shapes first
+    dtype = result_dtype((a, b))
+    if dtype.kind == "b":
+        from autodiff.errors import AutodiffError
+
+        raise AutodiffError("NotImplementedError", f'"{kernel}_cpu" not implemented for \'Bool\'')
     x, y = _binary_arrays(a, b)
+    if dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+        raise runtime_error("ZeroDivisionError")
+    return x, y
+
+
+def floor_divide(a: Operand, b: Operand) -> Tensor:
+    x, y = _integer_division_arrays(a, b, "div_floor")
 
     def rule(g: Tensor) -> tuple[None, ...]:
         raise runtime_error("derivative for aten::floor_divide is not implemented")
@@ -463,21 +495,30 @@ def floor_divide(a: Operand, b: Operand) -> Tensor:
     return _record(_elementwise(np.floor_divide, x, y), "NotImplemented", (a, b) if type(b) is Tensor else (a,), rule)
 
 
+def _float_remainder(x: Any, y: Any) -> np.ndarray:
+    """PyTorch's floating remainder: fmod, moved into the divisor's sign when it is not 0 (so -1 % 0.5 is -0.0
+    and 3 % -1.0 is 0.0, where NumPy's mod gives 0.0 and -0.0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mod = np.fmod(x, y)
+        return np.where((mod != 0) & ((np.asarray(y) < 0) != (mod < 0)), mod + y, mod)
+
+
 def remainder(a: Operand, b: Operand) -> Tensor:
     """Python's modulo (the sign of the divisor); d/d other = -floor(a / b)."""
-    return _modulo(a, b, np.mod, "Remainder", np.floor_divide)
+    kernel = _float_remainder if result_dtype((a, b)).kind == "f" else np.mod
+    return _modulo(a, b, "remainder", kernel, "Remainder", np.floor_divide)
 
 
 def fmod(a: Operand, b: Operand) -> Tensor:
     """C's fmod (the sign of the dividend); d/d other = -trunc(a / b)."""
-    return _modulo(a, b, np.fmod, "Fmod", lambda p, q: np.trunc(np.true_divide(p, q)))
+    return _modulo(a, b, "fmod", np.fmod, "Fmod", lambda p, q: np.trunc(np.true_divide(p, q)))
 
 
-def _modulo(a: Operand, b: Operand, ufunc: Callable[..., np.ndarray], name: str,
+def _modulo(a: Operand, b: Operand, kernel: str, ufunc: Callable[..., np.ndarray], name: str,
             quotient: Callable[..., np.ndarray]) -> Tensor:
     if type(a) is not Tensor:
         a = Tensor(np.asarray(a, dtype=result_dtype((a, b))))
-    x, y = _binary_arrays(a, b)
+    x, y = _integer_division_arrays(a, b, kernel)
     out = _elementwise(ufunc, x, y)
     if type(b) is not Tensor:
         return _record(out, f"{name}Backward0", (a,), lambda g: (g,))
@@ -634,6 +675,7 @@ def _bitwise(ufunc: Callable[[Any, Any], np.ndarray], kernel: str) -> Callable[[
     floating-point tensors."""
 
     def bitwise(a: Operand, b: Operand) -> Tensor:
+        _check_broadcast(_data(a), _data(b))  # PyTorch looks at the shapes first
         dtype = result_dtype((a, b))
         if dtype.kind == "f":
             from autodiff.errors import AutodiffError
@@ -668,8 +710,15 @@ def isclose(a: Tensor, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equ
 
 
 # --- elementwise unary ops: one row each ------------------------------------------------------------
+def _sign(a: np.ndarray) -> np.ndarray:
+    """PyTorch's sign: (0 < x) - (x < 0), so nan's sign is 0 (NumPy's is nan); a bool stays itself."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    return ((a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)).astype(a.dtype, copy=False)
+
+
 def _sign_of(x: Tensor) -> Tensor:
-    return Tensor(np.sign(x.array))
+    return Tensor(_sign(x.array))
 
 
 def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
@@ -707,7 +756,7 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "reciprocal": ("ReciprocalBackward0",
                    lambda a: np.reciprocal(a.astype(tensor_module.default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
-    "sign": ("SignBackward0", np.sign, lambda g, x, y: mul(g, 0), ""),
+    "sign": ("SignBackward0", _sign, lambda g, x, y: mul(g, 0), ""),
     "floor": ("FloorBackward0", np.floor, lambda g, x, y: mul(g, 0), ""),
     "ceil": ("CeilBackward0", np.ceil, lambda g, x, y: mul(g, 0), ""),
     "round": ("RoundBackward0", np.round, lambda g, x, y: mul(g, 0), ""),
@@ -734,12 +783,23 @@ def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
     return lambda g: (formula(g, x, holder[0]() if holder else None),)
 
 
+# Ops PyTorch has no kernel for on some dtypes: (kernel name, kinds it refuses).
+_NO_KERNEL = {"floor": ("floor_vml", "b"), "ceil": ("ceil_vml", "b"), "round": ("round_vml", "b"),
+              "trunc": ("trunc_vml", "b"), "frac": ("frac", "biu"), "abs": ("abs", "b")}
+
+
 def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
     grad_fn_name, forward, formula, saves = UNARY[op_name]
     float_only = op_name in _FLOAT_ONLY
+    refused = _NO_KERNEL.get(op_name)
 
     def unary(x: Tensor) -> Tensor:
         array = x.array
+        if refused is not None and array.dtype.kind in refused[1]:
+            from autodiff.errors import AutodiffError
+
+            raise AutodiffError("NotImplementedError", f'"{refused[0]}_cpu" not implemented for '
+                                f"'{_SCALAR_TYPE_NAMES.get(array.dtype.name, array.dtype.name)}'")
         if float_only and array.dtype.kind != "f":
             array = array.astype(tensor_module.default_float)
         out = np.asarray(forward(array))
@@ -810,9 +870,9 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
         check_size(np.broadcast_shapes(array.shape, lo.shape, hi.shape))
     out = array
     if lo is not None:
-        out = np.maximum(out, lo)
+        out = _clamp_below(out, lo)
     if hi is not None:
-        out = np.minimum(out, hi)
+        out = _clamp_above(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
     if not (type(min) is Tensor or type(max) is Tensor):
         def rule(g: Tensor) -> tuple[Tensor]:
@@ -849,13 +909,23 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     return _record(out, "ClampBackward0", (x, *bounds), tensor_rule, saved, broadcast=True)
 
 
+def _clamp_below(array: Any, bound: Any) -> Any:
+    """PyTorch's clamp to a lower bound: an element equal to it stays itself (-0.0 stays -0.0), a nan element
+    stays nan, a nan bound gives nan."""
+    return np.where((np.asarray(array) < bound) | (np.asarray(bound) != bound), bound, array)
+
+
+def _clamp_above(array: Any, bound: Any) -> Any:
+    return np.where((np.asarray(array) > bound) | (np.asarray(bound) != bound), bound, array)
+
+
 def clamp_min(x: Tensor, min: Scalar) -> Tensor:  # noqa: A002
-    out = np.maximum(x.array, min).astype(x.array.dtype)
+    out = np.asarray(_clamp_below(x.array, min)).astype(x.array.dtype)
     return _record(out, "ClampMinBackward0", (x,), lambda g: (mul(g, _mask(x.array >= min, g)),), (x,))
 
 
 def clamp_max(x: Tensor, max: Scalar) -> Tensor:  # noqa: A002
-    out = np.minimum(x.array, max).astype(x.array.dtype)
+    out = np.asarray(_clamp_above(x.array, max)).astype(x.array.dtype)
     return _record(out, "ClampMaxBackward0", (x,), lambda g: (mul(g, _mask(x.array <= max, g)),), (x,))
 
 
@@ -1134,11 +1204,28 @@ def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
     return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
 
 
+def nansum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """torch.nansum: PyTorch's cascade sum with NaNs read as 0; their gradient is 0."""
+    shape = x.array.shape
+    dims = tuple(range(x.array.ndim)) if dim is None or _empty_dims(dim) else _dims(x, dim)
+    if x.array.dtype.kind == "f":
+        source = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
+        out = reductions.sum_array(source, dims, keepdim, ignore_nan=True)
+    else:
+        out = reductions.sum_array(x.array, dims, keepdim, _sum_dtype(x, dtype))
+    kept = keepdim if dim is not None else False
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (mul(_expand_reduced(g, shape, dims, kept), _mask(~np.isnan(x.array), g)),)
+
+    return _record(np.asarray(out), "NansumBackward0", (x,), rule, (x,))
+
+
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if x.array.dtype.kind != "f" and dtype is None:
         raise runtime_error(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {x.dtype.name.capitalize() if x.dtype.name != 'int64' else 'Long'}")
+            f"dtype. Got: {_SCALAR_TYPE_NAMES.get(x.array.dtype.name, x.array.dtype.name)}")
     array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
     shape = x.array.shape
     if dim is None:
@@ -1166,6 +1253,8 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         array = x.array
+        if dim is None and np.count_nonzero(array == 0) > 1:  # PyTorch's prod_backward: zeros_like(input)
+            return (mul(_expand_reduced(g, shape, dims, kept), Tensor(np.zeros(shape, dtype=array.dtype))),)
         if not np.any(array == 0):
             # PyTorch's prod_backward: grad * (result / input).
             return (mul(_expand_reduced(g, shape, dims, kept), div(_expand_reduced(result, shape, dims, kept), x)),)
@@ -1346,6 +1435,8 @@ def _correction(unbiased: Any, correction: Any) -> float:
 def _variance_setup(x: Tensor, dim: Any, unbiased: Any, correction: Any, name: str
                     ) -> tuple[Any, float, tuple[int, ...], int]:
     """What var and std share: PyTorch's argument forms, the correction, the reduced dims and their size."""
+    if x.array.dtype.kind not in "fc":
+        raise runtime_error("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
@@ -1517,7 +1608,7 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     out = []
     for n in shape:
-        if type(n) is Tensor:
+        if type(n) is Tensor or isinstance(n, np.integer):
             n = n.__index__()
         if isinstance(n, bool) or not isinstance(n, int):
             raise type_error(f"shape must be a sequence of ints, got {type(n).__name__}")
@@ -1836,6 +1927,10 @@ def index(x: Tensor, key: Any) -> Tensor:
     """`x[key]` for any key: PyTorch applies basic indices one dimension at a time, each its own node."""
     if not isinstance(key, tuple):
         key = (key,)
+    if any(type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" for k in key):
+        # A 0-d integer tensor indexes like the integer it holds (SelectBackward0), as in PyTorch.
+        key = tuple(int(k.array) if type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" else k
+                    for k in key)
     if any(_is_advanced(k) for k in key):
         return _advanced_index(x, key)
     result = x
@@ -3979,6 +4074,44 @@ def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
     return _record(out, "NativeLayerNormBackward0", (x, weight, bias), rule, saved)
 
 
+GradientsCallback = Callable[[list["Tensor | None"]], "Sequence[Tensor | None] | None"]
+
+
+def backward_hook_function(tensors: Sequence[Tensor], on_gradients: GradientsCallback) -> list[Tensor]:
+    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): the
+    tensors unchanged, each of those that require grad with grad_fn BackwardHookFunctionBackward. When the
+    gradients of all of them have arrived, `on_gradients` sees them (None where none came) and may return
+    replacements. PyTorch does this in one node with several outputs; here each tensor gets its own node, and
+    a join node behind them calls `on_gradients` once."""
+    live = [i for i, t in enumerate(tensors) if t.requires_grad] if autograd._grad_enabled else []
+    outputs = list(tensors)
+    if not live:
+        return outputs
+
+    def replaced(grads: list[Tensor | None]) -> list[Tensor | None]:
+        result = on_gradients(grads)
+        return list(grads) if result is None else list(result)
+
+    if len(live) == 1:
+        (index,) = live
+        source = tensors[index]
+        outputs[index] = _record(source.array, "BackwardHookFunctionBackward", (source,),
+                                 lambda g: replaced([g]))
+        return outputs
+    arrived: dict[int, Tensor] = {}
+    join = autograd.Node("BackwardHookFunctionBackward", tuple(tensors[i].edge() for i in live),
+                         lambda _token: replaced([arrived.get(k) for k in range(len(live))]))
+    for k, index in enumerate(live):
+        def collect(g: Tensor, k: int = k) -> tuple[Tensor]:
+            arrived[k] = g
+            return (Tensor(np.zeros(0, dtype=g.array.dtype)),)  # a token: the join node runs once all have come
+
+        out = Tensor(tensors[index].array, True)
+        out.grad_fn = autograd.Node("BackwardHookFunctionBackward", (join,), collect)
+        outputs[index] = out
+    return outputs
+
+
 # --- the Tensor's Python operators ---------------------------------------------------------------------
 def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
     return lambda self, other: fn(other, self)
@@ -3998,13 +4131,24 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
     return rdiv(self, other)
 
 
-def _operand_check(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+def _operand_check(fn: Callable[[Tensor, Any], Tensor], arrays: bool = False) -> Callable[[Tensor, Any], Any]:
+    """The operator's dunder: tensors and Python numbers (NumPy's scalars count as numbers, as in PyTorch); an
+    array is NotImplemented, so NumPy computes it and hands the result back through Tensor.__array_wrap__, except
+    for `arrays` (==, which PyTorch compares as tensors; its != falls back to Python's identity test)."""
     def checked(self: Tensor, other: Any) -> Any:
         if type(other) is not Tensor and not isinstance(other, (int, float)):
-            return NotImplemented
+            if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+                other = other.item()
+            elif arrays and isinstance(other, np.ndarray) and other.dtype in _ARRAY_DTYPES:
+                other = Tensor(other)
+            else:
+                return NotImplemented
         return fn(self, other)
 
     return checked
+
+
+_ARRAY_DTYPES = frozenset(d.numpy for d in DTYPES)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
@@ -4031,7 +4175,7 @@ _OPERATORS = {
     "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _operand_check(_fn))
+    setattr(Tensor, _name, _operand_check(_fn, arrays=_name == "__eq__"))
 Tensor.__neg__ = neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = abs

@@ -2,14 +2,15 @@
 
 PyTorch multiplies with MKL, whose order of operations depends on the instruction set, the thread count and
 the sizes (its bits for an 8x8 product differ between AVX2 and AVX-512 machines), so no fixed order is
-PyTorch's everywhere. What MKL does on AVX2 for most mid-sized products (m >= 4, n >= 16, k up to about
-150, either operand transposed) is the plain one: each output element accumulates a_ik * b_kj for k = 0, 1,
-... with one fused multiply-add per step. autodiff computes every product that way (each FMA emulated
-exactly: the product of two float32 is exact in float64, the one rounding of the sum is corrected where it
-lands on a float32 tie), so its products are deterministic, equal PyTorch's bits wherever MKL uses that
-order, and are otherwise within the spread of MKL's own variants. float64 products accumulate a multiply
-and an add per step (an exact float64 FMA is not emulated). addmm adds the bias after the product, as MKL's
-beta = 1 does.
+PyTorch's everywhere. On AVX2 two plain orders cover most products: each output element accumulates
+a_ik * b_kj for k = 0, 1, ... one step at a time, with a multiply then an add per step when the product is
+thin (fewer than 4 rows or fewer than 16 columns: that covers mv and dot too), with one fused multiply-add per
+step otherwise (up to k of about 150; beyond, MKL blocks k). autodiff computes every product that way (each FMA
+emulated exactly: the product of two float32 is exact in float64, the one rounding of the sum is corrected
+where it lands on a float32 tie), so its products are deterministic, equal PyTorch's bits wherever MKL uses
+those orders, and are otherwise within the spread of MKL's own variants. float64 products accumulate a
+multiply and an add per step (an exact float64 FMA is not emulated). addmm adds the bias after the product,
+as MKL's beta = 1 does.
 
 Products of more than PRODUCT_LIMIT multiply-adds go to NumPy's BLAS (fast, machine-dependent, like
 PyTorch's own): the emulation costs about six NumPy operations per step of k.
@@ -53,6 +54,7 @@ def _stepped32(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _stepped64(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_k a[..., :, k] b[..., k, :], a multiply and an add per k, in order from 0 (in the arrays' dtype)."""
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
     acc = np.zeros(shape, a.dtype)
     for k in range(a.shape[-1]):
@@ -86,7 +88,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if dtype == _F32:
         if k > _EXACT_SUM_K:
             return _exact(a, b).astype(np.float32)
-        return _stepped32(a, b)
+        return _stepped32(a, b) if m >= 4 and n >= 16 else _stepped64(a, b)
     if dtype == _F64:
         return _stepped64(a, b)
     return matmul(a.astype(_F32), b.astype(_F32)).astype(dtype)

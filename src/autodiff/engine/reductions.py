@@ -22,6 +22,8 @@ in the input's dtype, done elementwise by NumPy (exact whatever SIMD it uses), n
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -73,10 +75,11 @@ def sequential_sum(values: np.ndarray, axis: int) -> np.ndarray:
     """The sum along `axis` strictly in order, ((v0 + v1) + v2) + ..., every other axis elementwise (the axis
     must not be empty)."""
     count = values.shape[axis]
+    last = (slice(None),) * (axis % values.ndim) + (-1,)
     if count == 1:
-        return np.take(values, 0, axis=axis)
+        return values[last]
     if values.size <= _SMALL:
-        return np.take(np.add.accumulate(values, axis=axis), count - 1, axis=axis)
+        return np.add.accumulate(values, axis=axis)[last]
     # NumPy adds along an axis that is not the fastest in memory one slice at a time, in order (its
     # pairwise summation is only used along the fastest axis); check that some other axis is faster.
     stride = abs(values.strides[axis])
@@ -176,6 +179,14 @@ def _should_swap(a: _Dim, b: _Dim) -> int:
 
 def iterator_dims(shape: Sequence[int], in_strides: Sequence[int], reduce: set[int], keepdim: bool,
                   itemsize: int) -> list[_Dim]:
+    """The reduction's TensorIterator dims (see _iterator_dims), fresh copies of a cached plan."""
+    plan = _iterator_dims(tuple(shape), tuple(in_strides), tuple(sorted(reduce)), keepdim, itemsize)
+    return [_Dim(d.size, d.out, d.inp) for d in plan]
+
+
+@functools.lru_cache(maxsize=1024)
+def _iterator_dims(shape: tuple[int, ...], in_strides: tuple[int, ...], reduce: tuple[int, ...], keepdim: bool,
+                   itemsize: int) -> list[_Dim]:
     """The reduction's TensorIterator dims, fastest first, after reordering and merging: size, output stride
     and input stride in bytes. The output is contiguous; a reduced dim has output stride 0 (a reduced dim of
     size 1 keeps its contiguous stride with keepdim, as PyTorch's output view does)."""
@@ -219,6 +230,15 @@ def _lanes(dtype: np.dtype) -> int:
 
 def _view(base: np.ndarray, offset: int, shape: Sequence[int], strides: Sequence[int]) -> np.ndarray:
     """A strided view into `base`'s memory starting `offset` bytes after its first element."""
+    root = base
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.flags.c_contiguous:
+        start = base.__array_interface__["data"][0] - root.__array_interface__["data"][0] + offset
+        try:
+            return np.ndarray(tuple(shape), base.dtype, buffer=root, offset=start, strides=tuple(strides))
+        except (TypeError, ValueError):
+            pass
     if offset:
         itemsize = base.itemsize
         span = sum((n - 1) * s for n, s in zip(base.shape, base.strides)) // itemsize + 1
@@ -361,6 +381,25 @@ def _range_fold(array: np.ndarray, dims: list[_Dim], begin: int, end: int, kerne
     return slot
 
 
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_PARALLEL_MIN = 1 << 20  # elements: below this, running PyTorch's thread chunks one after another is cheaper
+
+
+def _run_chunks(tasks: list[Callable[[], None]], numel: int) -> None:
+    """Run PyTorch's per-thread chunks of a big reduction, on this machine's cores when there are several (each
+    chunk writes its own part of the result, so the order they run in changes nothing)."""
+    global _POOL
+    cores = os.cpu_count() or 1
+    if len(tasks) < 2 or numel < _PARALLEL_MIN or cores < 2:
+        for task in tasks:
+            task()
+        return
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=min(cores, 8), thread_name_prefix="reduce")
+    for future in [_POOL.submit(task) for task in tasks]:
+        future.result()
+
+
 def _split_dim(dims: list[_Dim], count: int) -> int:
     """find_split_dim: the outermost kept dim with at least `count` columns, else the largest kept one."""
     best = len(dims) - 1
@@ -388,21 +427,29 @@ def _reduce(array: np.ndarray, dims: Sequence[int], keepdim: bool, kernel: Kerne
         return out.reshape(final_shape)
     if any(s < 0 for s in array.strides):
         array = np.ascontiguousarray(array)
-    plan = iterator_dims(shape, array.strides, reduce, keepdim, array.itemsize)
     numel = array.size
+    if array.flags.c_contiguous and ndim:
+        fast = _contiguous(array, reduce, kernel, op, identity, count, out)
+        if fast:
+            return out.reshape(final_shape)
+    plan = iterator_dims(shape, array.strides, reduce, keepdim, array.itemsize)
     if numel < GRAIN_SIZE or count == 1:
         _serial(array, plan, out, kernel, op)
     elif out.size == 1:
         # two_pass_reduction: each thread's chunk folded into its own slot, then the slots reduced
         slots = np.full(count, identity, array.dtype)
-        for thread, (begin, end) in enumerate(_chunks(numel, count, GRAIN_SIZE)):
+        def chunk(thread: int, begin: int, end: int) -> None:
             slots[thread] = _range_fold(array, plan, begin, end, kernel, op, identity)[0]
+
+        _run_chunks([functools.partial(chunk, t, b, e) for t, (b, e) in enumerate(_chunks(numel, count, GRAIN_SIZE))],
+                    numel)
         _serial(slots, [_Dim(count, 0, array.itemsize)], out, kernel, op)
     else:
         # parallel_dim_reduction: the split dim's columns shared out (rounded to 128 bytes if contiguous)
         split = _split_dim(plan, count)
         columns = plan[split].size
         rounding = 128 // array.itemsize if plan[split].inp == array.itemsize else 1
+        tasks = []
         for begin, end in _chunks(columns, count, 1):
             begin -= begin % rounding
             if end != columns:
@@ -410,9 +457,54 @@ def _reduce(array: np.ndarray, dims: Sequence[int], keepdim: bool, kernel: Kerne
             if begin >= end:
                 continue
             narrowed = [(_Dim(end - begin, d.out, d.inp) if i == split else d) for i, d in enumerate(plan)]
-            _serial(array, narrowed, out[begin * plan[split].out // array.itemsize:], kernel, op,
-                    begin * plan[split].inp)
+            tasks.append(functools.partial(_serial, array, narrowed, out[begin * plan[split].out // array.itemsize:],
+                                           kernel, op, begin * plan[split].inp))
+        _run_chunks(tasks, numel)
     return out.reshape(final_shape)
+
+
+def _contiguous(array: np.ndarray, reduce: set[int], kernel: Kernel, op: np.ufunc, identity: float, count: int,
+                out: np.ndarray) -> bool:
+    """The common reductions of a C-contiguous array, without building the iterator: everything to one value,
+    the last dim, or dim 0 of a matrix (a broadcast bias's gradient). The iterator would merge the dims to
+    exactly these calls; splitting rows between threads changes nothing, a reduction to one value is split
+    here as two_pass_reduction does. Returns False for anything else."""
+    shape = array.shape
+    itemsize = array.itemsize
+    numel = array.size
+    reduced = [d for d in reduce if shape[d] > 1]
+    if len(reduced) == len([n for n in shape if n > 1]):  # everything (or all but size-1 dims)
+        flat = array.reshape(-1)
+        if numel < GRAIN_SIZE or count == 1:
+            values, _ = kernel(flat.reshape(1, -1), (itemsize, 0), (0, 0))
+            op(out, _fold(values.reshape(-1), 0, op), out=out)
+            return True
+        slots = np.full(count, identity, array.dtype)
+
+        def chunk(thread: int, begin: int, end: int) -> None:
+            values, _ = kernel(flat[begin:end].reshape(1, -1), (itemsize, 0), (0, 0))
+            op(slots[thread:thread + 1], _fold(values.reshape(-1), 0, op), out=slots[thread:thread + 1])
+
+        _run_chunks([functools.partial(chunk, t, b, e) for t, (b, e) in enumerate(_chunks(numel, count, GRAIN_SIZE))],
+                    numel)
+        values, _ = kernel(slots.reshape(1, -1), (itemsize, 0), (0, 0))
+        op(out, _fold(values.reshape(-1), 0, op), out=out)
+        return True
+    if len(reduced) != 1:
+        return False
+    d = reduced[0]
+    n = shape[d]
+    if d == array.ndim - 1:
+        rows = array.reshape(-1, n)
+        values, _ = kernel(rows, (itemsize, n * itemsize), (0, itemsize))
+    elif d == 0 and array.ndim == 2 and (numel < GRAIN_SIZE or count == 1):
+        # (split between threads, a last column range narrower than a vector is summed differently)
+        values, _ = kernel(array.T, (shape[1] * itemsize, itemsize), (0, itemsize))
+    else:
+        return False
+    values = values if values.ndim == 1 else _fold(values, -1, op)
+    op(out, values.reshape(-1), out=out)
+    return True
 
 
 def torch_sum(array: np.ndarray, dims: Sequence[int], keepdim: bool = False, *, ignore_nan: bool = False,

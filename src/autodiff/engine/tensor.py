@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import autograd
-from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn_once
+from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn, warn_once
 
 # PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
 np.seterr(all="ignore")
@@ -149,6 +149,14 @@ SCALAR_WARNING = (
 )
 
 
+ARRAY_COPY_WARNING = (
+    "__array__ implementation doesn't accept a copy keyword, so passing copy=False failed. __array__ must implement "
+    "'dtype' and 'copy' keyword arguments. To learn more, see the migration guide "
+    "https://numpy.org/devdocs/numpy_2_0_migration_guide.html#adapting-to-changes-in-the-copy-keyword")
+ARRAY_WRAP_WARNING = ("__array_wrap__ must accept context and return_scalar arguments (positionally) in the future. "
+                      "(Deprecated NumPy 2.0)")
+
+
 class Tensor:
     """A NumPy array with PyTorch's autograd state.
 
@@ -283,8 +291,26 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    # NumPy meeting a tensor (`np.array(t)`, `np.exp(t)`, `t + array`) behaves as it does with PyTorch's Tensor:
+    # PyTorch's __array__ takes no `copy` and its __array_wrap__ no `context`, so NumPy 2 warns (once per line)
+    # and falls back; a tensor that requires grad refuses, and NumPy defers binary operators to the tensor.
+    __array_priority__ = 1000
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.requires_grad:
+            raise runtime_error("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if copy is not None:
+            warn("DeprecationWarning", ARRAY_COPY_WARNING)
+            if copy is False:
+                raise AutodiffError("ValueError", "Unable to avoid copy while creating an array as requested.")
         return self.array if dtype is None else self.array.astype(dtype)
+
+    def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Tensor:
+        warn("DeprecationWarning", ARRAY_WRAP_WARNING)
+        array = np.asarray(array)
+        if array.dtype not in _BY_NUMPY:
+            raise type_error(f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__} to a tensor")
+        return Tensor(array)
 
     def item(self) -> Any:
         if self.array.size != 1:

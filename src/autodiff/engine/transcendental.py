@@ -340,16 +340,17 @@ _EXPF_POLY = tuple(np.float32(c) for c in (
 
 def fma32(a: np.ndarray, b: np.ndarray | np.float32, c: np.ndarray | np.float32) -> np.ndarray:
     """round32(a * b + c) with a single rounding, as the FMA instruction computes it."""
-    product = np.asarray(a, np.float64) * np.float64(b) if np.ndim(b) == 0 else \
-        np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    addend = np.asarray(c, np.float64)
-    total = product + addend
-    # total is product + addend rounded to float64; when that lands exactly on a float32 tie the error decides
-    back = total - product
-    error = (product - (total - back)) + (addend - back)
-    tie = ((total.view(np.uint64) & _LOW) == _HALF) & (error != 0)
-    if tie.any():
-        total = np.where(tie, np.nextafter(total, np.where(error > 0, np.inf, -np.inf)), total)
+    product = np.multiply(a, b, dtype=np.float64)  # exact: 24 + 24 bits
+    total = np.add(product, c, dtype=np.float64)
+    # rounded twice (to float64, then float32) only matters where the float64 sum lands on a float32 tie
+    ties = (total.view(np.uint64) & _LOW) == _HALF
+    if ties.any():
+        addend = np.broadcast_to(np.asarray(c, np.float64), total.shape)
+        product = np.broadcast_to(product, total.shape)
+        back = total - product
+        error = (product - (total - back)) + (addend - back)
+        fix = ties & (error != 0)
+        total = np.where(fix, np.nextafter(total, np.where(error > 0, np.inf, -np.inf)), total)
     with np.errstate(all="ignore"):
         return total.astype(np.float32)
 

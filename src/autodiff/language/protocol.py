@@ -52,6 +52,11 @@ def register(python_type: type, table: TypeTable) -> TypeTable:
     return existing
 
 
+def has_own_table(python_type: type) -> bool:
+    """Whether `python_type` itself has a table (not only one of its bases)."""
+    return python_type in _TABLES
+
+
 def register_class(python_class: type, table: TypeTable) -> TypeTable:
     """Register what scripts may read on the class object itself (`Point._fields`, `chain.from_iterable`)."""
     _CLASS_TABLES[python_class] = table
@@ -116,6 +121,14 @@ class BuiltinFunction:
 
     def __repr__(self) -> str:
         return f"<built-in function {self.name}>"
+
+    # Equal to the function it wraps, so that tables keyed by functions (backward's gradient creators) find it.
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self.function or (
+            type(other) is BuiltinFunction and other.function is self.function)
+
+    def __hash__(self) -> int:
+        return hash(self.function)
 
 
 BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_method"

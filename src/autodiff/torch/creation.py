@@ -62,6 +62,7 @@ def _infer_dtype(data: Any) -> np.dtype:
     """The dtype of nested data; a list that contains itself (on the path down to it) is PyTorch's TypeError."""
     kind = 0  # 0 bool, 1 int, 2 float
     seen_any = False
+    numpy_dtype: np.dtype | None = None  # NumPy numbers and arrays count with their own dtype, as in PyTorch
     end = object()
     stack: list[tuple[Any, Any]] = [(None, iter((data,)))]
     path: set[int] = set()
@@ -76,6 +77,9 @@ def _infer_dtype(data: Any) -> np.dtype:
                 raise type_error("new(): self-referential lists are incompatible")
             path.add(id(item))
             stack.append((item, iter(item)))
+        elif isinstance(item, (np.ndarray, np.generic)):
+            _check_numpy_dtype(item.dtype)
+            numpy_dtype = item.dtype if numpy_dtype is None else ops._promote_pair(numpy_dtype, item.dtype)
         elif type(item) is Tensor:
             seen_any = True
             k = item.array.dtype.kind
@@ -91,14 +95,20 @@ def _infer_dtype(data: Any) -> np.dtype:
         else:
             raise type_error(f"Could not infer dtype of {type(item).__name__}")
     if not seen_any:
-        return tensor_module.default_float
-    return (np.dtype(np.bool_), np.dtype(np.int64), tensor_module.default_float)[kind]
+        return tensor_module.default_float if numpy_dtype is None else numpy_dtype
+    python_dtype = (np.dtype(np.bool_), np.dtype(np.int64), tensor_module.default_float)[kind]
+    return python_dtype if numpy_dtype is None else ops._promote_pair(numpy_dtype, python_dtype)
 
 
 def _to_nested_numbers(data: Any) -> Any:
-    """Replace one-element tensors inside nested lists by their values (PyTorch warns if they need grad)."""
+    """Replace one-element tensors inside nested lists by their values (PyTorch warns if they need grad), and
+    NumPy numbers and arrays by Python numbers and lists (their dtype was taken by _infer_dtype)."""
     if isinstance(data, (list, tuple)):
+        if any(isinstance(item, np.ndarray) for item in data):
+            warn_once("UserWarning", LIST_OF_ARRAYS_WARNING)
         return [_to_nested_numbers(item) for item in data]
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.tolist()
     if type(data) is Tensor:
         if data.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
@@ -122,7 +132,75 @@ def _check_rectangular(data: Any, depth: int = 0) -> None:
         _check_rectangular(item, depth + 1)
 
 
+# --- NumPy arrays -----------------------------------------------------------------------------------------
+
+_TORCH_NUMPY_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
+                      "uint16, uint8, and bool")
+NON_WRITABLE_WARNING = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This means writing to "
+    "this tensor will result in undefined behavior. You may want to copy the array to protect its data or make it "
+    "writable before converting it to a tensor. This type of warning will be suppressed for the rest of this program.")
+NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative strides are not currently "
+    "supported. (You can probably work around this by making a copy of your array  with array.copy().) ")
+LIST_OF_ARRAYS_WARNING = (
+    "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting the list to a "
+    "single numpy.ndarray with numpy.array() before converting to a tensor.")
+
+
+def _python_type_name(value: Any) -> str:
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" or kind is Tensor else f"{kind.__module__}.{kind.__name__}"
+
+
+def _check_numpy_dtype(dtype: np.dtype) -> None:
+    """PyTorch's error for an array no tensor can hold; autodiff's own for the dtypes PyTorch has and it lacks."""
+    if dtype in _BY_NUMPY_DTYPE:
+        return
+    name = f"numpy.{dtype.type.__name__}"
+    if dtype.byteorder not in "=|" and dtype.newbyteorder("=") in _BY_NUMPY_DTYPE:
+        raise value_error("given numpy array has byte order different from the native byte order. Conversion "
+                          "between byte orders is currently not supported.")
+    if dtype.kind in "cu" or dtype.kind == "f" and dtype.itemsize <= 8:
+        raise type_error(f"can't convert np.ndarray of type {name}: autodiff has no such tensors (it supports "
+                         "float64, float32, float16, int64, int32, int16, int8, uint8, and bool)")
+    raise type_error(f"can't convert np.ndarray of type {name}. The only supported types are: {_TORCH_NUMPY_TYPES}.")
+
+
+def from_numpy(array: Any) -> Tensor:
+    """`torch.from_numpy(a)`: a tensor over the array's own memory (writing to one changes the other)."""
+    if not isinstance(array, np.ndarray):
+        raise type_error(f"expected np.ndarray (got {_python_type_name(array)})")
+    _check_numpy_dtype(array.dtype)
+    if any(stride < 0 for stride in array.strides):
+        raise value_error(NEGATIVE_STRIDES)
+    if not array.flags.writeable:
+        warn_once("UserWarning", NON_WRITABLE_WARNING)
+    return Tensor(array)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """`torch.as_tensor`: shares a tensor's or an array's memory when no conversion is needed, else copies."""
+    if type(data) is Tensor and (dtype is None or to_numpy_dtype(dtype) == data.array.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or to_numpy_dtype(dtype) == data.dtype):
+        return from_numpy(data) if all(stride >= 0 for stride in data.strides) else tensor(data)
+    if type(data) is Tensor:
+        return Tensor(data.array.astype(to_numpy_dtype(dtype)))
+    return tensor(data, dtype=dtype)
+
+
+def _from_numpy_data(data: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    """torch.tensor(array or NumPy number): a copy, of the array's dtype unless `dtype` says otherwise."""
+    array = np.asarray(data)
+    _check_numpy_dtype(array.dtype)
+    check_size(array.shape)
+    return _leaf(array.astype(_dtype_arg(dtype, array.dtype), copy=True), requires_grad)
+
+
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _from_numpy_data(data, dtype, requires_grad)
     if type(data) is Tensor:
         warn("UserWarning",
              "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -320,6 +398,8 @@ def variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) 
 
 def _legacy_constructor(numpy_dtype: Any) -> Callable[..., Tensor]:
     def construct(*args: Any, requires_grad: bool = False) -> Tensor:
+        if len(args) == 1 and isinstance(args[0], np.ndarray):
+            return _from_numpy_data(args[0], _BY_NUMPY_DTYPE[np.dtype(numpy_dtype)], requires_grad)
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             return tensor(args[0], dtype=_BY_NUMPY_DTYPE[np.dtype(numpy_dtype)], requires_grad=requires_grad)
         if len(args) == 1 and type(args[0]) is Tensor:

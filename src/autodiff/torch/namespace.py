@@ -10,7 +10,6 @@ from typing import Any
 from autodiff.engine import ops, reductions
 from autodiff.engine.tensor import (
     Size,
-    Tensor,
     bool_,
     float16,
     float32,
@@ -32,9 +31,11 @@ from autodiff.torch.autograd.backward import (
 )
 from autodiff.torch.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     initial_seed,
@@ -78,8 +79,7 @@ CREATION = {
     "randint": randint, "randperm": randperm, "manual_seed": manual_seed, "initial_seed": initial_seed,
     "seed": seed, **TENSOR_TYPES, "is_tensor": is_tensor, "device": Device,
     "numel": numel,
-    "as_tensor": lambda data, dtype=None: (data if type(data) is Tensor and dtype is None
-                                           else tensor(data, dtype=dtype)),
+    "as_tensor": as_tensor, "from_numpy": from_numpy,
 }
 for _fn in (ones_like, zeros_like, empty_like, rand_like, randn_like):
     _CREATORS[_fn] = "like"

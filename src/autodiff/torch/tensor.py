@@ -246,8 +246,11 @@ def _node_name(node: autograd.Node) -> str:
     return _QUALIFIED_NODE_NAMES.get(node.name, node.name)
 
 
-def _numpy_refused(self: Tensor) -> Any:
-    raise AutodiffError("AttributeError", "NumPy arrays are not available in autodiff scripts; use .tolist() instead")
+def _numpy(self: Tensor, *, force: bool = False) -> Any:
+    """`x.numpy()`: the tensor's own memory as a NumPy array (writing to one changes the other), as in PyTorch."""
+    if self.requires_grad and not force:
+        raise runtime_error("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    return self.array
 
 
 def _cpu(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -302,7 +305,7 @@ SHARED_OPS = [
     "reshape_as", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze", "expand", "expand_as",
     "narrow", "split", "chunk", "unbind", "select", "clone", "contiguous", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "logical_not", "equal", "allclose", "isclose", "remainder",
-    "floor_divide", "type_as", "broadcast_to", "fmod",
+    "floor_divide", "type_as", "broadcast_to", "fmod", "nansum", "cumsum", "cumprod",
 ]
 METHOD_ALIASES = {"absolute": "abs", "negative": "neg", "multiply": "mul", "divide": "div", "subtract": "sub",
                   "true_divide": "div", "clip": "clamp", "greater": "gt", "less": "lt", "swapaxes": "transpose",
@@ -379,7 +382,7 @@ def tensor_table() -> TypeTable:
         "float": _conversion(float32), "double": _conversion(float64), "half": _conversion(float16),
         "long": _conversion(int64), "int": _conversion(int32), "bool": _conversion(bool_),
         "short": _conversion(int16), "char": _conversion(int8), "byte": _conversion(uint8),
-        "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy_refused,
+        "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy,
         "is_floating_point": lambda self: self.array.dtype.kind == "f",
         "new_tensor": _new_tensor, "new_ones": _new_filled(1), "new_zeros": _new_filled(0),
         "new_empty": _new_filled(0), "uniform_": _uniform_, "normal_": _normal_,
@@ -467,7 +470,7 @@ class TensorType:
             if source.dtype is not dtype:
                 raise type_error(_options_mismatch(dtype, source.dtype))
             return ops._record(source.array[...], "AliasBackward0", (source,), lambda g: (g,))
-        if len(args) == 1 and isinstance(args[0], (list, tuple)) and not isinstance(args[0], Size):
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)) and not isinstance(args[0], Size):
             return tensor(args[0], dtype=dtype)
         if len(args) == 1 and isinstance(args[0], Size):
             args = tuple(args[0])

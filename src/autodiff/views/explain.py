@@ -149,6 +149,9 @@ class PassChains:
     legend_omitted: int = 0
     leaves: list[LeafChain] = field(default_factory=list)
     note: str | None = None
+    # Each edge's factor by (node, input index), and each node's label: the HTML page shows them step by step.
+    factors: dict[tuple[Node, int], Factor] = field(default_factory=dict, repr=False)
+    labels: dict[Node, str] = field(default_factory=dict, repr=False)
 
 
 def is_uniform(array: np.ndarray) -> bool:
@@ -292,6 +295,8 @@ def explain_pass(record: PassRecord, capture: Sequence[Node] | None, names: Name
     for target in targets:
         chains.leaves.append(_explain_target(target, root_nodes, seeds, order, parents, factors, label, names))
     _fill_legend(chains, label, factors)
+    chains.factors = factors
+    chains.labels = label.labels
     for chain in chains.leaves:  # the leaf's .grad before the pass adds into it
         if chain.leaf is not None and chain.leaf.grad is not None:
             chain.before = chain.leaf.grad.array.copy()

@@ -30,6 +30,9 @@ DUMMY_WIDTH = 12.0  # the width an edge passing through a layer takes
 MARGIN = 16.0
 MAX_SWEEPS = 24
 DUMMY_WEIGHT = 3.0  # how much harder edge bends are pulled straight than boxes are pulled to their neighbours
+# Bend points in all: an input used all along a long chain (`y = y * a + x` in a loop) would need a number growing
+# with the square of the chain's length; past this, the longest edges are drawn as one curve instead.
+MAX_BENDS = 3000
 
 
 @dataclass
@@ -94,7 +97,19 @@ def layered_layout(boxes: Sequence[Box], edges: Sequence[tuple[str, str]]) -> La
     down: list[list[int]] = [[] for _ in order]  # neighbours in the layer below (with repeats for parallel edges)
     up: list[list[int]] = [[] for _ in order]
     chains: list[list[int]] = []
+    spans = sorted(layer_of[target] - layer_of[source] - 1 for source, target in edges)
+    longest_bent = max(spans, default=0)
+    if sum(spans) > MAX_BENDS:
+        total = 0
+        for span in spans:
+            if total + span > MAX_BENDS:
+                longest_bent = span - 1
+                break
+            total += span
     for source, target in edges:
+        if layer_of[target] - layer_of[source] - 1 > longest_bent:  # one curve, left out of the ordering
+            chains.append([index_of[source], index_of[target]])
+            continue
         chain = [index_of[source]]
         for layer in range(layer_of[source] + 1, layer_of[target]):
             names.append(None)

@@ -211,7 +211,7 @@ def to_svg(drawing: Drawing, *, standalone: bool = True, prefix: str = "g", titl
     graph, placed = drawing.graph, drawing.layout
     note_height = LINE_HEIGHT + 6 if graph.truncated else 0.0
     legend_height = LEGEND_HEIGHT if legend else 0.0
-    width = max(placed.width, 330.0 if legend else 0.0)
+    width = max(placed.width, _legend_width(drawing.direction) if legend else 0.0)
     height = placed.height + note_height + legend_height
     size = f'width="{_number(width)}" height="{_number(height)}" viewBox="0 0 {_number(width)} {_number(height)}"'
     label = escape(title or "autograd graph", quote=True)
@@ -263,15 +263,27 @@ def to_svg(drawing: Drawing, *, standalone: bool = True, prefix: str = "g", titl
     return "\n".join(out) + "\n"
 
 
+LEGEND_KINDS = (("leaf", "leaf"), ("function", "grad_fn"), ("constant", "constant"))
+
+
+def _legend_arrow_text(direction: str) -> str:
+    return "input → op (forward)" if direction == "forward" else "op → input (gradients)"
+
+
+def _legend_width(direction: str) -> float:
+    swatches = sum(24 + text_width(text) + 14 for _, text in LEGEND_KINDS)
+    return layouts.MARGIN * 2 + swatches + 32 + text_width(_legend_arrow_text(direction))
+
+
 def _legend(y: float, direction: str, marker: str) -> str:
     x = layouts.MARGIN
     parts = ['<g class="legend" aria-hidden="true">']
-    for kind, text in (("leaf", "leaf"), ("function", "grad_fn"), ("constant", "constant")):
+    for kind, text in LEGEND_KINDS:
         parts.append(f'<rect class="swatch {kind}" x="{_number(x)}" y="{_number(y + 6)}" width="18" height="14" '
                      'rx="3" ry="3"/>')
         parts.append(f'<text x="{_number(x + 24)}" y="{_number(y + 17)}">{text}</text>')
         x += 24 + text_width(text) + 14
-    arrow = "input → op (forward)" if direction == "forward" else "op → input (gradients)"
+    arrow = _legend_arrow_text(direction)
     parts.append(f'<path class="legend-arrow" d="M{_number(x)},{_number(y + 13)} L{_number(x + 26)},{_number(y + 13)}" '
                  f'marker-end="url(#{marker})"/>')
     parts.append(f'<text x="{_number(x + 32)}" y="{_number(y + 17)}">{escape(arrow)}</text>')

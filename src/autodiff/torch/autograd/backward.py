@@ -12,6 +12,7 @@ from autodiff.engine.tensor import (
     Tensor,
 )
 from autodiff.errors import runtime_error, type_error, warn
+from autodiff.language.protocol import BuiltinFunction
 from autodiff.torch.creation import _to_nested_numbers
 
 NON_LEAF_GRAD_WARNING = (
@@ -38,7 +39,9 @@ def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
         if output.array.size != 1:
             raise runtime_error("grad can be implicitly created only for scalar outputs")
         return Tensor(np.ones(output.array.shape, dtype=output.array.dtype))
-    kind = _CREATORS.get(gradient) if callable(gradient) else None
+    # Scripts hold builtins wrapped so that they print without addresses; the table knows the functions.
+    creator = gradient.function if type(gradient) is BuiltinFunction else gradient
+    kind = _CREATORS.get(creator) if callable(creator) else None
     if kind == "like":
         gradient = gradient(output)
     elif kind == "shape":
