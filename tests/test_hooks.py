@@ -158,6 +158,28 @@ def test_anomaly_mode_warns_on_other_backward_errors_and_check_nan_off():
     """, compare_messages=_first_lines)
 
 
+def test_anomaly_mode_without_forward_information():
+    """Backward under anomaly mode of a graph built outside it: PyTorch's "No forward pass information" warning,
+    also before the error of a graph already freed."""
+    assert_same("""
+        import torch
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = x.sqrt() * 0
+        with torch.autograd.detect_anomaly():
+            y.sum().backward()
+            print(x.grad)
+            y.sum().backward()
+    """)
+    assert_same("""
+        import torch
+        x = torch.tensor([0.0, 2.0], requires_grad=True)
+        z = x.sqrt() * 0
+        with torch.autograd.detect_anomaly():
+            z.sum().backward()
+    """)
+
+
 def _first_lines(messages: list[str]) -> list[str]:
     # PyTorch's "Traceback of forward call" names its own file paths; compare what precedes it.
     return [message.split("\n")[0] for message in messages]

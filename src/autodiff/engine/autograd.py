@@ -427,6 +427,8 @@ def run_backward(
             rule = node.rule
             if rule is None:
                 if node.had_saved:
+                    if anomaly:
+                        _warn_error_detected(node)
                     raise runtime_error(FREED_MESSAGE)
                 continue
             if anomaly:
@@ -565,15 +567,21 @@ def _apply_in_anomaly_mode(node: Node, rule: BackwardRule, grad: Tensor) -> Sequ
                     raise runtime_error(f"Function '{node.name}' returned nan values in its {index}th output.")
         return input_grads
     except AutodiffError:
-        trace = hooks.forward_trace if hooks is not None else None
-        if trace is not None:
-            filename, line, text = trace
-            where = f'  File "{filename}", line {line}, in <module>\n    {text}\n'
-        else:
-            where = ""
-        warn("UserWarning", f"Error detected in {node.name}. Traceback of forward call that caused the error:\n"
-                            f"{where}")
+        _warn_error_detected(node)
         raise
+
+
+def _warn_error_detected(node: Node) -> None:
+    """PyTorch's anomaly-mode warning before an error in a node's backward: where the script created the node, if
+    anomaly mode was on then."""
+    trace = node.hooks.forward_trace if node.hooks is not None else None
+    if trace is None:
+        warn("UserWarning", f"Error detected in {node.name}. No forward pass information available. Enable detect "
+                            "anomaly during forward pass for more information.")
+        return
+    filename, line, text = trace
+    warn("UserWarning", f"Error detected in {node.name}. Traceback of forward call that caused the error:\n"
+                        f'  File "{filename}", line {line}, in <module>\n    {text}\n')
 
 
 # References to a gradient when only run_backward's local variable holds it: that one and getrefcount's argument.
