@@ -15,6 +15,10 @@ def pytest_addoption(parser):
         "--regen-goldens", action="store_true", default=False,
         help="rewrite the expected output of golden programs from real PyTorch (read every diff afterwards)",
     )
+    parser.addoption(
+        "--update-screenshots", action="store_true", default=False,
+        help="tests/test_browser.py writes the README's screenshot of the page (docs/images/) as well",
+    )
 
 
 @pytest.fixture

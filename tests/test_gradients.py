@@ -131,6 +131,8 @@ REDUCTION_CASES: dict[str, Callable[..., Tensor]] = {
     "softmax": lambda x: ops.softmax(x, -1), "log_softmax": lambda x: ops.log_softmax(x, -1),
     "max": ops.max, "min": ops.min, "max_dim": lambda x: ops.max(x, -1)[0], "amax": lambda x: ops.amax(x, -1),
     "mse_loss_mean": lambda x: ops.mse_loss(x, ops.mul(x, 0.5)),
+    "nansum": ops.nansum, "nansum_dim": lambda x: ops.nansum(x, -1), "cumsum": lambda x: ops.cumsum(x, -1),
+    "cumprod": lambda x: ops.cumprod(x, -1), "cumprod_dim0": lambda x: ops.cumprod(x, 0),
 }
 
 
@@ -246,3 +248,8 @@ def test_second_derivatives_of_reductions(data):
             return captured[leaf.edge()]
 
     gradcheck(gradient_of_sum, x)
+
+
+def test_cumprod_gradient_through_a_zero():
+    gradcheck(lambda x: ops.cumprod(x, 0), np.array([1.5, 0.0, -2.0, 0.5]))
+    gradcheck(lambda x: ops.cumprod(x, 1), np.array([[0.0, 2.0, 3.0], [1.0, -1.0, 0.0]]))

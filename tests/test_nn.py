@@ -333,3 +333,59 @@ def test_members_are_importable_namespaces():
     assert {"torch.nn", "torch.nn.functional", "torch.nn.init", "torch.optim"} <= set(modules)
     assert modules["torch.nn"].members["functional"] is modules["torch.nn.functional"]
     assert modules["torch.nn"].members["Linear"] is ann.Linear
+
+
+def _subclass_outcomes(nn_module, make_parameter, ones):
+    """What a Python subclass of nn.Module does with PyTorch's attribute protocol, case by case."""
+
+    class Forgot(nn_module.Module):
+        def __init__(self, assign):
+            assign(self)
+
+    class Net(nn_module.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn_module.Linear(2, 2)
+            self.scale = make_parameter(ones(1))
+            self.note = "plain"
+
+    cases = {
+        "module before init": lambda: Forgot(lambda m: setattr(m, "fc", nn_module.Linear(1, 1))),
+        "parameter before init": lambda: Forgot(lambda m: setattr(m, "w", make_parameter(ones(1)))),
+        "call without init": lambda: Forgot(lambda m: None)(ones(1)),
+        "parameters without init": lambda: list(Forgot(lambda m: None).parameters()),
+        "print without init": lambda: repr(Forgot(lambda m: None)),
+        "train without init": lambda: Forgot(lambda m: None).train(),
+        "state_dict without init": lambda: Forgot(lambda m: None).state_dict(),
+        "register without init": lambda: Forgot(lambda m: None).register_parameter("a", None),
+        "names": lambda: [name for name, _ in Net().named_parameters()],
+        "state_dict keys": lambda: list(Net().state_dict()),
+        "printed": lambda: repr(Net()),
+        "submodule": lambda: type(Net().fc).__name__,
+        "plain": lambda: Net().note,
+        "module slot takes only modules": lambda: setattr(Net(), "fc", 3),
+        "parameter slot takes only parameters": lambda: setattr(Net(), "scale", ones(1)),
+        "missing": lambda: Net().missing,
+        "deleted": lambda: [repr(net) for net in [Net()] if delattr(net, "fc") is None],
+        "eval reaches submodules": lambda: [m.training for m in Net().eval().modules()],
+        "forward missing": lambda: Net()(ones(2)),
+    }
+    outcomes = {}
+    for name, case in cases.items():
+        try:
+            outcomes[name] = ("ok", case())
+        except Exception as error:  # noqa: BLE001 - torch's errors and autodiff's are compared by class and text
+            outcomes[name] = (type(error).__name__, str(error))
+    return outcomes
+
+
+def test_python_subclasses_of_module_behave_as_in_torch():
+    from autodiff.torch.nn.modules import linear, module
+
+    class OurNN:
+        Module = module.Module
+        Linear = linear.Linear
+
+    ours = _subclass_outcomes(OurNN, creation_api.parameter, lambda *shape: creation_api.ones(*shape))
+    theirs = _subclass_outcomes(torch.nn, torch.nn.Parameter, torch.ones)
+    assert ours == theirs

@@ -42,6 +42,14 @@ def test_readme_lists_what_the_builtin_tables_support():
     assert section == "\n" + supported_markdown(), "run: python -m autodiff.support --write"
 
 
+def test_readme_lists_the_importable_modules():
+    from autodiff.support import MODULES_END, MODULES_START, modules_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(MODULES_START, 1)[1].split(MODULES_END, 1)[0]
+    assert section == "\n" + modules_markdown(), "run: python -m autodiff.support --write"
+
+
 def test_readme_has_exactly_the_two_ci_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.count("<!-- ci:install -->") == 1

@@ -27,12 +27,11 @@ DATA = Path(__file__).parent / "data"
 SEEDS = [0, 1, 42, 12345, 2**32 + 5]
 
 #: Largest allowed difference, in units in the last place, between our float64 samples that go
-#: through NumPy's libm-style functions (np.log, np.cos, np.sin, np.log1p: float64 randn/normal_,
-#: exponential_) and torch's (glibc's std::log/cos/sin/log1p).  On the reference machine
-#: (x86-64, AVX2, NumPy 2.4 calling glibc) they are identical, so it is 0; raise it to 1 only on a
-#: platform where NumPy uses its own SIMD float64 kernels.  Everything else (all float32 samplers,
-#: whose transcendental functions are emulated op by op, and every integer sampler) is compared
-#: exactly, regardless of this constant.
+#: through libm's functions (log, cos, sin, log1p: float64 randn/normal_, exponential_) and torch's
+#: (glibc's std::log/cos/sin/log1p).  autodiff calls the C library for them too (Python's math module,
+#: never NumPy's float64 SIMD kernels, which differ on AVX-512), so they are identical on every machine
+#: with the same C library: 0.  Everything else (all float32 samplers, whose transcendental functions are
+#: emulated op by op, and every integer sampler) is compared exactly, regardless of this constant.
 FLOAT64_LIBM_ULP_TOLERANCE = 0
 
 _DTYPES = {name: np.dtype(name) for name in

@@ -5,60 +5,14 @@ printed output and the error (`Category: message`) must be the same. numpy with 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import re
 
 import pytest
 
 from autodiff.errors import AutodiffError
 from autodiff.language.interpreter import Interpreter
 from autodiff.prelude import build_namespace
-
-
-def run_cpython(source: str) -> tuple[str, str | None]:
-    """(stdout, `Category: message` of the uncaught exception or None) of `source` under real CPython."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            exec(compile(source, "<oracle>", "exec"), {"__name__": "__main__"})  # noqa: S102 - the oracle
-        except Exception as exc:  # noqa: BLE001 - the error is the result
-            message = repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            if isinstance(exc, ImportError):  # autodiff does not show where a module's file is
-                message = re.sub(r" \(/[^)]*\)$", "", message)
-            return out.getvalue(), f"{type(exc).__name__}: {message}"
-    return out.getvalue(), None
-
-
-def run_autodiff(source: str) -> tuple[str, str | None]:
-    out = io.StringIO()
-    names, modules = build_namespace(out.write)
-    interpreter = Interpreter(names, modules, filename="<test>", stderr=io.StringIO())
-    try:
-        interpreter.run_source(source)
-    except AutodiffError as exc:
-        # autodiff adds its suggestion to the message, where CPython's traceback adds "Did you mean: ...?"
-        message = re.sub(r"; did you mean '[^']*'\?$", "", exc.message)
-        return out.getvalue(), f"{exc.category}: {message}"
-    return out.getvalue(), None
-
-
-def same_as_cpython(source: str) -> tuple[str, str | None]:
-    expected = run_cpython(source)
-    assert run_autodiff(source) == expected
-    return expected
-
-
-def check(snippets: dict[str, str]):
-    """A parametrized test running each snippet through both and comparing."""
-
-    @pytest.mark.parametrize("source", snippets.values(), ids=snippets.keys())
-    def test(source):
-        output, error = same_as_cpython(source)
-        assert output or error  # the snippet printed or failed: there was something to compare
-
-    return test
-
+from pyoracle import check, run_autodiff, run_cpython, same_as_cpython
 
 # -- math ----------------------------------------------------------------------------------------------------
 
@@ -175,6 +129,150 @@ def test_random_is_independent_of_torch_and_of_other_runs():
     first = modules["random"].members["random"].__self__
     second = build_namespace(io.StringIO().write)[1]["random"].members["random"].__self__
     assert first is not second
+
+
+# -- collections ---------------------------------------------------------------------------------------------
+
+COLLECTIONS = {
+    "defaultdict": "from collections import defaultdict\nd = defaultdict(list)\nd['a'].append(1)\nd['b']\n"
+                   "n = defaultdict(int)\nfor w in 'the cat the hat the'.split():\n    n[w] += 1\n"
+                   "print(d, n, d.default_factory, dict(n), n.get('zzz'), 'zzz' in n, len(d), list(d.items()))",
+    "defaultdict_function": "from collections import defaultdict\ndef zero():\n    return 0\n"
+                            "d = defaultdict(zero)\nd['x'] += 2\nprint(dict(d), d.default_factory is zero)",
+    "defaultdict_set_factory": "import collections\nd = collections.defaultdict(None)\nd.default_factory = list\n"
+                               "d[1].append(2)\nprint(d)",
+    "defaultdict_missing": "from collections import defaultdict\nd = defaultdict(None)\nd['x']",
+    "defaultdict_not_callable": "from collections import defaultdict\ndefaultdict(3)",
+    "counter": "from collections import Counter\nc = Counter('abracadabra')\nprint(c, c.most_common(2), c['z'],"
+               " sorted(c.elements())[:4], c.total(), list(c.keys()), list(c.values()))",
+    "counter_update": "from collections import Counter\nc = Counter(a=3, b=1)\nc.update('aab')\n"
+                      "c.subtract({'b': 5})\nprint(c, c + Counter('xy'), c - Counter(a=1), Counter(a=3) & Counter(a=1),"
+                      " Counter(a=1) | Counter(a=2, b=1), -Counter(a=-2), +Counter(a=-1, b=2))",
+    "counter_words": "from collections import Counter\nwords = 'to be or not to be'.split()\n"
+                     "for word, n in Counter(words).most_common():\n    print(word, n)",
+    "counter_fromkeys": "from collections import Counter\nCounter.fromkeys('ab')",
+    "ordereddict": "from collections import OrderedDict\no = OrderedDict()\no['x'] = 1\no['y'] = 2\no['z'] = 3\n"
+                   "o.move_to_end('x')\nprint(o, list(o.keys()), o.keys(), o.popitem(last=False), o.popitem())\n"
+                   "print(OrderedDict.fromkeys('ab', 0), OrderedDict(a=1) == OrderedDict(a=1))",
+    "ordereddict_move_missing": "from collections import OrderedDict\nOrderedDict().move_to_end('q')",
+    "deque": "from collections import deque\nq = deque([1, 2, 3], maxlen=4)\nq.appendleft(0)\nq.append(9)\n"
+             "q.rotate(1)\nprint(q, q.maxlen, len(q), q[0], q[-1], 9 in q)\nprint(q.popleft(), q.pop(), q)\n"
+             "q.extend([7, 8])\nq.extendleft('ab')\nprint(q, q.count(7), q.index(7), list(reversed(q)))",
+    "deque_unbounded": "import collections\nq = collections.deque()\nfor i in range(5):\n    q.append(i)\n"
+                       "    if len(q) > 3:\n        q.popleft()\n"
+                       "print(q, q.maxlen, q.copy(), q == collections.deque([2, 3, 4]))",
+    "deque_empty_pop": "from collections import deque\ndeque().popleft()",
+    "deque_maxlen_read_only": "from collections import deque\nq = deque()\nq.maxlen = 3",
+    "deque_unknown": "from collections import deque\ndeque().push(1)",
+    "namedtuple": "from collections import namedtuple\nPoint = namedtuple('Point', ['x', 'y'])\np = Point(1, 2)\n"
+                  "print(Point, p, p.x, p.y, p[0], p._asdict(), p._replace(y=5), Point._fields, Point._make([7, 8]),"
+                  " p._fields)\nx, y = p\nprint(x + y, p == (1, 2), p.count(1), p.index(2), len(p), p + (3,))",
+    "namedtuple_defaults": "import collections\nP = collections.namedtuple('P', 'a b c', defaults=[0, 1])\n"
+                           "print(P(5), P._field_defaults, P(1, 2, 3), P(a=1, c=9))",
+    "namedtuple_rename": "from collections import namedtuple\nP = namedtuple('P', ['a', 'def', 'a'], rename=True)\n"
+                         "print(P._fields, P(1, 2, 3))",
+    "namedtuple_sorting": "from collections import namedtuple\nS = namedtuple('S', 'name score')\n"
+                          "def score(s):\n    return s.score\n"
+                          "xs = [S('b', 2), S('a', 3), S('c', 1)]\nprint(sorted(xs), max(xs, key=score))",
+    "namedtuple_set_field": "from collections import namedtuple\nP = namedtuple('P', 'x y')\np = P(1, 2)\np.x = 3",
+    "namedtuple_set_new": "from collections import namedtuple\nP = namedtuple('P', 'x y')\np = P(1, 2)\np.z = 3",
+    "namedtuple_set_method": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1, 2).count = 3",
+    "namedtuple_missing_argument": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1)",
+    "namedtuple_too_many": "from collections import namedtuple\nP = namedtuple('P', 'x y')\nP(1, 2, 3)",
+    "namedtuple_keyword_field": "from collections import namedtuple\nnamedtuple('P', 'x class')",
+    "namedtuple_duplicate": "from collections import namedtuple\nnamedtuple('P', 'x x')",
+    "namedtuple_underscore": "from collections import namedtuple\nnamedtuple('P', '_x')",
+    "namedtuple_unknown_field": "from collections import namedtuple\nP = namedtuple('P', 'x')\nP(1).y",
+    "chainmap": "from collections import ChainMap\nm = ChainMap({'a': 1}, {'a': 2, 'b': 3})\n"
+                "print(m['a'], m['b'], len(m), m.maps, dict(m), m.new_child({'c': 4}))",
+}
+test_collections = check(COLLECTIONS)
+
+
+# -- functools, itertools -----------------------------------------------------------------------------------
+
+FUNCTOOLS = {
+    "partial": "import functools\ndef power(base, exponent, scale=1):\n    return scale * base ** exponent\n"
+               "square = functools.partial(power, exponent=2)\ncube = functools.partial(power, exponent=3, scale=2)\n"
+               "print(square(4), cube(2), square.args, square.keywords, square.func is power, cube(2, scale=1))\n"
+               "add1 = functools.partial(power, 1)\nprint(add1(5), add1.args)",
+    "partial_of_builtin": "from functools import partial\nbase2 = partial(int, base=2)\nprint(base2('1010'), base2)",
+    "partial_missing": "from functools import partial\ndef f(a, b):\n    return a + b\npartial(f, 1)()",
+    "partial_not_callable": "from functools import partial\npartial(3)",
+    "reduce": "from functools import reduce\ndef mul(a, b):\n    return a * b\n"
+              "print(reduce(mul, [1, 2, 3, 4]), reduce(mul, [], 7), reduce(mul, range(1, 6), 10))",
+    "reduce_empty": "import functools\ndef add(a, b):\n    return a + b\nfunctools.reduce(add, [])",
+    "lru_cache": "import functools\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+                 "fib = functools.lru_cache(maxsize=None)(fib)\nprint(fib(80), fib.cache_info(),"
+                 " fib.cache_info().hits, fib.cache_parameters())\nfib.cache_clear()\nprint(fib.cache_info())",
+    "lru_cache_bounded": "from functools import lru_cache\ncalls = []\ndef sq(x):\n    calls.append(x)\n"
+                         "    return x * x\nsq = lru_cache(maxsize=2)(sq)\n"
+                         "print([sq(i) for i in [1, 2, 1, 3, 1, 2]], calls, sq.cache_info())",
+    "cache": "import functools\ndef f(x):\n    return x + 1\nf = functools.cache(f)\nprint(f(1), f(1), f.cache_info())",
+    "cache_unhashable": "import functools\ndef f(x):\n    return x\nf = functools.cache(f)\nf([1])",
+    "cmp_to_key": "from functools import cmp_to_key\ndef by_length_then_reverse(a, b):\n"
+                  "    return len(a) - len(b) or (a < b) - (a > b)\n"
+                  "print(sorted(['bb', 'a', 'ccc', 'aa', 'c'], key=cmp_to_key(by_length_then_reverse)))",
+    "wraps_builtin": "import functools\nw = functools.partial(print)\nprint(functools.WRAPPER_ASSIGNMENTS)",
+}
+test_functools = check(FUNCTOOLS)
+
+
+def test_wraps_copies_a_script_functions_names_onto_its_wrapper():
+    names, modules = build_namespace(io.StringIO().write)
+    interpreter = Interpreter(names, modules, filename="<test>", stderr=io.StringIO())
+    interpreter.run_source("import functools\ndef train(epochs):\n    return epochs * 2\n"
+                           "def wrapper(*args, **kwargs):\n    return train(*args, **kwargs) + 1\n"
+                           "timed = functools.wraps(train)(wrapper)\nresult = timed(3)\n"
+                           "cached = functools.lru_cache(maxsize=None)(train)\nsame = cached(2) + cached(2)")
+    timed, train = interpreter.globals["timed"], interpreter.globals["train"]
+    assert timed is interpreter.globals["wrapper"] and repr(timed) == "<function train>"
+    assert timed.__name__ == "train" and timed.__wrapped__ is train
+    assert interpreter.globals["result"] == 7 and interpreter.globals["same"] == 8
+    assert interpreter.globals["cached"].__wrapped__ is train
+
+
+ITERTOOLS = {
+    "product": "from itertools import product\nprint(list(product([1, 2], 'ab')), list(product(range(2), repeat=3)))",
+    "chain": "import itertools\nprint(list(itertools.chain([1], (2, 3), 'ab')),"
+             " list(itertools.chain.from_iterable(['ab', 'cd'])))",
+    "islice": "from itertools import islice, count\nprint(list(islice('abcdefg', 2)), list(islice('abcdefg', 2, 6, 2)),"
+              " list(islice(count(10, 2), 4)))",
+    "count": "import itertools\nc = itertools.count(5)\nprint(c, list(zip(c, 'ab')), c, itertools.count(1.5, 0.5))\n"
+             "for i in itertools.count():\n    if i > 3:\n        break\nprint(i)",
+    "accumulate": "from itertools import accumulate\ndef mul(a, b):\n    return a * b\n"
+                  "print(list(accumulate([1, 2, 3, 4])), list(accumulate([1, 2, 3, 4], mul)),"
+                  " list(accumulate([1, 2], initial=100)), list(accumulate([3, 1, 4, 1, 5], max)))",
+    "cycle_repeat": "from itertools import cycle, repeat, islice\nprint(list(islice(cycle('ab'), 5)),"
+                    " list(repeat(7, 3)), repeat('x', 2), list(zip(range(3), repeat(0))))",
+    "combinatorics": "import itertools as it\nprint(list(it.permutations([1, 2, 3], 2)), list(it.combinations(range(4),"
+                     " 2)), list(it.combinations_with_replacement('ab', 2)), len(list(it.permutations(range(5)))))",
+    "zip_longest": "from itertools import zip_longest\nprint(list(zip_longest([1, 2, 3], 'ab')),"
+                   " list(zip_longest([1], [2, 3], fillvalue=0)))",
+    "groupby": "from itertools import groupby\ndef parity(n):\n    return n % 2\n"
+               "print([(k, list(g)) for k, g in groupby('aaabbcaa')], [(k, len(list(g))) for k, g in"
+               " groupby([1, 3, 2, 4, 5], parity)])",
+    "filters": "import itertools\ndef small(x):\n    return x < 3\ndef power(a, b):\n    return a ** b\n"
+               "print(list(itertools.takewhile(small, [1, 2, 3, 1])), list(itertools.dropwhile(small, [1, 2, 3, 1])),"
+               " list(itertools.filterfalse(small, [1, 5, 2, 6])), list(itertools.compress('abcd', [1, 0, 1, 0])),"
+               " list(itertools.starmap(power, [(2, 3), (3, 2)])), list(itertools.pairwise('abcd')))",
+    "tee": "import itertools\na, b = itertools.tee([1, 2, 3])\nprint(list(a), list(b))",
+    "count_wrong": "import itertools\nitertools.count('a')",
+    "repeat_len": "import itertools\nprint(len(itertools.repeat(1, 3)))",
+    "islice_negative": "import itertools\nitertools.islice([1], -1)",
+    "unknown": "import itertools\nitertools.izip([1])",
+}
+test_itertools = check(ITERTOOLS)
+
+
+@pytest.mark.parametrize("call", ["sum(itertools.count())", "max(itertools.repeat(1))", "any(itertools.cycle([0]))",
+                                  "sum(1 for _ in itertools.product(range(1000), repeat=4))"])
+def test_endless_itertools_end_in_a_limit_error(call, monkeypatch):
+    from autodiff.language.stdlib import itertools as facade
+
+    monkeypatch.setattr(facade, "LONGEST_ITERATION", 10_000)
+    output, error = run_autodiff(f"import itertools\nprint({call})")
+    assert error is not None and error.startswith("LimitError: itertools."), error
 
 
 # -- string, time, typing, __future__ ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,16 @@ class AutodiffError(Exception):
     `category` is the Python/PyTorch exception name a PyTorch user would see: RuntimeError,
     TypeError, ValueError, IndexError, NameError, AttributeError, ZeroDivisionError, SyntaxError,
     or LimitError for autodiff's own resource limits.
+
+    `AutodiffError(category, ...)` makes an instance of the category's Python class as well (see
+    category_class): an error of category RuntimeError is a RuntimeError, so a script's
+    `except RuntimeError as e` catches it, and `str(e)` is the message alone, as in Python.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> AutodiffError:
+        if cls is AutodiffError:
+            cls = category_class(args[0] if args else kwargs["category"])
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, category: str, message: str, span: Span | None = None, hint: str | None = None):
         super().__init__(message)
@@ -51,7 +61,42 @@ class AutodiffError(Exception):
         self.hint = hint if hint is not None else learner_hint(message)
 
     def __str__(self) -> str:
-        return f"{self.category}: {self.message}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{self.category}({self.message!r})"
+
+
+# Categories that are not Python builtins, by the Python class a PyTorch user catches them as.
+_CATEGORY_BASES: dict[str, type[BaseException]] = {"GradcheckError": RuntimeError}
+_CATEGORY_CLASSES: dict[str, type[AutodiffError]] = {}
+
+
+def category_class(category: str) -> type[AutodiffError]:
+    """The class of AutodiffErrors of `category`: a subclass of AutodiffError and of the Python exception class
+    of that name (`RuntimeError`, `ValueError`, ...), printed as Python prints it; AutodiffError itself for
+    autodiff's own categories (LimitError), which no Python `except` clause names."""
+    found = _CATEGORY_CLASSES.get(category)
+    if found is not None:
+        return found
+    import builtins
+
+    base = _CATEGORY_BASES.get(category) or getattr(builtins, category, None)
+    if not (isinstance(base, type) and issubclass(base, BaseException)) or base in (BaseException, Exception) or (
+            category.endswith("ExceptionGroup")):
+        found = AutodiffError
+    else:
+        module = "builtins" if base.__name__ == category else "torch.autograd.gradcheck"
+        found = type(category, (AutodiffError, base), {"__module__": module, "__qualname__": category})
+    _CATEGORY_CLASSES[category] = found
+    return found
+
+
+def register_category(category: str, base: type[BaseException], module: str) -> None:
+    """Errors of `category` are instances of a library's own exception class (`numpy.linalg.LinAlgError`), so a
+    script catches them by that class or its bases; `module` is where the class prints from."""
+    _CATEGORY_CLASSES[category] = type(category, (AutodiffError, base), {"__module__": module,
+                                                                         "__qualname__": category})
 
 
 # How to fix the mistakes learners make most, by the start of PyTorch's message (which stays exact): shown as
@@ -158,4 +203,24 @@ def set_warning_sink(sink: WarningSink | None) -> WarningSink:
     global _warning_sink
     previous = _warning_sink
     _warning_sink = sink or _stderr_sink
+    return previous
+
+
+# Where the script is running: the interpreter installs a provider giving the running statement as
+# (file name, line number, source line); anomaly mode records it with every graph node (PyTorch's "Traceback of
+# forward call"). None outside a script.
+ScriptLocation = tuple[str, int, str]
+LocationProvider = Callable[[], "ScriptLocation | None"]
+_location_provider: LocationProvider | None = None
+
+
+def script_location() -> ScriptLocation | None:
+    return _location_provider() if _location_provider is not None else None
+
+
+def set_location_provider(provider: LocationProvider | None) -> LocationProvider | None:
+    """Install `provider` (None: no location); returns the previous one."""
+    global _location_provider
+    previous = _location_provider
+    _location_provider = provider
     return previous

@@ -17,8 +17,10 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     """
     from autodiff.language.builtins import make_stdlib
     from autodiff.language.stdlib import ModuleTable
+    from autodiff.torch import defaults
     from autodiff.torch import namespace as torch_api
 
+    defaults.reset()
     modules = ModuleTable(torch_api.build_torch())
     names = torch_api.bare_names(modules)
     names.update(make_stdlib(write))
@@ -27,6 +29,7 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     for table in (names, *(module.members for module in modules.values())):
         for name, value in table.items():
             table[name] = _as_script_value(name, value, wrapped)
+    modules.script_value = lambda name, value: _as_script_value(name, value, wrapped)  # façades built later
     return names, modules
 
 

@@ -1,7 +1,8 @@
-"""The README's list of supported PyTorch, generated from the builtin tables so it cannot drift from the code.
+"""The README's lists of supported PyTorch and of the importable modules, generated from the builtin tables and
+the standard-library façades so they cannot drift from the code.
 
     python -m autodiff.support          # print the Markdown
-    python -m autodiff.support --write  # replace the section between the markers in README.md
+    python -m autodiff.support --write  # replace the sections between the markers in README.md
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 START = "<!-- supported:start -->"
 END = "<!-- supported:end -->"
+MODULES_START = "<!-- modules:start -->"
+MODULES_END = "<!-- modules:end -->"
 
 
 def _names(values: dict[str, object]) -> str:
@@ -35,12 +38,37 @@ def supported_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def modules_markdown() -> str:
+    """Each importable standard-library module and NumPy namespace with what its table lists, then NumPy's arrays."""
+    import numpy as np
+
+    from autodiff.language.protocol import Namespace, table_of
+    from autodiff.language.stdlib import ModuleTable
+    from autodiff.torch import namespace as torch_api
+
+    modules = ModuleTable(torch_api.build_torch()).build_all()
+    lines = []
+    for dotted in sorted(name for name in modules if not name.startswith("torch")):
+        members = {k: v for k, v in modules[dotted].members.items() if not isinstance(v, Namespace)}
+        lines.append(f"- **`{dotted}`**: {_names(members)}")
+    table = table_of(np.zeros(1))
+    assert table is not None
+    lines.append(f"- **NumPy array attributes**: {_names(table.getters)}")
+    lines.append(f"- **NumPy array methods**: {_names(table.methods)}")
+    return "\n".join(lines) + "\n"
+
+
+def _replace_section(text: str, start: str, end: str, body: str) -> str:
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}{end}{tail}"
+
+
 def write_readme(readme: Path) -> bool:
-    """Replace the generated section; returns True if the file changed."""
+    """Replace the generated sections; returns True if the file changed."""
     text = readme.read_text(encoding="utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    new = f"{head}{START}\n{supported_markdown()}{END}{tail}"
+    new = _replace_section(text, START, END, supported_markdown())
+    new = _replace_section(new, MODULES_START, MODULES_END, modules_markdown())
     if new != text:
         readme.write_text(new, encoding="utf-8")
         return True
@@ -52,4 +80,4 @@ if __name__ == "__main__":
         changed = write_readme(Path(__file__).resolve().parents[2] / "README.md")
         print("README.md updated" if changed else "README.md already up to date")
     else:
-        sys.stdout.write(supported_markdown())
+        sys.stdout.write(supported_markdown() + "\n" + modules_markdown())

@@ -367,6 +367,15 @@ def _prepare_streams() -> None:
                 pass
 
 
+def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
+    """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N."""
+    if value is not None:
+        from autodiff.engine import reductions
+
+        os.environ["AUTODIFF_THREADS"] = str(value)  # a script run in a child process sees it too
+        reductions.set_threads(value)
+
+
 def script_options(command: Any) -> Any:
     """The options every command that runs a script shares: the limits, and --debug."""
     options = [
@@ -379,6 +388,10 @@ def script_options(command: Any) -> Any:
         click.option("--max-output", type=MemorySize(), default=DEFAULT_MAX_OUTPUT, show_default=True,
                      help="Stop the script when it has written this much (stdout and stderr together)."),
         click.option("--debug", is_flag=True, help="Show Python tracebacks (for reporting autodiff bugs)."),
+        click.option("--threads", type=click.IntRange(min=1), default=None, expose_value=False,
+                     callback=_set_threads, metavar="N",
+                     help="Compute sums as PyTorch does with N threads (default: torch.get_num_threads()'s, "
+                          "the number of physical cores).", is_eager=True),
     ]
     for option in reversed(options):
         command = option(command)
@@ -420,6 +433,7 @@ def _import_for_scripts() -> None:
     """Import what every script run needs before forking: a child then starts at once (and the REPL and
     `check`, which fork many children, import it once)."""
     import autodiff.language.interpreter  # noqa: F401
+    import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
     import autodiff.prelude  # noqa: F401
     import autodiff.torch.namespace  # noqa: F401
     import autodiff.views.graphview  # noqa: F401
@@ -437,12 +451,14 @@ def _import_for_scripts() -> None:
 @click.option("--table/--no-table", default=None,
               help="After the output, a table of every named tensor (default: on for a .ad file on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: output, warnings, tensors, error.")
+@click.option("--html", "html_path", metavar="PATH", help="Also write a page (one HTML file, opens offline) with "
+              "the script, its output, the tensors, the graph and each backward pass step by step.")
 @click.option("--no-color", is_flag=True, help="No colour in tables and trees (NO_COLOR is honoured too).")
 @click.option("--seed", type=Seed(), default=None,
               help="Seed the random generator as torch.manual_seed(N) would (default: seeded from the system).")
 def run(file: str | None, code: str | None, max_steps: int, timeout: float | None, max_elements: int,
         max_memory: int, max_output: int, max_source: int, debug: bool,
-        table: bool | None, as_json: bool, no_color: bool, seed: int | None) -> None:
+        table: bool | None, as_json: bool, html_path: str | None, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code, max_source, timeout)
 
@@ -453,6 +469,10 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
             default_generator.manual_seed(seed % 2**64)
         if as_json:
             return run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug)
+        if html_path is not None:
+            from autodiff.cli.pictures import run_html
+
+            return run_html(source, filename, html_path, max_steps=max_steps, timeout=timeout, debug=debug)
         from autodiff.views.graphview import Recorder
 
         host = view_host(no_color)
@@ -497,14 +517,20 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
 @click.argument("file")
 @click.option("--of", "of", metavar="NAME", help="The tensor to draw (default: the root of the last backward pass, "
               "else the last tensor assigned).")
-@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json"]), default="tree",
-              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json.")
+@click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json", "svg"]), default="tree",
+              show_default=True, help="tree (rich), dot (Graphviz), mermaid (Markdown), json, svg (a picture).")
+@click.option("-o", "--output", metavar="PATH", help="svg: write the picture here ('-': stdout; default: stdout "
+              "when piped, else FILE's name with .svg).")
+@click.option("--backward", is_flag=True, help="svg: arrows from each op to its inputs, as gradients flow.")
+@click.option("--layout", type=click.Choice(["builtin", "dot"]), default="builtin", show_default=True,
+              help="svg: place the nodes with autodiff's own layered layout, or with Graphviz's dot.")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
 @elements_option
 @script_options
 @source_option
-def graph(file: str, of: str | None, fmt: str, no_color: bool, max_elements: int, max_steps: int,
-          timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
+def graph(file: str, of: str | None, fmt: str, output: str | None, backward: bool, layout: str, no_color: bool,
+          max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,
+          max_source: int, debug: bool) -> None:
     """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
 
     Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
@@ -524,6 +550,13 @@ def graph(file: str, of: str | None, fmt: str, no_color: bool, max_elements: int
             click.echo("autodiff: the script binds no tensor to draw", err=True)
             return status or 1
         graph_data = build_graph(roots, host.names(), host.recorder.saved)
+        if fmt == "svg":
+            from autodiff.cli.pictures import write_graph_svg
+
+            written = write_graph_svg(graph_data, title=title or "autograd", output=output, filename=filename,
+                                      direction="backward" if backward else "forward", layout=layout,
+                                      terminal=host.terminal)
+            return status if written else status or 1
         text = format_graph(graph_data, fmt, color=host.color, width=host.width, title=title or "autograd")
         return status if write_view(text) else status or 1
 

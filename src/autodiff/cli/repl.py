@@ -41,13 +41,14 @@ A block (def, for, while, if, with) ends at a blank line.
   :reset           forget every variable (a fresh session)
   :load FILE       run a script into the session
   :save FILE       write the inputs that ran without error as a script (`autodiff run FILE` replays it)
+  :html FILE       a page of the session (as `autodiff run --html`): its inputs run again as one script
   :help            this text
   :quit            leave (or Ctrl-D)
 
 Keys: Tab completes names, `torch.` members and attributes after a dot; Ctrl-C cancels the input or stops
 a running loop; Up/Down walk the history; Esc Enter inserts a new line."""
 
-COMMANDS = (":vars", ":graph", ":explain", ":reset", ":load", ":save", ":help", ":quit")
+COMMANDS = (":vars", ":graph", ":explain", ":reset", ":load", ":save", ":html", ":help", ":quit")
 
 
 def history_path() -> str:
@@ -337,6 +338,7 @@ class Session:
         handlers: dict[str, Callable[[str], Any]] = {
             ":vars": self.cmd_vars, ":graph": self.cmd_graph, ":explain": self.cmd_explain,
             ":reset": self.cmd_reset, ":load": self.cmd_load, ":save": self.cmd_save, ":help": self.cmd_help,
+            ":html": self.cmd_html,
         }
         if name in (":quit", ":q", ":exit"):
             return False
@@ -481,6 +483,26 @@ class Session:
             return
         count = len(self.accepted)
         self._info(f"saved {count} input{'s' if count != 1 else ''} to {path} (run it with `autodiff run {path}`)")
+
+
+    def cmd_html(self, argument: str) -> None:
+        from autodiff.cli.pictures import write_session_page
+
+        path = _path_argument(argument)
+        if not path:
+            self._fail(":html needs a file name, as in `:html session.html`")
+            return
+        try:
+            from autodiff.cli.main import DEFAULT_MAX_STEPS
+
+            write_session_page(session_script(self.accepted), path, max_steps=self.max_steps or DEFAULT_MAX_STEPS,
+                               timeout=self.timeout)
+        except OSError as exc:
+            self._fail(f":html: cannot write {path}: {exc.strerror}")
+            return
+        count = len(self.accepted)
+        self._info(f"wrote a page of {count} input{'s' if count != 1 else ''} to {path} (they ran again as one "
+                   "script; open it in a browser)")
 
 
 # -- saving a session as a script ----------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any
 
-from autodiff.errors import runtime_error
+from autodiff.errors import AutodiffError, runtime_error, script_location, type_error, warn
 
 if TYPE_CHECKING:
     from autodiff.engine.tensor import Tensor
@@ -26,6 +27,28 @@ def set_grad_enabled(mode: bool) -> bool:
     return previous
 
 
+# Anomaly mode (torch.autograd.set_detect_anomaly): nodes record where the script created them, and backward
+# checks every gradient a node returns for NaN.
+_anomaly_enabled = False
+_anomaly_check_nan = True
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly_enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _anomaly_check_nan
+
+
+def set_anomaly_enabled(mode: bool, check_nan: bool = True) -> tuple[bool, bool]:
+    """Set anomaly mode; returns the previous (mode, check_nan) so callers can restore it."""
+    global _anomaly_enabled, _anomaly_check_nan
+    previous = (_anomaly_enabled, _anomaly_check_nan)
+    _anomaly_enabled, _anomaly_check_nan = bool(mode), bool(check_nan)
+    return previous
+
+
 class GradMode:
     """Context manager behind `no_grad()`, `enable_grad()` and `set_grad_enabled(b)`."""
 
@@ -37,11 +60,24 @@ class GradMode:
         self.label = label
 
     def __enter__(self) -> GradMode:
-        self.previous = set_grad_enabled(self.mode)
+        if self.label == "set_grad_enabled":  # switched when called; the block restores what was before the call
+            set_grad_enabled(self.mode)
+        else:
+            self.previous = set_grad_enabled(self.mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
         set_grad_enabled(self.previous)
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`@torch.no_grad()` on a function: each call runs in this grad mode."""
+        mode = self.mode
+
+        def decorated(*args: Any, **kwargs: Any) -> Any:
+            with GradMode(mode, "no_grad"):
+                return function(*args, **kwargs)
+
+        return decorated
 
     def __repr__(self) -> str:
         return f"<torch.autograd.grad_mode.{self.label} object>"
@@ -54,8 +90,66 @@ FREED_MESSAGE = (
     "or if you need to access saved tensors after calling backward."
 )
 
+NORMAL_HINT = ("enable anomaly detection to find the operation that failed to compute its gradient, with "
+               "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+ANOMALY_HINT = ("the backtrace further above shows the operation that failed to compute its gradient. The variable "
+                "in question was changed in there or anywhere later. Good luck!")
+
+# Observers of every node recorded (the HTML page links each drawn node to the script line that made it). Each is
+# called as observer(node) at the end of Node.__init__ (an AccumulateGrad before its leaf is set) and must not change
+# it. Empty: no cost but one test.
+node_observers: list[Callable[[Node], None]] = []
+
 # A backward rule maps the gradient of a node's output to one gradient (or None) per input edge.
 BackwardRule = Callable[["Tensor"], Sequence["Tensor | None"]]
+
+
+class HookHandle:
+    """`torch.utils.hooks.RemovableHandle`: `remove()` takes its hook out of the dict it was registered in."""
+
+    __slots__ = ("hooks", "key")
+    _next_key = 0
+
+    def __init__(self, hooks: dict[int, Any]):
+        HookHandle._next_key += 1
+        self.hooks = hooks
+        self.key = HookHandle._next_key
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+    def __repr__(self) -> str:
+        return "<torch.utils.hooks.RemovableHandle object>"
+
+
+class NodeHooks:
+    """What is attached to a node besides its rule (rare, so a node holds None until something is):
+    hooks of the tensors whose gradient the node receives, the node's own pre- and post-hooks, hooks run after a
+    leaf's .grad is updated, and (anomaly mode) where the script created the node."""
+
+    __slots__ = ("tensor_pre", "pre", "post", "post_accumulate", "forward_trace")
+
+    def __init__(self) -> None:
+        self.tensor_pre: dict[int, Callable[[Tensor], Any]] = {}
+        self.pre: dict[int, Callable[..., Any]] = {}
+        self.post: dict[int, Callable[..., Any]] = {}
+        self.post_accumulate: dict[int, Callable[[Tensor], Any]] = {}
+        self.forward_trace: Any = None
+
+    def __bool__(self) -> bool:
+        return bool(self.tensor_pre or self.pre or self.post or self.post_accumulate)
+
+    def register(self, kind: str, hook: Callable[..., Any]) -> HookHandle:
+        hooks = getattr(self, kind)
+        handle = HookHandle(hooks)
+        hooks[handle.key] = hook
+        return handle
 
 
 class Node:
@@ -68,7 +162,7 @@ class Node:
     """
 
     __slots__ = ("name", "next_nodes", "rule", "input_shapes", "saved", "saved_versions",
-                 "retained", "had_saved", "saves_output", "__weakref__")
+                 "retained", "had_saved", "saves_output", "hooks", "__weakref__")
 
     def __init__(
         self,
@@ -91,10 +185,22 @@ class Node:
             self.had_saved = False
         self.retained: list[Tensor] | None = None
         self.saves_output = False
+        self.hooks: NodeHooks | None = None
+        if _anomaly_enabled:
+            self.hooks = NodeHooks()
+            self.hooks.forward_trace = script_location()
+        if node_observers:
+            for observer in node_observers:
+                observer(self)
+
+    def hook_table(self) -> NodeHooks:
+        if self.hooks is None:
+            self.hooks = NodeHooks()
+        return self.hooks
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
-        return tuple((node, 0) for node in self.next_nodes)
+        return tuple((node.parent, node.index) if type(node) is OutputSlot else (node, 0) for node in self.next_nodes)
 
     def __repr__(self) -> str:
         return f"<{self.name} object>"
@@ -108,16 +214,61 @@ class Node:
                 raise runtime_error(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [{tensor.type_label()} [{', '.join(str(n) for n in tensor.shape)}]]{origin} "
-                    f"is at version {tensor._version[0]}; expected version {version} instead. Hint: enable "
-                    "anomaly detection to find the operation that failed to compute its gradient, with "
-                    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
-                )
+                    f"is at version {tensor._version[0]}; expected version {version} instead. Hint: "
+                    + (ANOMALY_HINT if _anomaly_enabled else NORMAL_HINT))
 
     def release(self) -> None:
         """Free what backward needed (PyTorch frees saved tensors unless retain_graph=True)."""
         if self.had_saved:
             self.rule = None
             self.saved = ()
+
+
+class OutputSlot(Node):
+    """Output `index` (> 0) of a node with several outputs (a custom autograd.Function returning a tuple): the
+    output tensor's grad_fn as the engine sees it. It passes its gradient on to the node tagged with the index, so
+    the node receives all its outputs' gradients at once; scripts see the node itself (`grad_fn`, next_functions)."""
+
+    __slots__ = ("parent", "index")
+
+    def __init__(self, parent: Node, index: int):
+        super().__init__(parent.name, (parent,), None)
+        self.parent = parent
+        self.index = index
+        self.rule = self._tag
+
+    def _tag(self, grad: Tensor) -> tuple[MultiGrad]:
+        return (MultiGrad({self.index: grad}),)
+
+    def __repr__(self) -> str:
+        return repr(self.parent)
+
+
+class MultiGrad:
+    """The gradients of a node's several outputs (by output index), summed as they arrive."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads: dict[int, Tensor]):
+        self.grads = grads
+
+    def __add__(self, other: Any) -> MultiGrad:
+        grads = dict(self.grads)
+        for index, grad in (other.grads.items() if type(other) is MultiGrad else ((0, other),)):
+            grads[index] = grad if index not in grads else grads[index] + grad
+        return MultiGrad(grads)
+
+    __radd__ = __add__
+
+    def get(self, index: int) -> Tensor | None:
+        return self.grads.get(index)
+
+
+def output_grads(grad: Any, count: int) -> list[Tensor | None]:
+    """The gradient of each of a node's `count` outputs, from what the engine handed it (None: none arrived)."""
+    if type(grad) is MultiGrad:
+        return [grad.get(index) for index in range(count)]
+    return [grad] + [None] * (count - 1)
 
 
 def _op_name(node_name: str) -> str:
@@ -196,6 +347,14 @@ backward_observers: list[BackwardObserver] = []
 BackwardStarter = Callable[[Sequence["Tensor"], Sequence["Tensor"], "Sequence[Node] | None"], None]
 backward_starters: list[BackwardStarter] = []
 
+# Observers of each step of a backward pass (the HTML page replays backward node by node). Each is called as
+# observer(node, grad, sent) once the node has run: `grad` is the gradient that arrived (the sum of everything
+# sent to it), `sent` lists (input index, gradient sent or None, the input's buffer after adding it, or None when
+# it was the first to arrive) for each input edge with a node. An AccumulateGrad node is observed after adding
+# into `.grad`, with `sent` empty. They must not change the graph or the tensors. Empty: no cost but one test.
+BackwardStepObserver = Callable[["Node", "Tensor", list[tuple[int, "Tensor | None", "Tensor | None"]]], None]
+backward_step_observers: list[BackwardStepObserver] = []
+
 
 def run_backward(
     roots: Sequence[Tensor],
@@ -234,21 +393,34 @@ def run_backward(
     dependencies = _collect_dependencies(root_nodes)
     ready = [node for node in root_nodes if dependencies.get(node, 0) == 0]
     reached: list[tuple[Tensor, Tensor]] | None = [] if backward_observers else None
+    anomaly = _anomaly_enabled
+    step_observers = tuple(backward_step_observers) or None
     previous_mode = set_grad_enabled(create_graph)
     try:
         while ready:
             node = ready.pop()
             grad = buffers.pop(node)
+            hooks = node.hooks
+            if hooks is not None and hooks.tensor_pre:
+                grad = _call_tensor_hooks(hooks.tensor_pre, grad)
             if node.retained:
-                for tensor in node.retained:
-                    tensor.grad = grad if create_graph else grad.detach()
+                _retain(node.retained, grad, create_graph)
             if capture_set is not None and node in capture_set:
                 captured[node] = grad
             if type(node) is AccumulateGrad:
                 if reached is not None and (capture_set is None or node in capture_set):
                     reached.append((node.leaf, grad))
                 if accumulate and capture_set is None:
-                    accumulate_into_grad(node.leaf, grad, create_graph)
+                    if hooks:
+                        _accumulate_with_hooks(node, hooks, grad, create_graph, accumulate_into_grad)
+                    else:
+                        # Nothing but this frame (and the observers' list) holds grad: .grad may take its buffer.
+                        steal = (step_observers is None
+                                 and getrefcount(grad) <= _OWN_REFERENCES + (reached is not None))
+                        accumulate_into_grad(node.leaf, grad, create_graph, steal)
+                if step_observers is not None:
+                    for observer in step_observers:
+                        observer(node, grad, [])
                 continue
             if useful is not None and node not in useful:
                 continue
@@ -257,14 +429,22 @@ def run_backward(
                 if node.had_saved:
                     raise runtime_error(FREED_MESSAGE)
                 continue
-            if node.saved:
-                node.check_saved()
-            input_grads = rule(grad)
-            del grad  # the incoming gradient's buffer can go as soon as the rule has used it
+            if anomaly:
+                input_grads = _apply_in_anomaly_mode(node, rule, grad)
+            else:
+                if node.saved:
+                    node.check_saved()
+                if hooks:
+                    input_grads = _apply_with_hooks(node, hooks, rule, grad)
+                else:
+                    input_grads = rule(grad)
+            if step_observers is None:
+                del grad  # the incoming gradient's buffer can go as soon as the rule has used it
             if not retain_graph and node.had_saved:
                 node.rule = None
                 node.saved = ()
             shapes = node.input_shapes
+            sent: list[tuple[int, Tensor | None, Tensor | None]] | None = [] if step_observers is not None else None
             for index, child in enumerate(node.next_nodes):
                 if child is None:
                     continue
@@ -276,6 +456,10 @@ def run_backward(
                             child_grad = sum_to(child_grad, shape)
                     existing = buffers.get(child)
                     buffers[child] = child_grad if existing is None else existing + child_grad
+                    if sent is not None:
+                        sent.append((index, child_grad, None if existing is None else buffers[child]))
+                elif sent is not None:
+                    sent.append((index, None, None))
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
                 if remaining == 0:
@@ -284,12 +468,127 @@ def run_backward(
                     else:
                         # Every path into `child` carried no gradient; its own inputs get none either.
                         _skip(child, dependencies, buffers, ready)
+            if sent is not None:
+                for observer in step_observers or ():
+                    observer(node, grad, sent)
+            input_grads = child_grad = None  # the buffers alone hold the gradients now (see `steal`)
     finally:
         set_grad_enabled(previous_mode)
     if reached is not None:
         for observer in tuple(backward_observers):
             observer(roots, root_grads, reached)
     return captured
+
+
+# --- hooks and anomaly mode (off the common path: a node without hooks pays one test) -------------------------
+def _check_hook_result(value: Any, grad: Tensor, what: str) -> Tensor:
+    """A hook's replacement gradient must be a tensor of the gradient's shape."""
+    from autodiff.engine.tensor import Tensor
+
+    if type(value) is not Tensor:
+        raise type_error(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if value.array.shape != grad.array.shape:
+        raise runtime_error(f"hook '{what}' has changed the size of value")
+    return value
+
+
+def _hook_name(hook: Any) -> str:
+    return getattr(hook, "__name__", None) or getattr(hook, "name", None) or "hook"
+
+
+def _call_tensor_hooks(hooks: dict[int, Callable[[Tensor], Any]], grad: Tensor) -> Tensor:
+    """A tensor's hooks, in registration order: each sees the previous one's result; None keeps the gradient."""
+    for hook in tuple(hooks.values()):
+        result = hook(grad)
+        if result is not None:
+            grad = _check_hook_result(result, grad, _hook_name(hook))
+    return grad
+
+
+def _call_pre_hooks(node: Node, hooks: dict[int, Callable[..., Any]], grad: Tensor) -> Tensor:
+    for hook in tuple(hooks.values()):
+        result = hook((grad,))
+        if result is not None:
+            if not isinstance(result, (tuple, list)) or len(result) != 1:
+                raise runtime_error(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
+                                    f"{len(result) if isinstance(result, (tuple, list)) else 1}, but expected 1)")
+            if result[0] is not None:
+                grad = _check_hook_result(result[0], grad, _hook_name(hook))
+    return grad
+
+
+def _call_post_hooks(node: Node, hooks: dict[int, Callable[..., Any]], input_grads: Sequence[Tensor | None],
+                     grad: Tensor) -> Sequence[Tensor | None]:
+    for hook in tuple(hooks.values()):
+        result = hook(tuple(input_grads), (grad,))
+        if result is not None:
+            if not isinstance(result, (tuple, list)) or len(result) != len(input_grads):
+                count = len(result) if isinstance(result, (tuple, list)) else 1
+                raise runtime_error(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
+                                    f"{count}, but expected {len(input_grads)})")
+            input_grads = tuple(result)
+    return input_grads
+
+
+def _apply_with_hooks(node: Node, hooks: NodeHooks, rule: BackwardRule, grad: Tensor) -> Sequence[Tensor | None]:
+    if hooks.pre:
+        grad = _call_pre_hooks(node, hooks.pre, grad)
+    input_grads = rule(grad)
+    if hooks.post:
+        input_grads = _call_post_hooks(node, hooks.post, input_grads, grad)
+    return input_grads
+
+
+def _accumulate_with_hooks(node: AccumulateGrad, hooks: NodeHooks, grad: Tensor, create_graph: bool,
+                           accumulate: Callable[[Tensor, Tensor, bool], None]) -> None:
+    if hooks.pre:
+        grad = _call_pre_hooks(node, hooks.pre, grad)
+    accumulate(node.leaf, grad, create_graph)
+    for hook in tuple(hooks.post_accumulate.values()):
+        hook(node.leaf)
+    for hook in tuple(hooks.post.values()):
+        hook((), (grad,))
+
+
+def _apply_in_anomaly_mode(node: Node, rule: BackwardRule, grad: Tensor) -> Sequence[Tensor | None]:
+    """Run the node with its checks; on any error, first warn with where the script created the node."""
+    import numpy as np
+
+    hooks = node.hooks
+    try:
+        if node.saved:
+            node.check_saved()
+        input_grads = _apply_with_hooks(node, hooks, rule, grad) if hooks else rule(grad)
+        if _anomaly_check_nan:
+            for index, child_grad in enumerate(input_grads):
+                if child_grad is not None and child_grad.array.dtype.kind == "f" and np.isnan(child_grad.array).any():
+                    raise runtime_error(f"Function '{node.name}' returned nan values in its {index}th output.")
+        return input_grads
+    except AutodiffError:
+        trace = hooks.forward_trace if hooks is not None else None
+        if trace is not None:
+            filename, line, text = trace
+            where = f'  File "{filename}", line {line}, in <module>\n    {text}\n'
+        else:
+            where = ""
+        warn("UserWarning", f"Error detected in {node.name}. Traceback of forward call that caused the error:\n"
+                            f"{where}")
+        raise
+
+
+# References to a gradient when only run_backward's local variable holds it: that one and getrefcount's argument.
+_OWN_REFERENCES = 2
+
+
+def _retain(tensors: list[Tensor], grad: Tensor, create_graph: bool) -> None:
+    """A retained non-leaf .grad: a copy of the first gradient, then sums (PyTorch's retains_grad hook)."""
+    from autodiff.engine.tensor import Tensor
+
+    for tensor in tensors:
+        if tensor.grad is None:
+            tensor.grad = grad if create_graph else Tensor(grad.array.copy())
+        else:
+            tensor.grad = tensor.grad + (grad if create_graph else grad.detach())
 
 
 def _skip(node: Node, dependencies: dict[Node, int], buffers: dict[Node, Any], ready: list[Node]) -> None:

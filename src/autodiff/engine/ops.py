@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import autograd, reductions
-from autodiff.engine.tensor import Size, Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import autograd, products, reductions, transcendental
+from autodiff.engine import softmax as softmax_kernels
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import DTYPES, DType, Size, Tensor, check_size, to_numpy_dtype
 from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
 
 Scalar = int | float | bool
@@ -185,7 +187,7 @@ def result_dtype(operands: Sequence[Any]) -> np.dtype:
     if zero_type is not None and (result is None or _CATEGORY[zero_type.kind] > _CATEGORY[result.kind]):
         result = zero_type
     if result is None or scalar_category > _CATEGORY[result.kind]:
-        result = (np.dtype(np.bool_), np.dtype(np.int64), default_float)[scalar_category]
+        result = (np.dtype(np.bool_), np.dtype(np.int64), tensor_module.default_float)[scalar_category]
     return result
 
 
@@ -230,7 +232,7 @@ def _float_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
     """Operands for true division and the like: integer inputs compute in the default float type."""
     dtype = result_dtype((a, b))
     if dtype.kind != "f":
-        dtype = default_float
+        dtype = tensor_module.default_float
     return _as_array(a, dtype), _as_array(b, dtype)
 
 
@@ -332,13 +334,15 @@ def _check_bool_subtraction(a: Operand, b: Operand) -> None:
 
 
 def rsub(a: Tensor, b: Operand, alpha: Scalar = 1) -> Tensor:
-    """`b - a` for a Python number b (PyTorch's `2 - x` is rsub, RsubBackward1)."""
+    """`b - alpha * a` (`torch.rsub`; `2 - x` is rsub with a Python number: RsubBackward1, whose only edge is a)."""
     _check_bool_subtraction(a, b)
     x, y = _binary_arrays(a, b)
     if alpha != 1:
         x = x * alpha
-    name = "RsubBackward0" if type(b) is Tensor else "RsubBackward1"
-    return _record(_elementwise(np.subtract, y, x), name, (a, b),
+    out = _elementwise(np.subtract, y, x)
+    if type(b) is not Tensor:
+        return _record(out, "RsubBackward1", (a,), lambda g: (neg(g) if alpha == 1 else neg(g) * alpha,))
+    return _record(out, "RsubBackward0", (a, b),
                    lambda g: (neg(g) if alpha == 1 else neg(g) * alpha, g), broadcast=True)
 
 
@@ -424,7 +428,7 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
             raise value_error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                               f"'{rounding_mode}'")
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
-        return _record(out, "DivBackward1", (a, b), lambda g: (g * 0, None))
+        return _record(out, "DivBackward2", (a, b), lambda g: (mul(g, 0), None), broadcast=True)
     if _FAST and type(a) is Tensor:
         y = _fast_operand(a.array, b)
         if y is not None:
@@ -483,7 +487,12 @@ def _integer_division_arrays(a: Operand, b: Operand, kernel: str) -> tuple[Any, 
 
 def floor_divide(a: Operand, b: Operand) -> Tensor:
     x, y = _integer_division_arrays(a, b, "div_floor")
-    return Tensor(_elementwise(np.floor_divide, x, y))
+
+    def rule(g: Tensor) -> tuple[None, ...]:
+        raise runtime_error("derivative for aten::floor_divide is not implemented")
+
+    # PyTorch records a node that fails if backward reaches it.
+    return _record(_elementwise(np.floor_divide, x, y), "NotImplemented", (a, b) if type(b) is Tensor else (a,), rule)
 
 
 def _float_remainder(x: Any, y: Any) -> np.ndarray:
@@ -495,20 +504,29 @@ def _float_remainder(x: Any, y: Any) -> np.ndarray:
 
 
 def remainder(a: Operand, b: Operand) -> Tensor:
-    x, y = _integer_division_arrays(a, b, "remainder")
-    floating = result_dtype((a, b)).kind == "f"
-    out = _elementwise(_float_remainder, x, y) if floating else _elementwise(np.mod, x, y)
-    return _record(np.asarray(out, dtype=result_dtype((a, b))), "RemainderBackward0", (a, b),
-                   lambda g: (g, None), broadcast=True)
+    """Python's modulo (the sign of the divisor); d/d other = -floor(a / b)."""
+    kernel = _float_remainder if result_dtype((a, b)).kind == "f" else np.mod
+    return _modulo(a, b, "remainder", kernel, "Remainder", np.floor_divide)
 
 
 def fmod(a: Operand, b: Operand) -> Tensor:
-    """C's fmod: the remainder takes the dividend's sign (`remainder` takes the divisor's)."""
-    x, y = _integer_division_arrays(a, b, "fmod")
-    b_grad = type(b) is Tensor and b.requires_grad
-    name = "FmodBackward1" if type(b) is Tensor else "FmodBackward0"  # PyTorch's two overloads
-    return _record(_elementwise(np.fmod, x, y), name, (a, b),
-                   lambda g: (g, neg(mul(g, trunc(div(a, b)))) if b_grad else None), broadcast=True)
+    """C's fmod (the sign of the dividend); d/d other = -trunc(a / b)."""
+    return _modulo(a, b, "fmod", np.fmod, "Fmod", lambda p, q: np.trunc(np.true_divide(p, q)))
+
+
+def _modulo(a: Operand, b: Operand, kernel: str, ufunc: Callable[..., np.ndarray], name: str,
+            quotient: Callable[..., np.ndarray]) -> Tensor:
+    if type(a) is not Tensor:
+        a = Tensor(np.asarray(a, dtype=result_dtype((a, b))))
+    x, y = _integer_division_arrays(a, b, kernel)
+    out = _elementwise(ufunc, x, y)
+    if type(b) is not Tensor:
+        return _record(out, f"{name}Backward0", (a,), lambda g: (g,))
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        return g, mul(neg(g), Tensor(np.asarray(quotient(a.array, b.array)).astype(g.array.dtype)))
+
+    return _record(out, f"{name}Backward1", (a, b), rule, (a, b), broadcast=True)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -524,7 +542,7 @@ def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001 - torch.pow
     if type(b) is not Tensor:
         return _pow_scalar_exponent(a, b)
     x, y = _binary_arrays(a, b)
-    out = _elementwise(np.power, x, y)
+    out = _elementwise(_power, x, y)
     result_holder: list[Tensor] = []
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -548,47 +566,73 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
     if _FAST and (dtype is _F32 or dtype is _F64) and (
             type(exponent) is float or (type(exponent) is int and -_EXACT_INT < exponent < _EXACT_INT)):
         # A float tensor keeps its dtype; the exponent is cast to it (NEP 50), as below.
-        if exponent == 2:
-            out = np.square(x, out=...)
-        elif exponent == 1:
-            out = x.copy()
-        else:
-            out = np.power(x, exponent, out=...)
+        out = _float_power_scalar(x, exponent)
     else:
         if x.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise runtime_error("Integers to negative integer powers are not allowed.")
         dtype = result_dtype((a, exponent))
         x = _as_array(a, dtype)
-        if exponent == 2:
+        if dtype.kind == "f":
+            out = _float_power_scalar(x, exponent)
+        elif exponent == 2:
             out = np.square(x)
         elif exponent == 1:
             out = x.copy()
         else:
-            out = np.power(x, _as_array(exponent, dtype) if dtype.kind == "f" else exponent)
+            out = np.power(x, exponent)
 
     def rule(g: Tensor) -> tuple[Tensor]:
         if exponent == 0:
             return (zeros_like(a),)
         return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
 
-    return _record(np.asarray(out), "PowBackward0", (a, exponent), rule, (a,))
+    return _record(np.asarray(out), "PowBackward0", (a,), rule, (a,))
 
 
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
     dtype = result_dtype((base, exponent))
     y = _as_array(exponent, dtype)
-    out = np.asarray(np.power(_as_array(base, dtype), y))
+    out = np.asarray(_power(_as_array(base, dtype), y))
     holder: list[Tensor] = []
 
-    def rule(g: Tensor) -> tuple[None, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor]:
         if base == 0:
             log_base = math.log(base) if base > 0 else math.nan
-            return None, mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base)))
-        return None, mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan))
+            return (mul(g, where(ge(exponent, 0), zeros_scalar(g), mul(holder[0], log_base))),)
+        return (mul(g, mul(holder[0], math.log(base) if base > 0 else math.nan)),)
 
-    result = _record(out, "PowBackward2", (base, exponent), rule, (exponent,))
+    result = _record(out, "PowBackward2", (exponent,), rule, (exponent,))
     holder.append(result.detach())
     return result
+
+
+def _power(x: Any, y: Any) -> np.ndarray:
+    """Elementwise power: floats through transcendental.power (the same bits everywhere), integers exactly."""
+    dtype = np.result_type(x, y)
+    if dtype.kind == "f":
+        return transcendental.power(np.asarray(x, dtype), np.asarray(y, dtype))
+    return np.power(x, y)
+
+
+def _float_power_scalar(x: np.ndarray, exponent: Scalar) -> np.ndarray:
+    """A float tensor to a number's power as PyTorch's kernel does it: the exponents 2, 3, -2 by
+    multiplication, 0.5 / -0.5 / -1 as sqrt, 1/sqrt and 1/x, any other through pow."""
+    one = x.dtype.type(1)
+    if exponent == 2:
+        return np.square(x)
+    if exponent == 3:
+        return x * x * x
+    if exponent == -2:
+        return one / (x * x)
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return one / np.sqrt(x)
+    if exponent == -1:
+        return one / x
+    if exponent == 1:
+        return x.copy()
+    return transcendental.power(x, np.asarray(exponent, x.dtype))
 
 
 def zeros_scalar(like: Tensor) -> Tensor:
@@ -681,31 +725,36 @@ def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
     return Tensor(condition.astype(like.array.dtype))
 
 
+def _fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A transcendental function with the same bits on every machine (see engine/transcendental.py)."""
+    return lambda a: transcendental.apply(name, a)
+
+
 # name: (grad_fn name, forward on arrays, rule(grad, self, result), what the rule saves)
 UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor, Tensor, Tensor], Tensor], str]] = {
-    "exp": ("ExpBackward0", np.exp, lambda g, x, y: mul(g, y), "result"),
-    "log": ("LogBackward0", np.log, lambda g, x, y: div(g, x), "self"),
-    "log2": ("Log2Backward0", np.log2, lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
-    "log10": ("Log10Backward0", np.log10, lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
-    "log1p": ("Log1PBackward0", np.log1p, lambda g, x, y: div(g, add(x, 1)), "self"),
-    "expm1": ("Expm1Backward0", np.expm1, lambda g, x, y: mul(g, add(y, 1)), "result"),
+    "exp": ("ExpBackward0", _fn("exp"), lambda g, x, y: mul(g, y), "result"),
+    "log": ("LogBackward0", _fn("log"), lambda g, x, y: div(g, x), "self"),
+    "log2": ("Log2Backward0", _fn("log2"), lambda g, x, y: div(g, mul(x, math.log(2.0))), "self"),
+    "log10": ("Log10Backward0", _fn("log10"), lambda g, x, y: div(g, mul(x, math.log(10.0))), "self"),
+    "log1p": ("Log1PBackward0", _fn("log1p"), lambda g, x, y: div(g, add(x, 1)), "self"),
+    "expm1": ("Expm1Backward0", _fn("expm1"), lambda g, x, y: mul(g, add(y, 1)), "result"),
     "sqrt": ("SqrtBackward0", np.sqrt, lambda g, x, y: div(g, mul(2, y)), "result"),
     "rsqrt": ("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda g, x, y: mul(mul(-0.5, g), pow(y, 3)), "result"),
     "abs": ("AbsBackward0", np.abs, lambda g, x, y: mul(g, _sign_of(x)), "self"),
-    "sin": ("SinBackward0", np.sin, lambda g, x, y: mul(g, cos(x)), "self"),
-    "cos": ("CosBackward0", np.cos, lambda g, x, y: mul(g, neg(sin(x))), "self"),
-    "tan": ("TanBackward0", np.tan, lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", np.tanh, lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
-    "sinh": ("SinhBackward0", np.sinh, lambda g, x, y: mul(g, cosh(x)), "self"),
-    "cosh": ("CoshBackward0", np.cosh, lambda g, x, y: mul(g, sinh(x)), "self"),
-    "asin": ("AsinBackward0", np.arcsin, lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
-    "acos": ("AcosBackward0", np.arccos, lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
-    "atan": ("AtanBackward0", np.arctan, lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
+    "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
+    "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
+    "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
+    "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
+    "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
+    "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
+    "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
     "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0",
-                   lambda a: np.reciprocal(a.astype(default_float) if a.dtype.kind != "f" else a),
+                   lambda a: np.reciprocal(a.astype(tensor_module.default_float) if a.dtype.kind != "f" else a),
                    lambda g, x, y: mul(neg(g), mul(y, y)), "result"),
     "sign": ("SignBackward0", _sign, lambda g, x, y: mul(g, 0), ""),
     "floor": ("FloorBackward0", np.floor, lambda g, x, y: mul(g, 0), ""),
@@ -722,12 +771,11 @@ _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    one = a.dtype.type(1)
-    return one / (one + np.exp(-a))
+    return transcendental.sigmoid(a)
 
 
 def _erf(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erf, otypes=[a.dtype])(a) if a.size else a.copy()
+    return transcendental.apply("erf", a)
 
 
 def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
@@ -753,7 +801,7 @@ def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
             raise AutodiffError("NotImplementedError", f'"{refused[0]}_cpu" not implemented for '
                                 f"'{_SCALAR_TYPE_NAMES.get(array.dtype.name, array.dtype.name)}'")
         if float_only and array.dtype.kind != "f":
-            array = array.astype(default_float)
+            array = array.astype(tensor_module.default_float)
         out = np.asarray(forward(array))
         if not (autograd._grad_enabled and x.requires_grad):
             return Tensor(out)
@@ -826,18 +874,39 @@ def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> 
     if hi is not None:
         out = _clamp_above(out, hi)
     out = np.asarray(out).astype(result_dtype([t for t in (x, min, max) if t is not None]), copy=False)
-    tensor_bounds = type(min) is Tensor or type(max) is Tensor
-    name = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+    if not (type(min) is Tensor or type(max) is Tensor):
+        def rule(g: Tensor) -> tuple[Tensor]:
+            keep = np.ones(array.shape, dtype=bool)
+            if lo is not None:
+                keep &= array >= lo
+            if hi is not None:
+                keep &= array <= hi
+            return (where(Tensor(keep), g, 0.0),)
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        keep = np.ones(array.shape, dtype=bool)
+        return _record(out, "ClampBackward1", (x,), rule, (x,))
+
+    def tensor_rule(g: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        # PyTorch's clamp_backward_min_max: where min > max the result is max, so max gets the gradient.
+        if lo is not None and hi is not None:
+            return (where(Tensor((array >= lo) & (array <= hi)), g, 0.0),
+                    where(Tensor((array < lo) & (lo < hi)), g, 0.0),
+                    where(Tensor((array > hi) | (hi < lo)), g, 0.0))
         if lo is not None:
-            keep &= array >= lo
-        if hi is not None:
-            keep &= array <= hi
-        return (mul(g, _mask(keep, g)),)
+            return where(Tensor(array >= lo), g, 0.0), where(Tensor(array < lo), g, 0.0), None
+        return where(Tensor(array <= hi), g, 0.0), None, where(Tensor(array > hi), g, 0.0)
 
-    return _record(out, name, (x,), rule, (x,))
+    if min is not None and max is not None and (type(min) is Tensor) != (type(max) is Tensor):
+        got = ", ".join("Tensor" if type(bound) is Tensor else type(bound).__name__ for bound in (min, max))
+        marked = ", ".join(f"!{part}!" for part in got.split(", "))
+        raise type_error(
+            f"clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            " * (Tensor min = None, Tensor max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+            " * (Number min = None, Number max = None)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n")
+    bounds = tuple(bound if type(bound) is Tensor else None for bound in (min, max))
+    saved = tuple(t for t in (x, *bounds) if t is not None)
+    return _record(out, "ClampBackward0", (x, *bounds), tensor_rule, saved, broadcast=True)
 
 
 def _clamp_below(array: Any, bound: Any) -> Any:
@@ -910,14 +979,15 @@ def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     check_size(shape)
     out = np.asarray(np.where(cond, x, y))
 
-    def rule(g: Tensor) -> tuple[None, Tensor, Tensor]:
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
         zero = np.zeros((), dtype=g.array.dtype)
-        return (None, _record(np.where(cond, g.array, zero), "WhereBackward0", (None, g, None),
-                              lambda gg: (None, where(condition, gg, 0.0), None)),
-                _record(np.where(cond, zero, g.array), "WhereBackward0", (None, None, g),
-                        lambda gg: (None, None, where(condition, 0.0, gg))))
+        return (_record(np.where(cond, g.array, zero), "WhereBackward0", (g, 0.0),
+                        lambda gg: (where(condition, gg, 0.0), None)),
+                _record(np.where(cond, zero, g.array), "WhereBackward0", (0.0, g),
+                        lambda gg: (None, where(condition, 0.0, gg))))
 
-    return _record(out, "WhereBackward0", (condition, a, b), rule, (condition,), broadcast=True)
+    # The condition is no input of the node (PyTorch's WhereBackward0 has edges self, other only).
+    return _record(out, "WhereBackward0", (a, b), rule, (condition,), broadcast=True)
 
 
 # --- matrix products -------------------------------------------------------------------------------
@@ -950,7 +1020,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
         raise error
     _matmul_dtype(a, b)
     check_size((a.array.shape[0], b.array.shape[1]))
-    out = a.array @ b.array
+    out = products.matmul(a.array, b.array)
     return _record(out, "MmBackward0", (a, b),
                    lambda g: (mm(g, t(b)) if a.requires_grad else None, mm(t(a), g) if b.requires_grad else None),
                    _saved_for_product(a, b))
@@ -970,7 +1040,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
             f"size mismatch, got input ({a.array.shape[0]}), mat ({a.array.shape[0]}x{a.array.shape[1]}), "
             f"vec ({v.array.shape[0]})")
     _matmul_dtype(a, v)
-    return _record(a.array @ v.array, "MvBackward0", (a, v),
+    return _record(products.mv(a.array, v.array), "MvBackward0", (a, v),
                    lambda g: (outer(g, v) if a.requires_grad else None, mv(t(a), g) if v.requires_grad else None),
                    _saved_for_product(a, v))
 
@@ -983,7 +1053,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src [{b.array.shape[0]}] to have "
             f"the same number of elements, but got {a.array.shape[0]} and {b.array.shape[0]} elements respectively")
     _matmul_dtype(a, b)
-    return _record(np.asarray(np.dot(a.array, b.array)), "DotBackward0", (a, b),
+    return _record(products.dot(a.array, b.array), "DotBackward0", (a, b),
                    lambda g: (mul(g, b) if a.requires_grad else None, mul(g, a) if b.requires_grad else None),
                    _saved_for_product(a, b))
 
@@ -1040,7 +1110,12 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
         raise error
     check_size(batch + x.shape[-2:-1] + y.shape[-1:] if y.ndim > 1 else batch + x.shape[-2:-1])
     _matmul_dtype(a, b)
-    out = np.matmul(x, y)
+    if x.ndim == 1:
+        out = products.matmul(x[None, :], y)[..., 0, :]
+    elif y.ndim == 1:
+        out = products.matmul(x, y[:, None])[..., 0]
+    else:
+        out = products.matmul(x, y)
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         ga = gb = None
@@ -1129,6 +1204,23 @@ def sum_to_size(g: Tensor, shape: Sequence[int]) -> Tensor:
     return _record(np.asarray(out), name, (g,), lambda gg: (expand(gg, g.array.shape),))
 
 
+def nansum(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """torch.nansum: PyTorch's cascade sum with NaNs read as 0; their gradient is 0."""
+    shape = x.array.shape
+    dims = tuple(range(x.array.ndim)) if dim is None or _empty_dims(dim) else _dims(x, dim)
+    if x.array.dtype.kind == "f":
+        source = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
+        out = reductions.sum_array(source, dims, keepdim, ignore_nan=True)
+    else:
+        out = reductions.sum_array(x.array, dims, keepdim, _sum_dtype(x, dtype))
+    kept = keepdim if dim is not None else False
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (mul(_expand_reduced(g, shape, dims, kept), _mask(~np.isnan(x.array), g)),)
+
+    return _record(np.asarray(out), "NansumBackward0", (x,), rule, (x,))
+
+
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if x.array.dtype.kind != "f" and dtype is None:
         raise runtime_error(
@@ -1152,11 +1244,11 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
     shape = x.array.shape
     out_dtype = _sum_dtype(x, dtype)
     if dim is None:
-        out = np.asarray(x.array.prod(dtype=out_dtype))
+        out = reductions.prod_array(x.array, None, False, out_dtype)
         name, dims, kept = "ProdBackward0", tuple(range(x.array.ndim)), False
     else:
         dims = _dims(x, dim)
-        out = np.asarray(x.array.prod(axis=dims[0] if x.array.ndim else None, keepdims=keepdim, dtype=out_dtype))
+        out = reductions.prod_array(x.array, dims, keepdim, out_dtype)
         name, kept = "ProdBackward1", keepdim
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1188,9 +1280,19 @@ def _evenly_distribute(g: Tensor, x: Tensor, value: np.ndarray) -> Tensor:
 
 
 class ReturnPair(tuple):
-    """`(values, indices)` from max/min/sort along a dim, readable as `.values` and `.indices`."""
+    """`(values, indices)` from max/min/sort along a dim, readable as `.values` and `.indices`; prints as PyTorch's
+    `torch.return_types.max(values=..., indices=...)`."""
 
     __slots__ = ()
+    kind = "max"
+
+    def __new__(cls, items: Sequence[Tensor], kind: str = "max") -> ReturnPair:
+        return tuple.__new__(_RETURN_TYPES.get(kind) or _return_type(kind), items)
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self.kind}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+    __str__ = __repr__
 
     @property
     def values(self) -> Tensor:
@@ -1199,6 +1301,21 @@ class ReturnPair(tuple):
     @property
     def indices(self) -> Tensor:
         return self[1]
+
+
+_RETURN_TYPES: dict[str, type[ReturnPair]] = {}
+
+
+def _return_type(kind: str) -> type[ReturnPair]:
+    """One subclass per function (max, min, sort, ...), so the pair knows its name without an attribute."""
+    cls = _RETURN_TYPES[kind] = type(f"ReturnPair_{kind}", (ReturnPair,), {"__slots__": (), "kind": kind})
+    return cls
+
+
+RETURN_KINDS = ("max", "min", "sort", "topk", "kthvalue", "max_out", "min_out", "sort_out", "topk_out",
+                "kthvalue_out")
+for _kind in RETURN_KINDS:
+    _return_type(_kind)
 
 
 def _extreme(x: Tensor, dim: Any, keepdim: bool, arg: Callable[..., np.ndarray], name: str, full_name: str,
@@ -1229,7 +1346,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, arg: Callable[..., np.ndarray],
         return (Tensor(grad.reshape(shape)),)
 
     values_t = _record(np.asarray(values), name, (x,), rule, (x,))
-    return ReturnPair((values_t, Tensor(index_out.astype(np.int64))))
+    return ReturnPair((values_t, Tensor(index_out.astype(np.int64))), "max" if reduce is np.max else "min")
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -1282,17 +1399,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     dims = _dims(x, dim) if dim is not None else tuple(range(array.ndim))
     shape = array.shape
     absolute = np.abs(array)
-    if p == 2:
-        out = np.sqrt(np.sum(array * array, axis=dims, keepdims=keepdim))
-    elif p == math.inf:
-        out = np.max(absolute, axis=dims, keepdims=keepdim)
-    elif p == 1:
-        out = np.sum(absolute, axis=dims, keepdims=keepdim)
-    elif p == 0:
-        out = np.sum(array != 0, axis=dims, keepdims=keepdim).astype(array.dtype)
-    else:
-        out = np.power(np.sum(np.power(absolute, p), axis=dims, keepdims=keepdim), 1.0 / p)
-    out = np.asarray(out, dtype=array.dtype)
+    out = reductions.norm_array(array, p, dims, keepdim)
     name = "LinalgVectorNormBackward0"
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1367,14 +1474,13 @@ def _variance(x: Tensor, dims: tuple[int, ...], n: int, c: float, keepdim: bool)
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "var")
-    out = np.asarray(_variance(x, dims, n, c, keepdim), dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim)
     return _record(out, "VarBackward0", (x,), lambda g: (_var_backward(g, x, dims, n, c, keepdim),), (x,))
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     dim, c, dims, n = _variance_setup(x, dim, unbiased, correction, "std")
-    with np.errstate(invalid="ignore"):
-        out = np.asarray(np.sqrt(_variance(x, dims, n, c, keepdim)), dtype=x.array.dtype)
+    out = reductions.variance_array(x.array, dims, c, keepdim, take_sqrt=True)
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
         # PyTorch's std_backward: var_backward(grad / (result * 2)), zero where the result is zero.
@@ -1387,10 +1493,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     dims = _dims(x, dim)
     array = x.array
-    peak = np.max(array, axis=dims, keepdims=True) if array.size else np.zeros((1,) * array.ndim, array.dtype)
-    peak = np.where(np.isfinite(peak), peak, 0).astype(array.dtype)
-    summed = np.log(np.sum(np.exp(array - peak), axis=dims, keepdims=True)) + peak
-    out = np.asarray(summed if keepdim else np.squeeze(summed, axis=dims), dtype=array.dtype)
+    out = reductions.logsumexp_array(array, dims, keepdim)
     shape = array.shape
 
     def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
@@ -1406,19 +1509,34 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if array.dtype.kind != "f":
         raise runtime_error('"softmax_lastdim_kernel_impl" not implemented for \'Long\'')
     d = _wrap_dim(dim, array.ndim)
-    shifted = np.exp(array - np.max(array, axis=d, keepdims=True)) if array.ndim else np.ones_like(array)
-    out = shifted / (np.sum(shifted, axis=d, keepdims=True) if array.ndim else shifted)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (mul(y, sub(g, sum(mul(g, y), d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=False),)
 
     result = _record(out, "SoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
     _saves_output(result)
     return result
+
+
+def _softmax_backward(g: Tensor, y: Tensor, d: int, log: bool) -> Tensor:
+    """`_(log_)softmax_backward_data(g, y)` by PyTorch's kernel; with create_graph, recorded as its
+    ...BackwardDataBackward0 node whose own derivatives are written with tensor ops."""
+    out = softmax_kernels.softmax_backward_array(g.array, y.array, d, log)
+
+    def rule(gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if log:
+            # grad_input = g - exp(y) * sum(g)
+            e = exp(y)
+            return sub(gg, sum(mul(gg, e), d, True)), mul(neg(mul(gg, e)), sum(g, d, True))
+        # grad_input = y * (g - sum(g * y))
+        inner = sum(mul(gg, y), d, True)
+        return mul(y, sub(gg, inner)), sub(mul(gg, sub(g, sum(mul(g, y), d, True))), mul(g, inner))
+
+    name = "LogSoftmaxBackwardDataBackward0" if log else "SoftmaxBackwardDataBackward0"
+    return _record(np.asarray(out), name, (g, y), rule, (g, y))
 
 
 def _saves_output(result: Tensor) -> None:
@@ -1435,17 +1553,11 @@ def _saves_output(result: Tensor) -> None:
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     array = x.array if dtype is None else x.array.astype(to_numpy_dtype(dtype))
     d = _wrap_dim(dim, array.ndim)
-    if array.ndim:
-        shifted = array - np.max(array, axis=d, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
-    else:
-        out = np.zeros_like(array)
-    out = np.asarray(out, dtype=array.dtype)
+    out = softmax_kernels.softmax_array(array, d, log=True)
     holder: list[_SavedOutput] = []
 
     def rule(g: Tensor) -> tuple[Tensor]:
-        y = holder[0]()
-        return (sub(g, mul(exp(y), sum(g, d, True))),)
+        return (_softmax_backward(g, holder[0](), d, log=True),)
 
     result = _record(out, "LogSoftmaxBackward0", (x,), rule)
     holder.append(_SavedOutput(result))
@@ -1476,9 +1588,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     if reduction == "none":
         out = squared
     elif reduction == "sum":
-        out = np.asarray(squared.sum())
+        out = reductions.sum_array(squared, None)
     else:
-        out = np.asarray(squared.mean(dtype=squared.dtype))
+        out = reductions.mean_array(squared, None)
     count = squared.size
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -1496,7 +1608,7 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     out = []
     for n in shape:
-        if type(n) is Tensor:
+        if type(n) is Tensor or isinstance(n, np.integer):
             n = n.__index__()
         if isinstance(n, bool) or not isinstance(n, int):
             raise type_error(f"shape must be a sequence of ints, got {type(n).__name__}")
@@ -1532,6 +1644,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], DType):
+        return view_dtype(x, shape[0])
     target = _infer_shape(_shape_arg(shape), x.array.size)
     if not (x.array.flags.c_contiguous or x.array.size <= 1):
         raise runtime_error(
@@ -1539,6 +1653,28 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "across two contiguous subspaces). Use .reshape(...) instead.")
     original = x.array.shape
     return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+
+
+def view_dtype(x: Tensor, dtype: DType) -> Tensor:
+    """`x.view(torch.int32)`: the same memory read as another dtype (not differentiable, as in PyTorch); with
+    a different element size the last dim shrinks or grows."""
+    array = x.array
+    new_dtype = to_numpy_dtype(dtype)
+    old_size, new_size = array.dtype.itemsize, new_dtype.itemsize
+    if old_size != new_size:
+        names = f"{_SCALAR_TYPE_NAMES[array.dtype.name]} as {_SCALAR_TYPE_NAMES[new_dtype.name]}"
+        if array.ndim == 0:
+            raise runtime_error(f"self.dim() cannot be 0 to view {names} (different element sizes)")
+        step = array.strides[-1] // old_size if array.shape[-1] > 1 else 1
+        if step != 1:
+            raise runtime_error(f"self.stride(-1) must be 1 to view {names} (different element sizes), but got "
+                                f"{step}")
+        if new_size > old_size and (array.shape[-1] * old_size) % new_size:
+            raise runtime_error(f"self.size(-1) must be divisible by {new_size // old_size} to view {names} "
+                                f"(different element sizes), but got {array.shape[-1]}")
+    out = Tensor(array.view(new_dtype))
+    out._version = x._version  # a view: in-place changes through either are changes to both
+    return out
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -1791,6 +1927,10 @@ def index(x: Tensor, key: Any) -> Tensor:
     """`x[key]` for any key: PyTorch applies basic indices one dimension at a time, each its own node."""
     if not isinstance(key, tuple):
         key = (key,)
+    if any(type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" for k in key):
+        # A 0-d integer tensor indexes like the integer it holds (SelectBackward0), as in PyTorch.
+        key = tuple(int(k.array) if type(k) is Tensor and k.array.ndim == 0 and k.array.dtype.kind in "iu" else k
+                    for k in key)
     if any(_is_advanced(k) for k in key):
         return _advanced_index(x, key)
     result = x
@@ -2045,8 +2185,11 @@ def type_as(x: Tensor, other: Tensor) -> Tensor:
     return to_dtype(x, other.dtype)
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    array = np.zeros(x.array.shape, dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False, shape: tuple[int, ...] | None = None
+               ) -> Tensor:
+    """Zeros of x's dtype (and shape, unless `shape` is given)."""
+    array = np.zeros(x.array.shape if shape is None else shape,
+                     dtype=x.array.dtype if dtype is None else to_numpy_dtype(dtype))
     return Tensor(array, requires_grad)
 
 
@@ -2108,8 +2251,14 @@ _GELU_C = 0.044715
 def _gelu_values(v: np.ndarray, approximate: str) -> np.ndarray:
     w = _wide(v)
     if approximate == "tanh":
-        return 0.5 * w * (1.0 + np.tanh(_GELU_K * (w + _GELU_C * w * w * w)))
+        return 0.5 * w * (1.0 + _libm("tanh", _GELU_K * (w + _GELU_C * w * w * w)))
     return w * 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
+
+
+def _libm(name: str, w: np.ndarray) -> np.ndarray:
+    """A float64 function (of float64 intermediates) with the same bits everywhere: the C library's."""
+    return transcendental.libm(name, w) if w.size <= transcendental.EXACT_LIMIT else getattr(np, {
+        "tanh": "tanh", "exp": "exp", "expm1": "expm1"}[name])(w)
 
 
 def _erf_wide(w: np.ndarray) -> np.ndarray:
@@ -2120,10 +2269,10 @@ def _gelu_first(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def first(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             return 0.5 * (1.0 + inner) + 0.5 * w * (1.0 - inner * inner) * _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
         cdf = 0.5 * (1.0 + _erf_wide(w * math.sqrt(0.5)))
-        return cdf + w * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        return cdf + w * _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
 
     return first
 
@@ -2132,11 +2281,11 @@ def _gelu_second(approximate: str) -> Callable[[np.ndarray], np.ndarray]:
     def second(v: np.ndarray) -> np.ndarray:
         w = _wide(v)
         if approximate == "tanh":
-            inner = np.tanh(_GELU_K * (w + _GELU_C * w ** 3))
+            inner = _libm("tanh", _GELU_K * (w + _GELU_C * w ** 3))
             du = _GELU_K * (1.0 + 3.0 * _GELU_C * w * w)
             sech2 = 1.0 - inner * inner
             return sech2 * du + 0.5 * w * (-2.0 * inner * sech2 * du * du + sech2 * 6.0 * _GELU_K * _GELU_C * w)
-        pdf = np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+        pdf = _libm("exp", -0.5 * w * w) / math.sqrt(2.0 * math.pi)
         return pdf * (2.0 - w * w)
 
     return second
@@ -2155,15 +2304,15 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     _require_float(x, "elu_cpu")
     w = _wide(x.array)
-    out = np.where(w <= 0, alpha * np.expm1(w), w).astype(x.array.dtype)
+    out = np.where(w <= 0, alpha * _libm("expm1", w), w).astype(x.array.dtype)
 
     def first(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 1.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 1.0)
 
     def second(v: np.ndarray) -> np.ndarray:
         u = _wide(v)
-        return np.where(u <= 0, alpha * np.exp(u), 0.0)
+        return np.where(u <= 0, alpha * _libm("exp", u), 0.0)
 
     return _record(out, "EluBackward0", (x,),
                    lambda g: (_pointwise_backward("EluBackwardBackward0", g, x, first, second),), (x,))
@@ -2227,10 +2376,11 @@ def _reduction_mode(reduction: str) -> str:
 
 
 def _reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """apply_loss_reduction: PyTorch's mean or sum of the elementwise loss."""
     if reduction == "mean":
-        return np.asarray(loss.mean(dtype=loss.dtype))
+        return reductions.mean_array(loss, None)
     if reduction == "sum":
-        return np.asarray(loss.sum(dtype=loss.dtype))
+        return reductions.sum_array(loss, None)
     return loss
 
 
@@ -2298,8 +2448,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise runtime_error("all elements of input should be between 0 and 1")
     dtype = x.dtype.type
     floor = dtype(-100)
-    log_x = np.maximum(np.log(_wide(x)).astype(x.dtype), floor)
-    log_1mx = np.maximum(np.log(_wide(dtype(1) - x)).astype(x.dtype), floor)
+    # ATen's kernel: (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100), in the input's dtype
+    log_x = np.maximum(transcendental.apply("log", x), floor)
+    log_1mx = np.maximum(transcendental.apply("log1p", -x), floor)
     loss = (y - dtype(1)) * log_1mx - y * log_x
     w = None
     if weight is not None:
@@ -2318,8 +2469,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return np.asarray(grad, dtype=x.dtype)
 
     def target_grad(g: Tensor) -> np.ndarray:
+        # binary_cross_entropy_target_backward: -logit(x) * grad, logit(x) = log(x / (1 - x))
         gg = _expand_grad(g, x.shape)
-        grad = gg * (log_1mx - log_x)
+        with np.errstate(all="ignore"):
+            logit = np.where(x == 1, dtype(np.inf), transcendental.vector_log(x / (dtype(1) - x)))
+        grad = -logit * gg
         if w is not None:
             grad = grad * w
         if reduction == "mean":
@@ -2348,12 +2502,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                                      pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
-    x = _wide(input.array)
-    y = _wide(target.array)
-    log_sigmoid = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    # ATen: (1 - y) * x - log_sigmoid(x) [times (pos_weight - 1) * y + 1], each step in the input's dtype
+    dtype = input.array.dtype
+    x = input.array
+    y = target.array.astype(dtype, copy=False)
+    one = dtype.type(1)
+    log_sigmoid = _log_sigmoid(x)
     if pos_weight is not None:
-        log_sigmoid = log_sigmoid * ((_wide(pos_weight.array) - 1.0) * y + 1.0)
-    loss = ((1.0 - y) * x - log_sigmoid).astype(input.array.dtype)
+        log_sigmoid = ((pos_weight.array.astype(dtype, copy=False) - one) * y + one) * log_sigmoid
+    loss = np.asarray((one - y) * x - log_sigmoid)
     if weight is not None:
         loss = np.asarray(loss * weight.array.astype(loss.dtype, copy=False))
     out = _reduce_loss(np.asarray(loss), reduction)
@@ -2373,8 +2530,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                 grad_input = div_scalar(grad_input, count)
         if target.requires_grad:
             if pos_weight is not None:
-                logsig_neg = Tensor((np.minimum(-x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
-                logsig = Tensor((np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))).astype(loss.dtype))
+                logsig_neg = Tensor(_log_sigmoid(-x))
+                logsig = Tensor(_log_sigmoid(x))
                 grad_target = mul(sub(logsig_neg, mul(logsig, pos_weight)), g)
             else:
                 grad_target = mul(neg(input), g)
@@ -2386,6 +2543,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
     return _record(out, "BinaryCrossEntropyWithLogitsBackward0", (input, target), rule, (input, target),
                    broadcast=True)
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """log_sigmoid's kernel: min(x, 0) - log1p(exp(-|x|)), exp as its vectorised code computes it."""
+    return np.minimum(x, x.dtype.type(0)) - transcendental.apply("log1p", transcendental.vector_exp(-np.abs(x)))
 
 
 def _cascade_sum(values: Sequence[Any], zero: Any) -> Any:
@@ -2521,7 +2683,7 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
         _expand_bias(bias, (n, m_))  # PyTorch's expand error for a bias of the wrong size
     check_size((n, m_))
     dtype = mat1.array.dtype.type
-    product = mat1.array @ mat2.array
+    product = products.matmul(mat1.array, mat2.array)
     if alpha != 1:
         product = product * dtype(alpha)
     base = bias.array if beta == 1 else bias.array * dtype(beta)
@@ -2540,6 +2702,789 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, beta: Scalar = 1, alpha: Sca
 
     return _record(out, "AddmmBackward0", (bias, mat1, mat2), rule, _saved_for_product(mat1, mat2), broadcast=True)
 
+
+# --- the long tail of the tensor API: sorting and scanning, gathering and scattering, triangles and diagonals,
+# repeating, flipping and rolling, batched products, einsum, lerp, kron -------------------------------------------
+# Rules are written with differentiable ops (gather/scatter/index_select/... call each other), so double backward
+# works; PyTorch's formulas from derivatives.yaml, its grad_fn names and its errors.
+def _check_index(index: Any, name: str, allow_int32: bool = True) -> np.ndarray:
+    if type(index) is not Tensor:
+        raise type_error(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    kinds = (np.dtype(np.int64), np.dtype(np.int32)) if allow_int32 else (np.dtype(np.int64),)
+    if index.array.dtype not in kinds:
+        raise runtime_error(f"{name}(): Expected dtype {'int32/int64' if allow_int32 else 'int64'} for index")
+    return index.array.astype(np.int64, copy=False)
+
+
+def _bounded(index: np.ndarray, size: int, dim: int) -> np.ndarray:
+    """PyTorch's check of each index along `dim` (negative indices are errors here, as in gather/scatter)."""
+    bad = (index < 0) | (index >= size)
+    if bad.any():
+        raise runtime_error(f"index {int(index[bad].reshape(-1)[0])} is out of bounds for dimension {dim} with size "
+                            f"{size}")
+    return index
+
+
+def _sort_order(array: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable argsort along axis; NaN counts as the largest value (first when descending), as in PyTorch."""
+    if array.dtype.kind == "b":
+        array = array.astype(np.int8)
+    if descending:
+        if array.dtype.kind == "f":
+            key = np.where(np.isnan(array), -np.inf, -array.astype(np.float64))
+            order = np.argsort(key, axis=axis, kind="stable")
+            nan_first = np.isnan(np.take_along_axis(array, order, axis))
+            return np.take_along_axis(order, np.argsort(~nan_first, axis=axis, kind="stable"), axis)
+        if array.dtype.kind == "u":
+            array = array.astype(np.int64)
+        return np.argsort(-array, axis=axis, kind="stable")
+    return np.argsort(array, axis=axis, kind="stable")
+
+
+def _value_selecting_backward(g: Tensor, dim: int, indices: np.ndarray, shape: tuple[int, ...], keepdim: bool
+                              ) -> Tensor:
+    """The gradient of values picked at `indices` along dim: g scattered into zeros of the input's shape."""
+    index = Tensor(indices)
+    if not keepdim and g.array.ndim < len(shape):
+        g = unsqueeze(g, dim)
+        index = Tensor(np.expand_dims(indices, dim))
+    return scatter(zeros_like(g, shape=shape), dim, index, g)
+
+
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ReturnPair:
+    if isinstance(dim, bool):  # x.sort(True) is sort(stable=True) in PyTorch's overloads; keep it simple
+        dim = -1
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    order = _sort_order(array, d, descending)
+    values = np.take_along_axis(array, order, d).reshape(x.array.shape)
+    order = order.reshape(x.array.shape).astype(np.int64)
+    shape = x.array.shape
+    result = _record(values, "SortBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, order, shape, True) if shape else g,))
+    return ReturnPair((result, Tensor(order)), "sort")
+
+
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    return sort(x, dim, descending, stable)[1]
+
+
+def msort(x: Tensor) -> Tensor:
+    return sort(x, 0)[0]
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ReturnPair:  # noqa: A002
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    if not 0 <= k <= array.shape[d]:
+        raise runtime_error("selected index k out of range")
+    order = np.take(_sort_order(array, d, largest), np.arange(k), axis=d).astype(np.int64)
+    values = np.take_along_axis(array, order, d)
+    if not x.array.ndim:
+        values, order = values.reshape(()), order.reshape(())
+    shape = x.array.shape
+    result = _record(np.ascontiguousarray(values), "TopkBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, order, shape, True) if shape else g,))
+    return ReturnPair((result, Tensor(np.ascontiguousarray(order))), "topk")
+
+
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ReturnPair:
+    d = _wrap_dim(dim, x.array.ndim)
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    if not 1 <= k <= array.shape[d]:
+        raise runtime_error(f"kthvalue(): selected number k out of range for dimension {d}")
+    picked = np.take(_sort_order(array, d, False), [k - 1], axis=d).astype(np.int64)
+    values = np.take_along_axis(array, picked, d)
+    if not keepdim:
+        values, picked = values.squeeze(d), picked.squeeze(d)
+    if not x.array.ndim:
+        values, picked = values.reshape(()), picked.reshape(())
+    shape = x.array.shape
+    result = _record(np.ascontiguousarray(values), "KthvalueBackward0", (x,),
+                     lambda g: (_value_selecting_backward(g, d, picked, shape, keepdim) if shape else g,))
+    return ReturnPair((result, Tensor(np.ascontiguousarray(picked))), "kthvalue")
+
+
+def _scan_dtype(x: Tensor, dtype: Any) -> np.dtype:
+    if dtype is not None:
+        return to_numpy_dtype(dtype)
+    return np.dtype(np.int64) if x.array.dtype.kind in "biu" else x.array.dtype
+
+
+def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    out = reductions.cumulative_array(x.array, d, np.add, _scan_dtype(x, dtype))
+    source = x.dtype
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        if not x.array.ndim:
+            return (g,)
+        grad = flip(cumsum(flip(g, (d,)), d), (d,))  # PyTorch's cumsum_backward: the reversed cumulative sum
+        return (to_dtype(grad, source) if grad.array.dtype != x.array.dtype else grad,)
+
+    return _record(out, "CumsumBackward0", (x,), rule)
+
+
+def cumprod(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    out = reductions.cumulative_array(x.array, d, np.multiply, _scan_dtype(x, dtype))
+
+    def rule(g: Tensor, result: Tensor) -> tuple[Tensor]:
+        if not x.array.ndim:
+            return (g,)
+        if not np.any(x.array == 0):
+            # d out_j / d x_i = out_j / x_i for j >= i: a reversed cumulative sum of g * out, divided by x.
+            return (div(flip(cumsum(flip(mul(g, result), (d,)), d), (d,)), x),)
+        return (Tensor(_cumprod_grad_with_zeros(x.array, g.array, d)),)
+
+    return _record_reading_result(out, "CumprodBackward0", (x,), rule, (x,))
+
+
+def _cumprod_grad_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
+    """sum over j >= i of g_j times the product of x_k for k <= j, k != i (no division, so zeros are fine)."""
+    moved_x, moved_g = np.moveaxis(x.astype(np.float64), d, -1), np.moveaxis(g.astype(np.float64), d, -1)
+    n = moved_x.shape[-1]
+    grad = np.zeros_like(moved_x)
+    for i in range(n):
+        without = moved_x.copy()
+        without[..., i] = 1.0
+        partial = np.cumprod(without, axis=-1)
+        grad[..., i] = np.sum(moved_g[..., i:] * partial[..., i:], axis=-1)
+    return np.moveaxis(grad, -1, d).astype(x.dtype)
+
+
+def _gather_checks(x: Tensor, d: int, index: np.ndarray, name: str, src: np.ndarray | None = None) -> None:
+    if index.ndim != _py.max(x.array.ndim, 1) and not (index.ndim == 0 and x.array.ndim <= 1):
+        raise runtime_error("Index tensor must have the same number of dimensions as input tensor")
+    shape = x.array.shape if x.array.ndim else (1,)
+    for axis, size in enumerate(index.shape):
+        if axis != d and axis < len(shape) and size > shape[axis] or (
+                src is not None and axis < src.ndim and size > src.shape[axis]):
+            if src is None:
+                raise runtime_error(f"Size does not match at dimension {axis} expected index {list(index.shape)} to be "
+                                    f"no larger than self {list(shape)} apart from dimension {d}")
+            raise runtime_error(f"Expected index {list(index.shape)} to be no larger than self {list(shape)} apart "
+                                f"from dimension {d} and to be no larger size than src {list(src.shape)}")
+
+
+def gather(x: Tensor, dim: int, index: Tensor, sparse_grad: bool = False) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "gather")
+    _gather_checks(x, d, idx, "gather")
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    _bounded(idx, array.shape[d], d)
+    picked = idx if idx.ndim else idx.reshape(1)
+    window = array[tuple(slice(0, n) if axis != d else slice(None) for axis, n in enumerate(picked.shape))]
+    out = np.take_along_axis(window, picked, d).reshape(idx.shape)
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (scatter_add(zeros_like(g, shape=shape), d, index, g),)
+
+    result = _record(np.ascontiguousarray(out), "GatherBackward0", (x,), rule)
+    if result.grad_fn is not None:
+        result.grad_fn.had_saved = True  # PyTorch saves the index
+    return result
+
+
+def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool) -> np.ndarray:
+    out = np.array(array, copy=True)
+    target = out if out.ndim else out.reshape(1)
+    idx = index if index.ndim else index.reshape(1)
+    grid = np.indices(idx.shape, sparse=True)
+    key = tuple(idx if axis == d else grid[axis] for axis in range(idx.ndim))
+    if isinstance(values, np.ndarray) and values.ndim:
+        values = values[tuple(slice(0, n) for n in idx.shape)]
+    if accumulate:
+        np.add.at(target, key, values)
+    else:
+        target[key] = values
+    return out
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, reduce: Any = None) -> Tensor:
+    """`x.scatter(dim, index, src)` (ScatterBackward0) or with a number (ScatterBackward1)."""
+    if src is None:
+        src = value
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "scatter", allow_int32=False)
+    source = src.array if type(src) is Tensor else None
+    _gather_checks(x, d, idx, "scatter", source)
+    _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    if type(src) is Tensor:
+        values = src.array.astype(x.array.dtype, copy=False)
+        out = _scatter_into(x.array, d, idx, values, False)
+
+        def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+            return scatter(g, d, index, 0.0), _source_gradient("ScatterBackward0", gather(g, d, index), src)
+
+        return _record(out, "ScatterBackward0", (x, src), rule)
+    out = _scatter_into(x.array, d, idx, x.array.dtype.type(src.item() if type(src) is Tensor else src), False)
+    return _record(out, "ScatterBackward1", (x,), lambda g: (scatter(g, d, index, 0.0),))
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _check_index(index, "scatter_add", allow_int32=False)
+    if type(src) is not Tensor:
+        raise type_error(f"scatter_add(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
+    _gather_checks(x, d, idx, "scatter_add", src.array)
+    _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    out = _scatter_into(x.array, d, idx, src.array.astype(x.array.dtype, copy=False), True)
+    return _record(out, "ScatterAddBackward0", (x, src),
+                   lambda g: (g, _source_gradient("ScatterAddBackward0", gather(g, d, index), src)))
+
+
+def _source_gradient(name: str, grad: Tensor, src: Tensor) -> Tensor:
+    """The gradient of a scatter's src is the gathered window: PyTorch's engine rejects it when the index was
+    smaller than src (it cannot be broadcast back)."""
+    if grad.array.shape != src.array.shape:
+        raise runtime_error(f"Function {name} returned an invalid gradient at index 1 - got {list(grad.array.shape)} "
+                            f"but expected shape compatible with {list(src.array.shape)}")
+    return grad
+
+
+def _vector_index(index: Any, name: str) -> np.ndarray:
+    if type(index) is not Tensor:
+        raise type_error(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.array.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise runtime_error(f"{name}(): Expected dtype int32 or int64 for index")
+    if index.array.ndim > 1:
+        raise index_error(f"{name}(): Index is supposed to be a vector")
+    return index.array.reshape(-1).astype(np.int64)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_select")
+    size = x.array.shape[d] if x.array.ndim else 1
+    if np.any((idx < -size) | (idx >= size)):
+        raise index_error("index out of range in self")
+    array = x.array if x.array.ndim else x.array.reshape(1)
+    out = np.take(array, idx, axis=d)
+    if not x.array.ndim and index.array.ndim == 0:
+        out = out.reshape(())
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (index_add(zeros_like(g, shape=shape), d, index, g),)
+
+    return _record(np.ascontiguousarray(out), "IndexSelectBackward0", (x,), rule)
+
+
+def _slices_check(x: Tensor, d: int, idx: np.ndarray, source: Tensor, name: str) -> None:
+    count = source.array.shape[d] if source.array.ndim else 1
+    if idx.size != count:
+        raise runtime_error(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): ({count}), "
+                            f"for dim: {d}")
+    for axis, (a, b) in enumerate(zip(x.array.shape, source.array.shape)):
+        if axis != d and a != b:
+            within = axis if axis < d else axis - 1  # PyTorch counts dimensions within the slice
+            raise runtime_error(f"{name}(): Source/destination tensor must have same slice shapes. Destination slice "
+                                f"shape: {a} at dimension {within} and source slice shape: {b} at dimension {within}.")
+    size = x.array.shape[d] if x.array.ndim else 1
+    if np.any((idx < -size) | (idx >= size)):
+        raise index_error(f"{name}(): index out of range")
+
+
+def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_add_")
+    _slices_check(x, d, idx, source, "index_add_")
+    values = source.array.astype(x.array.dtype, copy=False)
+    if alpha != 1:
+        values = values * x.array.dtype.type(alpha)
+    out = np.array(x.array, copy=True)
+    key = (slice(None),) * d + (idx,)
+    np.add.at(out, key if x.array.ndim else (idx,), values if x.array.ndim else values.reshape(-1))
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        picked = index_select(g, d, index) if g.array.ndim else g
+        return g, picked if alpha == 1 else mul(picked, alpha)
+
+    return _record(out, "IndexAddBackward0", (x, source), rule)
+
+
+def index_copy(x: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_copy_")
+    _slices_check(x, d, idx, source, "index_copy_")
+    out = np.array(x.array, copy=True)
+    out[(slice(None),) * d + (idx,)] = source.array.astype(x.array.dtype, copy=False)
+
+    def rule(g: Tensor) -> tuple[Tensor, Tensor]:
+        return index_fill(g, d, index, 0.0), index_select(g, d, index)
+
+    return _record(out, "IndexCopyBackward0", (x, source), rule)
+
+
+def index_fill(x: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    d = _wrap_dim(dim, x.array.ndim)
+    idx = _vector_index(index, "index_fill_")
+    out = np.array(x.array, copy=True)
+    fill = value.item() if type(value) is Tensor else value
+    out[(slice(None),) * d + (idx,)] = fill
+    return _record(out, "IndexFillBackward0", (x,), lambda g: (index_fill(g, d, index, 0.0),))
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    if type(mask) is not Tensor or mask.array.dtype.kind != "b":
+        raise runtime_error("masked_select: expected BoolTensor for mask")
+    _check_broadcast(mask.array, x.array)
+    shape = np.broadcast_shapes(x.array.shape, mask.array.shape)
+    values = np.broadcast_to(x.array, shape)[np.broadcast_to(mask.array, shape)]
+    condition = np.broadcast_to(mask.array, shape)
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        grad = np.zeros(shape, dtype=g.array.dtype)
+        grad[condition] = g.array
+        return (_record(grad, "MaskedScatterBackward0", (g,), lambda gg: (masked_select(gg, mask),)),)
+
+    return _record(np.ascontiguousarray(values), "MaskedSelectBackward0", (x,), rule, broadcast=True)
+
+
+def nonzero(x: Tensor, as_tuple: bool = False) -> Any:
+    found = np.nonzero(x.array if x.array.ndim else x.array.reshape(1))
+    if as_tuple:
+        return tuple(Tensor(np.asarray(axis, dtype=np.int64)) for axis in found)
+    if not x.array.ndim:
+        return Tensor(np.zeros((int(bool(x.array)), 0), dtype=np.int64))
+    return Tensor(np.ascontiguousarray(np.stack(found, axis=1).astype(np.int64)))
+
+
+def argwhere(x: Tensor) -> Tensor:
+    return nonzero(x)
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    axis = None if dim is None else _dims(x, dim)
+    return Tensor(np.asarray(np.count_nonzero(x.array, axis=axis), dtype=np.int64))
+
+
+def _truth_reduction(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., np.ndarray]) -> Tensor:
+    dtype = np.dtype(np.uint8) if x.array.dtype == np.uint8 else np.dtype(np.bool_)
+    if dim is None:
+        return Tensor(np.asarray(reduce(x.array), dtype=dtype))
+    dims = _dims(x, dim)
+    out = reduce(x.array, axis=dims if x.array.ndim else None, keepdims=keepdim)
+    return Tensor(np.asarray(out, dtype=dtype))
+
+
+def all_(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """torch.all (named with an underscore so that Python's all stays usable in this module)."""
+    return _truth_reduction(x, dim, keepdim, np.all)
+
+
+def any_(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """torch.any."""
+    return _truth_reduction(x, dim, keepdim, np.any)
+
+
+def _triangle(x: Tensor, diagonal: int, name: str, keep: Callable[..., np.ndarray]) -> Tensor:
+    if x.array.ndim < 2:
+        raise runtime_error(f"{name}: input tensor must have at least 2 dimensions")
+    rows, cols = x.array.shape[-2:]
+    mask = keep(np.ones((rows, cols), dtype=bool), diagonal)
+    out = np.where(mask, x.array, x.array.dtype.type(0))
+    inverse = tril if name == "tril" else triu
+    return _record(out, f"{name.capitalize()}Backward0", (x,), lambda g: (inverse(g, diagonal),))
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    return _triangle(x, diagonal, "tril", np.tril)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    return _triangle(x, diagonal, "triu", np.triu)
+
+
+def _diagonal_key(shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> tuple[np.ndarray, np.ndarray, int]:
+    n1, n2 = shape[dim1], shape[dim2]
+    start1, start2 = (0, offset) if offset >= 0 else (-offset, 0)
+    length = _py.max(0, _py.min(n1 - start1, n2 - start2))
+    steps = np.arange(length)
+    return steps + start1, steps + start2, length
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1, name: str = "DiagonalBackward0") -> Tensor:
+    ndim = x.array.ndim
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise runtime_error(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    out = np.diagonal(x.array, offset, d1, d2)
+    shape = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (_diagonal_backward(g, shape, offset, d1, d2),)
+
+    return _record(np.ascontiguousarray(out), name, (x,), rule)
+
+
+def _diagonal_backward(g: Tensor, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> Tensor:
+    """Zeros of the input's shape with g written on the diagonal (differentiable: its rule takes the diagonal)."""
+    rows, cols, _ = _diagonal_key(shape, offset, d1, d2)
+    grad = np.zeros(shape, dtype=g.array.dtype)
+    moved = np.moveaxis(grad, (d1, d2), (-2, -1))
+    moved[..., rows, cols] = g.array
+    return _record(grad, "DiagonalBackwardBackward0", (g,), lambda gg: (diagonal(gg, offset, d1, d2),))
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:  # noqa: F811 - the parameter is PyTorch's name
+    ndim = x.array.ndim
+    if ndim == 1:
+        n = x.array.shape[0] + _py.abs(diagonal)
+        out = np.zeros((n, n), dtype=x.array.dtype)
+        rows, cols, _ = _diagonal_key((n, n), diagonal, 0, 1)
+        out[rows, cols] = x.array
+        offset = diagonal
+        return _record(out, "DiagEmbedBackward0", (x,), lambda g: (_diagonal_of(g, offset),))
+    if ndim == 2:
+        return _diagonal_of(x, diagonal, "DiagonalBackward0_copy")
+    raise runtime_error(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+
+
+def _diagonal_of(x: Tensor, offset: int, name: str = "DiagonalBackward0") -> Tensor:
+    return diagonal(x, offset, 0, 1, name)
+
+
+def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    n = x.array.shape[-1] + _py.abs(offset)
+    ndim = x.array.ndim + 1
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    batch = x.array.shape[:-1]
+    out = np.zeros(batch + (n, n), dtype=x.array.dtype)
+    rows, cols, _ = _diagonal_key((n, n), offset, 0, 1)
+    out[..., rows, cols] = x.array
+    out = np.moveaxis(out, (-2, -1), (d1, d2))
+    return _record(np.ascontiguousarray(out), "DiagEmbedBackward0", (x,), lambda g: (diagonal(g, offset, d1, d2),))
+
+
+def trace(x: Tensor) -> Tensor:
+    if x.array.ndim != 2:
+        raise runtime_error(f"trace: expected a matrix, but got tensor with dim {x.array.ndim}")
+    shape = x.array.shape
+    out = np.asarray(np.trace(x.array), dtype=_sum_dtype(x, None))
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        return (_diagonal_backward(expand(g, (_py.min(shape),)), shape, 0, 0, 1),)
+
+    return _record(out, "TraceBackward0", (x,), rule)
+
+
+def repeat(x: Tensor, *sizes: Any) -> Tensor:
+    reps = _shape_arg(sizes)
+    if len(reps) < x.array.ndim:
+        raise runtime_error("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                            "tensor")
+    for n in reps:
+        if n < 0:
+            raise runtime_error(f"Trying to create tensor with negative dimension {n}: {list(reps)}")
+    shape = (1,) * (len(reps) - x.array.ndim) + x.array.shape
+    check_size(tuple(a * b for a, b in zip(shape, reps)))
+    out = np.tile(x.array.reshape(shape), reps)
+    original = x.array.shape
+
+    def rule(g: Tensor) -> tuple[Tensor]:
+        # Split each dim into (repeat, size) and sum the repeats out (PyTorch's repeat_backward).
+        split = []
+        for r, n in zip(reps, shape):
+            split += [r, n]
+        summed = sum(reshape(g, tuple(split)), tuple(range(0, 2 * len(reps), 2)))
+        return (reshape(summed, original),)
+
+    return _record(out, "RepeatBackward0", (x,), rule)
+
+
+def tile(x: Tensor, dims: Any) -> Tensor:
+    if not isinstance(dims, (tuple, list, Size)):
+        raise type_error(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    reps = tuple(dims)
+    if len(reps) < x.array.ndim:
+        reps = (1,) * (x.array.ndim - len(reps)) + reps
+    return repeat(x, reps)
+
+
+def flip(x: Tensor, dims: Any) -> Tensor:
+    axes = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = tuple(_wrap_dim(d, x.array.ndim) for d in axes)
+    if len(set(axes)) != len(axes):
+        raise runtime_error(f"dims has duplicates, original flip dims size={len(axes)}, but unique flip dims "
+                            f"size={len(set(axes))}")
+    out = np.flip(x.array, axes) if x.array.ndim else x.array
+    return _record(np.ascontiguousarray(out), "FlipBackward0", (x,), lambda g: (flip(g, axes),))
+
+
+def fliplr(x: Tensor) -> Tensor:
+    if x.array.ndim < 2:
+        raise runtime_error("Input must be >= 2-d.")
+    return flip(x, (1,))
+
+
+def flipud(x: Tensor) -> Tensor:
+    if x.array.ndim < 1:
+        raise runtime_error("Input must be >= 1-d.")
+    return flip(x, (0,))
+
+
+def roll(x: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    shift_list = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shift_list) != 1:
+            raise runtime_error(f"shifts and dimensions must align. shifts: {len(shift_list)}, dims:0")
+        out = np.roll(x.array.reshape(-1), shift_list[0]).reshape(x.array.shape)
+        return _record(out, "RollBackward0", (x,), lambda g: (roll(g, -shift_list[0]),))
+    dim_list = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shift_list) != len(dim_list):
+        raise runtime_error(f"shifts and dimensions must align. shifts: {len(shift_list)}, dims:{len(dim_list)}")
+    axes = tuple(_wrap_dim(d, x.array.ndim) for d in dim_list)
+    out = np.roll(x.array, shift_list, axes) if x.array.ndim else x.array.copy()
+    back = tuple(-s for s in shift_list)
+    return _record(np.ascontiguousarray(out), "RollBackward0", (x,), lambda g: (roll(g, back, axes),))
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        from autodiff.errors import warn_once
+
+        warn_once("UserWarning", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                                 "argument.")
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise runtime_error(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t.array.ndim > 1:
+            raise runtime_error(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t.array.size for t in tensors]
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for position, t in enumerate(tensors):
+        axis = position
+        if swap and position < 2:
+            axis = 1 - position
+        view_shape = [1] * len(tensors)
+        view_shape[axis] = -1
+        out.append(expand(view(t, tuple(view_shape)), tuple(sizes)))
+    return tuple(out)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.array.ndim != 3:
+        raise runtime_error("batch1 must be a 3D tensor")
+    if b.array.ndim != 3:
+        raise runtime_error("batch2 must be a 3D tensor")
+    batch, _, inner = a.array.shape
+    if b.array.shape[:2] != (batch, inner):
+        raise runtime_error(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {inner}] but "
+                            f"got: [{b.array.shape[0]}, {b.array.shape[1]}].")
+    _matmul_dtype(a, b)
+    check_size((batch, a.array.shape[1], b.array.shape[2]))
+    out = np.matmul(a.array, b.array)
+    return _record(out, "BmmBackward0", (a, b),
+                   lambda g: (bmm(g, transpose(b, 1, 2)) if a.requires_grad else None,
+                              bmm(transpose(a, 1, 2), g) if b.requires_grad else None),
+                   _saved_for_product(a, b))
+
+
+def lerp(start: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    if type(end) is not Tensor:
+        raise type_error(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
+    tensor_weight = type(weight) is Tensor
+    dtype = start.array.dtype
+    for operand in (end, weight):
+        if type(operand) is Tensor and operand.array.dtype != dtype:
+            raise runtime_error(f"expected dtype {scalar_type_name(start).lower()} for `end` but got dtype "
+                                f"{scalar_type_name(operand).lower()}")
+    w = weight.array if tensor_weight else dtype.type(weight)
+    shape = start.array.shape
+    for operand in (end.array, w):
+        if np.shape(operand) != shape:
+            _check_broadcast(np.empty(shape, dtype=bool), operand)
+            shape = np.broadcast_shapes(shape, np.shape(operand))
+    check_size(shape)
+    out = _lerp_values(start.array, end.array, w)
+    if tensor_weight:
+        def rule(g: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+            return (mul(g, rsub(weight, 1)), mul(g, weight),
+                    mul(g, sub(end, start)) if weight.requires_grad else None)
+
+        return _record(out, "LerpBackward1", (start, end, weight), rule, broadcast=True)
+    return _record(out, "LerpBackward0", (start, end), lambda g: (mul(g, 1 - weight), mul(g, weight)),
+                   broadcast=True)
+
+
+def _lerp_values(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """PyTorch's lerp kernel: start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w), each a
+    fused multiply-add."""
+    from autodiff.engine.rng import _fma32, _fma64
+
+    fma = _fma32 if start.dtype == np.float32 else _fma64
+    start, end, weight = np.broadcast_arrays(start, end, np.asarray(weight, dtype=start.dtype))
+    diff = end - start
+    one = start.dtype.type(1)
+    low = np.asarray(fma(weight, diff, start), dtype=start.dtype)
+    high = np.asarray(fma(-diff, one - weight, end), dtype=start.dtype)
+    return np.where(np.abs(weight) < 0.5, low, high)
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    if type(b) is not Tensor:
+        raise type_error(f"kron(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    ndim = _py.max(a.array.ndim, b.array.ndim)
+    shape_a = (1,) * (ndim - a.array.ndim) + a.array.shape
+    shape_b = (1,) * (ndim - b.array.ndim) + b.array.shape
+    # PyTorch interleaves the dims: a viewed as (a0, 1, a1, 1, ...), b as (1, b0, 1, b1, ...), multiplied.
+    view_a, view_b = [], []
+    for n, m in zip(shape_a, shape_b):
+        view_a += [n, 1]
+        view_b += [1, m]
+    product = mul(reshape(a, tuple(view_a)), reshape(b, tuple(view_b)))
+    return unsafe_view(product, tuple(n * m for n, m in zip(shape_a, shape_b)))
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """torch.einsum, built from differentiable ops the way PyTorch builds it: diagonals for repeated subscripts,
+    permutes and sums, then a bmm for each contraction (or a product when nothing is contracted)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs_text, arrow, output_text = equation.replace(" ", "").partition("->")
+    terms = inputs_text.split(",")
+    if len(terms) > len(operands):
+        raise runtime_error("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(operands):
+        raise runtime_error("einsum(): more operands were provided than specified in the equation")
+    letters = [_einsum_labels(term, t.array.ndim, position) for position, (term, t) in enumerate(zip(terms, operands))]
+    sizes: dict[str, int] = {}
+    for position, (labels, t) in enumerate(zip(letters, operands)):
+        for label, n in zip(labels, t.array.shape):
+            if label in sizes and sizes[label] != n and n != 1 and sizes[label] != 1:
+                raise runtime_error(f"einsum(): subscript {label} has size {n} for operand {position} which does not "
+                                    f"broadcast with previously seen size {sizes[label]}")
+            sizes[label] = _py.max(sizes.get(label, 1), n)
+    if arrow:
+        broadcast = _py.max([0] + [len([label for label in labels if label.startswith(".")]) for labels in letters])
+        output_ndim = broadcast + len(output_text.replace("...", "")) if "..." in output_text else -1
+        output = _einsum_labels(output_text, output_ndim, -1)
+        for label in output:
+            if label not in sizes:
+                raise runtime_error(f"einsum(): output subscript {label} does not appear in the equation for any "
+                                    "input operand")
+    else:
+        counts: dict[str, int] = {}
+        for labels in letters:
+            for label in labels:
+                counts[label] = counts.get(label, 0) + 1
+        output = [label for label in sorted(counts) if counts[label] == 1 and label != "."]
+        output = [label for label in counts if label.startswith(".")] + output
+    # Each operand: take diagonals of repeated subscripts, sum subscripts found nowhere else, and permute.
+    prepared: list[tuple[Tensor, list[str]]] = []
+    for position, (labels, t) in enumerate(zip(letters, operands)):
+        labels = list(labels)
+        for label in list(dict.fromkeys(labels)):
+            while labels.count(label) > 1:
+                first = labels.index(label)
+                second = labels.index(label, first + 1)
+                t = diagonal(t, 0, first, second)
+                labels = [x for i, x in enumerate(labels) if i not in (first, second)] + [label]
+                # The diagonal lands last; PyTorch moves it back to where the subscript first appeared.
+                order = list(range(len(labels) - 1))
+                order.insert(first, len(labels) - 1)
+                t = permute(t, tuple(order))
+                labels = [labels[i] for i in order]
+        elsewhere = set(output)
+        for other_position, other in enumerate(letters):
+            if other_position != position:
+                elsewhere.update(other)
+        lonely = [i for i, label in enumerate(labels) if label not in elsewhere]
+        if len(operands) == 1:
+            # PyTorch permutes the operand to (output subscripts, then summed ones) first, even if nothing moves.
+            order = [labels.index(label) for label in output] + lonely
+            t = permute(t, tuple(order))
+            labels = [labels[i] for i in order]
+            lonely = list(range(len(output), len(labels)))
+        if lonely:
+            t = sum(t, tuple(lonely))
+            labels = [label for i, label in enumerate(labels) if i not in lonely]
+        prepared.append((t, labels))
+    result, labels = prepared[0]
+    for position in range(1, len(prepared)):
+        t, other_labels = prepared[position]
+        later = set(output)
+        for _, rest in prepared[position + 1:]:
+            later.update(rest)
+        result, labels = _einsum_pair(result, labels, t, other_labels, later)
+    extra = [i for i, label in enumerate(labels) if label not in output]
+    if extra:
+        result = sum(result, tuple(extra))
+        labels = [label for i, label in enumerate(labels) if i not in extra]
+    order = [labels.index(label) for label in output]
+    if order != list(range(len(order))):
+        result = permute(result, tuple(order))
+    return result
+
+
+def _einsum_labels(term: str, ndim: int, position: int) -> list[str]:
+    """A term's subscripts as a list; `...` becomes one label per broadcast dimension ('.0', '.1', ...)."""
+    if "..." not in term:
+        labels = list(term)
+        if ndim >= 0 and len(labels) != ndim:
+            raise runtime_error(f"einsum(): the number of subscripts in the equation ({len(labels)}) does not match "
+                                f"the number of dimensions ({ndim}) for operand {position} and no ellipsis was given")
+        for label in labels:
+            if not label.isalpha():
+                raise runtime_error("einsum(): invalid subscript given at index "
+                                    f"{term.index(label)} in the equation string, subscripts must be in [a-zA-Z]")
+        return labels
+    head, _, tail = term.partition("...")
+    count = (ndim - len(head) - len(tail)) if ndim >= 0 else -1
+    dots = [f".{i}" for i in range(count)] if count >= 0 else ["..."]
+    return list(head) + dots + list(tail)
+
+
+def _einsum_pair(a: Tensor, labels_a: list[str], b: Tensor, labels_b: list[str], later: set[str]
+                 ) -> tuple[Tensor, list[str]]:
+    """Multiply two operands and sum the subscripts no later operand or the output needs: a bmm over the summed
+    subscripts (batch: the shared kept ones), or an elementwise product if nothing is summed."""
+    if any(label.startswith(".") for label in labels_a + labels_b) and "..." in labels_a + labels_b:
+        raise runtime_error("einsum(): ellipsis needs the operands' dimensions")
+    shared = [label for label in labels_a if label in labels_b]
+    summed = [label for label in shared if label not in later]
+    batch = [label for label in shared if label in later]
+    only_a = [label for label in labels_a if label not in labels_b]
+    only_b = [label for label in labels_b if label not in labels_a]
+    if not summed:
+        everything = batch + only_a + only_b
+        a_view = _einsum_align(a, labels_a, everything)
+        b_view = _einsum_align(b, labels_b, everything)
+        return mul(a_view, b_view), everything
+    sizes = {**dict(zip(labels_a, a.array.shape)), **dict(zip(labels_b, b.array.shape))}
+    a_perm = permute(a, tuple(labels_a.index(label) for label in batch + only_a + summed))
+    b_perm = permute(b, tuple(labels_b.index(label) for label in batch + summed + only_b))
+
+    def count(labels: list[str]) -> int:
+        return int(np.prod([sizes[label] for label in labels])) if labels else 1
+
+    a3 = reshape(a_perm, (count(batch), count(only_a), count(summed)))
+    b3 = reshape(b_perm, (count(batch), count(summed), count(only_b)))
+    product = bmm(a3, b3)
+    result_labels = batch + only_a + only_b
+    # PyTorch views the product back, permutes it (here in place already) and views it to the result's shape.
+    unfolded = view(product, tuple(sizes[label] for label in result_labels))
+    moved = permute(unfolded, tuple(range(len(result_labels))))
+    return view(moved, tuple(sizes[label] for label in result_labels)), result_labels
+
+
+def _einsum_align(t: Tensor, labels: list[str], everything: list[str]) -> Tensor:
+    """t with a size-1 dim (unsqueezed last) for each subscript it lacks, permuted to the order of `everything`."""
+    labels = list(labels)
+    for label in everything:
+        if label not in labels:
+            t = unsqueeze(t, -1)
+            labels.append(label)
+    return permute(t, tuple(labels.index(label) for label in everything))
 
 # --- layers (torch.nn): embedding, convolution, pooling, padding, normalization ---------------------------
 # Convolution, pooling and padding are linear in each input; each forward op here is paired with its adjoint
@@ -3129,6 +4074,44 @@ def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
     return _record(out, "NativeLayerNormBackward0", (x, weight, bias), rule, saved)
 
 
+GradientsCallback = Callable[[list["Tensor | None"]], "Sequence[Tensor | None] | None"]
+
+
+def backward_hook_function(tensors: Sequence[Tensor], on_gradients: GradientsCallback) -> list[Tensor]:
+    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): the
+    tensors unchanged, each of those that require grad with grad_fn BackwardHookFunctionBackward. When the
+    gradients of all of them have arrived, `on_gradients` sees them (None where none came) and may return
+    replacements. PyTorch does this in one node with several outputs; here each tensor gets its own node, and
+    a join node behind them calls `on_gradients` once."""
+    live = [i for i, t in enumerate(tensors) if t.requires_grad] if autograd._grad_enabled else []
+    outputs = list(tensors)
+    if not live:
+        return outputs
+
+    def replaced(grads: list[Tensor | None]) -> list[Tensor | None]:
+        result = on_gradients(grads)
+        return list(grads) if result is None else list(result)
+
+    if len(live) == 1:
+        (index,) = live
+        source = tensors[index]
+        outputs[index] = _record(source.array, "BackwardHookFunctionBackward", (source,),
+                                 lambda g: replaced([g]))
+        return outputs
+    arrived: dict[int, Tensor] = {}
+    join = autograd.Node("BackwardHookFunctionBackward", tuple(tensors[i].edge() for i in live),
+                         lambda _token: replaced([arrived.get(k) for k in range(len(live))]))
+    for k, index in enumerate(live):
+        def collect(g: Tensor, k: int = k) -> tuple[Tensor]:
+            arrived[k] = g
+            return (Tensor(np.zeros(0, dtype=g.array.dtype)),)  # a token: the join node runs once all have come
+
+        out = Tensor(tensors[index].array, True)
+        out.grad_fn = autograd.Node("BackwardHookFunctionBackward", (join,), collect)
+        outputs[index] = out
+    return outputs
+
+
 # --- the Tensor's Python operators ---------------------------------------------------------------------
 def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
     return lambda self, other: fn(other, self)
@@ -3148,22 +4131,42 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
     return rdiv(self, other)
 
 
-def _operand_check(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+def _operand_check(fn: Callable[[Tensor, Any], Tensor], arrays: bool = False) -> Callable[[Tensor, Any], Any]:
+    """The operator's dunder: tensors and Python numbers (NumPy's scalars count as numbers, as in PyTorch); an
+    array is NotImplemented, so NumPy computes it and hands the result back through Tensor.__array_wrap__, except
+    for `arrays` (==, which PyTorch compares as tensors; its != falls back to Python's identity test)."""
     def checked(self: Tensor, other: Any) -> Any:
         if type(other) is not Tensor and not isinstance(other, (int, float)):
-            return NotImplemented
+            if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+                other = other.item()
+            elif arrays and isinstance(other, np.ndarray) and other.dtype in _ARRAY_DTYPES:
+                other = Tensor(other)
+            else:
+                return NotImplemented
         return fn(self, other)
 
     return checked
+
+
+_ARRAY_DTYPES = frozenset(d.numpy for d in DTYPES)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
 
 
+def _radd(self: Tensor, other: Any) -> Tensor:
+    """`2 + x`: PyTorch's __radd__ is x.add(2), so the tensor is the first edge."""
+    return add(self, other)
+
+
+def _rmul(self: Tensor, other: Any) -> Tensor:
+    return mul(self, other)
+
+
 _OPERATORS = {
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub,
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rtruediv,
+    "__add__": add, "__radd__": _radd, "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": _rmul, "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,
@@ -3172,7 +4175,7 @@ _OPERATORS = {
     "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or), "__rxor__": _reflected(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _operand_check(_fn))
+    setattr(Tensor, _name, _operand_check(_fn, arrays=_name == "__eq__"))
 Tensor.__neg__ = neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = abs

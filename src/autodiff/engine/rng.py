@@ -50,6 +50,8 @@ import os
 
 import numpy as np
 
+from autodiff.engine import transcendental
+
 __all__ = [
     "DEFAULT_SEED",
     "Generator",
@@ -404,12 +406,12 @@ def _box_muller_f64(blocks: np.ndarray, mean, std) -> None:
     for start in range(0, blocks.shape[0], _CHUNK_BLOCKS // 2):
         blk = blocks[start:start + _CHUNK_BLOCKS // 2]
         radius = np.subtract(1.0, blk[:, :8])
-        np.log(radius, out=radius)
+        radius[...] = transcendental.libm("log", radius)
         radius *= -2.0
         np.sqrt(radius, out=radius)
         theta = blk[:, 8:] * _TWO_PI_F64
-        c = np.cos(theta)
-        np.sin(theta, out=theta)
+        c = transcendental.libm("cos", theta)
+        theta[...] = transcendental.libm("sin", theta)
         c *= radius
         theta *= radius
         if plain:
@@ -646,10 +648,10 @@ class Generator:
             u = self._uniform01(2 * pairs, np.float64)
             u1 = u[0::2]
             u2 = u[1::2]
-            r = np.sqrt(-2.0 * np.log1p(-u2))
+            r = np.sqrt(-2.0 * transcendental.libm("log1p", -u2))
             theta = 2.0 * math.pi * u1
-            c = r * np.cos(theta)
-            s = r * np.sin(theta)
+            c = r * transcendental.libm("cos", theta)
+            s = r * transcendental.libm("sin", theta)
             vals = np.empty(2 * pairs)
             vals[0::2] = c
             vals[1::2] = s
@@ -818,7 +820,7 @@ class Generator:
         if not float(lambd) > 0:  # nan fails too
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={float(lambd):g}")
         u = self._uniform01(out.size, np.float64)
-        _store(out, (-1.0 / float(lambd)) * np.log1p(-u))
+        _store(out, (-1.0 / float(lambd)) * transcendental.libm("log1p", -u))
         return out
 
     def multinomial(self, probs: np.ndarray, num_samples: int, replacement=False) -> np.ndarray:

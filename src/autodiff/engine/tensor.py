@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import autograd
-from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn_once
+from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn, warn_once
 
 # PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
 np.seterr(all="ignore")
@@ -48,7 +48,14 @@ _LEGACY_NAMES = {
     "bool": "BoolTensor",
 }
 
+# The dtype of floating tensors made from Python floats (torch.set_default_dtype changes it; read it as
+# `tensor.default_float` at call time, never import the name).
 default_float = np.dtype(np.float32)
+
+
+def set_default_float(dtype: np.dtype) -> None:
+    global default_float
+    default_float = np.dtype(dtype)
 
 
 def dtype_of(array: np.ndarray) -> DType:
@@ -140,6 +147,14 @@ SCALAR_WARNING = (
     "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
     "Consider using tensor.detach() first."
 )
+
+
+ARRAY_COPY_WARNING = (
+    "__array__ implementation doesn't accept a copy keyword, so passing copy=False failed. __array__ must implement "
+    "'dtype' and 'copy' keyword arguments. To learn more, see the migration guide "
+    "https://numpy.org/devdocs/numpy_2_0_migration_guide.html#adapting-to-changes-in-the-copy-keyword")
+ARRAY_WRAP_WARNING = ("__array_wrap__ must accept context and return_scalar arguments (positionally) in the future. "
+                      "(Deprecated NumPy 2.0)")
 
 
 class Tensor:
@@ -276,8 +291,26 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    # NumPy meeting a tensor (`np.array(t)`, `np.exp(t)`, `t + array`) behaves as it does with PyTorch's Tensor:
+    # PyTorch's __array__ takes no `copy` and its __array_wrap__ no `context`, so NumPy 2 warns (once per line)
+    # and falls back; a tensor that requires grad refuses, and NumPy defers binary operators to the tensor.
+    __array_priority__ = 1000
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.requires_grad:
+            raise runtime_error("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if copy is not None:
+            warn("DeprecationWarning", ARRAY_COPY_WARNING)
+            if copy is False:
+                raise AutodiffError("ValueError", "Unable to avoid copy while creating an array as requested.")
         return self.array if dtype is None else self.array.astype(dtype)
+
+    def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Tensor:
+        warn("DeprecationWarning", ARRAY_WRAP_WARNING)
+        array = np.asarray(array)
+        if array.dtype not in _BY_NUMPY:
+            raise type_error(f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__} to a tensor")
+        return Tensor(array)
 
     def item(self) -> Any:
         if self.array.size != 1:
@@ -310,8 +343,11 @@ def reset_grad(param: Tensor, set_to_none: bool = True) -> None:
     grad.bump_version()
 
 
-def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does)."""
+def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool, steal: bool = False) -> None:
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does).
+
+    With `steal` (nothing else holds `grad`), a first gradient that owns its buffer becomes .grad without a copy,
+    as PyTorch steals a gradient whose only reference is the engine's."""
     if grad.array.dtype != leaf.array.dtype:
         grad = Tensor(grad.array.astype(leaf.array.dtype), grad.requires_grad, grad.grad_fn)
     if leaf.grad is None:
@@ -323,8 +359,10 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None
                          if grad.requires_grad else grad)
         else:
             array = grad.array
-            # A fresh buffer: the gradient must not alias a tensor the script can still change.
-            leaf.grad = Tensor(array.copy() if not array.flags.owndata or array.base is not None else array)
+            # A fresh buffer: the gradient must not alias a tensor the script can still change, nor a gradient
+            # another leaf receives (a + b hands both the same one).
+            owned = steal and array.flags.owndata and array.base is None
+            leaf.grad = Tensor(array if owned else array.copy())
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
     else:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_warning_sink
+from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_location_provider, set_warning_sink
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler import Compiler
 from autodiff.language.compiler.runners import (
@@ -66,6 +66,7 @@ class Interpreter:
         self._state = [0, max_steps, 0]
         self._deadline: float | None = None
         self._warned: set[tuple[str, str, int | None]] = set()
+        self._source_lines: list[str] = []  # the text run_source ran (for locations in anomaly mode's traces)
         reset_warnings_once()  # a new script run is a new PyTorch process for once-only warnings
 
     # -- running -------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ class Interpreter:
     def run_source(self, text: str, *, echo: bool = False, filename: str | None = None) -> Any:
         """Parse and run `text`; with echo, return the value of a final expression statement."""
         module = parse(text, filename or self.filename)
+        self._source_lines = text.splitlines()
         return self.run(module, echo=echo)
 
     def run(self, module: nodes.Module, *, echo: bool = False) -> Any:
@@ -89,6 +91,7 @@ class Interpreter:
         periodic = self._deadline is not None or self._memory_limit is not None
         state[THRESHOLD] = min(self.max_steps, CHECK_EVERY) if periodic else self.max_steps
         previous_sink = set_warning_sink(self._warning)
+        previous_locator = set_location_provider(self._location)
         limit = sys.getrecursionlimit()
         needed = self.max_depth * _FRAMES_PER_CALL + 10_000
         if limit < needed:
@@ -100,6 +103,7 @@ class Interpreter:
         finally:
             self.steps = state[STEPS]
             set_warning_sink(previous_sink)
+            set_location_provider(previous_locator)
             if limit < needed:
                 sys.setrecursionlimit(limit)
 
@@ -146,6 +150,15 @@ class Interpreter:
         stream = self.stderr if self.stderr is not None else sys.stderr
         stream.write(f"{category}: {message}\n")
         stream.flush()
+
+    def _location(self) -> tuple[str, int, str] | None:
+        """The running statement: file name, line and its source text (anomaly mode records it per node)."""
+        span = statement_span_of_frames(sys._getframe(1))
+        if span is None:
+            return None
+        lines = self._source_lines
+        text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+        return self.filename, span.line, text
 
     def _check_limits(self, span: Span) -> None:
         state = self._state

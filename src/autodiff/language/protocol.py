@@ -1,7 +1,9 @@
 """The explicit attribute tables: what a script may read, set or call on each type of value.
 
 A script never reaches a Python attribute directly. `x.name` looks `name` up in the table registered
-for `type(x)`; anything not in a table (and every name starting with `_`) is an AttributeError. This is
+for `type(x)` (for a class, the table registered for the class itself); anything not in a table is an
+AttributeError, and so is every name starting with `_` unless a table lists it outright because it is public
+API (namedtuple's `_asdict`, PyTorch's `_version`; never a dunder). This is
 the sandbox's wall and also the single place that lists what each type offers (for errors, completion
 and the README's list of supported PyTorch).
 """
@@ -35,6 +37,7 @@ class TypeTable:
 
 
 _TABLES: dict[type, TypeTable] = {}
+_CLASS_TABLES: dict[type, TypeTable] = {}
 
 
 def register(python_type: type, table: TypeTable) -> TypeTable:
@@ -49,8 +52,22 @@ def register(python_type: type, table: TypeTable) -> TypeTable:
     return existing
 
 
+def has_own_table(python_type: type) -> bool:
+    """Whether `python_type` itself has a table (not only one of its bases)."""
+    return python_type in _TABLES
+
+
+def register_class(python_class: type, table: TypeTable) -> TypeTable:
+    """Register what scripts may read on the class object itself (`Point._fields`, `chain.from_iterable`)."""
+    _CLASS_TABLES[python_class] = table
+    return table
+
+
 def table_of(value: Any) -> TypeTable | None:
-    table = _TABLES.get(type(value))
+    kind = type(value)
+    if kind is type and value in _CLASS_TABLES:
+        return _CLASS_TABLES[value]
+    table = _TABLES.get(kind)
     if table is None:
         for base in type(value).__mro__[1:]:
             table = _TABLES.get(base)
@@ -134,11 +151,24 @@ def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffErr
     return AutodiffError("AttributeError", message, hint=hint)
 
 
+# Module attributes with underscores that scripts may read (`torch.__version__`); members of the namespace only.
+NAMESPACE_DUNDERS = frozenset({"__version__"})
+
+
+def _listed(table: TypeTable, name: str) -> bool:
+    """A name with a leading underscore is reachable only when a table names it outright (never a dunder, never
+    through a table's dynamic fallback such as nn.Module's attribute lookup)."""
+    if name.startswith("__"):
+        return False
+    return dict.__contains__(table.getters, name) or dict.__contains__(table.methods, name) or (
+        dict.__contains__(table.setters, name))
+
+
 def get_attribute(value: Any, name: str) -> Any:
-    if type(value) is Namespace and not name.startswith("_"):
+    if type(value) is Namespace and (not name.startswith("_") or name in NAMESPACE_DUNDERS):
         return _namespace_member(value, name)
     table = table_of(value)
-    if table is not None and not name.startswith("_"):
+    if table is not None and (not name.startswith("_") or _listed(table, name)):
         getter = table.getters.get(name)
         if getter is not None:
             return getter(value)
@@ -153,7 +183,7 @@ def call_method(value: Any, name: str, args: Iterable[Any], kwargs: dict[str, An
     if type(value) is Namespace and not name.startswith("_"):
         return _namespace_member(value, name)(*args, **kwargs)
     table = table_of(value)
-    if table is not None and not name.startswith("_"):
+    if table is not None and (not name.startswith("_") or _listed(table, name)):
         method = table.methods.get(name)
         if method is not None:
             return method(value, *args, **kwargs)
@@ -165,7 +195,7 @@ def call_method(value: Any, name: str, args: Iterable[Any], kwargs: dict[str, An
 
 def set_attribute(value: Any, name: str, new_value: Any) -> None:
     table = table_of(value)
-    if table is not None and not name.startswith("_"):
+    if table is not None and (not name.startswith("_") or _listed(table, name)):
         setter = table.setters.get(name)
         if setter is not None:
             setter(value, new_value)

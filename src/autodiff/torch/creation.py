@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import ops
+from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import (
     DTYPES,
     SCALAR_WARNING,
     Size,
     Tensor,
     check_size,
-    default_float,
     to_numpy_dtype,
 )
 from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn, warn_once
@@ -62,6 +62,7 @@ def _infer_dtype(data: Any) -> np.dtype:
     """The dtype of nested data; a list that contains itself (on the path down to it) is PyTorch's TypeError."""
     kind = 0  # 0 bool, 1 int, 2 float
     seen_any = False
+    numpy_dtype: np.dtype | None = None  # NumPy numbers and arrays count with their own dtype, as in PyTorch
     end = object()
     stack: list[tuple[Any, Any]] = [(None, iter((data,)))]
     path: set[int] = set()
@@ -76,6 +77,9 @@ def _infer_dtype(data: Any) -> np.dtype:
                 raise type_error("new(): self-referential lists are incompatible")
             path.add(id(item))
             stack.append((item, iter(item)))
+        elif isinstance(item, (np.ndarray, np.generic)):
+            _check_numpy_dtype(item.dtype)
+            numpy_dtype = item.dtype if numpy_dtype is None else ops._promote_pair(numpy_dtype, item.dtype)
         elif type(item) is Tensor:
             seen_any = True
             k = item.array.dtype.kind
@@ -91,14 +95,20 @@ def _infer_dtype(data: Any) -> np.dtype:
         else:
             raise type_error(f"Could not infer dtype of {type(item).__name__}")
     if not seen_any:
-        return default_float
-    return (np.dtype(np.bool_), np.dtype(np.int64), default_float)[kind]
+        return tensor_module.default_float if numpy_dtype is None else numpy_dtype
+    python_dtype = (np.dtype(np.bool_), np.dtype(np.int64), tensor_module.default_float)[kind]
+    return python_dtype if numpy_dtype is None else ops._promote_pair(numpy_dtype, python_dtype)
 
 
 def _to_nested_numbers(data: Any) -> Any:
-    """Replace one-element tensors inside nested lists by their values (PyTorch warns if they need grad)."""
+    """Replace one-element tensors inside nested lists by their values (PyTorch warns if they need grad), and
+    NumPy numbers and arrays by Python numbers and lists (their dtype was taken by _infer_dtype)."""
     if isinstance(data, (list, tuple)):
+        if any(isinstance(item, np.ndarray) for item in data):
+            warn_once("UserWarning", LIST_OF_ARRAYS_WARNING)
         return [_to_nested_numbers(item) for item in data]
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.tolist()
     if type(data) is Tensor:
         if data.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
@@ -122,7 +132,75 @@ def _check_rectangular(data: Any, depth: int = 0) -> None:
         _check_rectangular(item, depth + 1)
 
 
+# --- NumPy arrays -----------------------------------------------------------------------------------------
+
+_TORCH_NUMPY_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
+                      "uint16, uint8, and bool")
+NON_WRITABLE_WARNING = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This means writing to "
+    "this tensor will result in undefined behavior. You may want to copy the array to protect its data or make it "
+    "writable before converting it to a tensor. This type of warning will be suppressed for the rest of this program.")
+NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative strides are not currently "
+    "supported. (You can probably work around this by making a copy of your array  with array.copy().) ")
+LIST_OF_ARRAYS_WARNING = (
+    "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting the list to a "
+    "single numpy.ndarray with numpy.array() before converting to a tensor.")
+
+
+def _python_type_name(value: Any) -> str:
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" or kind is Tensor else f"{kind.__module__}.{kind.__name__}"
+
+
+def _check_numpy_dtype(dtype: np.dtype) -> None:
+    """PyTorch's error for an array no tensor can hold; autodiff's own for the dtypes PyTorch has and it lacks."""
+    if dtype in _BY_NUMPY_DTYPE:
+        return
+    name = f"numpy.{dtype.type.__name__}"
+    if dtype.byteorder not in "=|" and dtype.newbyteorder("=") in _BY_NUMPY_DTYPE:
+        raise value_error("given numpy array has byte order different from the native byte order. Conversion "
+                          "between byte orders is currently not supported.")
+    if dtype.kind in "cu" or dtype.kind == "f" and dtype.itemsize <= 8:
+        raise type_error(f"can't convert np.ndarray of type {name}: autodiff has no such tensors (it supports "
+                         "float64, float32, float16, int64, int32, int16, int8, uint8, and bool)")
+    raise type_error(f"can't convert np.ndarray of type {name}. The only supported types are: {_TORCH_NUMPY_TYPES}.")
+
+
+def from_numpy(array: Any) -> Tensor:
+    """`torch.from_numpy(a)`: a tensor over the array's own memory (writing to one changes the other)."""
+    if not isinstance(array, np.ndarray):
+        raise type_error(f"expected np.ndarray (got {_python_type_name(array)})")
+    _check_numpy_dtype(array.dtype)
+    if any(stride < 0 for stride in array.strides):
+        raise value_error(NEGATIVE_STRIDES)
+    if not array.flags.writeable:
+        warn_once("UserWarning", NON_WRITABLE_WARNING)
+    return Tensor(array)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """`torch.as_tensor`: shares a tensor's or an array's memory when no conversion is needed, else copies."""
+    if type(data) is Tensor and (dtype is None or to_numpy_dtype(dtype) == data.array.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or to_numpy_dtype(dtype) == data.dtype):
+        return from_numpy(data) if all(stride >= 0 for stride in data.strides) else tensor(data)
+    if type(data) is Tensor:
+        return Tensor(data.array.astype(to_numpy_dtype(dtype)))
+    return tensor(data, dtype=dtype)
+
+
+def _from_numpy_data(data: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    """torch.tensor(array or NumPy number): a copy, of the array's dtype unless `dtype` says otherwise."""
+    array = np.asarray(data)
+    _check_numpy_dtype(array.dtype)
+    check_size(array.shape)
+    return _leaf(array.astype(_dtype_arg(dtype, array.dtype), copy=True), requires_grad)
+
+
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _from_numpy_data(data, dtype, requires_grad)
     if type(data) is Tensor:
         warn("UserWarning",
              "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -142,22 +220,39 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _leaf(array, requires_grad)
 
 
+def _size_keyword(name: str, size: tuple[Any, ...], keywords: dict[str, Any]) -> tuple[Any, ...]:
+    """`torch.zeros(size=(2, 3))`: the shape given as the keyword PyTorch also accepts."""
+    unexpected = [key for key in keywords if key != "size"]
+    if unexpected:
+        raise type_error(f"{name}() got an unexpected keyword argument '{unexpected[0]}'")
+    if "size" not in keywords:
+        return size
+    if size:
+        raise type_error(f"{name}() got multiple values for argument 'size'")
+    given = keywords["size"]
+    return (tuple(given),) if isinstance(given, (list, tuple, Size)) else (given,)
+
+
 def _filled(value: float, size: Sequence[Any], dtype: Any, requires_grad: bool,
-            default: np.dtype = default_float) -> Tensor:
+            default: np.dtype | None = None) -> Tensor:
     shape = _size(size)
-    return _leaf(np.full(shape, value, dtype=_dtype_arg(dtype, default)), requires_grad)
+    fallback = default if default is not None else tensor_module.default_float
+    return _leaf(np.full(shape, value, dtype=_dtype_arg(dtype, fallback)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _filled(1, size, dtype, requires_grad)
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         **keywords: Any) -> Tensor:
+    return _filled(1, _size_keyword("ones", size, keywords), dtype, requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _filled(0, size, dtype, requires_grad)
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         **keywords: Any) -> Tensor:
+    return _filled(0, _size_keyword("zeros", size, keywords), dtype, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _filled(0, size, dtype, requires_grad)
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         **keywords: Any) -> Tensor:
+    return _filled(0, _size_keyword("empty", size, keywords), dtype, requires_grad)
 
 
 def full(size: Sequence[Any], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
@@ -165,7 +260,7 @@ def full(size: Sequence[Any], fill_value: Any, dtype: Any = None, requires_grad:
     if type(fill_value) is Tensor:
         fill_value = fill_value.item()
     default = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
-               np.dtype(np.int64) if isinstance(fill_value, int) else default_float)
+               np.dtype(np.int64) if isinstance(fill_value, int) else tensor_module.default_float)
     return _filled(fill_value, (size,) if not isinstance(size, (list, tuple, Size)) else tuple(size), dtype,
                    requires_grad, default)
 
@@ -192,7 +287,7 @@ def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     shape = _size((n, n if m is None else m))
-    return _leaf(np.eye(shape[0], shape[1], dtype=_dtype_arg(dtype, default_float)), requires_grad)
+    return _leaf(np.eye(shape[0], shape[1], dtype=_dtype_arg(dtype, tensor_module.default_float)), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
@@ -202,7 +297,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
     values = [v.item() if type(v) is Tensor else v for v in (start, end, step)]
     if step == 0:
         raise runtime_error("step must be nonzero")
-    default = default_float if any(isinstance(v, float) for v in values) else np.dtype(np.int64)
+    default = tensor_module.default_float if any(isinstance(v, float) for v in values) else np.dtype(np.int64)
     target = _dtype_arg(dtype, default)
     count = max(0, int(np.ceil((values[1] - values[0]) / values[2])))
     check_size((count,))
@@ -216,7 +311,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Tensor:
     check_size((steps,))
-    target = _dtype_arg(dtype, default_float)
+    target = _dtype_arg(dtype, tensor_module.default_float)
     # PyTorch fills the first half from the start and the second half from the end.
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     index = np.arange(steps)
@@ -236,15 +331,15 @@ def _generator(generator: Any) -> Any:
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
-         device: Any = None) -> Tensor:
-    shape = _size(size)
-    return _leaf(_generator(generator).rand(shape, _dtype_arg(dtype, default_float)), requires_grad)
+         device: Any = None, **keywords: Any) -> Tensor:
+    shape = _size(_size_keyword("rand", size, keywords))
+    return _leaf(_generator(generator).rand(shape, _dtype_arg(dtype, tensor_module.default_float)), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
-          device: Any = None) -> Tensor:
-    shape = _size(size)
-    return _leaf(_generator(generator).randn(shape, _dtype_arg(dtype, default_float)), requires_grad)
+          device: Any = None, **keywords: Any) -> Tensor:
+    shape = _size(_size_keyword("randn", size, keywords))
+    return _leaf(_generator(generator).randn(shape, _dtype_arg(dtype, tensor_module.default_float)), requires_grad)
 
 
 def rand_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -286,7 +381,7 @@ def seed() -> int:
 def parameter(data: Tensor | None = None, requires_grad: bool = True) -> Tensor:
     """`nn.Parameter(t)`: a leaf sharing t's data that requires grad and prints `Parameter containing:`."""
     if data is None:
-        data = Tensor(np.empty((0,), dtype=default_float))
+        data = Tensor(np.empty((0,), dtype=tensor_module.default_float))
     if type(data) is not Tensor:
         raise type_error(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
     out = _leaf(data.array, requires_grad)
@@ -303,6 +398,8 @@ def variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) 
 
 def _legacy_constructor(numpy_dtype: Any) -> Callable[..., Tensor]:
     def construct(*args: Any, requires_grad: bool = False) -> Tensor:
+        if len(args) == 1 and isinstance(args[0], np.ndarray):
+            return _from_numpy_data(args[0], _BY_NUMPY_DTYPE[np.dtype(numpy_dtype)], requires_grad)
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             return tensor(args[0], dtype=_BY_NUMPY_DTYPE[np.dtype(numpy_dtype)], requires_grad=requires_grad)
         if len(args) == 1 and type(args[0]) is Tensor:

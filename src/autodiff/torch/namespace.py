@@ -7,10 +7,9 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from autodiff.engine import autograd, ops
+from autodiff.engine import ops, reductions
 from autodiff.engine.tensor import (
     Size,
-    Tensor,
     bool_,
     float16,
     float32,
@@ -21,21 +20,22 @@ from autodiff.engine.tensor import (
     int64,
     uint8,
 )
+from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import Namespace
+from autodiff.torch.arguments import with_numpy_aliases, with_out
 from autodiff.torch.autograd.backward import (
     _CREATORS,
     autograd_backward,
     autograd_grad,
     design_card_backward,
-    enable_grad,
-    no_grad,
-    set_grad_enabled,
 )
 from autodiff.torch.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     initial_seed,
@@ -61,6 +61,7 @@ from autodiff.torch.creation import (
 from autodiff.torch.tensor import (
     CUDA_MEMBERS,
     INPLACE_FUNCTIONS,
+    LONG_TAIL,
     METHOD_ALIASES,
     METHOD_ONLY,
     SHARED_OPS,
@@ -78,8 +79,7 @@ CREATION = {
     "randint": randint, "randperm": randperm, "manual_seed": manual_seed, "initial_seed": initial_seed,
     "seed": seed, **TENSOR_TYPES, "is_tensor": is_tensor, "device": Device,
     "numel": numel,
-    "as_tensor": lambda data, dtype=None: (data if type(data) is Tensor and dtype is None
-                                           else tensor(data, dtype=dtype)),
+    "as_tensor": as_tensor, "from_numpy": from_numpy,
 }
 for _fn in (ones_like, zeros_like, empty_like, rand_like, randn_like):
     _CREATORS[_fn] = "like"
@@ -91,6 +91,19 @@ DTYPE_NAMES = {
     "half": float16, "int64": int64, "long": int64, "int32": int32, "int": int32, "int16": int16, "short": int16,
     "int8": int8, "uint8": uint8, "bool": bool_,
 }
+
+
+def get_num_threads() -> int:
+    """`torch.get_num_threads()`: the thread count sums and means are split for (they depend on it)."""
+    return reductions.threads
+
+
+def set_num_threads(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise type_error(f"set_num_threads(): argument 'int' (position 1) must be int, not {type(count).__name__}")
+    if count <= 0:
+        raise runtime_error("Number of threads must be positive")
+    reductions.set_threads(count)
 
 
 def _set_printoptions(**kwargs: Any) -> None:
@@ -108,15 +121,20 @@ def torch_members() -> dict[str, Any]:
     methods = tensor_table().methods
     for name in INPLACE_FUNCTIONS:
         members[name] = methods[name]
-    members.update({"masked_fill": ops.masked_fill, "addmm": ops.addmm})
+    members.update({"masked_fill": ops.masked_fill, "addmm": ops.addmm, "rsub": ops.rsub})
     for alias, name in METHOD_ALIASES.items():
         members[alias] = getattr(ops, name)
+    members.update(LONG_TAIL)
+    members.update({"cat": ops.cat, "concat": ops.cat, "concatenate": ops.cat, "stack": ops.stack,
+                    "einsum": ops.einsum})
+    for name in list(members):
+        if name not in CREATION and name not in INPLACE_FUNCTIONS:
+            members[name] = with_out(with_numpy_aliases(members[name]), name)
     members.update({
-        "cat": ops.cat, "concat": ops.cat, "concatenate": ops.cat, "stack": ops.stack, "no_grad": no_grad,
-        "enable_grad": enable_grad, "set_grad_enabled": set_grad_enabled,
-        "is_grad_enabled": autograd.is_grad_enabled, "set_printoptions": _set_printoptions,
+        "meshgrid": ops.meshgrid, "set_printoptions": _set_printoptions,
         "Size": Size, "detach": lambda x: x.detach(),
         "is_floating_point": lambda x: x.array.dtype.kind == "f",
+        "get_num_threads": get_num_threads, "set_num_threads": set_num_threads,
     })
     members.update(DTYPE_NAMES)
     return members
@@ -125,13 +143,15 @@ def torch_members() -> dict[str, Any]:
 # Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`.
 def _extension_members() -> dict[str, dict[str, Any]]:
     """The members the torch API's other modules add (nn, optim, autograd.functional, the random functions)."""
-    from autodiff.torch import random
+    from autodiff.torch import defaults, random
     from autodiff.torch.autograd import functional
+    from autodiff.torch.autograd import members as autograd_members
     from autodiff.torch.nn import members as nn
     from autodiff.torch.optim import members as optim
+    from autodiff.torch.utils.data import members as data
 
     merged: dict[str, dict[str, Any]] = {}
-    for module in (functional, nn, optim, random):
+    for module in (functional, autograd_members, defaults, nn, optim, random, data):
         for dotted, members in module.members().items():
             merged.setdefault(dotted, {}).update(members)
     return merged
@@ -164,7 +184,7 @@ def bare_names(modules: dict[str, Namespace]) -> dict[str, Any]:
     names: dict[str, Any] = {}
     for dotted in sorted(modules, key=len, reverse=True):
         for name, value in modules[dotted].members.items():
-            if not isinstance(value, Namespace):
+            if not isinstance(value, Namespace) and not name.startswith("_"):
                 names[name] = value
     names["backward"] = design_card_backward
     names["torch"] = modules["torch"]

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import rng
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import TypeTable, register
 
@@ -76,7 +77,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
             _raise_broadcast(np.shape(mean_value), np.shape(std_value))
     numpy_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if shape is not None and numpy_dtype is None:
-        numpy_dtype = default_float
+        numpy_dtype = tensor_module.default_float
     array = _generator(generator).normal(mean_value, std_value, shape, numpy_dtype)
     return Tensor(array, requires_grad)
 

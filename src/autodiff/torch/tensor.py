@@ -26,6 +26,8 @@ from autodiff.engine.tensor import (
 )
 from autodiff.errors import AutodiffError, runtime_error, type_error, warn
 from autodiff.language.protocol import TypeTable, register
+from autodiff.torch.arguments import with_numpy_aliases
+from autodiff.torch.autograd import graph
 from autodiff.torch.autograd.backward import NON_LEAF_GRAD_WARNING, tensor_backward
 from autodiff.torch.creation import _filled, _generator, _size, tensor
 
@@ -79,6 +81,12 @@ def retain_grad(self: Tensor) -> None:
     if node.retained is None:
         node.retained = []
     node.retained.append(self)
+
+
+def _grad_fn(self: Tensor) -> autograd.Node | None:
+    """The node behind the tensor as PyTorch shows it: for an output of a node with several outputs, that node."""
+    node = self.grad_fn
+    return node.parent if type(node) is autograd.OutputSlot else node
 
 
 def _get_data(self: Tensor) -> Tensor:
@@ -230,6 +238,7 @@ def value_error_unknown_type(name: str) -> AutodiffError:
 _QUALIFIED_NODE_NAMES = {
     "CopySlices": "torch::autograd::CopySlices",
     "AccumulateGrad": "torch::autograd::AccumulateGrad",
+    "NotImplemented": "torch::autograd::NotImplemented",
 }
 
 
@@ -237,8 +246,11 @@ def _node_name(node: autograd.Node) -> str:
     return _QUALIFIED_NODE_NAMES.get(node.name, node.name)
 
 
-def _numpy_refused(self: Tensor) -> Any:
-    raise AutodiffError("AttributeError", "NumPy arrays are not available in autodiff scripts; use .tolist() instead")
+def _numpy(self: Tensor, *, force: bool = False) -> Any:
+    """`x.numpy()`: the tensor's own memory as a NumPy array (writing to one changes the other), as in PyTorch."""
+    if self.requires_grad and not force:
+        raise runtime_error("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    return self.array
 
 
 def _cpu(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -293,11 +305,29 @@ SHARED_OPS = [
     "reshape_as", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze", "expand", "expand_as",
     "narrow", "split", "chunk", "unbind", "select", "clone", "contiguous", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "logical_not", "equal", "allclose", "isclose", "remainder",
-    "fmod", "floor_divide", "type_as", "broadcast_to",
+    "floor_divide", "type_as", "broadcast_to", "fmod", "nansum", "cumsum", "cumprod",
 ]
 METHOD_ALIASES = {"absolute": "abs", "negative": "neg", "multiply": "mul", "divide": "div", "subtract": "sub",
                   "true_divide": "div", "clip": "clamp", "greater": "gt", "less": "lt", "swapaxes": "transpose",
                   "arctan": "atan", "arcsin": "asin", "arccos": "acos"}
+# The long tail of the tensor API: methods that are also torch functions, under PyTorch's names.
+LONG_TAIL: dict[str, Callable[..., Any]] = {
+    "sort": ops.sort, "argsort": ops.argsort, "msort": ops.msort, "topk": ops.topk, "kthvalue": ops.kthvalue,
+    "cumsum": ops.cumsum, "cumprod": ops.cumprod, "gather": ops.gather, "scatter": ops.scatter,
+    "scatter_add": ops.scatter_add, "index_select": ops.index_select, "index_add": ops.index_add,
+    "index_copy": ops.index_copy, "index_fill": ops.index_fill, "masked_select": ops.masked_select,
+    "nonzero": ops.nonzero, "argwhere": ops.argwhere, "count_nonzero": ops.count_nonzero, "all": ops.all_,
+    "any": ops.any_, "tril": ops.tril, "triu": ops.triu, "diag": ops.diag, "diagonal": ops.diagonal,
+    "diag_embed": ops.diag_embed, "trace": ops.trace, "tile": ops.tile, "flip": ops.flip, "fliplr": ops.fliplr,
+    "flipud": ops.flipud, "roll": ops.roll, "bmm": ops.bmm, "lerp": ops.lerp, "kron": ops.kron,
+}
+LONG_TAIL_METHODS: dict[str, Callable[..., Any]] = {"repeat": ops.repeat}
+LONG_TAIL_INPLACE: dict[str, Callable[..., Any]] = {
+    "scatter_": ops.scatter, "scatter_add_": ops.scatter_add, "index_add_": ops.index_add,
+    "index_copy_": ops.index_copy, "index_fill_": ops.index_fill, "tril_": ops.tril, "triu_": ops.triu,
+    "cumsum_": ops.cumsum, "cumprod_": ops.cumprod, "lerp_": ops.lerp, "fmod_": ops.fmod,
+    "remainder_": ops.remainder,
+}
 INPLACE_OPS = ["add", "sub", "mul", "div", "pow", "clamp", "exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh",
                "relu", "sin", "cos", "reciprocal", "clamp_min", "clamp_max", "floor", "ceil", "round", "sign"]
 
@@ -316,7 +346,7 @@ def tensor_table() -> TypeTable:
         "data": _get_data,
         "requires_grad": lambda self: self.requires_grad,
         "is_leaf": lambda self: self.grad_fn is None,
-        "grad_fn": lambda self: self.grad_fn,
+        "grad_fn": _grad_fn,
         "shape": lambda self: self.shape,
         "dtype": lambda self: self.dtype,
         "ndim": lambda self: self.array.ndim,
@@ -325,7 +355,7 @@ def tensor_table() -> TypeTable:
         "retains_grad": lambda self: self.retains_grad,
         "device": lambda self: CPU,
         "is_cuda": lambda self: False,
-        "output_nr": lambda self: 0,
+        "output_nr": lambda self: self.grad_fn.index if type(self.grad_fn) is autograd.OutputSlot else 0,
         "_version": lambda self: self._version[0],
     })
     table.setters.update({"grad": _set_grad, "data": _set_data, "requires_grad": _set_requires_grad})
@@ -335,6 +365,9 @@ def tensor_table() -> TypeTable:
         table.methods[alias] = getattr(ops, name)
     table.methods.update({"masked_fill": ops.masked_fill, "masked_fill_": _inplace(ops.masked_fill),
                           "addmm": ops.addmm})
+    table.methods.update(LONG_TAIL)
+    table.methods.update(LONG_TAIL_METHODS)
+    table.methods.update({name: _inplace(function) for name, function in LONG_TAIL_INPLACE.items()})
     for name in INPLACE_OPS:
         table.methods[name + "_"] = _inplace(getattr(ops, name))
     table.methods.update({
@@ -342,12 +375,14 @@ def tensor_table() -> TypeTable:
         "numel": lambda self: self.numel(), "nelement": lambda self: self.numel(),
         "item": lambda self: self.item(), "tolist": lambda self: self.tolist(),
         "requires_grad_": requires_grad_, "retain_grad": retain_grad, "backward": tensor_backward,
+        "register_hook": graph.register_hook,
+        "register_post_accumulate_grad_hook": graph.register_post_accumulate_grad_hook,
         "detach": lambda self: self.detach(), "detach_": detach_,
         "zero_": _inplace(_zero), "fill_": _inplace(_fill), "copy_": _inplace(_copy),
         "float": _conversion(float32), "double": _conversion(float64), "half": _conversion(float16),
         "long": _conversion(int64), "int": _conversion(int32), "bool": _conversion(bool_),
         "short": _conversion(int16), "char": _conversion(int8), "byte": _conversion(uint8),
-        "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy_refused,
+        "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy,
         "is_floating_point": lambda self: self.array.dtype.kind == "f",
         "new_tensor": _new_tensor, "new_ones": _new_filled(1), "new_zeros": _new_filled(0),
         "new_empty": _new_filled(0), "uniform_": _uniform_, "normal_": _normal_,
@@ -355,6 +390,8 @@ def tensor_table() -> TypeTable:
         "element_size": lambda self: self.array.itemsize, "apply_": _apply_,
         "square_": _inplace(ops.square),
     })
+    for name, method in table.methods.items():
+        table.methods[name] = with_numpy_aliases(method)
     return table
 
 
@@ -364,7 +401,8 @@ def node_table() -> TypeTable:
         getters={"next_functions": lambda node: node.next_functions,
                  "variable": lambda node: (node.leaf if isinstance(node, autograd.AccumulateGrad)
                                            else _no_variable(node))},
-        methods={"name": _node_name},
+        methods={"name": _node_name, "register_hook": graph.node_register_hook,
+                 "register_prehook": graph.node_register_prehook},
     )
 
 
@@ -381,8 +419,11 @@ def register_tables() -> None:
                                               "count": lambda s, v: s.count(v)}))
     register(DType, TypeTable("dtype", getters={"is_floating_point": lambda d: d.is_floating_point,
                                                 "itemsize": lambda d: d.itemsize}))
-    register(ops.ReturnPair, TypeTable("return_types", getters={"values": lambda p: p[0], "indices": lambda p: p[1]}))
+    for kind in ops.RETURN_KINDS:
+        register(ops._RETURN_TYPES[kind], TypeTable(f"torch.return_types.{kind}",
+                                                    getters={"values": lambda p: p[0], "indices": lambda p: p[1]}))
     register(autograd.GradMode, TypeTable("grad_mode"))
+    register(autograd.HookHandle, TypeTable("RemovableHandle", methods={"remove": autograd.HookHandle.remove}))
     register(TensorType, tensor_type_table(tensor_table().methods))
     register(Device, TypeTable("device", getters={"type": lambda d: d.type, "index": lambda d: d.index}))
 
@@ -429,7 +470,7 @@ class TensorType:
             if source.dtype is not dtype:
                 raise type_error(_options_mismatch(dtype, source.dtype))
             return ops._record(source.array[...], "AliasBackward0", (source,), lambda g: (g,))
-        if len(args) == 1 and isinstance(args[0], (list, tuple)) and not isinstance(args[0], Size):
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)) and not isinstance(args[0], Size):
             return tensor(args[0], dtype=dtype)
         if len(args) == 1 and isinstance(args[0], Size):
             args = tuple(args[0])

@@ -81,7 +81,9 @@ VJP_TEXT: dict[str, tuple[str, ...]] = {
 EXPRESSIONS = {
     "AddBackward0": "{0} + {1}", "SubBackward0": "{0} - {1}", "MulBackward0": "{0} * {1}", "DivBackward0": "{0} / {1}",
     "MmBackward0": "{0} @ {1}", "MvBackward0": "{0} @ {1}", "DotBackward0": "{0} @ {1}", "NegBackward0": "-{0}",
-    "PowBackward0": "{0} ** {1}", "PowBackward1": "{0} ** {1}", "SumBackward0": "{0}.sum()",
+    # PowBackward0/2 and RsubBackward1 have no edge for their Python-number operand (as in PyTorch).
+    "PowBackward0": "{0} ** " + CONSTANT, "PowBackward1": "{0} ** {1}", "PowBackward2": CONSTANT + " ** {0}",
+    "RsubBackward1": CONSTANT + " - {0}", "RsubBackward0": "{1} - {0}", "SumBackward0": "{0}.sum()",
     "MeanBackward0": "{0}.mean()",
     "TBackward0": "{0}.t()", "CloneBackward0": "{0}.clone()", "CopySlices": "{0} with a part overwritten by {1}",
 }
@@ -147,6 +149,9 @@ class PassChains:
     legend_omitted: int = 0
     leaves: list[LeafChain] = field(default_factory=list)
     note: str | None = None
+    # Each edge's factor by (node, input index), and each node's label: the HTML page shows them step by step.
+    factors: dict[tuple[Node, int], Factor] = field(default_factory=dict, repr=False)
+    labels: dict[Node, str] = field(default_factory=dict, repr=False)
 
 
 def is_uniform(array: np.ndarray) -> bool:
@@ -290,6 +295,8 @@ def explain_pass(record: PassRecord, capture: Sequence[Node] | None, names: Name
     for target in targets:
         chains.leaves.append(_explain_target(target, root_nodes, seeds, order, parents, factors, label, names))
     _fill_legend(chains, label, factors)
+    chains.factors = factors
+    chains.labels = label.labels
     for chain in chains.leaves:  # the leaf's .grad before the pass adds into it
         if chain.leaf is not None and chain.leaf.grad is not None:
             chain.before = chain.leaf.grad.array.copy()

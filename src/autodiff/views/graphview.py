@@ -270,6 +270,9 @@ class GraphNode:
     shape: tuple[int, ...] | None = None
     dtype: str | None = None
     inputs: list[str] = field(default_factory=list)
+    # The tensor the node stands for where autodiff knows it (a leaf, a named output, a saved constant): the
+    # picture views (svg.py, html.py) show its value and grad. Not part of the JSON document.
+    tensor: Tensor | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -277,6 +280,8 @@ class Graph:
     roots: list[str]
     nodes: dict[str, GraphNode]
     truncated: bool = False
+    # The engine's node behind each function and leaf id (the HTML page matches backward's steps to drawn nodes).
+    engine_nodes: dict[str, Node] = field(default_factory=dict, repr=False, compare=False)
 
     def edges(self) -> list[tuple[str, str, int]]:
         """(input id, node id, input index) for every edge, in node order."""
@@ -289,6 +294,7 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
     nodes: dict[str, GraphNode] = {}
     ids: dict[Node, str] = {}
     constant_ids: dict[int, str] = {}
+    engine_nodes: dict[str, Node] = {}
     queue: deque[Node] = deque()
     counter = {"n": 0, "c": 0}
     truncated = False
@@ -307,12 +313,14 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
         if found is not None:
             return found
         found = ids[node] = new_id("n")
+        engine_nodes[found] = node
         if type(node) is AccumulateGrad:
             name, shape, dtype = describe(node.leaf)
-            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype)
+            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype, tensor=node.leaf)
         else:
-            name, shape, dtype = describe(names.tensor_of_node.get(node))
-            nodes[found] = GraphNode(found, "function", node.name, name, shape, dtype)
+            output = names.tensor_of_node.get(node)
+            name, shape, dtype = describe(output)
+            nodes[found] = GraphNode(found, "function", node.name, name, shape, dtype, tensor=output)
             queue.append(node)
         return found
 
@@ -321,7 +329,7 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
             return constant_ids[id(tensor)]
         found = new_id("c")
         name, shape, dtype = describe(tensor)
-        nodes[found] = GraphNode(found, "constant", "constant", name, shape, dtype)
+        nodes[found] = GraphNode(found, "constant", "constant", name, shape, dtype, tensor=tensor)
         if tensor is not None:
             constant_ids[id(tensor)] = found
         return found
@@ -333,13 +341,15 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
         elif tensor.grad_fn is None:
             found = new_id("n")
             name, shape, dtype = describe(tensor)
-            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype)
+            nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype, tensor=tensor)
             root_ids.append(found)
         else:
             root_ids.append(node_id(tensor.grad_fn))
             graph_node = nodes[root_ids[-1]]
             if graph_node.shape is None:
                 graph_node.shape, graph_node.dtype = tuple(tensor.array.shape), repr(tensor.dtype)
+            if graph_node.tensor is None:
+                graph_node.tensor = tensor
     while queue:
         node = queue.popleft()
         graph_node = nodes[ids[node]]
@@ -352,7 +362,7 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
                 graph_node.inputs.append(constant_id(constant_input(node, index, node_saved)))
             else:
                 graph_node.inputs.append(node_id(child))
-    return Graph(root_ids, nodes, truncated)
+    return Graph(root_ids, nodes, truncated, engine_nodes)
 
 
 def node_label_lines(node: GraphNode) -> list[str]:
@@ -536,7 +546,7 @@ class ViewHost:
         return NameIndex(self.variables())
 
 
-GRAPH_FORMATS = ("tree", "dot", "mermaid", "json")
+GRAPH_FORMATS = ("tree", "dot", "mermaid", "json", "svg")
 
 
 def show_rows(host: ViewHost, values: Sequence[Any]) -> list[TensorRow]:

@@ -405,4 +405,8 @@ def format_graph(graph: Graph, format: str, *, color: bool = False, width: int |
         return graphview.to_mermaid(graph)
     if format == "json":
         return json.dumps(graphview.graph_document(graph), indent=2) + "\n"
+    if format == "svg":
+        from autodiff.views.svg import graph_svg
+
+        return graph_svg(graph, title=title)
     return to_text(graph_tree(graph), color=color, width=width)

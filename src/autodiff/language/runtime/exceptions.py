@@ -22,7 +22,9 @@ _CATEGORIES: tuple[tuple[type[BaseException], str], ...] = (
     (ValueError, "ValueError"),
     (TypeError, "TypeError"),
     (NotImplementedError, "NotImplementedError"),
-    (RuntimeError, "RuntimeError"),  # Python's own (a dict changed size while a script iterated over it)
+    (RuntimeError, "RuntimeError"),  # after RecursionError, which convert_exception takes for a limit
+    (StopIteration, "StopIteration"),
+    (LookupError, "LookupError"),
 )
 _PYTHON_TYPE_NAMES = {
     "'Namespace'": "'module'", "'BoundMethod'": "'method'", "'UserFunction'": "'function'",

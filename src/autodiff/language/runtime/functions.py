@@ -13,8 +13,9 @@ from autodiff.language.compiler.runners import DEPTH
 class UserFunction:
     """A function defined by `def` in a script; a plain Python callable, so builtins can call it."""
 
+    # __dict__ holds what functools.update_wrapper (@functools.wraps) sets: __module__, __doc__, __wrapped__.
     __slots__ = ("name", "span", "_positional", "_defaults", "_varargs", "_kwonly", "_kwdefaults", "_varkw",
-                 "_body", "_outer", "_state", "_max_depth", "_simple", "_count")
+                 "_body", "_outer", "_state", "_max_depth", "_simple", "_count", "__dict__")
 
     def __init__(self, name: str, span: Span, params: list[nodes.Param], defaults: dict[str, Any],
                  body: Callable[[dict[str, Any]], Any], outer: dict[str, Any] | None, state: list[int],
@@ -36,6 +37,15 @@ class UserFunction:
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
+
+    # A Python function's names, which functools.update_wrapper copies from the function it wraps.
+    @property
+    def __name__(self) -> str:  # noqa: PLW3201 - Python's own attribute
+        return self.name
+
+    @__name__.setter
+    def __name__(self, value: str) -> None:
+        self.name = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._simple and not kwargs and len(args) == self._count:

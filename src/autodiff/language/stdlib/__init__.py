@@ -20,9 +20,15 @@ FACADES = {
     "math": "math",
     "random": "random",
     "string": "string",
+    "collections": "collections",
+    "functools": "functools",
+    "itertools": "itertools",
     "typing": "typing",
     "__future__": "future",
     "time": "time",
+    "numpy": "numpy",
+    "numpy.random": "numpy",
+    "numpy.linalg": "numpy",
 }
 
 # Modules a learner may reach for that stay out, grouped by the reason a script cannot have them.
@@ -77,6 +83,11 @@ class ModuleTable(dict):  # type: ignore[type-arg]
         super().__init__(modules)
         self._facades = dict(FACADES if facades is None else facades)
         self._build = build
+        # How a member is shown to scripts (the prelude wraps functions so they print as builtins do).
+        self.script_value: Callable[[str, Any], Any] | None = None
+        from autodiff.language.stdlib.numpy import register_tables
+
+        register_tables()  # arrays reach scripts without `import numpy` too (x.numpy())
 
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or name in self._facades
@@ -87,6 +98,9 @@ class ModuleTable(dict):  # type: ignore[type-arg]
             raise KeyError(name)
         built = self._build(facade)
         for dotted, namespace in built.items():
+            if self.script_value is not None:
+                for member, value in namespace.members.items():
+                    namespace.members[member] = self.script_value(member, value)
             self._facades.pop(dotted, None)
             dict.__setitem__(self, dotted, namespace)
         self._facades.pop(name, None)

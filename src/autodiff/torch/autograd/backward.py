@@ -1,5 +1,4 @@
-"""torch.autograd.backward, torch.autograd.grad, Tensor.backward and the grad-mode switches (no_grad,
-enable_grad, set_grad_enabled)."""
+"""torch.autograd.backward, torch.autograd.grad and Tensor.backward."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from autodiff.engine.tensor import (
     Tensor,
 )
 from autodiff.errors import runtime_error, type_error, warn
+from autodiff.language.protocol import BuiltinFunction
 from autodiff.torch.creation import _to_nested_numbers
 
 NON_LEAF_GRAD_WARNING = (
@@ -39,7 +39,9 @@ def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
         if output.array.size != 1:
             raise runtime_error("grad can be implicitly created only for scalar outputs")
         return Tensor(np.ones(output.array.shape, dtype=output.array.dtype))
-    kind = _CREATORS.get(gradient) if callable(gradient) else None
+    # Scripts hold builtins wrapped so that they print without addresses; the table knows the functions.
+    creator = gradient.function if type(gradient) is BuiltinFunction else gradient
+    kind = _CREATORS.get(creator) if callable(creator) else None
     if kind == "like":
         gradient = gradient(output)
     elif kind == "shape":
@@ -160,17 +162,3 @@ def design_card_backward(output: Tensor, gradient: Any = None, retain_graph: Any
     if type(output) is not Tensor:
         raise type_error(f"backward() expects a Tensor first, got {type(output).__name__}")
     tensor_backward(output, gradient, retain_graph, create_graph)
-
-
-def no_grad() -> autograd.GradMode:
-    return autograd.GradMode(False, "no_grad")
-
-
-def enable_grad() -> autograd.GradMode:
-    return autograd.GradMode(True, "enable_grad")
-
-
-def set_grad_enabled(mode: bool) -> autograd.GradMode:
-    mode_object = autograd.GradMode(bool(mode), "set_grad_enabled")
-    autograd.set_grad_enabled(bool(mode))
-    return mode_object

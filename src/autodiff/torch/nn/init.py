@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from autodiff.engine import transcendental
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import type_error, value_error, warn
 from autodiff.torch.nn.functional import _type_name
@@ -126,7 +127,7 @@ def _trunc_normal(array: np.ndarray, mean: float = 0.0, std: float = 1.0, a: flo
         draw = np.empty_like(array)
         gen.uniform_(draw)
         with np.errstate(divide="ignore"):
-            return np.log(draw)
+            return transcendental.apply("log", draw)  # not NumPy's kernels: the same draws on every machine
 
     gen.uniform_(array, a, b)
     result = array.copy()

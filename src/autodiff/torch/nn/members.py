@@ -9,6 +9,7 @@ from autodiff.language.protocol import TypeTable, register
 from autodiff.torch.nn.functional import FUNCTIONAL
 from autodiff.torch.nn.init import INIT
 from autodiff.torch.nn.modules.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from autodiff.torch.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from autodiff.torch.nn.modules.container import ModuleList, Sequential, _Container
 from autodiff.torch.nn.modules.conv import Conv1d, Conv2d, Conv3d
 from autodiff.torch.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
@@ -40,6 +41,7 @@ from autodiff.torch.nn.modules.pooling import (
     MaxPool1d,
     MaxPool2d,
 )
+from autodiff.torch.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from autodiff.torch.nn.modules.sparse import Embedding
 from autodiff.torch.nn.utils import clip_grad, convert_parameters
 
@@ -85,6 +87,8 @@ MODULES: dict[str, type[Module]] = {
     "Dropout1d": Dropout1d, "Dropout2d": Dropout2d, "Conv1d": Conv1d, "Conv2d": Conv2d, "Conv3d": Conv3d,
     "MaxPool1d": MaxPool1d, "MaxPool2d": MaxPool2d, "AvgPool1d": AvgPool1d, "AvgPool2d": AvgPool2d,
     "AdaptiveAvgPool1d": AdaptiveAvgPool1d, "AdaptiveAvgPool2d": AdaptiveAvgPool2d, "LayerNorm": LayerNorm,
+    "BatchNorm1d": BatchNorm1d, "BatchNorm2d": BatchNorm2d, "BatchNorm3d": BatchNorm3d,
+    "RNN": RNN, "LSTM": LSTM, "GRU": GRU, "RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
 }
 
 

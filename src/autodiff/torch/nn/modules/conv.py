@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import rng
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import value_error
 from autodiff.torch.nn.functional import conv1d, conv2d, conv3d, pad
 from autodiff.torch.nn.modules.linear import _parameter
@@ -63,7 +64,7 @@ class _ConvNd(Module):
         self._reversed_padding = self._padding_for_pad(kernel, dilations)
         shape = (out_channels, in_channels // groups, *kernel)
         check_size(shape)
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         weight = np.empty(shape, dtype=float_dtype)
         rng.kaiming_uniform_(weight, a=math.sqrt(5))
         self._parameters["weight"] = _parameter(weight)

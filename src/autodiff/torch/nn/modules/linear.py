@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import type_error
 from autodiff.torch.nn.functional import _type_name, linear
 from autodiff.torch.nn.modules.activation import _Activation
@@ -39,7 +40,7 @@ class Linear(Module):
         self.out_features = out_features
         from autodiff.engine import rng
 
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         weight, bias_array = rng.linear_init(in_features, out_features, bias=bool(bias), dtype=float_dtype)
         self._parameters["weight"] = _parameter(weight)
         self._parameters["bias"] = _parameter(bias_array) if bias_array is not None else None

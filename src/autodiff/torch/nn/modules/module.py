@@ -20,19 +20,27 @@ def _add_indent(text: str, spaces: int) -> str:
 
 
 class Module:
-    """A torch.nn.Module: ordered parameters and submodules, train/eval mode, PyTorch's printing."""
+    """A torch.nn.Module: ordered parameters and submodules, train/eval mode, PyTorch's printing.
+
+    Attributes work as in PyTorch, at the Python level, so that a script's `class Net(nn.Module)` behaves like
+    PyTorch's: assigning a Parameter or a Module in `__init__` registers it (`__setattr__`), reading one finds it
+    (`__getattr__`, called when normal lookup fails), and `model(x)` calls `forward` through normal lookup, so a
+    subclass's own `forward` runs. Other values are plain instance attributes.
+    """
 
     # Plain attributes scripts may read on this class (besides parameters and submodules by name).
     ATTRIBUTES: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        self._parameters: dict[str, Tensor | None] = OrderedDict()
-        self._modules: dict[str, Module | None] = OrderedDict()
-        self._extra: dict[str, Any] = {}
-        self.training = True
+        set_plain = object.__setattr__
+        set_plain(self, "training", True)
+        set_plain(self, "_parameters", OrderedDict())
+        set_plain(self, "_modules", OrderedDict())
 
     # calling and printing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "_parameters" not in self.__dict__:  # __init__ never ran: PyTorch fails on its first look at a hook
+            raise _missing_attribute(self, "_backward_hooks")
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -58,36 +66,72 @@ class Module:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return repr(self)
 
-    # attributes by name (the TypeTable's fallback)
-    def _attribute(self, name: str) -> Any:
-        for store in (self._parameters, self._modules, self._extra):
-            if name in store:
-                return store[name]
-        raise AutodiffError("AttributeError", f"'{self._name()}' object has no attribute '{name}'")
+    # attributes, as PyTorch's Module keeps them
+    def __getattr__(self, name: str) -> Any:
+        state = self.__dict__
+        for store in ("_parameters", "_modules"):
+            members = state.get(store)
+            if members is not None and name in members:
+                return members[name]
+        raise _missing_attribute(self, name)
 
-    def _set_attribute(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
+        state = self.__dict__
+        parameters = state.get("_parameters")
+        modules = state.get("_modules")
         if type(value) is Tensor and value.is_parameter:
+            if parameters is None:
+                raise AutodiffError("AttributeError", "cannot assign parameters before Module.__init__() call")
+            state.pop(name, None)
+            modules.pop(name, None)
             self.register_parameter(name, value)
-        elif isinstance(value, Module):
-            self._parameters.pop(name, None)
-            self._modules[name] = value
-        elif name in self._parameters:
+        elif parameters is not None and name in parameters:
             if value is not None:
                 label = value.type_label() if type(value) is Tensor else _type_name(value)
                 raise type_error(f"cannot assign '{label}' as parameter '{name}' (torch.nn.Parameter or None "
                                  "expected)")
-            self._parameters[name] = None
-        elif name in self._modules:
+            parameters[name] = None
+        elif isinstance(value, Module):
+            if modules is None:
+                raise AutodiffError("AttributeError", "cannot assign module before Module.__init__() call")
+            state.pop(name, None)
+            parameters.pop(name, None)
+            modules[name] = value
+        elif modules is not None and name in modules:
             if value is not None:
                 raise type_error(f"cannot assign '{_type_name(value)}' as child module '{name}' (torch.nn.Module "
                                  "or None expected)")
-            self._modules[name] = None
+            modules[name] = None
         else:
-            self._extra[name] = value
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        state = self.__dict__
+        for store in ("_parameters", "_modules"):
+            members = state.get(store)
+            if members is not None and name in members:
+                del members[name]
+                return
+        if name not in state:
+            raise _missing_attribute(self, name)
+        object.__delattr__(self, name)
+
+    def _attribute(self, name: str) -> Any:
+        """`module.name` for a script (the TypeTable's fallback): a plain attribute, a parameter or a submodule."""
+        state = self.__dict__
+        if name in state:
+            return state[name]
+        return self.__getattr__(name)
+
+    def _set_attribute(self, name: str, value: Any) -> None:
+        setattr(self, name, value)
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AutodiffError("AttributeError", "cannot assign parameter before Module.__init__() call")
         if param is not None and not (type(param) is Tensor and param.is_parameter):
             label = param.type_label() if type(param) is Tensor else _type_name(param)
             raise type_error(f"cannot assign '{label}' object to parameter '{name}' (torch.nn.Parameter or None "
@@ -151,8 +195,9 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
             raise value_error("training mode is expected to be boolean")
-        for module in self.modules():
-            module.training = mode
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -171,7 +216,9 @@ class Module:
 
     def _convert(self, dtype: DType) -> Module:
         target = to_numpy_dtype(dtype)
-        for param in self.parameters():
+        for child in self.children():  # children first, then this module's own parameters, as PyTorch's _apply
+            child._convert(dtype)
+        for param in self.parameters(recurse=False):
             if param.array.dtype.kind == "f" and param.array.dtype != target:
                 param.array = param.array.astype(target)
                 if param.grad is not None:
@@ -204,9 +251,13 @@ class Module:
         return self._convert(float64)
 
     def cpu(self) -> Module:
+        for child in self.children():
+            child.cpu()
         return self
 
     def state_dict(self) -> OrderedDict[str, Tensor]:
+        if "_parameters" not in self.__dict__:
+            raise _missing_attribute(self, "_state_dict_pre_hooks")
         return OrderedDict((name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False))
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
@@ -214,6 +265,8 @@ class Module:
         strict, values that are not tensors, shape mismatches) is collected into one RuntimeError."""
         from autodiff.language.protocol import type_name
 
+        if "_parameters" not in self.__dict__:
+            raise _missing_attribute(self, "_load_state_dict_pre_hooks")
         if not isinstance(state_dict, dict):
             raise type_error(f"Expected state_dict to be dict-like, got <class '{type_name(state_dict)}'>.")
         own = dict(self.named_parameters(remove_duplicate=False))
@@ -242,6 +295,10 @@ class Module:
         if errors:
             raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+
+def _missing_attribute(module: Module, name: str) -> AutodiffError:
+    return AutodiffError("AttributeError", f"'{type(module).__name__}' object has no attribute '{name}'")
 
 
 class _IncompatibleKeys:

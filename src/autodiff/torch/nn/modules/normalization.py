@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.torch.nn.functional import layer_norm
 from autodiff.torch.nn.modules.linear import _parameter
 from autodiff.torch.nn.modules.module import Module
@@ -22,7 +23,7 @@ class LayerNorm(Module):
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+        float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
         check_size(shape)
         self._parameters["weight"] = _parameter(np.ones(shape, float_dtype)) if elementwise_affine else None
         self._parameters["bias"] = _parameter(np.zeros(shape, float_dtype)) if elementwise_affine and bias else None

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import rng
-from autodiff.engine.tensor import Tensor, check_size, default_float, to_numpy_dtype
+from autodiff.engine import tensor as tensor_module
+from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import AutodiffError
 from autodiff.torch.nn.functional import embedding
 from autodiff.torch.nn.modules.linear import _parameter, _size_arg
@@ -44,7 +45,7 @@ class Embedding(Module):
         self.sparse = sparse
         if _weight is None:
             check_size((num_embeddings, embedding_dim))
-            float_dtype = default_float if dtype is None else to_numpy_dtype(dtype)
+            float_dtype = tensor_module.default_float if dtype is None else to_numpy_dtype(dtype)
             array = np.empty((num_embeddings, embedding_dim), dtype=float_dtype)
             rng.normal_(array)
             if padding_idx is not None:

@@ -1,0 +1,26 @@
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+bn = nn.BatchNorm1d(3)
+print(bn, bn.running_mean, bn.running_var, bn.num_batches_tracked)
+x = torch.randn(6, 3) * 2 + 1
+y = bn(x)
+print(y, bn.running_mean, bn.running_var, bn.num_batches_tracked)
+y.sum().backward()
+print(bn.bias.grad)
+bn.eval()
+print(bn(x))
+bn2 = nn.BatchNorm2d(2, momentum=None, affine=False)
+for i in range(3):
+    bn2(torch.randn(4, 2, 3, 3) + i)
+print(bn2, bn2.running_mean, bn2.running_var, bn2.num_batches_tracked, bn2.weight)
+bn3 = nn.BatchNorm1d(3, track_running_stats=False)
+print(bn3, bn3.running_mean)
+bn3.eval()
+print(bn3(x)[0])
+net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU())
+out = net(torch.randn(2, 1, 5, 5))
+print(out[0, 0], net[1].running_var)
+print(nn.BatchNorm1d(4, eps=1e-3, momentum=0.5, bias=False))
+bn4 = nn.BatchNorm1d(2).double()
+print(bn4(torch.randn(3, 2, dtype=torch.float64)), bn4.running_mean)

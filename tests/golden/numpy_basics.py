@@ -1,0 +1,26 @@
+# NumPy as learners use it: arrays print exactly as NumPy prints them
+import numpy as np
+
+a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+print(a)
+print(f"{a!r}")
+print(a.shape, a.ndim, a.size, a.dtype, a.T.shape)
+print(a.sum(), a.sum(axis=0), a.mean(axis=1), a.max(), a.argmax(), a.min(axis=0))
+print(a * 2 + 1)
+print(a @ a.T)
+print(a[:, 1], a[1], a[a > 2.5])
+print(np.zeros((2, 3)), np.ones(3, dtype=int), np.arange(5), np.arange(0, 1, 0.25))
+print(np.linspace(0, 1, 5), np.eye(2), np.full((2, 2), 7))
+print(np.sqrt(np.array([1.0, 4.0, 9.0])), np.abs([-1, 2, -3]), np.maximum(a, 3))
+print(np.concatenate([a, a]).shape, np.stack([a, a]).shape, a.reshape(3, 2), a.flatten())
+print(np.where(a > 3, a, 0))
+print(np.unique([3, 1, 2, 3, 1]), np.sort([3, 1, 2]), np.argsort([3, 1, 2]))
+print(np.float32(0.1), np.float64(0.1), np.int64(7) // 2, np.pi)
+print([np.float64(1.5), np.int32(2)])
+print(np.arange(2000))
+print(np.array([1e-8, 1.0, 1e8]))
+with np.printoptions(precision=2, suppress=True):
+    print(np.array([1 / 3, 1e-6]))
+print(np.array([True, False]), np.array(["a", "bc"]))
+print(np.linalg.inv(np.array([[2.0, 0.0], [0.0, 4.0]])), np.linalg.norm(np.array([3.0, 4.0])))
+print(np.log(np.array([1.0, 0.0])))

@@ -1,0 +1,142 @@
+"""PyTorch's bits for reductions, losses and softmax (docs/numerics.md).
+
+* golden tests replay every case of tests/numerics_cases.py through autodiff and compare the SHA-256 of each
+  output with PyTorch's, recorded in tests/data/numerics_cases.json by tests/data/make_numerics_cases.py; they
+  need no torch;
+* oracle tests (``-m oracle``) run the same cases through the installed torch and compare the bits directly;
+* the machine-independence of the kernels themselves: the same results whatever SIMD kernels NumPy picks (the
+  CI job .ci/numerics runs this file under NumPy's baseline, AVX2 and AVX-512 kernels and two OpenBLAS core
+  types).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from decimal import Decimal, localcontext
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numerics_cases
+from autodiff.engine import products, reductions, transcendental
+
+DATA = Path(__file__).parent / "data"
+RECORDED = json.loads((DATA / "numerics_cases.json").read_text(encoding="utf-8"))["cases"]
+CASES = numerics_cases.cases()
+
+
+def _compare(case_name: str, ours: list[np.ndarray], expected: list[dict]) -> None:
+    assert len(ours) == len(expected)
+    for index, (array, entry) in enumerate(zip(ours, expected)):
+        assert list(array.shape) == entry["shape"], (case_name, index)
+        assert str(array.dtype) == entry["dtype"], (case_name, index)
+        if numerics_cases.digest(array) != entry["sha256"]:
+            raise AssertionError(f"{case_name} output {index}: first values {numerics_cases.head(array)}, "
+                                 f"PyTorch's {entry['head']}")
+
+
+def test_every_case_is_recorded():
+    assert sorted(numerics_cases.case_id(case) for case in CASES) == sorted(RECORDED)
+
+
+@pytest.mark.parametrize("case", CASES, ids=numerics_cases.case_id)
+def test_case_has_pytorchs_bits(case):
+    name = numerics_cases.case_id(case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _compare(name, numerics_cases.run_autodiff(case), RECORDED[name])
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", CASES[::7], ids=numerics_cases.case_id)
+def test_oracle_case(case):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = numerics_cases.run_torch(torch, case)
+        ours = numerics_cases.run_autodiff(case)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        assert a.tobytes() == b.tobytes(), numerics_cases.case_id(case)
+
+
+# --- kernel properties, no torch -------------------------------------------------------------------------------
+def test_cascade_sum_of_linspace_is_pytorchs():
+    # torch.linspace(0, 1, 20).sum().item() prints 10.000000953674316 (the issue that started this module)
+    values = np.linspace(0, 1, 20, dtype=np.float64).astype(np.float32)
+    values[-1] = 1.0
+    assert float(reductions.sum_array(values, None)) == 10.000000953674316
+
+
+def test_sum_never_returns_negative_zero():
+    assert np.signbit(reductions.sum_array(np.array([-0.0, -0.0], np.float32), None)) == np.False_
+
+
+def test_sum_depends_on_the_thread_count_like_pytorchs():
+    values = numerics_cases.values(100_003, 1, "", "float32")
+    sums = {t: float(reductions.torch_sum(values, (0,), thread_count=t)) for t in (1, 2, 3, 4)}
+    assert len(set(sums.values())) > 1
+
+
+def test_correctly_rounded_float32_functions_match_exact_decimal_values():
+    for name, lo, hi in (("exp", -80, 80), ("log", 1e-3, 1e3), ("tanh", -9, 9), ("sin", -50, 50), ("erf", -4, 4),
+                         ("log1p", -0.9, 9), ("expm1", -9, 9), ("atan", -20, 20)):
+        x = (lo + (hi - lo) * numerics_cases.uniforms(200, 5)).astype(np.float32)
+        got = transcendental.apply(name, x)
+        exact = np.array([transcendental._exact32(name, float(v)) for v in x], np.float32)
+        np.testing.assert_array_equal(got, exact, err_msg=name)
+
+
+def test_log10_of_100_is_2():
+    assert transcendental.apply("log10", np.array([100.0], np.float32))[0] == 2.0
+    assert transcendental.apply("log10", np.array([100.0]))[0] == 2.0
+
+
+def test_fma32_is_exact():
+    a = numerics_cases.values(5000, 1, "", "float32")
+    b = numerics_cases.values(5000, 2, "", "float32")
+    c = numerics_cases.values(5000, 3, "", "float32") * np.float32(1e-3)
+    got = transcendental.fma32(a, b, c)
+    for x, y, z, r in zip(a[:500].tolist(), b[:500].tolist(), c[:500].tolist(), got[:500].tolist()):
+        with localcontext() as ctx:
+            ctx.prec = 80
+            exact = Decimal(x) * Decimal(y) + Decimal(z)
+        assert r == transcendental._round_to_float32(exact)
+
+
+def test_products_accumulate_with_one_fma_per_step():
+    a = numerics_cases.values(6 * 40, 1, "", "float32").reshape(6, 40)
+    b = numerics_cases.values(40 * 20, 2, "", "float32").reshape(40, 20)
+    expected = np.zeros((6, 20), np.float32)
+    for k in range(40):
+        expected = transcendental.fma32(a[:, k:k + 1], b[k:k + 1, :], expected)
+    np.testing.assert_array_equal(products.matmul(a, b), expected)
+
+
+def test_thin_products_multiply_then_add():
+    a = numerics_cases.values(6 * 40, 1, "", "float32").reshape(6, 40)
+    b = numerics_cases.values(40 * 5, 2, "", "float32").reshape(40, 5)
+    expected = np.zeros((6, 5), np.float32)
+    for k in range(40):
+        expected = expected + a[:, k:k + 1] * b[k:k + 1, :]
+    np.testing.assert_array_equal(products.matmul(a, b), expected)
+
+
+def test_products_do_not_use_blas_below_the_limit(monkeypatch):
+    a = numerics_cases.values(64 * 50, 1, "", "float32").reshape(64, 50)
+    b = numerics_cases.values(50 * 32, 2, "", "float32").reshape(50, 32)
+    expected = products.matmul(a, b)
+    monkeypatch.setattr(np, "matmul", lambda *args, **kwargs: pytest.fail("BLAS used"))
+    np.testing.assert_array_equal(products.matmul(a, b), expected)
+
+
+def test_sleef_expf_matches_its_definition_on_special_values():
+    x = np.array([0.0, -0.0, 1.0, -1.0, 88.0, 100.0, 100.5, -104.0, -104.5, np.inf, -np.inf, np.nan], np.float32)
+    got = transcendental.sleef_expf(x)
+    assert got[0] == 1.0 and got[1] == 1.0
+    assert math.isinf(got[6]) and got[8] == 0.0 and math.isinf(got[9]) and got[10] == 0.0 and math.isnan(got[11])
+    close = np.exp(x[:5].astype(np.float64))
+    assert np.all(np.abs(got[:5] / close - 1) < 2e-7)
