@@ -215,6 +215,17 @@ def test_a_fifo_whose_writer_never_finishes_is_bounded_by_the_timeout(tmp_path):
     assert done.stderr.startswith(f"LimitError: reading {fifo} took longer than the time limit of 1 s")
 
 
+
+def test_a_fifo_that_no_one_opens_for_writing_is_bounded_by_the_timeout(tmp_path):
+    fifo = tmp_path / "script"
+    os.mkfifo(fifo)  # open() itself waits for a writer, in the kernel
+    start = time.monotonic()
+    done = cli("run", "--timeout", "1", str(fifo), timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"LimitError: opening {fifo} took longer than the time limit of 1 s")
+    assert time.monotonic() - start < 30
+
+
 # -- 4. every command has the memory limit ---------------------------------------------------------------
 
 MEMORY_HOG = "import torch\nxs = []\nfor i in range(50):\n    xs.append(torch.ones(10**7))\n"
