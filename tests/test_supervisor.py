@@ -400,6 +400,26 @@ def test_repl_input_line_that_never_ends():
     assert done.stderr.startswith("LimitError: an input line is longer than 4 MiB characters")
 
 
+def test_repl_load_has_the_input_limits(tmp_path):
+    """:load reads like `autodiff run`: a device that never ends, an oversized file, a FIFO without a writer and
+    standard input are refused, and the session keeps its variables."""
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * (1024**2))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done = cli("repl", "--timeout", "2", input=f"x = 5\n:load /dev/zero\n:load {big}\n:load {fifo}\n:load -\n"
+                                                f":load {tmp_path}\nprint(x)\n")
+    assert done.returncode == 1
+    assert done.stdout == "5\n"
+    assert done.stderr.splitlines() == [
+        "error: :load: /dev/zero is larger than 4 MiB (the source-size limit)",
+        f"error: :load: {big} is larger than 4 MiB (the source-size limit)",
+        f"error: :load: opening {fifo} took longer than the time limit of 2 s (a FIFO that no one writes to?)",
+        "error: :load: reads a file, not standard input",
+        f"error: :load: cannot read {tmp_path}: it is a directory",
+    ]
+
+
 def test_the_child_runs_the_script_and_the_parent_stays_small(tmp_path):
     """Fork after imports: the supervised run's own start-up adds no import to the child."""
     path = tmp_path / "probe.py"
