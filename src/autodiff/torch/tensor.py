@@ -321,7 +321,12 @@ LONG_TAIL: dict[str, Callable[..., Any]] = {
     "diag_embed": ops.diag_embed, "trace": ops.trace, "tile": ops.tile, "flip": ops.flip, "fliplr": ops.fliplr,
     "flipud": ops.flipud, "roll": ops.roll, "bmm": ops.bmm, "lerp": ops.lerp, "kron": ops.kron,
 }
-LONG_TAIL_METHODS: dict[str, Callable[..., Any]] = {"repeat": ops.repeat}
+# Methods that take their dims either as one sequence or one by one (x.flip(0, 1)), unlike the torch functions.
+LONG_TAIL_METHODS: dict[str, Callable[..., Any]] = {
+    "repeat": ops.repeat,
+    "tile": lambda self, *dims: ops.tile(self, ops._shape_arg(dims)),
+    "flip": lambda self, *dims: ops.flip(self, ops._shape_arg(dims)),
+}
 LONG_TAIL_INPLACE: dict[str, Callable[..., Any]] = {
     "scatter_": ops.scatter, "scatter_add_": ops.scatter_add, "index_add_": ops.index_add,
     "index_copy_": ops.index_copy, "index_fill_": ops.index_fill, "tril_": ops.tril, "triu_": ops.triu,
