@@ -4077,37 +4077,39 @@ def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
 GradientsCallback = Callable[[list["Tensor | None"]], "Sequence[Tensor | None] | None"]
 
 
+class _FunctionNode(autograd.Node):
+    """The node of an op PyTorch writes as a Python autograd.Function: printed with that module's name."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{self.name} object>"
+
+
 def backward_hook_function(tensors: Sequence[Tensor], on_gradients: GradientsCallback) -> list[Tensor]:
-    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): the
-    tensors unchanged, each of those that require grad with grad_fn BackwardHookFunctionBackward. When the
-    gradients of all of them have arrived, `on_gradients` sees them (None where none came) and may return
-    replacements. PyTorch does this in one node with several outputs; here each tensor gets its own node, and
-    a join node behind them calls `on_gradients` once."""
+    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): one node,
+    BackwardHookFunctionBackward, with an output per tensor; each tensor that requires grad comes back as a new
+    tensor over the same data with that node as grad_fn, the others unchanged. In backward the node hands
+    `on_gradients` the gradient of each output (None where none came, or for tensors that do not require grad),
+    and passes on what it returns instead when that is not None. Without grad mode or a tensor that requires
+    grad, nothing is recorded."""
     live = [i for i, t in enumerate(tensors) if t.requires_grad] if autograd._grad_enabled else []
     outputs = list(tensors)
     if not live:
         return outputs
+    count = len(tensors)
 
-    def replaced(grads: list[Tensor | None]) -> list[Tensor | None]:
-        result = on_gradients(grads)
-        return list(grads) if result is None else list(result)
+    def rule(grad: Any) -> tuple[Tensor | None, ...]:
+        grads = autograd.output_grads(grad, count)
+        replaced = on_gradients(list(grads))
+        return tuple(grads if replaced is None else replaced)
 
-    if len(live) == 1:
-        (index,) = live
+    node = _FunctionNode("BackwardHookFunctionBackward", tuple(t.edge() for t in tensors), rule)
+    for index in live:
         source = tensors[index]
-        outputs[index] = _record(source.array, "BackwardHookFunctionBackward", (source,),
-                                 lambda g: replaced([g]))
-        return outputs
-    arrived: dict[int, Tensor] = {}
-    join = autograd.Node("BackwardHookFunctionBackward", tuple(tensors[i].edge() for i in live),
-                         lambda _token: replaced([arrived.get(k) for k in range(len(live))]))
-    for k, index in enumerate(live):
-        def collect(g: Tensor, k: int = k) -> tuple[Tensor]:
-            arrived[k] = g
-            return (Tensor(np.zeros(0, dtype=g.array.dtype)),)  # a token: the join node runs once all have come
-
-        out = Tensor(tensors[index].array, True)
-        out.grad_fn = autograd.Node("BackwardHookFunctionBackward", (join,), collect)
+        out = Tensor(source.array, True)
+        out._version = source._version  # an alias: in-place changes of either are seen by both
+        out.grad_fn = autograd.OutputSlot(node, index) if count > 1 else node
         outputs[index] = out
     return outputs
 
