@@ -490,3 +490,25 @@ def test_adaptive_avg_pool_is_bit_exact(out_shape):
     mine = F["adaptive_avg_pool2d"](Tensor(values), out_shape).array
     theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(values), out_shape).numpy()
     np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("shape", [(16, 5), (64, 30), (7, 12, 1), (2, 3, 1, 1)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_float32_backward_is_bit_exact_for_one_value_per_channel(shape, training):
+    """Inputs with one value per channel and sample take PyTorch's channels-last backward kernel, bit for bit."""
+    name = "BatchNorm1d" if len(shape) < 4 else "BatchNorm2d"
+    mine, theirs = ann.MODULES[name](shape[1]), getattr(torch.nn, name)(shape[1])
+    values = np.random.default_rng(shape[0] * shape[1])
+    mine(Tensor(values.standard_normal(shape).astype(np.float32)))
+    theirs.load_state_dict({key: torch.tensor(value.array) for key, value in mine.state_dict().items()})
+    if not training:
+        mine.eval()
+        theirs.eval()
+    batch = (values.standard_normal(shape) * 2).astype(np.float32)
+    upstream = values.standard_normal(shape).astype(np.float32)
+    ours_x, their_x = Tensor(batch.copy(), True), torch.tensor(batch, requires_grad=True)
+    backward_api.tensor_backward(mine(ours_x), Tensor(upstream))
+    theirs(their_x).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours_x.grad.array, their_x.grad.numpy())
+    np.testing.assert_array_equal(mine.weight.grad.array, theirs.weight.grad.numpy())
+    np.testing.assert_array_equal(mine.bias.grad.array, theirs.bias.grad.numpy())

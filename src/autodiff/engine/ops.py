@@ -4026,6 +4026,45 @@ def _batch_statistics(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, var_sum
 
 
+
+def _batch_norm_backward_rows(x: np.ndarray, dy: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
+                              weight: np.ndarray | None, training: bool) -> tuple[np.ndarray, ...]:
+    """native_batch_norm_backward for float32 (samples, channels) as PyTorch's channels-last CPU kernel computes
+    it: each thread adds its rows into its own vectors (sum of dy; dot of x - mean and dy with multiply-adds),
+    the threads' vectors are summed in float; then dx = (dy - sum / N - (x - mean) * k) * invstd * w with
+    k = dot * invstd * invstd / N, fused into a multiply-add on the channels that fill whole 8-lane vectors."""
+    samples, channels = x.shape
+    used = _py.min(reductions.threads, samples)
+    chunk = -(-samples // used)
+    starts = list(range(0, samples, chunk))
+    sums = np.zeros((len(starts), channels), np.float32)
+    dots = np.zeros((len(starts), channels), np.float32)
+    for step in range(chunk):
+        live = [k for k, start in enumerate(starts) if start + step < _py.min(samples, start + chunk)]
+        rows = [starts[k] + step for k in live]
+        sums[live] += dy[rows]
+        dots[live] = transcendental.fma32(x[rows] - mean, dy[rows], dots[live])
+    total, dot = np.zeros(channels, np.float32), np.zeros(channels, np.float32)
+    for thread in range(len(starts)):
+        total += sums[thread]
+        dot += dots[thread]
+    if training:
+        count = np.float32(samples)
+        k = dot * invstd * invstd / count
+        centred = dy - total / count
+        deviation = x - mean
+        dx = centred - deviation * k
+        whole = channels - channels % 8
+        dx[:, :whole] = transcendental.fma32(-deviation[:, :whole], np.broadcast_to(k[:whole], (samples, whole)),
+                                             centred[:, :whole])
+    else:
+        dx = dy
+    dx = dx * invstd  # then the weight: (.. * invstd) * w, in that order
+    if weight is not None:
+        dx = dx * weight
+    return dx, dot * invstd, total
+
+
 def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
                running_var: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
     """PyTorch's native_batch_norm over dim 1 (NativeBatchNormBackward0, edges input, weight, bias): batch
@@ -4055,6 +4094,8 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_me
     else:
         batch_mean = running_mean.array.astype(dtype)
         invstd = dtype(1) / np.sqrt(running_var.array.astype(dtype) + dtype(eps))
+    # The backward kernel recomputes the eval invstd with eps in double.
+    backward_invstd = invstd if training else (1.0 / np.sqrt(running_var.array.astype(np.float64) + eps)).astype(dtype)
     alpha = invstd * weight.array if weight is not None else invstd
     # y = x * alpha + beta, beta = bias - mean * alpha: GCC fuses both into multiply-adds.
     shift = bias.array if bias is not None else np.zeros_like(alpha)
@@ -4065,6 +4106,13 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_me
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         view = _channel_shape(a)
+        if not autograd._grad_enabled and a.dtype == np.float32 and a.size == a.shape[0] * a.shape[1] > 0:
+            dx, dw, db = _batch_norm_backward_rows(
+                a.reshape(a.shape[:2]), g.array.reshape(a.shape[:2]), mean_t.array, backward_invstd,
+                weight.array if weight is not None else None, training)
+            return (Tensor(dx.reshape(a.shape)) if x.requires_grad else None,
+                    Tensor(dw) if weight is not None and weight.requires_grad else None,
+                    Tensor(db) if bias is not None and bias.requires_grad else None)
         if training and autograd._grad_enabled:  # create_graph: the statistics are functions of x too
             batch_mean, batch_invstd = _differentiable_moments(x, axes, eps)
         else:
