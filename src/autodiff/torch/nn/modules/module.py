@@ -10,6 +10,7 @@ from typing import Any
 from autodiff.engine.autograd import HookHandle as RemovableHandle
 from autodiff.engine.tensor import DType, Tensor, reset_grad, to_numpy_dtype
 from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn
+from autodiff.language.protocol import allow_subclassing
 from autodiff.torch.nn.functional import _type_name
 
 
@@ -471,6 +472,10 @@ class Module:
         if errors:
             raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+
+# Scripts may subclass nn.Module (class Net(nn.Module)); the private state Module.__init__ keeps stays hidden.
+allow_subclassing(Module, hidden=[name for name in vars(Module()) if name.startswith("_")])
 
 
 def _key_error(text: str) -> AutodiffError:
