@@ -29,6 +29,7 @@ model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2), nn.Sequential(nn.ReLU(
 sd = model.state_dict()
 print(sd)
 print(list(sd.keys()))
+print(sd.keys())
 print(model.state_dict(prefix="net."))
 print(nn.Linear(2, 1).state_dict(keep_vars=True))
 print(sd["0.weight"].requires_grad, sd["1.num_batches_tracked"].dtype)
