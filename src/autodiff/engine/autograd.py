@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from sys import getrefcount
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from autodiff.errors import AutodiffError, runtime_error, script_location, type_error, warn
@@ -69,18 +70,42 @@ class GradMode:
     def __exit__(self, *exc: object) -> None:
         set_grad_enabled(self.previous)
 
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        """`@torch.no_grad()` on a function: each call runs in this grad mode."""
-        mode = self.mode
-
-        def decorated(*args: Any, **kwargs: Any) -> Any:
-            with GradMode(mode, "no_grad"):
-                return function(*args, **kwargs)
-
-        return decorated
-
     def __repr__(self) -> str:
         return f"<torch.autograd.grad_mode.{self.label} object>"
+
+    def __call__(self, function: Callable[..., Any]) -> GradModeFunction:
+        """`@torch.no_grad()` on a function: each call of it runs in this mode. (set_grad_enabled(b) switched
+        the mode when it was made; as a decorator it gives the mode back, as PyTorch's does.)"""
+        if self.label == "set_grad_enabled":
+            set_grad_enabled(self.previous)
+        return GradModeFunction(self.mode, function)
+
+
+class GradModeFunction:
+    """A function decorated with a grad mode; a descriptor like a function, so it decorates methods too."""
+
+    __slots__ = ("mode", "function", "__dict__")
+
+    def __init__(self, mode: bool, function: Callable[..., Any]):
+        self.mode = mode
+        self.function = function
+        for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+            found = getattr(function, name, None)
+            if isinstance(found, str):
+                self.__dict__[name] = found
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        previous = set_grad_enabled(self.mode)
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            set_grad_enabled(previous)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else MethodType(self, instance)
+
+    def __repr__(self) -> str:
+        return repr(self.function)
 
 
 FREED_MESSAGE = (

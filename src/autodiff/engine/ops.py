@@ -744,13 +744,13 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
     "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
     "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: tanh_backward(g, y), "result"),
     "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
     "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
     "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
     "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
     "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
-    "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
+    "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: sigmoid_backward(g, y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0",
@@ -768,6 +768,32 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
 
 _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
                "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "erf"}
+
+
+def tanh_backward(g: Tensor, y: Tensor) -> Tensor:
+    """aten::tanh_backward, `g * (1 - y * y)` of tanh's output y, with `1 - y * y` one fused multiply-add (GCC
+    contracts ATen's vector and scalar code alike, so PyTorch's bits are these on every x86-64 machine);
+    recorded as TanhBackwardBackward0 with edges (grad, output), PyTorch's double-backward formulas."""
+    dtype = np.result_type(g.array, y.array)
+    out = (g.array.astype(dtype, copy=False) * transcendental.one_minus_square(y.array.astype(dtype, copy=False)))
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor]:
+        return tanh_backward(gg, y), mul(gg, mul(mul(y, -2), g))
+
+    return _record(np.asarray(out, dtype), "TanhBackwardBackward0", (g, y), rule)
+
+
+def sigmoid_backward(g: Tensor, y: Tensor) -> Tensor:
+    """aten::sigmoid_backward, `g * (1 - y) * y` of sigmoid's output y, recorded as SigmoidBackwardBackward0
+    with edges (grad, output), PyTorch's double-backward formulas."""
+    dtype = np.result_type(g.array, y.array)
+    wide_y = y.array.astype(dtype, copy=False)
+    out = (g.array.astype(dtype, copy=False) * (dtype.type(1) - wide_y)) * wide_y
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor]:
+        return sigmoid_backward(gg, y), mul(mul(gg, g), add(mul(y, -2), 1))
+
+    return _record(np.asarray(out, dtype), "SigmoidBackwardBackward0", (g, y), rule)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
