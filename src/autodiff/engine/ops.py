@@ -27,7 +27,7 @@ from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import DTYPES, DType, Size, Tensor, check_size, to_numpy_dtype
-from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
+from autodiff.errors import index_error, runtime_error, type_error, value_error, warn, warn_once
 
 Scalar = int | float | bool
 Operand = Tensor | Scalar
@@ -2913,7 +2913,8 @@ def gather(x: Tensor, dim: int, index: Tensor, sparse_grad: bool = False) -> Ten
     return result
 
 
-def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool) -> np.ndarray:
+def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool | str) -> np.ndarray:
+    """A copy of `array` with `values` written (accumulate False), added (True) or multiplied ("multiply") in."""
     out = np.array(array, copy=True)
     target = out if out.ndim else out.reshape(1)
     idx = index if index.ndim else index.reshape(1)
@@ -2921,7 +2922,9 @@ def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, acc
     key = tuple(idx if axis == d else grid[axis] for axis in range(idx.ndim))
     if isinstance(values, np.ndarray) and values.ndim:
         values = values[tuple(slice(0, n) for n in idx.shape)]
-    if accumulate:
+    if accumulate == "multiply":
+        np.multiply.at(target, key, values)
+    elif accumulate:
         np.add.at(target, key, values)
     else:
         target[key] = values
@@ -2937,6 +2940,8 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     source = src.array if type(src) is Tensor else None
     _gather_checks(x, d, idx, "scatter", source)
     _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    if reduce is not None:
+        return _scatter_reducing(x, d, idx, src, reduce)
     if type(src) is Tensor:
         values = src.array.astype(x.array.dtype, copy=False)
         out = _scatter_into(x.array, d, idx, values, False)
@@ -2947,6 +2952,25 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
         return _record(out, "ScatterBackward0", (x, src), rule)
     out = _scatter_into(x.array, d, idx, x.array.dtype.type(src.item() if type(src) is Tensor else src), False)
     return _record(out, "ScatterBackward1", (x,), lambda g: (scatter(g, d, index, 0.0),))
+
+
+def _scatter_reducing(x: Tensor, d: int, idx: np.ndarray, src: Any, reduce: Any) -> Tensor:
+    """scatter(..., reduce="add" | "multiply"): PyTorch has no derivative for it (a node that fails in backward)."""
+    if reduce not in ("add", "multiply"):
+        raise runtime_error("reduce argument must be either add or multiply.")
+    if type(src) is Tensor:
+        warn_once("UserWarning", "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                                 "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                                 "reduction options.")
+        values = src.array.astype(x.array.dtype, copy=False)
+    else:
+        values = x.array.dtype.type(src)
+    out = _scatter_into(x.array, d, idx, values, True if reduce == "add" else "multiply")
+
+    def rule(g: Tensor) -> tuple[None, ...]:
+        raise runtime_error("derivative for aten::scatter is not implemented")
+
+    return _record(out, "NotImplemented", (x, src) if type(src) is Tensor else (x,), rule)
 
 
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -3231,7 +3255,9 @@ def tile(x: Tensor, dims: Any) -> Tensor:
 
 
 def flip(x: Tensor, dims: Any) -> Tensor:
-    axes = (dims,) if isinstance(dims, int) else tuple(dims)
+    if not isinstance(dims, (tuple, list, Size)):
+        raise type_error(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    axes = tuple(dims)
     axes = tuple(_wrap_dim(d, x.array.ndim) for d in axes)
     if len(set(axes)) != len(axes):
         raise runtime_error(f"dims has duplicates, original flip dims size={len(axes)}, but unique flip dims "
@@ -3272,8 +3298,6 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        from autodiff.errors import warn_once
-
         warn_once("UserWarning", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
                                  "argument.")
         indexing = "ij"

@@ -183,6 +183,49 @@ class DictComp:
     span: Span
 
 
+@dataclass(slots=True)
+class Set:
+    elts: list[Any]
+    span: Span
+
+
+@dataclass(slots=True)
+class SetComp:
+    elt: Any
+    generators: list[Comprehension]
+    span: Span
+
+
+@dataclass(slots=True)
+class Lambda:
+    params: list[Param]
+    body: Any
+    span: Span
+
+
+@dataclass(slots=True)
+class NamedExpr:
+    """`target := value`."""
+
+    target: Name
+    value: Any
+    span: Span
+
+
+@dataclass(slots=True)
+class Yield:
+    """`yield value` (value None for a bare `yield`)."""
+
+    value: Any | None
+    span: Span
+
+
+@dataclass(slots=True)
+class YieldFrom:
+    value: Any
+    span: Span
+
+
 # Statements -------------------------------------------------------------------------------------
 
 
@@ -273,6 +316,47 @@ class FunctionDef:
     body: list[Any]
     span: Span  # the whole definition
     header: Span = field(default=None)  # type: ignore[assignment]  # `def name(...)` only
+    decorators: list[Any] = field(default_factory=list)  # applied bottom-up, evaluated top-down
+
+
+@dataclass(slots=True)
+class ClassDef:
+    name: str
+    bases: list[Any]  # expressions, or Starred for `*bases`
+    keywords: list[Keyword]
+    body: list[Any]
+    span: Span  # the whole definition
+    header: Span = field(default=None)  # type: ignore[assignment]  # `class Name(...)` only
+    decorators: list[Any] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExceptHandler:
+    """`except type as name:`; type None for a bare `except:`."""
+
+    type: Any | None
+    name: str | None
+    body: list[Any]
+    span: Span
+
+
+@dataclass(slots=True)
+class Try:
+    body: list[Any]
+    handlers: list[ExceptHandler]
+    orelse: list[Any]
+    finalbody: list[Any]
+    span: Span
+
+
+@dataclass(slots=True)
+class Raise:
+    """`raise`, `raise exc` or `raise exc from cause` (`from_cause` tells `from None` from no `from`)."""
+
+    exc: Any | None
+    cause: Any | None
+    span: Span
+    from_cause: bool = False
 
 
 @dataclass(slots=True)
@@ -347,20 +431,23 @@ class Module:
 
 EXPRESSIONS = (
     Name, Constant, FormattedValue, JoinedStr, List, Tuple, Dict, Starred, BinOp, UnaryOp, BoolOp,
-    Compare, IfExp, Call, Attribute, Subscript, Slice, ListComp, GeneratorExp, DictComp,
+    Compare, IfExp, Call, Attribute, Subscript, Slice, ListComp, GeneratorExp, DictComp, Set, SetComp, Lambda,
+    NamedExpr, Yield, YieldFrom,
 )
 STATEMENTS = (
     ExprStmt, Assign, AugAssign, If, While, For, Break, Continue, Pass, Return, FunctionDef, With,
-    Import, ImportFrom, Global, Nonlocal, Delete, Assert,
+    Import, ImportFrom, Global, Nonlocal, Delete, Assert, ClassDef, Try, Raise,
 )
-COMPOUND_STATEMENTS = (If, While, For, FunctionDef, With)
+COMPOUND_STATEMENTS = (If, While, For, FunctionDef, With, ClassDef, Try)
+# Nodes that open a scope of their own: names they bind are not the enclosing body's.
+SCOPES = (FunctionDef, ClassDef, Lambda, ListComp, GeneratorExp, DictComp, SetComp)
 
 
 def children(node: Any) -> list[Any]:
     """The direct sub-nodes of `node` (for walkers: spans shifting, fuzzing, analyses)."""
     out: list[Any] = []
     for name in node.__slots__:
-        if name == "span" or name == "header":
+        if name in ("span", "header", "from_cause"):
             continue
         value = getattr(node, name)
         if isinstance(value, list):

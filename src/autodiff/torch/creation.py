@@ -417,6 +417,27 @@ def parameter(data: Tensor | None = None, requires_grad: bool = True) -> Tensor:
     return out
 
 
+class ParameterType:
+    """`nn.Parameter`: builds a parameter, and is what `type(p)` gives for one and what `isinstance(p,
+    nn.Parameter)` tests (a parameter is a Tensor marked as such)."""
+
+    __slots__ = ()
+    __name__ = "Parameter"
+    __qualname__ = "Parameter"
+
+    def __call__(self, data: Tensor | None = None, requires_grad: bool = True) -> Tensor:
+        return parameter(data, requires_grad)
+
+    def __repr__(self) -> str:
+        return "<class 'torch.nn.parameter.Parameter'>"
+
+    def __instancecheck__(self, value: Any) -> bool:
+        return type(value) is Tensor and value.is_parameter
+
+
+PARAMETER = ParameterType()
+
+
 def variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:
     """The legacy `torch.autograd.Variable(t, requires_grad=...)`: today just a leaf over t's data."""
     if type(data) is not Tensor:
