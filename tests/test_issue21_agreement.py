@@ -114,6 +114,14 @@ REPRS = [
     ("linear_class", "print(torch.nn.Linear)", "<class 'torch.nn.modules.linear.Linear'>"),
     ("builtins_in_a_list", "print([len, sum, max])", "[<built-in function len>, <built-in function sum>, "
      "<built-in function max>]"),
+    # CPython's own reprs lose only their address (Python: `<generator object <genexpr> at 0x7f...>`)
+    ("generator_expression", "g = (i for i in range(3))\nprint(g, [g], f'{g!r}')",
+     "<generator object <genexpr>> [<generator object <genexpr>>] <generator object <genexpr>>"),
+    ("module_parameters", "print(torch.nn.Linear(2, 2).parameters())", "<generator object Module.parameters>"),
+    ("zip_enumerate", "print(zip([1]), enumerate([1]), reversed([1]))",
+     "<zip object> <enumerate object> <list_reverseiterator object>"),
+    ("string_left_alone", "print('x at 0x7f6b6d2e75e0>', ['at 0x7f6b6d2e75e0>'])",
+     "x at 0x7f6b6d2e75e0> ['at 0x7f6b6d2e75e0>']"),
 ]
 
 # The Python builtins print the same in both; torch's own functions print with an address in PyTorch, which
