@@ -104,6 +104,11 @@ def _nondeterministic_seed() -> int:
     return int.from_bytes(os.urandom(8), "little")
 
 
+# the C++ types PyTorch's random_ names when a bound does not fit the tensor's dtype
+_C_TYPE_NAMES = {np.bool_: "bool", np.uint8: "unsigned char", np.int8: "signed char", np.int16: "short int",
+                 np.int32: "int", np.int64: "long"}
+
+
 def _normalize_seed(seed) -> int:
     seed = int(seed)
     if seed < -(1 << 63) or seed > (1 << 64) - 1:
@@ -581,6 +586,10 @@ class Generator:
         dt = out.dtype
         if dt not in (np.float32, np.float64):
             raise TypeError(f"uniform_ not implemented for {dt}")
+        largest = float(np.finfo(dt).max)
+        for value, name in ((low, "from"), (high, "to")):
+            if not -largest <= float(value) <= largest:  # nan fails too
+                raise RuntimeError(f"{name} is out of bounds for {'float' if dt == np.float32 else 'double'}")
         if low > high:
             raise RuntimeError(
                 f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
@@ -725,6 +734,12 @@ class Generator:
         if not low < high:
             raise RuntimeError(
                 f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if dt.kind in "biu" and dt.type in _C_TYPE_NAMES:
+            info = np.iinfo(dt) if dt.kind != "b" else None
+            bottom, top = (info.min, info.max) if info is not None else (0, 1)
+            for value, name in ((low, "from"), (high - 1, "to - 1")):
+                if not bottom <= value <= top:
+                    raise RuntimeError(f"{name} is out of bounds for {_C_TYPE_NAMES[dt.type]}")
         if dt.kind == "f":
             digits = 24 if dt == np.float32 else 53
             low = _update_from(low, dt.type, digits)

@@ -40,9 +40,8 @@ class ExpressionCompiler:
         def formatted(L: dict[str, Any]) -> str:
             v = value(L)
             try:
-                if conversion is not None:
-                    v = conversion(v)
-                return format(v, spec(L) if spec is not None else "")
+                shown = conversion(v) if conversion is not None else v
+                return protocol.without_address(v, format(shown, spec(L) if spec is not None else ""))
             except Exception as exc:
                 raise convert_exception(exc, span) from None
 
