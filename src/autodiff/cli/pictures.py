@@ -174,7 +174,7 @@ def binding_lines(source: str) -> dict[str, int]:
     import dataclasses
 
     from autodiff.language import nodes
-    from autodiff.language.parser import parse
+    from autodiff.language.syntax import parse
 
     try:
         module = parse(source, "<page>")

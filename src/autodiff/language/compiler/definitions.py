@@ -7,8 +7,8 @@ from typing import Any
 
 from autodiff.language import nodes
 from autodiff.language.compiler.scopes import Scope, scan_function_body
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.functions import UserFunction
+from autodiff.language.syntax import ParseError
 
 
 class DefinitionCompiler:

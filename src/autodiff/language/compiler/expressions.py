@@ -9,8 +9,8 @@ from typing import Any
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.exceptions import call_failed, convert_exception
+from autodiff.language.syntax import ParseError
 
 
 class ExpressionCompiler:

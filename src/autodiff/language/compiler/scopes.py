@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from autodiff.language import nodes
-from autodiff.language.parser import ParseError
+from autodiff.language.syntax import ParseError
 
 
 class Scope:
