@@ -282,7 +282,23 @@ BRIDGE = {
                                    " 1) ** 2)"
                                    ".mean()\nloss.backward()\nprint(w.grad.numpy().round(4), loss.item())",
     "torch_function_on_array": "import torch\nimport numpy as np\ntorch.exp(np.ones(2))",
+    "nonzero_of_tensor": "import torch\nimport numpy as np\nt = torch.tensor([[0.0, 2.0], [3.0, 0.0]])\n"
+                         "print(np.nonzero(t), np.argwhere(t), np.argwhere(torch.tensor([0, 1, 1])))",
+    "boolean_results_of_tensors": "import torch\nimport numpy as np\nt = torch.tensor([1.0, float('nan')])\n"
+                                  "print(np.isnan(t), np.isfinite(t), np.greater(t, 0), np.logical_not(t))",
+    "reductions_of_lists_of_tensors": "import torch\nimport numpy as np\n"
+                                      "losses = [torch.tensor(0.5), torch.tensor(1.5)]\n"
+                                      "print(np.mean(losses), np.sum(losses), np.max([torch.tensor(2.0)]),"
+                                      " np.std([t.item() for t in losses]))",
 }
+
+# NumPy's reductions call the tensor's own method with NumPy's keywords, which PyTorch's parser refuses.
+REDUCTIONS_OF_TENSORS = ["np.sum(t)", "np.sum(t, axis=0)", "np.sum(t, dtype=np.float64)", "np.mean(t)",
+                         "np.mean(t, axis=1)", "np.mean(t, axis=1, keepdims=True)", "np.mean(t, dtype=np.float64)",
+                         "np.max(t)", "np.max(t, axis=0)", "np.min(t, axis=(0, 1))", "np.amax(t, keepdims=True)",
+                         "np.amin(t, axis=1, keepdims=True)", "np.prod(t)", "np.prod(t, axis=0)", "np.std(t)",
+                         "np.std(t, axis=0, keepdims=True)", "np.var(t, ddof=1)", "np.all(t)",
+                         "np.any(t, axis=0)", "np.any(t, keepdims=True)"]
 
 
 def run_real_torch(source: str) -> tuple[str, list[str], int]:
@@ -299,6 +315,16 @@ def test_bridge_with_torch_is_pytorchs(source):
     assert output == expected_out
     lines = [line for line in warned if "Warning" in line.split(":", 1)[0]]
     if error is not None:
-        lines.append(error)
+        lines.append(error.split("\n", 1)[0])  # the reduced stderr keeps an error's first line
     assert lines == expected_lines
     assert (error is not None) == (code != 0)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("call", REDUCTIONS_OF_TENSORS)
+def test_numpy_reductions_of_tensors_fail_as_with_pytorch(call):
+    torch = pytest.importorskip("torch")
+    source = f"import torch\nimport numpy as np\nt = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\n{call}"
+    with pytest.raises(TypeError) as raised:
+        eval(call, {"np": np, "t": torch.tensor([[1.0, 2.0], [3.0, 4.0]])})  # noqa: S307 - the oracle
+    assert run_autodiff(source) == ("", f"TypeError: {raised.value}")

@@ -215,6 +215,17 @@ def test_a_fifo_whose_writer_never_finishes_is_bounded_by_the_timeout(tmp_path):
     assert done.stderr.startswith(f"LimitError: reading {fifo} took longer than the time limit of 1 s")
 
 
+
+def test_a_fifo_that_no_one_opens_for_writing_is_bounded_by_the_timeout(tmp_path):
+    fifo = tmp_path / "script"
+    os.mkfifo(fifo)  # open() itself waits for a writer, in the kernel
+    start = time.monotonic()
+    done = cli("run", "--timeout", "1", str(fifo), timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"LimitError: opening {fifo} took longer than the time limit of 1 s")
+    assert time.monotonic() - start < 30
+
+
 # -- 4. every command has the memory limit ---------------------------------------------------------------
 
 MEMORY_HOG = "import torch\nxs = []\nfor i in range(50):\n    xs.append(torch.ones(10**7))\n"
@@ -387,6 +398,26 @@ def test_repl_input_line_that_never_ends():
         done = subprocess.run([*AUTODIFF, "repl"], stdin=zeros, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.startswith("LimitError: an input line is longer than 4 MiB characters")
+
+
+def test_repl_load_has_the_input_limits(tmp_path):
+    """:load reads like `autodiff run`: a device that never ends, an oversized file, a FIFO without a writer and
+    standard input are refused, and the session keeps its variables."""
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * (1024**2))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done = cli("repl", "--timeout", "2", input=f"x = 5\n:load /dev/zero\n:load {big}\n:load {fifo}\n:load -\n"
+                                                f":load {tmp_path}\nprint(x)\n")
+    assert done.returncode == 1
+    assert done.stdout == "5\n"
+    assert done.stderr.splitlines() == [
+        "error: :load: /dev/zero is larger than 4 MiB (the source-size limit)",
+        f"error: :load: {big} is larger than 4 MiB (the source-size limit)",
+        f"error: :load: opening {fifo} took longer than the time limit of 2 s (a FIFO that no one writes to?)",
+        "error: :load: reads a file, not standard input",
+        f"error: :load: cannot read {tmp_path}: it is a directory",
+    ]
 
 
 def test_the_child_runs_the_script_and_the_parent_stays_small(tmp_path):

@@ -109,6 +109,27 @@ class SourceLimitError(click.ClickException):
         click.echo(f"LimitError: {self.message}\nhelp: {self.hint}", err=True)
 
 
+def open_within(path: str, timeout: float | None) -> Any:
+    """`path` opened for reading unbuffered. Opening a FIFO waits for a writer, in the kernel, where no
+    deadline reaches it: with a timeout, a timer signal interrupts the wait."""
+    import signal
+
+    if timeout is None or not hasattr(signal, "setitimer"):
+        return open(path, "rb", buffering=0)
+
+    def expired(number: int, frame: Any) -> None:
+        raise SourceLimitError(f"opening {path} took longer than the time limit of {timeout:g} s (a FIFO "
+                               "that no one writes to?)", "raise the limit with --timeout")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return open(path, "rb", buffering=0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def read_bounded(stream: Any, limit: int, name: str, timeout: float | None = None) -> bytes:
     """At most `limit` bytes from a binary stream, and an error if it holds more: a device or a FIFO that never
     ends (`/dev/zero`) stops at the limit; with a timeout, so does a writer that never finishes."""
@@ -168,7 +189,7 @@ def load_source(file: str | None, code: str | None, max_source: int | None = Non
             name = "<stdin>"
         else:
             try:
-                with open(file, "rb", buffering=0) as handle:
+                with open_within(file, timeout) as handle:
                     data = read_bounded(handle, limit, file, timeout)
             except IsADirectoryError:
                 raise click.BadParameter(f"cannot read {file}: it is a directory", param_hint="FILE") from None

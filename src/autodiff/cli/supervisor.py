@@ -661,6 +661,8 @@ def run_supervised(work: Callable[[], int | None], limits: Limits, *, source: st
     ended if it did not end by itself."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows: the script runs in this process, unsupervised
+        return run_work(work)
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
     child = fork(limits, write_fd, encoding=getattr(out, "encoding", None) or "utf-8",

@@ -27,7 +27,7 @@ from autodiff.engine import autograd, products, reductions, transcendental
 from autodiff.engine import softmax as softmax_kernels
 from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import DTYPES, DType, Size, Tensor, check_size, to_numpy_dtype
-from autodiff.errors import index_error, runtime_error, type_error, value_error, warn
+from autodiff.errors import index_error, runtime_error, type_error, value_error, warn, warn_once
 
 Scalar = int | float | bool
 Operand = Tensor | Scalar
@@ -744,13 +744,13 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
     "sin": ("SinBackward0", _fn("sin"), lambda g, x, y: mul(g, cos(x)), "self"),
     "cos": ("CosBackward0", _fn("cos"), lambda g, x, y: mul(g, neg(sin(x))), "self"),
     "tan": ("TanBackward0", _fn("tan"), lambda g, x, y: mul(g, add(pow(y, 2), 1)), "result"),
-    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: mul(g, rsub(mul(y, y), 1)), "result"),
+    "tanh": ("TanhBackward0", _fn("tanh"), lambda g, x, y: tanh_backward(g, y), "result"),
     "sinh": ("SinhBackward0", _fn("sinh"), lambda g, x, y: mul(g, cosh(x)), "self"),
     "cosh": ("CoshBackward0", _fn("cosh"), lambda g, x, y: mul(g, sinh(x)), "self"),
     "asin": ("AsinBackward0", _fn("asin"), lambda g, x, y: mul(g, pow(rsub(mul(x, x), 1), -0.5)), "self"),
     "acos": ("AcosBackward0", _fn("acos"), lambda g, x, y: mul(g, neg(pow(rsub(mul(x, x), 1), -0.5))), "self"),
     "atan": ("AtanBackward0", _fn("atan"), lambda g, x, y: div(g, add(mul(x, x), 1)), "self"),
-    "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: mul(mul(g, rsub(y, 1)), y), "result"),
+    "sigmoid": ("SigmoidBackward0", lambda a: _sigmoid(a), lambda g, x, y: sigmoid_backward(g, y), "result"),
     "relu": ("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
              lambda g, x, y: _threshold_backward(g, y), "result"),
     "reciprocal": ("ReciprocalBackward0",
@@ -768,6 +768,32 @@ UNARY: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[Tensor
 
 _FLOAT_ONLY = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
                "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "erf"}
+
+
+def tanh_backward(g: Tensor, y: Tensor) -> Tensor:
+    """aten::tanh_backward, `g * (1 - y * y)` of tanh's output y, with `1 - y * y` one fused multiply-add (GCC
+    contracts ATen's vector and scalar code alike, so PyTorch's bits are these on every x86-64 machine);
+    recorded as TanhBackwardBackward0 with edges (grad, output), PyTorch's double-backward formulas."""
+    dtype = np.result_type(g.array, y.array)
+    out = (g.array.astype(dtype, copy=False) * transcendental.one_minus_square(y.array.astype(dtype, copy=False)))
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor]:
+        return tanh_backward(gg, y), mul(gg, mul(mul(y, -2), g))
+
+    return _record(np.asarray(out, dtype), "TanhBackwardBackward0", (g, y), rule)
+
+
+def sigmoid_backward(g: Tensor, y: Tensor) -> Tensor:
+    """aten::sigmoid_backward, `g * (1 - y) * y` of sigmoid's output y, recorded as SigmoidBackwardBackward0
+    with edges (grad, output), PyTorch's double-backward formulas."""
+    dtype = np.result_type(g.array, y.array)
+    wide_y = y.array.astype(dtype, copy=False)
+    out = (g.array.astype(dtype, copy=False) * (dtype.type(1) - wide_y)) * wide_y
+
+    def rule(gg: Tensor) -> tuple[Tensor, Tensor]:
+        return sigmoid_backward(gg, y), mul(mul(gg, g), add(mul(y, -2), 1))
+
+    return _record(np.asarray(out, dtype), "SigmoidBackwardBackward0", (g, y), rule)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -2887,7 +2913,8 @@ def gather(x: Tensor, dim: int, index: Tensor, sparse_grad: bool = False) -> Ten
     return result
 
 
-def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool) -> np.ndarray:
+def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, accumulate: bool | str) -> np.ndarray:
+    """A copy of `array` with `values` written (accumulate False), added (True) or multiplied ("multiply") in."""
     out = np.array(array, copy=True)
     target = out if out.ndim else out.reshape(1)
     idx = index if index.ndim else index.reshape(1)
@@ -2895,7 +2922,9 @@ def _scatter_into(array: np.ndarray, d: int, index: np.ndarray, values: Any, acc
     key = tuple(idx if axis == d else grid[axis] for axis in range(idx.ndim))
     if isinstance(values, np.ndarray) and values.ndim:
         values = values[tuple(slice(0, n) for n in idx.shape)]
-    if accumulate:
+    if accumulate == "multiply":
+        np.multiply.at(target, key, values)
+    elif accumulate:
         np.add.at(target, key, values)
     else:
         target[key] = values
@@ -2911,6 +2940,8 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     source = src.array if type(src) is Tensor else None
     _gather_checks(x, d, idx, "scatter", source)
     _bounded(idx, (x.array.shape if x.array.ndim else (1,))[d], d)
+    if reduce is not None:
+        return _scatter_reducing(x, d, idx, src, reduce)
     if type(src) is Tensor:
         values = src.array.astype(x.array.dtype, copy=False)
         out = _scatter_into(x.array, d, idx, values, False)
@@ -2921,6 +2952,25 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
         return _record(out, "ScatterBackward0", (x, src), rule)
     out = _scatter_into(x.array, d, idx, x.array.dtype.type(src.item() if type(src) is Tensor else src), False)
     return _record(out, "ScatterBackward1", (x,), lambda g: (scatter(g, d, index, 0.0),))
+
+
+def _scatter_reducing(x: Tensor, d: int, idx: np.ndarray, src: Any, reduce: Any) -> Tensor:
+    """scatter(..., reduce="add" | "multiply"): PyTorch has no derivative for it (a node that fails in backward)."""
+    if reduce not in ("add", "multiply"):
+        raise runtime_error("reduce argument must be either add or multiply.")
+    if type(src) is Tensor:
+        warn_once("UserWarning", "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                                 "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                                 "reduction options.")
+        values = src.array.astype(x.array.dtype, copy=False)
+    else:
+        values = x.array.dtype.type(src)
+    out = _scatter_into(x.array, d, idx, values, True if reduce == "add" else "multiply")
+
+    def rule(g: Tensor) -> tuple[None, ...]:
+        raise runtime_error("derivative for aten::scatter is not implemented")
+
+    return _record(out, "NotImplemented", (x, src) if type(src) is Tensor else (x,), rule)
 
 
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -3205,7 +3255,9 @@ def tile(x: Tensor, dims: Any) -> Tensor:
 
 
 def flip(x: Tensor, dims: Any) -> Tensor:
-    axes = (dims,) if isinstance(dims, int) else tuple(dims)
+    if not isinstance(dims, (tuple, list, Size)):
+        raise type_error(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    axes = tuple(dims)
     axes = tuple(_wrap_dim(d, x.array.ndim) for d in axes)
     if len(set(axes)) != len(axes):
         raise runtime_error(f"dims has duplicates, original flip dims size={len(axes)}, but unique flip dims "
@@ -3246,8 +3298,6 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        from autodiff.errors import warn_once
-
         warn_once("UserWarning", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
                                  "argument.")
         indexing = "ij"

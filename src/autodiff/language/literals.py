@@ -61,7 +61,7 @@ def shift_spans(node: Any, line_offset: int, column_offset: int) -> None:
 
     for sub in nodes.walk(node):
         sub.span = shift(sub.span)
-        if isinstance(sub, nodes.FunctionDef) and sub.header is not None:
+        if isinstance(sub, (nodes.FunctionDef, nodes.ClassDef)) and sub.header is not None:
             sub.header = shift(sub.header)
 
 

@@ -3,6 +3,7 @@ came from."""
 
 from __future__ import annotations
 
+from dataclasses import MISSING, Field, field
 from typing import Any
 
 from autodiff.errors import Span
@@ -15,10 +16,20 @@ def syntax_node(cls: type) -> type:
     twice), which put this module near the top of a script's start-up profile. Here one small `__init__` is
     compiled per class; equality and repr are shared."""
     names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {name: cls.__dict__[name] for name in names if name in cls.__dict__}
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Any] = {}
+    for name in names:
+        if name in cls.__dict__:
+            value = cls.__dict__[name]
+            if isinstance(value, Field) and value.default_factory is not MISSING:
+                factories[name] = value.default_factory  # a fresh value for each node, as dataclasses give
+                defaults[name] = MISSING
+            else:
+                defaults[name] = value.default if isinstance(value, Field) else value
     parameters = ", ".join(f"{name}=_defaults[{name!r}]" if name in defaults else name for name in names)
-    body = "".join(f"\n    self.{name} = {name}" for name in names) or "\n    pass"
-    scope: dict[str, Any] = {"_defaults": defaults}
+    body = "".join(f"\n    self.{name} = _factories[{name!r}]() if {name} is _MISSING else {name}" if name in factories
+                   else f"\n    self.{name} = {name}" for name in names) or "\n    pass"
+    scope: dict[str, Any] = {"_defaults": defaults, "_factories": factories, "_MISSING": MISSING}
     exec(f"def __init__(self, {parameters}):{body}", scope)  # noqa: S102 - our own field names, no user text
     namespace = {key: value for key, value in cls.__dict__.items()
                  if key not in names and key not in ("__dict__", "__weakref__")}
@@ -216,6 +227,49 @@ class DictComp:
     span: Span
 
 
+@syntax_node
+class Set:
+    elts: list[Any]
+    span: Span
+
+
+@syntax_node
+class SetComp:
+    elt: Any
+    generators: list[Comprehension]
+    span: Span
+
+
+@syntax_node
+class Lambda:
+    params: list[Param]
+    body: Any
+    span: Span
+
+
+@syntax_node
+class NamedExpr:
+    """`target := value`."""
+
+    target: Name
+    value: Any
+    span: Span
+
+
+@syntax_node
+class Yield:
+    """`yield value` (value None for a bare `yield`)."""
+
+    value: Any | None
+    span: Span
+
+
+@syntax_node
+class YieldFrom:
+    value: Any
+    span: Span
+
+
 # Statements -------------------------------------------------------------------------------------
 
 
@@ -305,7 +359,48 @@ class FunctionDef:
     params: list[Param]
     body: list[Any]
     span: Span  # the whole definition
-    header: Span = None  # type: ignore[assignment]  # `def name(...)` only
+    header: Span = field(default=None)  # type: ignore[assignment]  # `def name(...)` only
+    decorators: list[Any] = field(default_factory=list)  # applied bottom-up, evaluated top-down
+
+
+@syntax_node
+class ClassDef:
+    name: str
+    bases: list[Any]  # expressions, or Starred for `*bases`
+    keywords: list[Keyword]
+    body: list[Any]
+    span: Span  # the whole definition
+    header: Span = field(default=None)  # type: ignore[assignment]  # `class Name(...)` only
+    decorators: list[Any] = field(default_factory=list)
+
+
+@syntax_node
+class ExceptHandler:
+    """`except type as name:`; type None for a bare `except:`."""
+
+    type: Any | None
+    name: str | None
+    body: list[Any]
+    span: Span
+
+
+@syntax_node
+class Try:
+    body: list[Any]
+    handlers: list[ExceptHandler]
+    orelse: list[Any]
+    finalbody: list[Any]
+    span: Span
+
+
+@syntax_node
+class Raise:
+    """`raise`, `raise exc` or `raise exc from cause` (`from_cause` tells `from None` from no `from`)."""
+
+    exc: Any | None
+    cause: Any | None
+    span: Span
+    from_cause: bool = False
 
 
 @syntax_node
@@ -380,20 +475,23 @@ class Module:
 
 EXPRESSIONS = (
     Name, Constant, FormattedValue, JoinedStr, List, Tuple, Dict, Starred, BinOp, UnaryOp, BoolOp,
-    Compare, IfExp, Call, Attribute, Subscript, Slice, ListComp, GeneratorExp, DictComp,
+    Compare, IfExp, Call, Attribute, Subscript, Slice, ListComp, GeneratorExp, DictComp, Set, SetComp, Lambda,
+    NamedExpr, Yield, YieldFrom,
 )
 STATEMENTS = (
     ExprStmt, Assign, AugAssign, If, While, For, Break, Continue, Pass, Return, FunctionDef, With,
-    Import, ImportFrom, Global, Nonlocal, Delete, Assert,
+    Import, ImportFrom, Global, Nonlocal, Delete, Assert, ClassDef, Try, Raise,
 )
-COMPOUND_STATEMENTS = (If, While, For, FunctionDef, With)
+COMPOUND_STATEMENTS = (If, While, For, FunctionDef, With, ClassDef, Try)
+# Nodes that open a scope of their own: names they bind are not the enclosing body's.
+SCOPES = (FunctionDef, ClassDef, Lambda, ListComp, GeneratorExp, DictComp, SetComp)
 
 
 def children(node: Any) -> list[Any]:
     """The direct sub-nodes of `node` (for walkers: spans shifting, fuzzing, analyses)."""
     out: list[Any] = []
     for name in node.__slots__:
-        if name == "span" or name == "header":
+        if name in ("span", "header", "from_cause"):
             continue
         value = getattr(node, name)
         if isinstance(value, list):

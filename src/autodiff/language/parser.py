@@ -478,6 +478,11 @@ def _unexpected_token(exc: Any, text: str, state: _IndentState) -> ParseError:
     line_before = _line_text(text, token.line)[: token.column - 1]
     if "PLUS" in expected and not re.match(r"\s*for\b(?!.*\bin\b)", line_before):
         expected.discard("IN")  # `in` as an operator: not worth naming
+    if re.fullmatch(r"\s*(match|case)\s+", line_before) and _line_text(text, token.line).rstrip().endswith(":"):
+        start = len(line_before) - len(line_before.lstrip())
+        word = line_before.strip()
+        return _unsupported("`match` statements are", Span(token.line, start + 1, token.line, start + 1 + len(word)),
+                            hint="test the value with if / elif / else instead")
     if re.fullmatch(r"\s*print\s*", line_before):
         return ParseError("missing parentheses in call to 'print'", _token_span(token),
                           hint="did you mean print(...)?")
@@ -531,7 +536,9 @@ _TARGET_WORDS = {
     nodes.UnaryOp: "expression", nodes.BoolOp: "expression", nodes.Compare: "comparison",
     nodes.IfExp: "conditional expression", nodes.JoinedStr: "f-string expression",
     nodes.Dict: "dict literal", nodes.ListComp: "list comprehension", nodes.DictComp: "dict comprehension",
-    nodes.GeneratorExp: "generator expression",
+    nodes.GeneratorExp: "generator expression", nodes.Lambda: "lambda", nodes.NamedExpr: "named expression",
+    nodes.Set: "set display", nodes.SetComp: "set comprehension", nodes.Yield: "yield expression",
+    nodes.YieldFrom: "yield expression",
 }
 
 
@@ -655,9 +662,6 @@ class _Builder(Transformer):
         if isinstance(value, nodes.Starred):
             raise ParseError("can't use starred expression here", value.span)
         return nodes.Return(value, _meta_span(meta))
-
-    def raise_stmt(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("`raise` statements are", _meta_span(meta))
 
     def global_stmt(self, meta: Any, children: list[Any]) -> nodes.Global:
         return nodes.Global([_check_name(token) for token in children], _meta_span(meta))
@@ -801,17 +805,58 @@ class _Builder(Transformer):
         header = Span(span.line, span.column, line, column)
         return nodes.FunctionDef(_check_name(name_token), params or [], body, span, header)
 
-    def classdef(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("`class` definitions are", _meta_span(meta))
+    def classdef(self, meta: Any, children: list[Any]) -> nodes.ClassDef:
+        name_token, arguments, body = children
+        span = _meta_span(meta)
+        bases, keywords = arguments if arguments is not None else ([], [])
+        header_end = name_token.end_pos
+        after_name = self.text[header_end:].lstrip(" \t")
+        if after_name.startswith("("):
+            last = max((node.span for node in [*bases, *keywords]), default=None,
+                       key=lambda s: (s.end_line, s.end_column))
+            start = header_end if last is None else self._offset(last.end_line, last.end_column)
+            close = self.text.find(")", start)
+            header_end = close + 1 if close >= 0 else header_end
+        line = self.text.count("\n", 0, header_end) + 1
+        column = header_end - (self.text.rfind("\n", 0, header_end) + 1) + 1
+        header = Span(span.line, span.column, line, column)
+        return nodes.ClassDef(_check_name(name_token), bases, keywords, body, span, header)
 
-    def try_stmt(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("`try` statements are", _meta_span(meta))
+    def _offset(self, line: int, column: int) -> int:
+        """The text offset of a 1-based (line, column)."""
+        offset = 0
+        for _ in range(line - 1):
+            offset = self.text.index("\n", offset) + 1
+        return offset + column - 1
+
+    def try_stmt(self, meta: Any, children: list[Any]) -> nodes.Try:
+        body, *handlers, orelse, finalbody = children
+        span = _meta_span(meta)
+        if not handlers and finalbody is None:
+            raise ParseError("expected 'except' or 'finally' block", span)
+        for handler in handlers[:-1]:
+            if handler.type is None:
+                raise ParseError("default 'except:' must be last", handler.span)
+        return nodes.Try(body, handlers, orelse or [], finalbody or [], span)
+
+    def except_clause(self, meta: Any, children: list[Any]) -> nodes.ExceptHandler:
+        kind, name, body = children
+        return nodes.ExceptHandler(kind, _check_name(name) if name is not None else None, body, _meta_span(meta))
+
+    def finally_clause(self, meta: Any, children: list[Any]) -> list[Any]:
+        return children[0]
+
+    def raise_stmt(self, meta: Any, children: list[Any]) -> nodes.Raise:
+        exc, cause = (children + [None, None])[:2]
+        return nodes.Raise(exc, cause, _meta_span(meta), from_cause=cause is not None)
 
     def decorated(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("decorators are", _meta_span(meta))
+        *decorators, definition = children
+        definition.decorators = decorators
+        return definition
 
     def decorator(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("decorators are", _meta_span(meta))
+        return children[0]
 
     def async_stmt(self, meta: Any, children: list[Any]) -> Any:
         raise _unsupported("`async` code is", _meta_span(meta))
@@ -822,21 +867,44 @@ class _Builder(Transformer):
     def await_expr(self, meta: Any, children: list[Any]) -> Any:
         raise _unsupported("`await` is", _meta_span(meta))
 
-    def lambdef(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("`lambda` expressions are", _meta_span(meta),
-                           hint="define a named function with `def` instead")
+    def lambdef(self, meta: Any, children: list[Any]) -> nodes.Lambda:
+        params, body = children
+        return nodes.Lambda(params or [], body, _meta_span(meta))
 
-    def walrus(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("assignment expressions (`:=`) are", _meta_span(meta))
+    def lambda_params(self, meta: Any, children: list[Any]) -> list[nodes.Param]:
+        return self.parameters(meta, children)
 
-    def yield_expr(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("`yield` is", _meta_span(meta))
+    def lambda_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        name, default = children
+        return nodes.Param(_check_name(name), default, "positional", _meta_span(meta))
 
-    def set(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("set literals are", _meta_span(meta), hint="use a list instead")
+    def lambda_star_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        name = children[0] if children else None
+        return nodes.Param(_check_name(name) if name is not None else "", None, "varargs", _meta_span(meta))
 
-    def setcomp(self, meta: Any, children: list[Any]) -> Any:
-        raise _unsupported("set comprehensions are", _meta_span(meta), hint="use a list comprehension")
+    def lambda_starstar_param(self, meta: Any, children: list[Any]) -> nodes.Param:
+        return nodes.Param(_check_name(children[0]), None, "varkw", _meta_span(meta))
+
+    def walrus(self, meta: Any, children: list[Any]) -> nodes.NamedExpr:
+        name, value = children
+        target = nodes.Name(_check_name(name), _token_span(name))
+        return nodes.NamedExpr(target, value, _meta_span(meta))
+
+    def yield_expr(self, meta: Any, children: list[Any]) -> nodes.Yield:
+        value = children[0] if children else None
+        if isinstance(value, nodes.Starred):
+            raise ParseError("can't use starred expression here", value.span)
+        return nodes.Yield(value, _meta_span(meta))
+
+    def yield_from(self, meta: Any, children: list[Any]) -> nodes.YieldFrom:
+        return nodes.YieldFrom(children[0], _meta_span(meta))
+
+    def set(self, meta: Any, children: list[Any]) -> nodes.Set:
+        return nodes.Set([child for child in children if child is not None], _meta_span(meta))
+
+    def setcomp(self, meta: Any, children: list[Any]) -> nodes.SetComp:
+        elt, generators = children[0]
+        return nodes.SetComp(elt, generators, _meta_span(meta))
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -896,8 +964,6 @@ class _Builder(Transformer):
                     names.add(child.name)
                 keywords.append(child)
                 continue
-            if isinstance(child, nodes.GeneratorExp) and len(children) > 1:
-                raise ParseError("generator expression must be parenthesized", child.span)
             if isinstance(child, nodes.Starred):
                 if unpacked_mapping:
                     raise ParseError("iterable argument unpacking follows keyword argument unpacking",

@@ -24,7 +24,7 @@ from autodiff import errors
 from autodiff.engine import tensor as engine_tensor
 from autodiff.errors import AutodiffError, register_category
 from autodiff.language.protocol import Namespace, TypeTable, has_own_table, register
-from autodiff.language.stdlib import cpython_type_name
+from autodiff.language.stdlib import cpython_type_name, numpy_tensors
 from autodiff.language.stdlib.collections import _register_namedtuple
 
 FUNCTIONS = """
@@ -137,6 +137,17 @@ def _wrapped(function: Callable[..., Any], name: str | None = None) -> Callable[
     return call
 
 
+def _dispatching(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A NumPy function that calls the method of its argument's own (see numpy_tensors), as with PyTorch."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        handled, result = numpy_tensors.call_on_tensor(function, args, kwargs)
+        return result if handled else _call(function, args, kwargs)
+
+    call.__name__ = call.__qualname__ = name or getattr(function, "__name__", "function")
+    call.__doc__ = getattr(function, "__doc__", None)
+    return call
+
+
 def _elements(shape: Any) -> int | None:
     """The number of elements of a shape argument (an int or a sequence of ints), None if it is not one."""
     if isinstance(shape, (int, np.integer)):
@@ -196,6 +207,16 @@ def _arange_length(*args: Any, **kwargs: Any) -> Any:
 
 def _linspace_length(start: Any, stop: Any, num: Any = 50, *args: Any, **kwargs: Any) -> Any:
     return num
+
+
+def _argwhere(a: Any) -> Any:
+    if isinstance(a, engine_tensor.Tensor) and a.ndim > 0:
+        return numpy_tensors.argwhere_of_tensor(a, _wrapped(np.transpose))
+    return _call(np.argwhere, (a,), {})
+
+
+_argwhere.__name__ = _argwhere.__qualname__ = "argwhere"
+_argwhere.__doc__ = np.argwhere.__doc__
 
 
 def _eye_shape(n: Any, m: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -342,6 +363,9 @@ def _numpy_members() -> dict[str, Any]:
                            ("arange", _arange_length), ("linspace", _linspace_length), ("logspace", _linspace_length),
                            ("geomspace", _linspace_length), ("eye", _eye_shape), ("identity", _eye_shape)):
         members[name] = _sized(getattr(np, name), shape_of)
+    for name in numpy_tensors.DISPATCHING:
+        members[name] = _dispatching(getattr(np, name), name)
+    members["argwhere"] = _argwhere
     members["empty"] = _sized(_zeros_instead_of_uninitialised(np.empty), _shape_argument)
     members["empty_like"] = _zeros_instead_of_uninitialised(np.empty_like)
     for name in SCALAR_TYPES:

@@ -94,10 +94,10 @@ MODULES: dict[str, type[Module]] = {
 
 def members() -> dict[str, dict[str, Any]]:
     """The extension hook: torch.nn (modules, Parameter), torch.nn.functional and torch.nn.init."""
-    from autodiff.torch.creation import parameter
+    from autodiff.torch.creation import PARAMETER
 
     register_tables()
     nn_members: dict[str, Any] = dict(MODULES)
-    nn_members["Parameter"] = parameter
+    nn_members["Parameter"] = PARAMETER
     return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT),
             "torch.nn.utils": dict(UTILS)}

@@ -9,6 +9,7 @@ from typing import Any
 
 from autodiff.engine.tensor import DType, Tensor, reset_grad, to_numpy_dtype
 from autodiff.errors import AutodiffError, runtime_error, type_error, value_error
+from autodiff.language.protocol import allow_subclassing
 from autodiff.torch.nn.functional import _type_name
 
 
@@ -35,6 +36,8 @@ class Module:
         set_plain = object.__setattr__
         set_plain(self, "training", True)
         set_plain(self, "_parameters", OrderedDict())
+        set_plain(self, "_buffers", OrderedDict())
+        set_plain(self, "_non_persistent_buffers_set", set())
         set_plain(self, "_modules", OrderedDict())
 
     # calling and printing
@@ -72,7 +75,7 @@ class Module:
     # attributes, as PyTorch's Module keeps them
     def __getattr__(self, name: str) -> Any:
         state = self.__dict__
-        for store in ("_parameters", "_modules"):
+        for store in ("_parameters", "_buffers", "_modules"):
             members = state.get(store)
             if members is not None and name in members:
                 return members[name]
@@ -105,15 +108,21 @@ class Module:
                 raise type_error(f"cannot assign '{_type_name(value)}' as child module '{name}' (torch.nn.Module "
                                  "or None expected)")
             modules[name] = None
+        elif name in state.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise type_error(f"cannot assign '{_type_name(value)}' as buffer '{name}' (torch.nn.Buffer, "
+                                 "torch.Tensor or None expected)")
+            state["_buffers"][name] = value
         else:
             object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         state = self.__dict__
-        for store in ("_parameters", "_modules"):
+        for store in ("_parameters", "_buffers", "_modules"):
             members = state.get(store)
             if members is not None and name in members:
                 del members[name]
+                state.get("_non_persistent_buffers_set", set()).discard(name)
                 return
         if name not in state:
             raise _missing_attribute(self, name)
@@ -138,6 +147,58 @@ class Module:
                              "required)")
         self._modules.pop(name, None)
         self._parameters[name] = param
+
+    def register_buffer(self, name: Any, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A tensor the module keeps (running statistics): in state_dict unless not persistent, never a
+        parameter; PyTorch's checks, in its order."""
+        if "_buffers" not in self.__dict__:
+            raise AutodiffError("AttributeError", "cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise type_error(f"buffer name should be a string. Got {_type_name(name)}")
+        if "." in name:
+            raise AutodiffError("KeyError", repr('buffer name can\'t contain "."'))  # str(KeyError) is the repr
+        if name == "":
+            raise AutodiffError("KeyError", repr('buffer name can\'t be empty string ""'))
+        if (name in self.__dict__ or name in self._parameters or name in self._modules) and (
+                name not in self._buffers):
+            raise AutodiffError("KeyError", repr(f"attribute '{name}' already exists"))
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise type_error(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' (torch Tensor or None "
+                             "required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
+        for owner_prefix, owner in owners:
+            for name, buffer in owner.__dict__.get("_buffers", {}).items():
+                if buffer is None or (remove_duplicate and id(buffer) in seen):
+                    continue
+                seen.add(id(buffer))
+                yield owner_prefix + ("." if owner_prefix else "") + name, buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
+        """What state_dict holds, in PyTorch's order: per module (in named_modules order) its parameters, then
+        its persistent buffers."""
+        for prefix, module in self.named_modules(remove_duplicate=False):
+            state = module.__dict__
+            dotted = prefix + ("." if prefix else "")
+            for name, param in state.get("_parameters", {}).items():
+                if param is not None:
+                    yield dotted + name, param
+            skipped = state.get("_non_persistent_buffers_set", ())
+            for name, buffer in state.get("_buffers", {}).items():
+                if buffer is not None and name not in skipped:
+                    yield dotted + name, buffer
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
@@ -223,6 +284,9 @@ class Module:
                 param.array = param.array.astype(target)
                 if param.grad is not None:
                     param.grad.array = param.grad.array.astype(target)
+        for buffer in self.buffers(recurse=False):
+            if buffer.array.dtype.kind == "f" and buffer.array.dtype != target:
+                buffer.array = buffer.array.astype(target)
         return self
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any) -> Module:
@@ -258,7 +322,7 @@ class Module:
     def state_dict(self) -> OrderedDict[str, Tensor]:
         if "_parameters" not in self.__dict__:
             raise _missing_attribute(self, "_state_dict_pre_hooks")
-        return OrderedDict((name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False))
+        return OrderedDict((name, value.detach()) for name, value in self._state_items())
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """PyTorch's loading: each parameter found is copied in; every problem (missing and unexpected keys with
@@ -269,7 +333,7 @@ class Module:
             raise _missing_attribute(self, "_load_state_dict_pre_hooks")
         if not isinstance(state_dict, dict):
             raise type_error(f"Expected state_dict to be dict-like, got <class '{type_name(state_dict)}'>.")
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._state_items())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         errors = []
@@ -295,6 +359,10 @@ class Module:
         if errors:
             raise runtime_error(f"Error(s) in loading state_dict for {self._name()}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+
+# Scripts may subclass nn.Module (class Net(nn.Module)); the private state Module.__init__ keeps stays hidden.
+allow_subclassing(Module, hidden=[name for name in vars(Module()) if name.startswith("_")])
 
 
 def _missing_attribute(module: Module, name: str) -> AutodiffError:
@@ -353,4 +421,5 @@ _MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "double": Module.double, "cpu": Module.cpu, "state_dict": Module.state_dict,
     "load_state_dict": Module.load_state_dict, "add_module": Module.add_module,
     "register_parameter": Module.register_parameter, "extra_repr": lambda m: m.extra_repr(),
+    "register_buffer": Module.register_buffer, "buffers": Module.buffers, "named_buffers": Module.named_buffers,
 }
