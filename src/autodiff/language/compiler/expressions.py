@@ -10,8 +10,8 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
 from autodiff.language.compiler.runners import enclosing
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.exceptions import call_failed, convert_exception
+from autodiff.language.syntax import ParseError
 
 
 class ExpressionCompiler:
