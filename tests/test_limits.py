@@ -241,14 +241,15 @@ def test_builtins_refuse_to_loop_over_huge_ranges(call):
 
 def test_timeout_stops_a_script_stuck_in_one_long_operation():
     start = time.monotonic()
-    done = cli("run", "--timeout", "1", "-e",
+    # 5 s, not 1: on a loaded machine the child needs a while to reach the loop
+    done = cli("run", "--timeout", "5", "-e",
                "import torch\nprint('started')\nx = torch.ones(2500, 2500)\nfor i in range(1000):\n    x = x @ x\n")
     assert done.returncode == 1
     assert done.stdout == "started\n"
     lines = done.stderr.splitlines()
-    assert lines[0] == "LimitError: the script ran longer than the time limit of 1 s"
+    assert lines[0] == "LimitError: the script ran longer than the time limit of 5 s"
     assert lines[1] == "  --> <string>:5:5"
-    assert time.monotonic() - start < 30
+    assert time.monotonic() - start < 60
 
 
 def test_timeout_between_statements():

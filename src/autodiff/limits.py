@@ -1,18 +1,16 @@
-"""The memory limit (`autodiff run --max-memory`): a cheap look at the process's resident memory, and a hard cap
-on its address space so that one huge allocation fails with MemoryError instead of the OS killing the process.
+"""Resource limits inside the process that runs a script (the supervisor, cli/supervisor.py, adds the ones only a
+parent can enforce: the wall-clock limit, the CPU limit, the stack, the output, crashes).
 
-The interpreter looks at the resident size every few thousand statements (a graph that grows each iteration is
-caught there), and `tensor.check_size` looks before allocating a large tensor. The address-space cap is the
-backstop for everything else (a string padded to 10**10 characters, a list of 10**9 numbers): Python raises
-MemoryError, which the interpreter reports as a LimitError.
+--max-memory: a cheap look at the process's resident memory (every few thousand statements, and before a large
+tensor: a graph that grows each iteration is caught there) and a hard cap on the address space, so that one huge
+allocation (a string padded to 10**10 characters, a list of 10**9 numbers) fails with MemoryError, which the
+interpreter reports as a LimitError, instead of the operating system killing the process.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from autodiff.errors import AutodiffError, Span
 
@@ -129,21 +127,3 @@ def apply_script_limits(max_elements: int | None, max_memory: int | None) -> Non
     if max_elements is not None:
         tensor.max_elements = max_elements
     tensor.max_memory = active_max_memory = max_memory
-
-
-@contextmanager
-def script_limits(max_elements: int | None, max_memory: int | None) -> Iterator[None]:
-    """Bound tensors to `max_elements` and the process to `max_memory` bytes (resident, looked at by the
-    interpreter and before large tensors; address space, capped) while the block runs."""
-    global active_max_memory
-    from autodiff.engine import tensor
-
-    saved = tensor.max_elements, tensor.max_memory, active_max_memory
-    if max_elements is not None:
-        tensor.max_elements = max_elements
-    tensor.max_memory = active_max_memory = max_memory
-    try:
-        with AddressSpaceCap(max_memory):
-            yield
-    finally:
-        tensor.max_elements, tensor.max_memory, active_max_memory = saved

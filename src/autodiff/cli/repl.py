@@ -72,7 +72,7 @@ def history_path() -> str:
 def input_ready(text: str) -> bool:
     """True when `text` should run now: it is complete, or invalid (running it shows the error), or a
     block header followed by a blank line (Python's "expected an indented block")."""
-    from autodiff.language.parser import ParseError, input_status, parse
+    from autodiff.language.syntax import ParseError, input_status, parse
 
     if _open_at_end(text):
         return False
@@ -286,7 +286,7 @@ class Session:
         from autodiff.cli.main import report_error
         from autodiff.engine import autograd
         from autodiff.errors import AutodiffError
-        from autodiff.language.parser import parse
+        from autodiff.language.syntax import parse
 
         padded = "\n" * (first_line - 1) + source  # spans then count lines of the whole piped input
         grad_mode = autograd.is_grad_enabled()
@@ -482,15 +482,9 @@ class Session:
             self._fail(":load needs a file name, as in `:load train.py`")
             return
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            self._fail(f":load: cannot read {path}: {exc.strerror}")
-            return
-        try:
-            source = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self._fail(f":load: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})")
+            source = read_script_file(path, self.timeout)
+        except ValueError as exc:
+            self._fail(f":load: {exc}")
             return
         if self.execute(source, filename=path):
             # the file's text is kept as it ran (a final expression was echoed: keep it printing)
@@ -539,7 +533,7 @@ def _script_form(source: str, module: Any, value: Any, first_line: int) -> str:
     """The input as a script statement list: an echoed final expression becomes a print of what the REPL
     showed (`x.grad` -> `print(x.grad)`; `print(f"{s!r}")` when str and repr differ, as for strings)."""
     from autodiff.language import nodes
-    from autodiff.language.parser import parse
+    from autodiff.language.syntax import parse
 
     text = source.rstrip() + "\n"
     if value is None or not module.body or not isinstance(module.body[-1], nodes.ExprStmt):
@@ -1038,6 +1032,21 @@ def _flush(session: Session) -> None:
             pass
 
 
+def read_script_file(path: str, timeout: float | None) -> str:
+    """The text of the script `:load` runs, within `autodiff run`'s input limits (its default --max-source, the
+    line limit, a FIFO bounded by the timeout); ValueError says why not."""
+    import click
+
+    from autodiff.cli.main import load_source
+
+    if path == "-":
+        raise ValueError("reads a file, not standard input")
+    try:
+        return load_source(path, None, None, timeout)[0]
+    except click.ClickException as exc:
+        raise ValueError(exc.format_message().removeprefix("Invalid value for FILE: ")) from None
+
+
 def _request_source(request: dict[str, Any]) -> tuple[str | None, str]:
     """(source as the error excerpt should see it, filename) of a request whose child was ended."""
     if request["op"] == "execute":
@@ -1046,9 +1055,8 @@ def _request_source(request: dict[str, Any]) -> tuple[str | None, str]:
     if line.strip().startswith(":load"):
         path = _path_argument(line.strip()[len(":load"):])
         try:
-            with open(path, encoding="utf-8") as handle:
-                return handle.read(), path
-        except (OSError, UnicodeDecodeError):
+            return read_script_file(path, 1.0), path
+        except ValueError:
             return None, path
     return None, "<stdin>"
 
