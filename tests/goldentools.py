@@ -62,6 +62,7 @@ _WARNING = re.compile(r"^(\S.*?):(\d+): (\w*Warning): (.*)$")
 _ERROR = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.*)$")
 _TRIGGERED = re.compile(r" \(Triggered internally at .*\)$")
 _FILE_LINE = re.compile(r'^(  File ")([^"]*)(", line \d+, in .*)$')
+_CHAINED = ("The above exception was the direct cause", "During handling of the above exception")
 _AUTODIFF_OWN = re.compile(r"^(help: |note: |  --> |\s*\d* \|)")
 
 
@@ -98,7 +99,7 @@ def normal_stderr(text: str) -> list[str]:
     warnings module wrote them (location, category, message, source line); an uncaught error as its
     `Category: message` line (the traceback, and autodiff's own location, excerpt and help lines, dropped)."""
     lines: list[str] = []
-    in_traceback = False
+    in_traceback = after_error = False
     for line in text.splitlines():
         if line.startswith("Traceback (most recent call last):"):
             in_traceback = True
@@ -107,10 +108,11 @@ def normal_stderr(text: str) -> list[str]:
             error = _ERROR.match(line) if not line.startswith(" ") else None
             if error:
                 lines.append(f"{error.group(1)}: {error.group(2)}")
-                break  # the rest is the error's message (and, from autodiff, its location)
+                in_traceback, after_error = False, True
             continue
-        if lines and _ERROR.match(lines[-1]):
-            break
+        if after_error:  # the rest of the error's message (and, from autodiff, its location) until a chained one
+            after_error = not line.startswith(_CHAINED)
+            continue
         if not line.strip() or _AUTODIFF_OWN.match(line):
             continue
         warning = _WARNING.match(line)
@@ -121,6 +123,7 @@ def normal_stderr(text: str) -> list[str]:
             line = file_line.group(1) + normal_path(file_line.group(2)) + file_line.group(3)
         error = _ERROR.match(line)
         lines.append(f"{error.group(1)}: {error.group(2)}" if error else line)
+        after_error = error is not None
     return lines
 
 
