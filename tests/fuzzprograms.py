@@ -5,8 +5,10 @@ ops over broadcastable operands, matmul with matching inner sizes, reductions, v
 where, softmax, losses), so most programs run to the end; a few operands are drawn with a wrong shape or type
 on purpose so that error paths are exercised too. Statements cover assignment, user functions with defaults
 and keywords, for/while loops, if/else, no_grad blocks, in-place updates, retain_grad, prints, backward with and
-without retain_graph, autograd.grad and list/dict/tuple values. The same text runs under autodiff and under
-real PyTorch (`import torch` plus Python builtins), so results can be compared.
+without retain_graph, autograd.grad and list/dict/tuple values, and the Python teaching code is written in:
+classes (plain ones with dunders, nn.Module subclasses with a Parameter), lambdas, decorators (a script's own and
+torch.no_grad()), generators and try/except around operations that may fail. The same text runs under autodiff
+and under real PyTorch (`import torch` plus Python builtins), so results can be compared.
 """
 
 from __future__ import annotations
@@ -152,11 +154,98 @@ def _body(lines: list[str], indent: str, statements: list[str]) -> None:
         lines.extend(indent + line for line in statement.splitlines())
 
 
+def _inner(ctx: Context, variables: list[tuple[str, tuple[int, ...]]]) -> Context:
+    """A context for the body of a function or method: only its own names, numbered on from ctx."""
+    inner = Context(ctx.dtype)
+    inner.counter = ctx.counter
+    inner.variables = variables
+    return inner
+
+
+def python_statement(draw: st.DrawFn, ctx: Context, lines: list[str], kind: str, shape: tuple[int, ...]) -> None:
+    """A class, lambda, decorator, generator or try/except that computes a new tensor of `shape`."""
+    name = ctx.fresh()
+    a_shape = draw(st.sampled_from(SHAPES))
+    if kind == "class":
+        cls = ctx.fresh("C")
+        inner = _inner(ctx, [("a", a_shape), ("self.w", shape)])
+        body = expression(draw, inner, shape, 2)
+        ctx.counter = inner.counter
+        lines += [f"class {cls}:", "    scale = 2.0", "", "    def __init__(self, w):", "        self.w = w", "",
+                  "    def __call__(self, a):", f"        return {body}", "",
+                  "    def __add__(self, other):", "        return self.w + other", "",
+                  "    def __radd__(self, other):", "        return other + self.w * self.scale", "",
+                  "    @property", "    def doubled(self):", "        return self.w * 2", ""]
+        obj = ctx.fresh("obj")
+        lines.append(f"{obj} = {cls}({expression(draw, ctx, shape, 2)})")
+        use = draw(st.sampled_from([f"{obj}({expression(draw, ctx, a_shape, 2)})", f"{obj} + 1.0", f"1.0 + {obj}",
+                                    f"{obj}.doubled", f"{obj}.w * {cls}.scale"]))
+        lines.append(f"{name} = {use}")
+    elif kind == "module":
+        cls = ctx.fresh("M")
+        inner = _inner(ctx, [("a", a_shape), ("self.w", shape)])
+        body = expression(draw, inner, shape, 2)
+        ctx.counter = inner.counter
+        lines += [f"class {cls}(torch.nn.Module):", "    def __init__(self):", "        super().__init__()",
+                  f"        self.w = torch.nn.Parameter(torch.tensor({_literal(draw, shape)}{ctx.dtype}))", "",
+                  "    def forward(self, a):", f"        return {body}", ""]
+        model = ctx.fresh("model")
+        lines.append(f"{model} = {cls}()")
+        lines.append(f"{name} = {model}({expression(draw, ctx, a_shape, 2)})")
+        lines.append(f"print([n for n, p in {model}.named_parameters()], {model}.training)")
+    elif kind == "lambda":
+        function = ctx.fresh("lam")
+        inner = _inner(ctx, [("a", a_shape), ("b", shape)])
+        body = expression(draw, inner, shape, 2)
+        ctx.counter = inner.counter
+        lines.append(f"{function} = lambda a, b={draw(st.sampled_from(['1.0', '0.5', '-2.0']))}: {body}")
+        lines.append(f"{name} = {function}({expression(draw, ctx, a_shape, 2)}, {expression(draw, ctx, shape, 2)})")
+    elif kind == "decorator":
+        function = ctx.fresh("f")
+        inner = _inner(ctx, [("a", a_shape)])
+        body = expression(draw, inner, shape, 2)
+        ctx.counter = inner.counter
+        decorators = draw(st.sampled_from([["twice"], ["torch.no_grad()"], ["torch.enable_grad()"],
+                                           ["twice", "shifted(1.5)"]]))
+        if "twice" in decorators:
+            lines += ["def twice(fn):", "    def wrapper(*args, **kwargs):", "        return fn(*args, **kwargs) * 2.0",
+                      "    return wrapper", "", "def shifted(by):", "    def decorate(fn):",
+                      "        return lambda *args: fn(*args) + by", "    return decorate", ""]
+        lines += [f"@{decorator}" for decorator in decorators]
+        lines += [f"def {function}(a):", f"    return {body}", ""]
+        lines.append(f"{name} = {function}({expression(draw, ctx, a_shape, 2)})")
+    elif kind == "generator":
+        function = ctx.fresh("gen")
+        inner = _inner(ctx, [("a", shape)])
+        body = expression(draw, inner, shape, 2)
+        ctx.counter = inner.counter
+        count = draw(st.integers(1, 3))
+        lines += [f"def {function}(a, n):", "    for i in range(n):", f"        yield ({body}) * (i + 1)", ""]
+        start = expression(draw, ctx, shape, 2)
+        lines.append(draw(st.sampled_from([
+            f"{name} = sum({function}({start}, {count}))",
+            f"{name} = [t for t in {function}({start}, {count})][-1]",
+            f"{name} = next(iter({function}({start}, {count})))",
+            f"{name} = max({function}({start}, {count}), key=lambda t: t.sum().item())",
+        ])))
+    else:  # try: the first expression may fail (a shape drawn at random); both must take the same branch
+        risky = expression(draw, ctx, shape, 2)
+        if draw(st.booleans()):
+            risky = f"{risky} + {expression(draw, ctx, draw(st.sampled_from(SHAPES)), 1)}"
+        error = draw(st.sampled_from(["RuntimeError", "(RuntimeError, ValueError)", "Exception"]))
+        lines += ["try:", f"    {name} = {risky}", f"except {error} as e:", "    print('failed:', type(e).__name__)",
+                  f"    {name} = {expression(draw, ctx, shape, 2)}", "else:", "    print('ran')"]
+    ctx.variables.append((name, shape))
+
+
 def statement(draw: st.DrawFn, ctx: Context, lines: list[str], depth: int = 2) -> None:
     kind = draw(st.sampled_from(["assign"] * 6 + ["function", "for", "while", "if", "no_grad", "inplace", "print",
-                                                  "retain", "list", "grad", "backward_twice"]))
+                                                  "retain", "list", "grad", "backward_twice", "class", "module",
+                                                  "lambda", "decorator", "generator", "try"]))
     shape = draw(st.sampled_from(SHAPES))
-    if kind == "assign" or depth <= 0 or not ctx.variables:
+    if kind in ("class", "module", "lambda", "decorator", "generator", "try") and depth > 0 and ctx.variables:
+        python_statement(draw, ctx, lines, kind, shape)
+    elif kind == "assign" or depth <= 0 or not ctx.variables:
         name = ctx.fresh()
         lines.append(f"{name} = {expression(draw, ctx, shape, 3)}")
         ctx.variables.append((name, shape))

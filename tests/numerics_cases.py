@@ -87,7 +87,8 @@ def cases() -> list[dict[str, Any]]:
     # along dims, every layout
     shapes = [(3, 4), (7, 9), (9, 33), (33, 9), (64, 10), (10, 64), (100, 300), (5, 7, 11), (4, 1, 40), (2, 3, 4, 5),
               (1000, 40), (300, 3, 70)]
-    for op, dtype, shape in itertools.product(("sum", "mean", "var", "std", "prod"), ("float32", "float64"), shapes):
+    for op, dtype, shape in itertools.product(("sum", "mean", "nansum", "var", "std", "prod"), ("float32", "float64"),
+                                              shapes):
         layouts = ("c", "t", "slice", "expand") + (("perm",) if len(shape) >= 3 else ())
         for layout in layouts:
             dimsets = [[d] for d in range(len(shape))]
@@ -134,6 +135,14 @@ def cases() -> list[dict[str, Any]]:
     for op, (n, c) in itertools.product(("cross_entropy", "nll_loss"), ((5, 3), (64, 10), (100, 7), (1000, 5))):
         for reduction in ("mean", "sum", "none"):
             add({"op": op, "dtype": "float32", "shape": [n, c], "reduction": reduction, "threads": 2})
+    # binary cross-entropy in float64 (float32 calls the C library's logf, see test_numerics's closeness tests)
+    for shape, reduction in itertools.product(((5,), (64, 10), (1000,), (100_000,)), ("mean", "sum", "none")):
+        add({"op": "binary_cross_entropy", "dtype": "float64", "shape": list(shape), "reduction": reduction,
+             "threads": 2})
+    # tanh's and sigmoid's backward kernels (GCC fuses tanh's `1 - y * y`) and their double backward
+    for op, dtype, shape in itertools.product(("tanh_backward", "sigmoid_backward"), ("float32", "float64"),
+                                              ((7,), (1000,), (64, 10), (100_003,))):
+        add({"op": op, "dtype": dtype, "shape": list(shape), "threads": 2})
     return found
 
 
@@ -157,6 +166,13 @@ def inputs(case: dict[str, Any]) -> list[np.ndarray]:
         return [laid_out(shape, "c", 1, "", dtype), laid_out(shape, "c", 2, "", dtype)]
     if op in ("mse_loss", "l1_loss", "smooth_l1_loss"):
         return [laid_out(shape, "c", 1, "", dtype), laid_out(shape, "c", 2, "", dtype)]
+    if op == "binary_cross_entropy":
+        return [laid_out(shape, "c", 1, "probability", dtype), laid_out(shape, "c", 2, "probability", dtype)]
+    if op in ("tanh_backward", "sigmoid_backward"):
+        output = laid_out(shape, "c", 1, "probability", dtype)
+        if op == "tanh_backward":
+            output = output * output.dtype.type(2) - output.dtype.type(1)  # in (-1, 1), like a tanh's output
+        return [laid_out(shape, "c", 2, "", dtype), output, laid_out(shape, "c", 3, "", dtype)]
     if op in ("cross_entropy", "nll_loss"):
         n, c = shape
         logits = laid_out(shape, "c", 1, "", dtype)
@@ -235,7 +251,15 @@ def _compute(torch: Any, case: dict[str, Any], arrays: list[Any], torch_side: bo
     if op == "norm":
         return [array(lib.norm(x, case["p"], dims))]
     if op == "nansum":
-        return [array(lib.nansum(x))]
+        return [array(lib.nansum(x) if dims is None else lib.nansum(x, dims, keepdim))]
+    if op in ("tanh_backward", "sigmoid_backward"):
+        grad, output, grad_grad = arrays
+        for t in (grad, output):
+            t.requires_grad_(True) if torch_side else setattr(t, "requires_grad", True)
+        out = getattr(torch.ops.aten, op)(grad, output) if torch_side else getattr(adops, op)(grad, output)
+        result = array(out)
+        backward(out, np.asarray(grad_grad.numpy() if torch_side else grad_grad.array))
+        return [result, grad_of(grad), grad_of(output)]
     if op in ("cumsum", "cumprod"):
         inp, g = arrays
         inp.requires_grad_(True) if torch_side else setattr(inp, "requires_grad", True)
@@ -262,7 +286,7 @@ def _compute(torch: Any, case: dict[str, Any], arrays: list[Any], torch_side: bo
         backward(out, np.asarray(g.numpy() if torch_side else g.array))
         return [result, grad_of(inp)]
     reduction = case.get("reduction", "mean")
-    if op in ("mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss"):
+    if op in ("mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy"):
         inp, target = arrays
         inp.requires_grad_(True) if torch_side else setattr(inp, "requires_grad", True)
         if op == "nll_loss":

@@ -201,14 +201,13 @@ def test_first_lines_are_pytorchs(name):
 # -- syntax and unsupported constructs: `file:line:col: error: message`, caret, help --------------------------
 
 SYNTAX = {
-    "class": ("class Net:\n    pass\n", "<string>:1:1: error: `class` definitions are not supported in autodiff "
-              "scripts", "help: write functions with `def`; build models from torch.nn modules such as nn.Linear and "
-              "nn.Sequential"),
-    "lambda": ("f = lambda x: x * 2\n", "<string>:1:5: error: `lambda` expressions are not supported in autodiff "
-               "scripts", "help: define a named function with `def` instead"),
-    "try": ("try:\n    x = 1\nexcept ValueError:\n    pass\n", "<string>:1:1: error: `try` statements are not "
-            "supported in autodiff scripts", "help: a script stops at its first error; test values with `if` before "
-            "using them"),
+    "try_without_except": ("try:\n    x = 1\nprint(x)\n", "<string>:1:1: error: expected 'except' or 'finally' "
+                           "block", "help: after the body of `try:`, write an `except SomeError:` clause (or "
+                           "`finally:`) indented like the `try`"),
+    "match": ("x = 1\nmatch x:\n    case 1:\n        pass\n", "<string>:2:1: error: `match` statements are not "
+              "supported in autodiff scripts", "help: test the value with if / elif / else instead"),
+    "async": ("async def f():\n    pass\n", "<string>:1:1: error: `async` code is not supported in autodiff scripts",
+              None),
     "tabs_and_spaces": ("if True:\n\tx = 1\n        y = 2\n",
                         "<string>:3:1: error: inconsistent use of tabs and spaces in indentation",
                         "help: indent with spaces only (4 per level); this line mixes tabs and spaces with the lines "

@@ -99,7 +99,11 @@ def test_node_hooks_and_prehooks():
 @pytest.mark.parametrize("case", [
     "x.register_hook(wrong_type)", "x.register_hook(wrong_shape)", "torch.ones(2).register_hook(show)",
     "(x * 2).grad_fn.register_prehook(two_values)", "(x * 2).grad_fn.register_hook(one_value)",
-    "(x * 2).register_post_accumulate_grad_hook(show)", "x.register_hook(5)",
+    "(x * 2).register_post_accumulate_grad_hook(show)", "x.register_hook(5)", "x.register_hook(to_double)",
+    "(x * 2).register_hook(to_long)", "(x * 2).grad_fn.register_prehook(bare_tensor)",
+    "(x * 2).grad_fn.register_prehook(as_list)", "(x * 2).grad_fn.register_prehook(double_first)",
+    "(x * 2).grad_fn.register_hook(bare_tensor)", "(x * 2).grad_fn.register_hook(double_first)",
+    "(x * 2).grad_fn.register_hook(wrong_size_first)", "(x * 2).grad_fn.register_hook(number_first)",
 ])
 def test_hook_errors(case):
     assert_same(f"""
@@ -115,6 +119,20 @@ def test_hook_errors(case):
             return (go[0], go[0])
         def one_value(gi, go):
             return (gi[0],)
+        def to_double(g):
+            return g.double()
+        def to_long(g):
+            return g.long()
+        def bare_tensor(*grads):
+            return grads[0][0]
+        def as_list(*grads):
+            return [grads[0][0]]
+        def double_first(*grads):
+            return (grads[0][0].double(),) + grads[0][1:]
+        def wrong_size_first(*grads):
+            return (torch.ones(3),) + grads[0][1:]
+        def number_first(*grads):
+            return (5,) + grads[0][1:]
         y = x
         target = {case}
         (y * 2 * x).sum().backward()
@@ -156,6 +174,28 @@ def test_anomaly_mode_warns_on_other_backward_errors_and_check_nan_off():
         a.add_(1)
         b.sum().backward()
     """, compare_messages=_first_lines)
+
+
+def test_anomaly_mode_without_forward_information():
+    """Backward under anomaly mode of a graph built outside it: PyTorch's "No forward pass information" warning,
+    also before the error of a graph already freed."""
+    assert_same("""
+        import torch
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = x.sqrt() * 0
+        with torch.autograd.detect_anomaly():
+            y.sum().backward()
+            print(x.grad)
+            y.sum().backward()
+    """)
+    assert_same("""
+        import torch
+        x = torch.tensor([0.0, 2.0], requires_grad=True)
+        z = x.sqrt() * 0
+        with torch.autograd.detect_anomaly():
+            z.sum().backward()
+    """)
 
 
 def _first_lines(messages: list[str]) -> list[str]:

@@ -40,6 +40,20 @@ SCHEDULERS = [
     "torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=12)",
     "torch.optim.lr_scheduler.OneCycleLR(opt, [0.5, 0.2], epochs=3, steps_per_epoch=4, anneal_strategy='linear')",
     "torch.optim.lr_scheduler.OneCycleLR(opt, 0.3, total_steps=12, three_phase=True, pct_start=0.25)",
+    "torch.optim.lr_scheduler.MultiplicativeLR(opt, lr_lambda=decay)",
+    "torch.optim.lr_scheduler.ConstantLR(opt)",
+    "torch.optim.lr_scheduler.ConstantLR(opt, factor=0.25, total_iters=3)",
+    "torch.optim.lr_scheduler.LinearLR(opt)",
+    "torch.optim.lr_scheduler.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=8)",
+    "torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=8, power=0.5)",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3)",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 2, T_mult=2, eta_min=0.01)",
+    "torch.optim.lr_scheduler.SequentialLR(opt, [torch.optim.lr_scheduler.LinearLR(opt, 0.1, total_iters=3), "
+    "torch.optim.lr_scheduler.ExponentialLR(opt, 0.8)], milestones=[3])",
+    "torch.optim.lr_scheduler.SequentialLR(opt, [torch.optim.lr_scheduler.ConstantLR(opt, 0.5, 2), "
+    "torch.optim.lr_scheduler.StepLR(opt, 2), torch.optim.lr_scheduler.CosineAnnealingLR(opt, 4)], [2, 6])",
+    "torch.optim.lr_scheduler.ChainedScheduler([torch.optim.lr_scheduler.ConstantLR(opt, 0.1, 2), "
+    "torch.optim.lr_scheduler.ExponentialLR(opt, 0.9)])",
 ]
 OPTIMIZERS = [
     "torch.optim.SGD([w, b], lr=0.1, momentum=0.9)",
@@ -120,6 +134,19 @@ def test_get_lr_warns_and_epoch_argument_is_deprecated():
     "torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='low')",
     "torch.optim.lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])",
     "torch.optim.lr_scheduler.LambdaLR(opt, [abs, abs])",
+    "torch.optim.lr_scheduler.MultiplicativeLR(opt, 0.5)",
+    "torch.optim.lr_scheduler.ConstantLR(opt, factor=2)",
+    "torch.optim.lr_scheduler.LinearLR(opt, start_factor=0)",
+    "torch.optim.lr_scheduler.LinearLR(opt, end_factor=1.5)",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min='0')",
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 2).step(-1)",
+    "torch.optim.lr_scheduler.SequentialLR(opt, [], [])",
+    "torch.optim.lr_scheduler.SequentialLR(opt, [torch.optim.lr_scheduler.StepLR(opt, 2)], [2])",
+    "torch.optim.lr_scheduler.SequentialLR(opt, [torch.optim.lr_scheduler.ReduceLROnPlateau(opt)], [])",
+    "torch.optim.lr_scheduler.ChainedScheduler([])",
+    "torch.optim.lr_scheduler.ChainedScheduler([opt])",
 ], ids=str)
 def test_errors_match_torch(call):
     assert_same(f"""

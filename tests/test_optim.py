@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autodiff.engine import ops
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import AutodiffError
 from autodiff.torch.optim import members as optim
@@ -44,13 +45,17 @@ def _parameter(values: np.ndarray) -> Tensor:
     return param
 
 
-def _trajectories(name, config, dtype, steps=6, size=41):
+def _trajectories(name, config, dtype, steps=6, size=41, tensor_lr=False):
     start = RNG.standard_normal(size).astype(dtype)
     grads = [RNG.standard_normal(size).astype(dtype) for _ in range(steps)]
     reference = torch.tensor(start, requires_grad=True)
-    torch_optimizer = getattr(torch.optim, name)([reference], **config)
+    theirs, ours = dict(config), dict(config)
+    if tensor_lr:  # a float32 tensor lr: PyTorch reads its value, and divides it in float32 (Adam, Adagrad)
+        theirs["lr"] = torch.tensor(config["lr"])
+        ours["lr"] = Tensor(np.array(config["lr"], dtype=np.float32))
+    torch_optimizer = getattr(torch.optim, name)([reference], **theirs)
     mine = _parameter(start)
-    optimizer = optim.OPTIMIZERS[name]([mine], **config)
+    optimizer = optim.OPTIMIZERS[name]([mine], **ours)
     for grad in grads:
         reference.grad = torch.tensor(grad)
         torch_optimizer.step()
@@ -113,6 +118,17 @@ def test_update_formulas_are_bit_exact_given_torchs_sqrt(case, monkeypatch):
     _exact_kernels(monkeypatch)
     for dtype in (np.float32, np.float64):
         for mine, reference in _trajectories(name, config, dtype):
+            assert np.array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("case", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
+                                  ("AdamW", {"lr": 0.03}), ("RMSprop", {"lr": 0.01, "centered": True}),
+                                  ("Adagrad", {"lr": 0.1, "lr_decay": 0.3}), ("Adadelta", {"lr": 0.7})], ids=str)
+def test_a_tensor_learning_rate_is_read_as_torch_reads_it(case, monkeypatch):
+    name, config = case
+    _exact_kernels(monkeypatch)
+    for dtype in (np.float32, np.float64):
+        for mine, reference in _trajectories(name, config, dtype, tensor_lr=True):
             assert np.array_equal(mine, reference)
 
 
@@ -182,7 +198,6 @@ def test_state_zero_grad_and_closure():
     opt_ref = torch.optim.Adam([reference], lr=0.1)
 
     def closure_mine():
-        from autodiff.engine import ops
         from autodiff.torch.autograd import backward as torch_api
 
         opt_mine.zero_grad()
@@ -244,7 +259,6 @@ def _outcome(call):
 ], ids=str)
 def test_argument_errors_match_torch(case):
     name, params, config = case
-    from autodiff.engine import ops
 
     p_mine = _parameter(np.ones(1, np.float32))
     p_torch = torch.ones(1, requires_grad=True)

@@ -285,17 +285,9 @@ def test_tab_error():
 
 
 @pytest.mark.parametrize("source, what, column", [
-    ("class A:\n    pass\n", "`class` definitions are", 1),
-    ("f = lambda x: x", "`lambda` expressions are", 5),
-    ("try:\n    pass\nexcept E:\n    pass\n", "`try` statements are", 1),
-    ("raise X", "`raise` statements are", 1),
-    ("def f():\n    yield 1\n", "`yield` is", 5),
-    ("@dec\ndef f(): pass\n", "decorators are", 1),
     ("async def f(): pass", "`async` code is", 1),
     ("x = await y", "`await` is", 5),
-    ("(y := 3)", "assignment expressions (`:=`) are", 2),
-    ("{1, 2}", "set literals are", 1),
-    ("{x for x in y}", "set comprehensions are", 1),
+    ("x = [y async for y in z]", "`async` code is", 8),
 ])
 def test_unsupported_constructs_are_named(source, what, column):
     err = error(source)
@@ -318,7 +310,43 @@ def test_input_status_for_a_repl():
     assert input_status("s = '''abc") == "incomplete"
     assert input_status("x = 1 +\\\n") == "incomplete"
     assert input_status("x = )") == "invalid"
-    assert input_status("class A: pass") == "invalid"
+    assert input_status("class A: pass") == "incomplete"
+    assert input_status("class A: pass\n\n") == "complete"
+    assert input_status("try:\n    x = 1\nexcept ValueError:\n    pass\n") == "incomplete"
+
+
+@pytest.mark.parametrize("source, message, line", [
+    ("try:\n    pass\n", "expected 'except' or 'finally' block", 1),
+    ("try:\n    pass\nelse:\n    pass\n", "expected 'except' or 'finally' block", 1),
+    ("try:\n    pass\nexcept:\n    pass\nexcept E:\n    pass\n", "default 'except:' must be last", 3),
+    ("lambda x, x: 1", "duplicate argument 'x' in function definition", 1),
+    ("lambda *, k=1, **kw, z: 1", "arguments cannot follow var-keyword argument", 1),
+    ("x = (yield from)", "unexpected ')': expected an expression", 1),
+])
+def test_errors_in_the_newer_constructs(source, message, line):
+    err = error(source)
+    assert err.category == "SyntaxError" and err.message == message and err.span.line == line
+
+
+def test_the_newer_constructs_parse_to_nodes():
+    module = parse("@d\nclass A(B):\n    x = lambda a, *b, c=1, **d: a\ntry:\n    raise E from None\n"
+                   "except (E, F) as e:\n    pass\nelse:\n    s = {1, *t}\nfinally:\n"
+                   "    u = {v for v in w if (n := v)}\n")
+    cls, statement = module.body
+    assert isinstance(cls, nodes.ClassDef) and cls.name == "A" and [b.id for b in cls.bases] == ["B"]
+    assert [d.id for d in cls.decorators] == ["d"] and (cls.header.line, cls.header.end_column) == (2, 11)
+    function = cls.body[0].value
+    assert isinstance(function, nodes.Lambda) and [p.kind for p in function.params] == [
+        "positional", "varargs", "keyword_only", "varkw"]
+    assert isinstance(statement, nodes.Try) and statement.handlers[0].name == "e"
+    assert statement.body[0].from_cause and isinstance(statement.body[0].cause, nodes.Constant)
+    assert isinstance(statement.orelse[0].value, nodes.Set)
+    comprehension = statement.finalbody[0].value
+    assert isinstance(comprehension, nodes.SetComp)
+    assert isinstance(comprehension.generators[0].ifs[0], nodes.NamedExpr)
+    generator = parse("def g():\n    x = yield 1\n    yield from x\n").body[0]
+    assert isinstance(generator.body[0].value, nodes.Yield)
+    assert isinstance(generator.body[1].value, nodes.YieldFrom)
 
 
 def test_incomplete_flag():
@@ -333,7 +361,8 @@ def test_parser_cache_is_written_reused_and_survives_damage(tmp_path):
     import sys
 
     env = {**os.environ, "AUTODIFF_CACHE_DIR": str(tmp_path)}
-    command = [sys.executable, "-c", "from autodiff.language.parser import parse; print(type(parse('x = 1')).__name__)"]
+    command = [sys.executable, "-c", "from autodiff.language.parser import grammar_parse; "
+               "print(type(grammar_parse('x = 1\\n')).__name__)"]
     assert subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout == "Module\n"
     (cache,) = tmp_path.glob("parser-*.pickle")
     cache.write_bytes(b"not a pickle")

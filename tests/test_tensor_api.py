@@ -51,6 +51,8 @@ EXPRESSIONS = [
     "torch.lerp(y, src[0], 0.8)", "torch.lerp(y, src[0], torch.full((4,), 0.7))", "y.lerp(src[1], 0.5)",
     "torch.kron(y, y[:2, :2])", "torch.kron(y[0], y[1])", "torch.meshgrid(y[0], y[1, :2], indexing='ij')[0]",
     "torch.meshgrid(y[0, :2], y[1, :3], indexing='xy')[1]", "torch.fmod(y, 0.7)", "torch.remainder(y, 0.7)",
+    "y.tile(2)", "y.tile(2, 1, 1)", "y.flip(0, 1)", "y.flip((1,))", "torch.flip(y, dims=[0])",
+    "y.scatter(0, idx, 2.0, reduce='multiply')",
 ]
 
 
@@ -64,6 +66,8 @@ INPLACE = [
     "(y * 1).index_add_(0, torch.tensor([1, 2]), src)", "(y * 1).index_copy_(0, torch.tensor([1, 2]), src)",
     "(y * 1).index_fill_(0, torch.tensor([1]), 0.0)", "(y * 1).tril_()", "(y * 1).triu_(-1)", "(y * 1).cumsum_(0)",
     "(y * 1).lerp_(src[0], 0.5)", "(y * 1).fmod_(0.5)", "(y * 1).remainder_(0.5)",
+    "(y * 1).detach().scatter_(0, idx, src.detach(), reduce='add')",
+    "torch.ones(2, 3, dtype=torch.long).scatter_(1, idx[:, :1], 3, reduce='multiply')",
 ]
 
 
@@ -83,7 +87,8 @@ ERRORS = [
     "x.roll(1, 5)", "x.roll((1, 2), 0)", "torch.einsum('ij,jk->ik', x, x)", "torch.einsum('ij->k', x)",
     "torch.einsum('ij', x, x)", "torch.lerp(x, torch.ones(2), 0.5)", "torch.kron(x, 2)",
     "torch.diag(torch.ones(2, 2, 2))", "x.cumsum(2)", "x.sort(3)", "torch.tile(x, 2)", "torch.all(x, 2)",
-    "x.clamp(x, 0.5)",
+    "x.clamp(x, 0.5)", "torch.flip(x, 0)", "x.scatter(0, idx, 1.0, reduce='sum')",
+    "x.scatter(0, idx, 2.0, reduce='add').sum().backward()",
 ]
 
 

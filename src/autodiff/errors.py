@@ -64,7 +64,8 @@ class AutodiffError(Exception):
         return self.message
 
     def __repr__(self) -> str:
-        return f"{self.category}({self.message!r})"
+        arguments = f"({self.args[0]!r})" if len(self.args) == 1 else repr(self.args)
+        return f"{self.category}{arguments}"
 
 
 # Categories that are not Python builtins, by the Python class a PyTorch user catches them as.
@@ -127,10 +128,8 @@ LEARNER_HINTS = (
     ("Boolean value of Tensor with more than one value is ambiguous",
      "`if`/`while`/`and`/`or` need one truth value: reduce the tensor first, for example (x > 0).all() or "
      "x.sum() > 0"),
-    ("`class` definitions are not supported",
-     "write functions with `def`; build models from torch.nn modules such as nn.Linear and nn.Sequential"),
-    ("`try` statements are not supported",
-     "a script stops at its first error; test values with `if` before using them"),
+    ("expected 'except' or 'finally' block",
+     "after the body of `try:`, write an `except SomeError:` clause (or `finally:`) indented like the `try`"),
     ("inconsistent use of tabs and spaces in indentation",
      "indent with spaces only (4 per level); this line mixes tabs and spaces with the lines above"),
 )

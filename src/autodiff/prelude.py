@@ -36,9 +36,11 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
 def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
     """What a script sees of a builtin: a Python function becomes a BuiltinFunction (it prints without an
     address or an internal name; one wrapper per function, so `torch.ones is ones`), a class of the torch API
-    prints with PyTorch's module (`<class 'torch.nn.modules.linear.Linear'>`)."""
+    prints with PyTorch's module (`<class 'torch.nn.modules.linear.Linear'>`: autodiff's torch/ mirrors
+    PyTorch's layout). The classes a script can name are the ones `type(x)` may give it."""
     import types
 
+    from autodiff.language import protocol
     from autodiff.language.protocol import BuiltinFunction
 
     if isinstance(value, types.FunctionType):
@@ -46,8 +48,10 @@ def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
         if found is None:
             found = wrapped[id(value)] = BuiltinFunction(name, value)
         return found
-    if isinstance(value, type) and value.__module__.startswith("autodiff.torch."):
-        value.__module__ = value.__module__.removeprefix("autodiff.")
+    if isinstance(value, type):
+        if value.__module__.startswith("autodiff.torch."):
+            value.__module__ = value.__module__.removeprefix("autodiff.")
+        protocol.expose_classes((value,))
     return value
 
 

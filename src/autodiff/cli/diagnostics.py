@@ -88,7 +88,9 @@ def format_error(err: AutodiffError, source: str | None, filename: str) -> str:
         lines.append(f"{_where(filename, err.span)}: error: {err.message}")
         lines.extend(excerpt)
     else:
-        lines.append(f"{err.category}: {err.message}")
+        for category, message, sentence in getattr(err, "chain", ()):  # Python's chained exceptions, first to last
+            lines += [f"{category}: {message}" if message else category, "", sentence, ""]
+        lines.append(f"{err.category}: {err.message}" if err.message else err.category)  # `raise StopIteration`
         if err.span is not None:
             lines.append(f"  --> {_where(filename, err.span)}")
             lines.extend(excerpt)

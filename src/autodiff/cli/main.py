@@ -455,7 +455,24 @@ def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_
         limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output, grace=grace)
     _prepare_streams()
     _import_for_scripts()
+    _skip_the_last_collection()
     return run_supervised(child_work, limits, source=source, filename=filename)
+
+
+_freeze_registered = False
+
+
+def _skip_the_last_collection() -> None:
+    """At exit Python's last garbage collection walks every object the imports made, some 50 ms of a short
+    run's CPU time; moving them out of the collector's sight first (gc.freeze, at exit only: before then the
+    collector works as usual) leaves that walk out. The supervised child ends with os._exit, without it."""
+    global _freeze_registered
+    if not _freeze_registered:
+        import atexit
+        import gc
+
+        atexit.register(gc.freeze)
+        _freeze_registered = True
 
 
 def _import_for_scripts() -> None:

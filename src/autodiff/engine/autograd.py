@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from sys import getrefcount
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from autodiff.errors import AutodiffError, runtime_error, script_location, type_error, warn
@@ -69,18 +70,42 @@ class GradMode:
     def __exit__(self, *exc: object) -> None:
         set_grad_enabled(self.previous)
 
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        """`@torch.no_grad()` on a function: each call runs in this grad mode."""
-        mode = self.mode
-
-        def decorated(*args: Any, **kwargs: Any) -> Any:
-            with GradMode(mode, "no_grad"):
-                return function(*args, **kwargs)
-
-        return decorated
-
     def __repr__(self) -> str:
         return f"<torch.autograd.grad_mode.{self.label} object>"
+
+    def __call__(self, function: Callable[..., Any]) -> GradModeFunction:
+        """`@torch.no_grad()` on a function: each call of it runs in this mode. (set_grad_enabled(b) switched
+        the mode when it was made; as a decorator it gives the mode back, as PyTorch's does.)"""
+        if self.label == "set_grad_enabled":
+            set_grad_enabled(self.previous)
+        return GradModeFunction(self.mode, function)
+
+
+class GradModeFunction:
+    """A function decorated with a grad mode; a descriptor like a function, so it decorates methods too."""
+
+    __slots__ = ("mode", "function", "__dict__")
+
+    def __init__(self, mode: bool, function: Callable[..., Any]):
+        self.mode = mode
+        self.function = function
+        for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+            found = getattr(function, name, None)
+            if isinstance(found, str):
+                self.__dict__[name] = found
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        previous = set_grad_enabled(self.mode)
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            set_grad_enabled(previous)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else MethodType(self, instance)
+
+    def __repr__(self) -> str:
+        return repr(self.function)
 
 
 FREED_MESSAGE = (
@@ -427,6 +452,8 @@ def run_backward(
             rule = node.rule
             if rule is None:
                 if node.had_saved:
+                    if anomaly:
+                        _warn_error_detected(node)
                     raise runtime_error(FREED_MESSAGE)
                 continue
             if anomaly:
@@ -482,11 +509,14 @@ def run_backward(
 
 # --- hooks and anomaly mode (off the common path: a node without hooks pays one test) -------------------------
 def _check_hook_result(value: Any, grad: Tensor, what: str) -> Tensor:
-    """A hook's replacement gradient must be a tensor of the gradient's shape."""
+    """A hook's replacement gradient must be a tensor of the gradient's dtype and shape."""
     from autodiff.engine.tensor import Tensor
 
     if type(value) is not Tensor:
         raise type_error(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if value.array.dtype != grad.array.dtype:
+        raise runtime_error(f"hook '{what}' has changed the type of value (was {grad.type_label()} got "
+                            f"{value.type_label()})")
     if value.array.shape != grad.array.shape:
         raise runtime_error(f"hook '{what}' has changed the size of value")
     return value
@@ -509,9 +539,7 @@ def _call_pre_hooks(node: Node, hooks: dict[int, Callable[..., Any]], grad: Tens
     for hook in tuple(hooks.values()):
         result = hook((grad,))
         if result is not None:
-            if not isinstance(result, (tuple, list)) or len(result) != 1:
-                raise runtime_error(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
-                                    f"{len(result) if isinstance(result, (tuple, list)) else 1}, but expected 1)")
+            _check_hook_tuple(result, 1, hook)
             if result[0] is not None:
                 grad = _check_hook_result(result[0], grad, _hook_name(hook))
     return grad
@@ -522,12 +550,20 @@ def _call_post_hooks(node: Node, hooks: dict[int, Callable[..., Any]], input_gra
     for hook in tuple(hooks.values()):
         result = hook(tuple(input_grads), (grad,))
         if result is not None:
-            if not isinstance(result, (tuple, list)) or len(result) != len(input_grads):
-                count = len(result) if isinstance(result, (tuple, list)) else 1
-                raise runtime_error(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
-                                    f"{count}, but expected {len(input_grads)})")
-            input_grads = tuple(result)
+            _check_hook_tuple(result, len(input_grads), hook)
+            input_grads = tuple(value if value is None or original is None
+                                else _check_hook_result(value, original, _hook_name(hook))
+                                for value, original in zip(result, input_grads))
     return input_grads
+
+
+def _check_hook_tuple(result: Any, expected: int, hook: Any) -> None:
+    """A node hook returns None or a tuple with one entry per gradient it was given."""
+    if type(result) is not tuple:
+        raise type_error(f"expected tuple, but hook returned '{type(result).__name__}'")
+    if len(result) != expected:
+        raise runtime_error(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
+                            f"{len(result)}, but expected {expected})")
 
 
 def _apply_with_hooks(node: Node, hooks: NodeHooks, rule: BackwardRule, grad: Tensor) -> Sequence[Tensor | None]:
@@ -565,15 +601,21 @@ def _apply_in_anomaly_mode(node: Node, rule: BackwardRule, grad: Tensor) -> Sequ
                     raise runtime_error(f"Function '{node.name}' returned nan values in its {index}th output.")
         return input_grads
     except AutodiffError:
-        trace = hooks.forward_trace if hooks is not None else None
-        if trace is not None:
-            filename, line, text = trace
-            where = f'  File "{filename}", line {line}, in <module>\n    {text}\n'
-        else:
-            where = ""
-        warn("UserWarning", f"Error detected in {node.name}. Traceback of forward call that caused the error:\n"
-                            f"{where}")
+        _warn_error_detected(node)
         raise
+
+
+def _warn_error_detected(node: Node) -> None:
+    """PyTorch's anomaly-mode warning before an error in a node's backward: where the script created the node, if
+    anomaly mode was on then."""
+    trace = node.hooks.forward_trace if node.hooks is not None else None
+    if trace is None:
+        warn("UserWarning", f"Error detected in {node.name}. No forward pass information available. Enable detect "
+                            "anomaly during forward pass for more information.")
+        return
+    filename, line, text = trace
+    warn("UserWarning", f"Error detected in {node.name}. Traceback of forward call that caused the error:\n"
+                        f'  File "{filename}", line {line}, in <module>\n    {text}\n')
 
 
 # References to a gradient when only run_backward's local variable holds it: that one and getrefcount's argument.

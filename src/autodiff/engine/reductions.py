@@ -22,12 +22,15 @@ in the input's dtype, done elementwise by NumPy (exact whatever SIMD it uses), n
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 import numpy as np
 
@@ -381,7 +384,7 @@ def _range_fold(array: np.ndarray, dims: list[_Dim], begin: int, end: int, kerne
     return slot
 
 
-_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None  # made on first use
 _PARALLEL_MIN = 1 << 20  # elements: below this, running PyTorch's thread chunks one after another is cheaper
 
 
@@ -395,6 +398,8 @@ def _run_chunks(tasks: list[Callable[[], None]], numel: int) -> None:
             task()
         return
     if _POOL is None:
+        import concurrent.futures  # here: it imports logging and threading, ~10 ms a script without big sums saves
+
         _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=min(cores, 8), thread_name_prefix="reduce")
     for future in [_POOL.submit(task) for task in tasks]:
         future.result()
@@ -507,11 +512,23 @@ def _contiguous(array: np.ndarray, reduce: set[int], kernel: Kernel, op: np.ufun
     return True
 
 
+def _without_nan(array: np.ndarray) -> np.ndarray:
+    """The array with NaNs read as 0 (nansum's loads), laid out in memory as the array is: PyTorch's kernels pick
+    their path by the input's strides, so a copy in another layout would be summed in another order."""
+    zero = array.dtype.type(0)
+    if array.flags.c_contiguous or array.size == 0 or any(s < 0 for s in array.strides):
+        return np.where(np.isnan(array), zero, array)
+    span = sum((n - 1) * s for n, s in zip(array.shape, array.strides)) // array.itemsize + 1
+    memory = np.lib.stride_tricks.as_strided(array, (span,), (array.itemsize,), writeable=False)
+    cleaned = np.where(np.isnan(memory), zero, memory)
+    return np.lib.stride_tricks.as_strided(cleaned, array.shape, array.strides, writeable=False)
+
+
 def torch_sum(array: np.ndarray, dims: Sequence[int], keepdim: bool = False, *, ignore_nan: bool = False,
               thread_count: int | None = None) -> np.ndarray:
     """`torch.sum(array, dims, keepdim)` (or nansum) for a float32/float64 array, with PyTorch's bits."""
     if ignore_nan:
-        array = np.where(np.isnan(array), array.dtype.type(0), array)
+        array = _without_nan(array)
     out = _reduce(array, dims, keepdim, _sum_kernel, np.add, 0.0, thread_count)
     out += array.dtype.type(0)  # PyTorch's output starts at +0, so a zero sum is +0
     return out

@@ -467,21 +467,32 @@ class Generator:
     """A PyTorch-compatible CPU generator (MT19937)."""
 
     def __init__(self, seed: int | None = None):
-        self._bg = np.random.MT19937(0)
-        self._legacy = np.random.RandomState(self._bg)  # same engine: uint32 draws, unbuffered
-        self._npgen = np.random.Generator(self._bg)  # same engine: (hi << 32 | lo) uint64 draws
         self._fresh = True
         self._normal_cache: float | None = None  # next_double_normal_sample
         self._float_cache: float | None = None  # next_float_normal_sample (unused by CPU kernels)
         self._seed = 0
         self.manual_seed(_nondeterministic_seed() if seed is None else seed)
 
+    def __getattr__(self, name: str) -> object:
+        """NumPy's engine objects are made on the first draw or state access: importing numpy.random costs
+        ~25 ms of start-up, which a script that draws no random numbers should not pay."""
+        if name not in ("_bg", "_legacy", "_npgen"):
+            raise AttributeError(name)
+        global _FAST_RAW
+        if _FAST_RAW is None:
+            _FAST_RAW = _check_fast_raw()
+        self._bg = np.random.MT19937(0)
+        self._legacy = np.random.RandomState(self._bg)  # same engine: uint32 draws, unbuffered
+        self._npgen = np.random.Generator(self._bg)  # same engine: (hi << 32 | lo) uint64 draws
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(self._seed), "pos": _MT_N}}
+        return getattr(self, name)
+
     # -- seeding / state ---------------------------------------------------------------------
     def manual_seed(self, seed: int) -> Generator:
         seed = _normalize_seed(seed)
         self._seed = seed
-        self._bg.state = {"bit_generator": "MT19937",
-                          "state": {"key": _init_genrand(seed), "pos": _MT_N}}
+        if "_bg" in self.__dict__:  # else the engine is seeded when it is made
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(seed), "pos": _MT_N}}
         self._fresh = True
         self._normal_cache = None
         self._float_cache = None
@@ -544,8 +555,9 @@ class Generator:
         if n <= 0:
             return np.empty(0, dtype=np.uint32)
         self._fresh = False
+        legacy = self._legacy  # made on first use, which settles _FAST_RAW
         if _FAST_RAW:
-            return self._legacy.randint(0, 1 << 32, size=n, dtype=np.uint32)
+            return legacy.randint(0, 1 << 32, size=n, dtype=np.uint32)
         return self._bg.random_raw(n).astype(np.uint32)
 
     def _raw64(self, n: int) -> np.ndarray:
@@ -553,8 +565,9 @@ class Generator:
         if n <= 0:
             return np.empty(0, dtype=np.uint64)
         self._fresh = False
+        npgen = self._npgen  # made on first use, which settles _FAST_RAW
         if _FAST_RAW:
-            return self._npgen.integers(0, 1 << 64, size=n, dtype=np.uint64)
+            return npgen.integers(0, 1 << 64, size=n, dtype=np.uint64)
         r = self._bg.random_raw(2 * n)
         return (r[0::2] << _U64(32)) | r[1::2]
 
@@ -1008,7 +1021,7 @@ def _check_fast_raw() -> bool:
         return False
 
 
-_FAST_RAW = _check_fast_raw()
+_FAST_RAW: bool | None = None  # _check_fast_raw(), on the first generator's first draw
 
 default_generator = Generator()
 

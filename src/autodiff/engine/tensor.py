@@ -308,6 +308,8 @@ class Tensor:
     def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Tensor:
         warn("DeprecationWarning", ARRAY_WRAP_WARNING)
         array = np.asarray(array)
+        if array.dtype == np.bool_:  # PyTorch's __array_wrap__ gives uint8 for NumPy's booleans (np.isnan(t))
+            array = array.astype(np.uint8)
         if array.dtype not in _BY_NUMPY:
             raise type_error(f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__} to a tensor")
         return Tensor(array)

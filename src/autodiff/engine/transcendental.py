@@ -355,6 +355,49 @@ def fma32(a: np.ndarray, b: np.ndarray | np.float32, c: np.ndarray | np.float32)
         return total.astype(np.float32)
 
 
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dekker's product: float64 p and e with a * b = p + e exactly (Veltkamp's split, no FMA needed)."""
+    def split(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scaled = 134217729.0 * v  # 2**27 + 1
+        high = scaled - (scaled - v)
+        return high, v - high
+
+    product = a * b
+    a_high, a_low = split(a)
+    b_high, b_low = split(b)
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return product, error
+
+
+def fma64(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """a * b + c in float64 as the FMA instruction computes it: the product exact (Dekker), added to c exactly
+    (Knuth's two-sum), the two error terms folded in last (correctly rounded but in rare near-tie cases)."""
+    a, b, c = np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64)
+    with np.errstate(all="ignore"):
+        product, error = _two_product(a, b)
+        total = product + c
+        virtual = total - product
+        tail = (product - (total - virtual)) + (c - virtual)
+        fused = total + (tail + error)
+        # infinities and NaNs: the plain result (the error terms are NaN there)
+        return np.where(np.isfinite(fused) | ~np.isfinite(total), np.where(np.isfinite(total), fused, total), total)
+
+
+def one_minus_square(values: np.ndarray) -> np.ndarray:
+    """round(1 - v * v) with a single rounding: the fused negative multiply-add GCC makes of ATen's
+    `1 - b * b` (tanh's backward), for v in [-1, 1] (a tanh's output)."""
+    if values.dtype == _F32:
+        return fma32(-values, values, np.float32(1))
+    if values.dtype != _F64:
+        return (1 - values * values).astype(values.dtype)
+    with np.errstate(all="ignore"):
+        product, error = _two_product(values, values)
+        head = 1.0 - product  # 1 - p = head + tail exactly (Knuth's two-sum)
+        virtual = head - 1.0
+        tail = (1.0 - (head - virtual)) + (-product - virtual)
+        return head + (tail - error)
+
+
 def sleef_expf(values: np.ndarray) -> np.ndarray:
     """Sleef_expf_u10 on float32, bit for bit."""
     d = np.asarray(values, np.float32)

@@ -1,8 +1,10 @@
-"""The small part of Python's builtins a script may use, and the attribute tables of str, list, dict, tuple.
+"""The part of Python's builtins a script may use, and the attribute tables of Python's own values (str, list,
+dict, tuple, set, exceptions, generators, properties).
 
-Anything not listed here (open, eval, exec, __import__, getattr, type, globals, ...) does not exist in a
-script: using it is a NameError. Methods on Python values go through protocol tables like every other
-attribute, so `x.__class__` and friends stay out of reach.
+Anything not listed here (open, eval, exec, compile, input, __import__, globals, locals, vars, ...) does not
+exist in a script: using it is a NameError that says why. `type`, `getattr`, `hasattr`, `setattr` and
+`delattr` go through the protocol tables like every attribute a script reads, so `x.__dict__` and friends
+stay out of reach.
 """
 
 from __future__ import annotations
@@ -17,14 +19,20 @@ from autodiff.errors import AutodiffError
 from autodiff.language import protocol
 from autodiff.language.protocol import TypeTable
 
-# Python builtins deliberately left out; naming one gives a NameError that says why.
+# Python builtins deliberately left out (files, running text as code, the interpreter's own namespaces, the
+# terminal); naming one gives a NameError that says why.
 UNAVAILABLE_BUILTINS = frozenset({
-    "open", "eval", "exec", "compile", "__import__", "getattr", "setattr", "delattr", "hasattr", "type",
-    "globals", "locals", "vars", "dir", "input", "breakpoint", "help", "memoryview", "object", "super",
-    "classmethod", "staticmethod", "property", "exit", "quit", "id", "hash", "isinstance", "issubclass",
-    "callable", "iter", "next", "map", "filter", "set", "frozenset", "bytes", "bytearray", "complex",
-    "format", "repr", "ascii", "chr", "ord", "bin", "hex", "oct", "pow", "divmod", "slice",
+    "open", "eval", "exec", "compile", "__import__", "globals", "locals", "vars", "dir", "input", "breakpoint",
+    "help", "memoryview", "exit", "quit", "id", "bytes", "bytearray", "complex", "aiter", "anext",
 })
+
+# The exception classes a script can name, catch, raise and subclass (Python's own).
+EXCEPTION_CLASSES: tuple[type[BaseException], ...] = (
+    BaseException, Exception, ArithmeticError, AssertionError, AttributeError, FloatingPointError, ImportError,
+    IndexError, KeyError, LookupError, ModuleNotFoundError, NameError, NotImplementedError, OverflowError,
+    RecursionError, RuntimeError, StopIteration, TypeError, UnboundLocalError, UnicodeError, ValueError,
+    ZeroDivisionError,
+)
 
 
 # Python's sum/min/max/any/all/sorted loop over a range in C, where neither the step limit nor the time limit
@@ -68,7 +76,7 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
 
     print_.__name__ = "print"
     print_.__qualname__ = "print"
-    return {
+    names: dict[str, Any] = {
         "print": print_,
         "len": len,
         "range": range,
@@ -85,12 +93,138 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
         "list": list,
         "tuple": tuple,
         "dict": dict,
+        "set": set,
+        "frozenset": frozenset,
+        "slice": slice,
+        "object": object,
         "sum": _range_checked(sum),
         "sorted": _range_checked(sorted),
         "reversed": reversed,
         "any": _range_checked(any),
         "all": _range_checked(all),
+        "map": map,
+        "filter": filter,
+        "iter": iter,
+        "next": next,
+        "type": TYPE,
+        "isinstance": isinstance,
+        "issubclass": _issubclass,
+        "hasattr": _hasattr,
+        "getattr": _getattr,
+        "setattr": _setattr,
+        "delattr": _delattr,
+        "callable": callable,
+        "super": _super,
+        "staticmethod": staticmethod,
+        "classmethod": classmethod,
+        "property": property,
+        "divmod": divmod,
+        "pow": _pow,
+        "hash": hash,
+        "repr": repr,
+        "ascii": ascii,
+        "format": format,
+        "chr": chr,
+        "ord": ord,
+        "hex": hex,
+        "oct": oct,
+        "bin": bin,
+        "NotImplemented": NotImplemented,
+        "Ellipsis": Ellipsis,
+        "__name__": "__main__",
     }
+    names.update((cls.__name__, cls) for cls in EXCEPTION_CLASSES)
+    return names
+
+
+class _TypeBuiltin:
+    """`type`: `type(x)` is x's class as a script sees it (protocol.public_class: the script's class, int,
+    torch.Tensor, ...); also what `isinstance(Net, type)` tests. Making classes with three arguments is for
+    the class statement."""
+
+    __slots__ = ()
+    __name__ = "type"
+    __qualname__ = "type"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:
+            return protocol.public_class(args[0])
+        if len(args) == 3:
+            raise AutodiffError("TypeError", "type() with three arguments (making a class) is not available in "
+                                "autodiff scripts; write a class statement")
+        raise AutodiffError("TypeError", "type() takes 1 or 3 arguments")
+
+    def __repr__(self) -> str:
+        return "<class 'type'>"
+
+    def __instancecheck__(self, value: Any) -> bool:
+        return protocol.is_class_like(value)
+
+
+TYPE = _TypeBuiltin()
+
+
+def _issubclass(cls: Any, classinfo: Any) -> bool:
+    if not protocol.is_class_like(cls):
+        raise AutodiffError("TypeError", "issubclass() arg 1 must be a class")
+    if isinstance(classinfo, tuple):
+        return any(_issubclass(cls, item) for item in classinfo)
+    if not protocol.is_class_like(classinfo):
+        raise AutodiffError("TypeError", "issubclass() arg 2 must be a class, a tuple of classes, or a union")
+    return issubclass(protocol.as_class(cls), protocol.as_class(classinfo))
+
+
+def _attribute_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise AutodiffError("TypeError", f"attribute name must be string, not '{protocol.type_name(name)}'")
+    return name
+
+
+_MISSING = object()
+
+
+def _getattr(value: Any, name: Any, default: Any = _MISSING) -> Any:
+    try:
+        return protocol.get_attribute(value, _attribute_name(name))
+    except AttributeError:
+        if default is _MISSING:
+            raise
+        return default
+
+
+def _hasattr(value: Any, name: Any) -> bool:
+    try:
+        protocol.get_attribute(value, _attribute_name(name))
+    except AttributeError:
+        return False
+    return True
+
+
+def _setattr(value: Any, name: Any, new_value: Any) -> None:
+    protocol.set_attribute(value, _attribute_name(name), new_value)
+
+
+def _delattr(value: Any, name: Any) -> None:
+    protocol.delete_attribute(value, _attribute_name(name))
+
+
+def _super(*args: Any) -> super:
+    if not args:  # the zero-argument form is compiled where `super()` is written (compiler/expressions.py)
+        raise AutodiffError("RuntimeError", "super(): no arguments")
+    return super(*args)
+
+
+def _pow(base: Any, exponent: Any, mod: Any = None) -> Any:
+    if mod is not None:
+        return pow(base, exponent, mod)
+    from autodiff.language.compiler.operators import power
+
+    return power(base, exponent)
+
+
+for _function, _name in ((_issubclass, "issubclass"), (_hasattr, "hasattr"), (_getattr, "getattr"),
+                         (_setattr, "setattr"), (_delattr, "delattr"), (_super, "super"), (_pow, "pow")):
+    _function.__name__ = _function.__qualname__ = _name
 
 
 class _SafeFormatter(string.Formatter):
@@ -134,7 +268,23 @@ def _register() -> None:
         "capitalize": str.capitalize,
         "isdigit": str.isdigit,
         "isalpha": str.isalpha,
+        "isalnum": str.isalnum,
+        "isspace": str.isspace,
+        "isupper": str.isupper,
+        "islower": str.islower,
+        "isnumeric": str.isnumeric,
+        "isdecimal": str.isdecimal,
         "splitlines": str.splitlines,
+        "rsplit": str.rsplit,
+        "partition": str.partition,
+        "rpartition": str.rpartition,
+        "rfind": str.rfind,
+        "index": str.index,
+        "rindex": str.rindex,
+        "swapcase": str.swapcase,
+        "casefold": str.casefold,
+        "removeprefix": str.removeprefix,
+        "removesuffix": str.removesuffix,
     }))
     protocol.register(list, TypeTable("list", methods={
         "append": list.append,
@@ -159,8 +309,34 @@ def _register() -> None:
         "setdefault": dict.setdefault,
         "copy": dict.copy,
         "clear": dict.clear,
+        "popitem": dict.popitem,
     }))
     protocol.register(tuple, TypeTable("tuple", methods={"index": tuple.index, "count": tuple.count}))
+    shared_set_methods = {name: getattr(frozenset, name) for name in (
+        "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint",
+        "copy")}
+    protocol.register(frozenset, TypeTable("frozenset", methods=dict(shared_set_methods)))
+    protocol.register(set, TypeTable("set", methods={**{name: getattr(set, name) for name in shared_set_methods},
+                                                    **{name: getattr(set, name) for name in (
+        "add", "remove", "discard", "pop", "clear", "update", "intersection_update", "difference_update",
+        "symmetric_difference_update")}}))
+    protocol.register(BaseException, TypeTable("BaseException", getters={"args": lambda e: e.args},
+                                               named_by_class=True))
+    protocol.register(property, TypeTable("property", methods={
+        "setter": property.setter, "getter": property.getter, "deleter": property.deleter}))
+    protocol.register(types.GeneratorType, TypeTable("generator", methods={
+        "send": types.GeneratorType.send, "close": types.GeneratorType.close, "throw": types.GeneratorType.throw}))
+    # The Python functions a script is given stand for Python's and PyTorch's builtins (its own are UserFunctions).
+    protocol.register_class_name(types.FunctionType, "builtin_function_or_method")
+    protocol.register_class_name(types.BuiltinFunctionType, "builtin_function_or_method")
+    protocol.register_class_name(protocol.BuiltinFunction, "builtin_function_or_method")
+    protocol.register_class_view(type, TYPE)
+    protocol.register_class_view(_TypeBuiltin, TYPE)
+    protocol.register_class_view(protocol.ClassView, TYPE)
+    protocol.register_class_like(_TypeBuiltin, lambda value: type)
+    protocol.register(_TypeBuiltin, TypeTable("type"))
+    protocol.expose_classes(EXCEPTION_CLASSES)
+    protocol.expose_classes((map, filter, zip, enumerate, reversed, property, staticmethod, classmethod))
     # Plain Python callables and classes have no attributes for scripts; the tables give them their names.
     for python_type, name in ((types.FunctionType, "function"), (types.BuiltinFunctionType, "builtin function")):
         protocol.register(python_type, TypeTable(name))

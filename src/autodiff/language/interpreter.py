@@ -26,8 +26,8 @@ from autodiff.language.compiler.runners import (
     statement_span_of_frames,
     statement_span_of_traceback,
 )
-from autodiff.language.parser import ParseError, parse
-from autodiff.language.runtime.exceptions import convert_exception
+from autodiff.language.runtime.exceptions import convert_exception, uncaught
+from autodiff.language.syntax import ParseError, parse
 
 __all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_STEPS", "Interpreter", "convert_exception", "statement_span_of_frames",
            "statement_span_of_traceback"]
@@ -100,6 +100,10 @@ class Interpreter:
             return code()
         except RecursionError as exc:
             raise convert_exception(exc, statement_span_of_traceback(exc.__traceback__)) from None
+        except Exception as exc:
+            if getattr(exc, "autodiff_raised", False):  # the script raised it and nothing caught it
+                raise uncaught(exc) from None
+            raise
         finally:
             self.steps = state[STEPS]
             set_warning_sink(previous_sink)

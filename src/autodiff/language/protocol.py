@@ -6,6 +6,12 @@ AttributeError, and so is every name starting with `_` unless a table lists it o
 API (namedtuple's `_asdict`, PyTorch's `_version`; never a dunder). This is
 the sandbox's wall and also the single place that lists what each type offers (for errors, completion
 and the README's list of supported PyTorch).
+
+Classes a script defines are real Python classes (see runtime/classes.py); on them and their instances a
+script reaches the names its own classes define (methods, class attributes, properties, the dunders of
+SCRIPT_DUNDERS it wrote), the attributes it set, and the table of their native base (nn.Module's
+`parameters()`). A few dunders are readable on every value (`__class__`, `__name__`, `__doc__`, ...);
+`__dict__`, `__globals__`, `__subclasses__`, `__code__`, `__traceback__`, frames: never.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ class TypeTable:
     getters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     setters: dict[str, Callable[[Any, Any], None]] = field(default_factory=dict)
     methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # Values that keep other attributes a script sets in their __dict__ (functions: `f.calls = 0`).
+    extensible: bool = False
+    # Errors name the value's own class (an exception's table serves every exception class).
+    named_by_class: bool = False
 
     def names(self) -> list[str]:
         return sorted({*self.getters, *self.methods})
@@ -68,26 +78,312 @@ def table_of(value: Any) -> TypeTable | None:
     kind = type(value)
     if kind is type and value in _CLASS_TABLES:
         return _CLASS_TABLES[value]
-    table = _TABLES.get(kind)
-    if table is None:
-        for base in type(value).__mro__[1:]:
-            table = _TABLES.get(base)
-            if table is not None:
-                break
-    return table
+    return _TABLES.get(kind) or _table_by_mro(kind)
+
+
+def _table_by_mro(kind: type) -> TypeTable | None:
+    for base in kind.__mro__[1:]:
+        table = _TABLES.get(base)
+        if table is not None:
+            return table
+    return None
 
 
 def type_name(value: Any) -> str:
+    kind = type(value)
+    if kind in _SCRIPT_CLASSES:
+        return kind.__name__
     table = table_of(value)
     if table is not None:
-        return table.type_name
-    return _PLAIN_NAMES.get(type(value), "object")
+        return public_type(kind).__name__ if table.named_by_class else table.type_name
+    return _PLAIN_NAMES.get(kind, "object")
 
 
 _PLAIN_NAMES = {
     int: "int", float: "float", bool: "bool", str: "str", list: "list", tuple: "tuple",
-    dict: "dict", type(None): "NoneType", range: "range", slice: "slice",
+    dict: "dict", type(None): "NoneType", range: "range", slice: "slice", type: "type", set: "set",
+    frozenset: "frozenset", object: "object", super: "super",
 }
+
+
+# -- classes a script defines, and what it reaches on them ------------------------------------------------
+
+# The dunder methods a script's class may define (Python calls them: operators, len, iteration, printing,
+# `with`); defining any other dunder (__getattribute__, __del__, __init_subclass__, ...) is refused.
+_ARITHMETIC = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
+               "lshift", "rshift", "divmod")
+SCRIPT_DUNDERS = frozenset({
+    "__init__", "__repr__", "__str__", "__format__", "__call__", "__len__", "__getitem__", "__setitem__",
+    "__delitem__", "__iter__", "__next__", "__reversed__", "__contains__", "__bool__", "__hash__", "__eq__",
+    "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__enter__", "__exit__", "__neg__", "__pos__", "__abs__",
+    "__invert__", "__round__", "__int__", "__float__", "__index__",
+    *(f"__{name}__" for name in _ARITHMETIC), *(f"__r{name}__" for name in _ARITHMETIC),
+    *(f"__i{name}__" for name in _ARITHMETIC if name != "divmod"),
+})
+# Dunders Python itself puts in a class's namespace.
+CLASS_BODY_DUNDERS = frozenset({"__module__", "__qualname__", "__doc__"})
+
+
+class ScriptClass:
+    """What the wall knows of a class a script defined: `own` are the names its body (or later assignments)
+    defined; `names` those of every script class along its MRO; `hidden` the instance attributes its native
+    base keeps for itself (nn.Module's `_parameters`)."""
+
+    __slots__ = ("own", "names", "hidden")
+
+    def __init__(self, own: set[str], hidden: frozenset[str]):
+        self.own = own
+        self.names: frozenset[str] = frozenset()
+        self.hidden = hidden
+
+
+_SCRIPT_CLASSES: dict[type, ScriptClass] = {}
+
+
+def register_script_class(cls: type, own: set[str], hidden: frozenset[str]) -> None:
+    _SCRIPT_CLASSES[cls] = ScriptClass(set(own), hidden)
+    _refresh_names()
+
+
+def is_script_class(value: Any) -> bool:
+    return value in _SCRIPT_CLASSES if isinstance(value, type) else False
+
+
+def script_names(cls: type) -> frozenset[str]:
+    """The names a script class and its script bases define."""
+    info = _SCRIPT_CLASSES.get(cls)
+    return info.names if info is not None else frozenset()
+
+
+def _refresh_names() -> None:
+    for cls, info in _SCRIPT_CLASSES.items():
+        names: set[str] = set()
+        for base in cls.__mro__:
+            base_info = _SCRIPT_CLASSES.get(base)
+            if base_info is not None:
+                names |= base_info.own
+        info.names = frozenset(names - CLASS_BODY_DUNDERS)
+
+
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name[:2] == "__" and name[-2:] == "__"
+
+
+def _python_getattr(value: Any, name: str) -> Any:
+    """Python's own lookup for a name the wall lets through; its AttributeError becomes a script error."""
+    try:
+        return getattr(value, name)
+    except AttributeError as exc:
+        if isinstance(exc, AutodiffError) or getattr(exc, "autodiff_raised", False):
+            raise
+        raise AutodiffError("AttributeError", str(exc)) from None
+
+
+def _python_setattr(value: Any, name: str, new_value: Any, delete: bool = False) -> None:
+    try:
+        if delete:
+            delattr(value, name)
+        else:
+            setattr(value, name, new_value)
+    except AttributeError as exc:
+        if isinstance(exc, AutodiffError) or getattr(exc, "autodiff_raised", False):
+            raise
+        raise AutodiffError("AttributeError", str(exc)) from None
+
+
+def _script_attribute(value: Any, name: str, info: ScriptClass) -> Any:
+    if name in info.names:
+        return _python_getattr(value, name)
+    if _is_dunder(name):
+        return _dunder(value, name, None)
+    state = value.__dict__
+    if name in state and name not in info.hidden:
+        return state[name]
+    table = _table_by_mro(type(value))
+    if table is not None and name[:1] != "_":
+        getter = table.getters.get(name)
+        if getter is not None:
+            return getter(value)
+        method = table.methods.get(name)
+        if method is not None:
+            return BoundMethod(value, name, method)
+    raise _no_attribute(value, name, table)
+
+
+# Native classes a script may subclass, with the instance attributes each keeps for itself.
+SUBCLASSABLE: dict[type, frozenset[str]] = {object: frozenset()}
+
+
+def allow_subclassing(cls: type, hidden: Iterable[str] = ()) -> type:
+    """Let scripts subclass the native class `cls` (and its subclasses): see runtime/classes.py for what such a
+    class must do. `hidden`: the instance attributes of its own state, which scripts must not read or set on
+    their subclasses' instances. Returns cls, so it can decorate the class definition."""
+    SUBCLASSABLE[cls] = frozenset(hidden)
+    return cls
+
+
+def subclassable(cls: type) -> bool:
+    """Whether a script may subclass `cls`: object, the built-in exceptions, the classes scripts defined and
+    the native classes registered by runtime.classes.allow_subclassing (and their subclasses)."""
+    if cls in _SCRIPT_CLASSES or cls in SUBCLASSABLE:
+        return True
+    if issubclass(cls, BaseException):
+        return cls.__module__ == "builtins" and not issubclass(cls, AutodiffError)
+    return any(base in SUBCLASSABLE for base in cls.__mro__[1:-1])
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    info = _SCRIPT_CLASSES.get(cls)
+    if info is not None and name in info.names:
+        return _python_getattr(cls, name)
+    if name == "__init__" and (info is not None or subclassable(cls)):
+        return cls.__init__
+    if _is_dunder(name):
+        return _dunder(cls, name, None)
+    if name[:1] != "_" or info is None:
+        for base in cls.__mro__[1:]:  # what the native base's class offers (`MyFunction.apply`)
+            table = _CLASS_TABLES.get(base)
+            if table is not None and (name[:1] != "_" or _listed(table, name)):
+                getter = table.getters.get(name)
+                if getter is not None:
+                    return getter(cls)
+                method = table.methods.get(name)
+                if method is not None:
+                    return BoundMethod(cls, name, method)
+    raise _no_attribute(cls, name, None)
+
+
+def _super_attribute(value: super, name: str) -> Any:
+    instance = value.__self__
+    owner = instance if isinstance(instance, type) else type(instance)
+    info = _SCRIPT_CLASSES.get(owner)
+    allowed = name in SCRIPT_DUNDERS if _is_dunder(name) else (
+        (info is not None and name in info.names) or name in _native_names(owner))
+    if allowed:
+        return _python_getattr(value, name)
+    raise _no_attribute(value, name, None)
+
+
+def _native_names(kind: type) -> set[str]:
+    table = _table_by_mro(kind)
+    return set() if table is None else {*table.getters, *table.methods}
+
+
+# -- what `type(x)` gives ----------------------------------------------------------------------------------
+
+_PUBLIC_CLASSES: set[type] = {int, float, bool, str, list, tuple, dict, set, frozenset, range, slice, object,
+                              type(None), complex}
+_CLASS_OF: dict[type, Callable[[Any], Any]] = {}  # per-value answers: a Tensor is torch.Tensor or nn.Parameter
+_CLASS_VIEWS: dict[type, Any] = {}  # what to show for a class scripts may not hold (`type` itself, ...)
+_CLASS_NAMES: dict[type, str] = {}  # dotted names for views: torch.dtype, torch.Size
+
+
+def expose_classes(values: Iterable[Any]) -> None:
+    """Classes among `values` are part of the API (a namespace offers them), so `type(x)` may give them."""
+    _PUBLIC_CLASSES.update(value for value in values if isinstance(value, type))
+
+
+def register_class_of(kind: type, answer: Callable[[Any], Any]) -> None:
+    _CLASS_OF[kind] = answer
+
+
+def register_class_view(kind: type, view: Any) -> None:
+    _CLASS_VIEWS[kind] = view
+
+
+def register_class_name(kind: type, dotted: str) -> None:
+    _CLASS_NAMES[kind] = dotted
+
+
+# Values that stand for a class without being one (torch.Tensor, the `type` builtin, ClassView), with the
+# Python class each stands for (what issubclass compares).
+_CLASS_LIKES: dict[type, Callable[[Any], type]] = {}
+
+
+def register_class_like(kind: type, as_python_class: Callable[[Any], type]) -> None:
+    _CLASS_LIKES[kind] = as_python_class
+
+
+def is_class_like(value: Any) -> bool:
+    return isinstance(value, type) or type(value) in _CLASS_LIKES
+
+
+def as_class(value: Any) -> type:
+    return value if isinstance(value, type) else _CLASS_LIKES[type(value)](value)
+
+
+def public_class(value: Any) -> Any:
+    """`type(value)` for a script: the value's class if scripts may hold it, else a stand-in that prints,
+    compares and answers isinstance like it (but builds nothing and has no attributes)."""
+    kind = type(value)
+    if kind not in _SCRIPT_CLASSES:
+        for base in kind.__mro__:
+            answer = _CLASS_OF.get(base)
+            if answer is not None:
+                return answer(value)
+    return public_type(kind)
+
+
+def public_type(kind: type) -> Any:
+    if kind in _SCRIPT_CLASSES or kind in _PUBLIC_CLASSES:
+        return kind
+    if issubclass(kind, AutodiffError):  # an error of category RuntimeError is a RuntimeError
+        for base in kind.__bases__:
+            if not issubclass(base, AutodiffError):
+                return base
+    elif issubclass(kind, BaseException) and kind.__module__ == "builtins":
+        return kind
+    view = _CLASS_VIEWS.get(kind)
+    if view is None:
+        view = _CLASS_VIEWS[kind] = ClassView(kind)
+    return view
+
+
+class ClassView:
+    """What `type(x)` gives for a value whose Python class is autodiff's own: it prints as PyTorch or Python
+    would print that class (`<class 'torch.dtype'>`, `<class 'function'>`), compares equal to itself, answers
+    isinstance and issubclass, and has only its `__name__`."""
+
+    __slots__ = ("cls", "__name__", "__qualname__", "dotted")
+
+    def __init__(self, cls: type, dotted: str | None = None):
+        self.cls = cls
+        table = _TABLES.get(cls) or _table_by_mro(cls)
+        self.dotted = dotted or _CLASS_NAMES.get(cls) or _PLAIN_NAMES.get(cls) or (
+            table.type_name if table is not None else cls.__name__)
+        self.__name__ = self.__qualname__ = self.dotted.rpartition(".")[2]
+
+    def __repr__(self) -> str:
+        return f"<class '{self.dotted}'>"
+
+    def __instancecheck__(self, value: Any) -> bool:
+        return isinstance(value, self.cls)
+
+    def __subclasscheck__(self, other: Any) -> bool:
+        return isinstance(other, ClassView) and issubclass(other.cls, self.cls)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise AutodiffError("TypeError", f"cannot create '{self.dotted}' instances")
+
+
+def _dunder(value: Any, name: str, table: TypeTable | None) -> Any:
+    """The few dunders readable on any value: `__class__`, and the string ones (`__name__` of a class or
+    function, `__doc__`, `__module__`)."""
+    if name == "__class__":
+        return public_class(value)
+    if name in ("__name__", "__qualname__", "__doc__", "__module__"):
+        if type(value) is Namespace and name == "__name__":
+            return value.name
+        found = getattr(value, name, None)
+        if isinstance(found, str) or (found is None and name == "__doc__"):
+            return found
+    if name == "__init__" and (type(value) in _SCRIPT_CLASSES or (isinstance(value, type) and subclassable(value))):
+        return getattr(value, name)
+    if name in ("__cause__", "__context__") and isinstance(value, BaseException):
+        from autodiff.language.runtime.exceptions import exception_chain
+
+        return exception_chain(value, name)
+    raise _no_attribute(value, name, table)
 
 
 class BoundMethod:
@@ -149,6 +445,13 @@ BuiltinFunction.__name__ = BuiltinFunction.__qualname__ = "builtin_function_or_m
 
 def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffError:
     kind = type_name(value)
+    if isinstance(value, type) and (value in _SCRIPT_CLASSES or value in _PUBLIC_CLASSES):
+        if _is_dunder(name):
+            return AutodiffError("AttributeError", f"type object '{value.__name__}' has no attribute '{name}' "
+                                 "(scripts cannot reach Python internals)")
+        return AutodiffError("AttributeError", f"type object '{value.__name__}' has no attribute '{name}'")
+    if type(value) in _SCRIPT_CLASSES and not _is_dunder(name):
+        return AutodiffError("AttributeError", f"'{kind}' object has no attribute '{name}'")
     if name.startswith("_"):
         return AutodiffError(
             "AttributeError", f"'{kind}' object has no attribute '{name}' (scripts cannot reach Python internals)"
@@ -178,35 +481,68 @@ def _listed(table: TypeTable, name: str) -> bool:
 
 
 def get_attribute(value: Any, name: str) -> Any:
-    if type(value) is Namespace and (not name.startswith("_") or name in NAMESPACE_DUNDERS):
+    kind = type(value)
+    if kind is Namespace and (name[:1] != "_" or name in NAMESPACE_DUNDERS):
         return _namespace_member(value, name)
-    table = table_of(value)
-    if table is not None and (not name.startswith("_") or _listed(table, name)):
-        getter = table.getters.get(name)
-        if getter is not None:
-            return getter(value)
-        method = table.methods.get(name)
-        if method is not None:
-            return BoundMethod(value, name, method)
+    table = _TABLES.get(kind)
+    if table is None:
+        if kind is type and value in _CLASS_TABLES:
+            table = _CLASS_TABLES[value]
+        else:
+            info = _SCRIPT_CLASSES.get(kind)
+            if info is not None:
+                return _script_attribute(value, name, info)
+            if isinstance(value, type):
+                return _class_attribute(value, name)
+            if kind is super:
+                return _super_attribute(value, name)
+            table = _table_by_mro(kind)
+    if name[:1] != "_" or (table is not None and _listed(table, name)):
+        if table is not None:
+            getter = table.getters.get(name)
+            if getter is not None:
+                return getter(value)
+            method = table.methods.get(name)
+            if method is not None:
+                return BoundMethod(value, name, method)
+            if table.extensible and name in value.__dict__:
+                return value.__dict__[name]
+    elif _is_dunder(name):
+        return _dunder(value, name, table)
     raise _no_attribute(value, name, table)
 
 
 def call_method(value: Any, name: str, args: Iterable[Any], kwargs: dict[str, Any]) -> Any:
     """`value.name(*args, **kwargs)` without building a BoundMethod (the interpreter's fast path)."""
-    if type(value) is Namespace and not name.startswith("_"):
+    kind = type(value)
+    if kind is Namespace and name[:1] != "_":
         return _namespace_member(value, name)(*args, **kwargs)
-    table = table_of(value)
-    if table is not None and (not name.startswith("_") or _listed(table, name)):
+    table = _TABLES.get(kind)
+    if table is not None and (name[:1] != "_" or _listed(table, name)):
         method = table.methods.get(name)
         if method is not None:
             return method(value, *args, **kwargs)
         getter = table.getters.get(name)
         if getter is not None:
             return getter(value)(*args, **kwargs)
-    raise _no_attribute(value, name, table)
+    return get_attribute(value, name)(*args, **kwargs)
 
 
 def set_attribute(value: Any, name: str, new_value: Any) -> None:
+    kind = type(value)
+    info = _SCRIPT_CLASSES.get(kind) if kind not in _TABLES else None
+    if info is not None:
+        if _is_dunder(name) or name in info.hidden:
+            raise _no_attribute(value, name, None) if _is_dunder(name) else _internal(value, name)
+        _python_setattr(value, name, new_value)
+        return
+    if isinstance(value, type) and value in _SCRIPT_CLASSES:
+        if _is_dunder(name):
+            raise _no_attribute(value, name, None)
+        _python_setattr(value, name, new_value)
+        _SCRIPT_CLASSES[value].own.add(name)
+        _refresh_names()
+        return
     table = table_of(value)
     if table is not None and (not name.startswith("_") or _listed(table, name)):
         setter = table.setters.get(name)
@@ -215,14 +551,51 @@ def set_attribute(value: Any, name: str, new_value: Any) -> None:
             return
         if name in table.getters or name in table.methods:
             raise AutodiffError("AttributeError", f"attribute '{name}' of '{table.type_name}' objects is not writable")
+        if table.extensible:
+            value.__dict__[name] = new_value
+            return
     raise _no_attribute(value, name, table)
+
+
+def delete_attribute(value: Any, name: str) -> None:
+    """`del value.name`: attributes of script instances and classes, and of extensible values."""
+    kind = type(value)
+    info = _SCRIPT_CLASSES.get(kind) if kind not in _TABLES else None
+    if info is not None and not _is_dunder(name) and name not in info.hidden:
+        _python_setattr(value, name, None, delete=True)
+        return
+    if isinstance(value, type) and value in _SCRIPT_CLASSES and not _is_dunder(name):
+        _python_setattr(value, name, None, delete=True)
+        _SCRIPT_CLASSES[value].own.discard(name)
+        _refresh_names()
+        return
+    table = table_of(value)
+    if table is not None and table.extensible and name[:1] != "_" and name in value.__dict__:
+        del value.__dict__[name]
+        return
+    if table is not None and name in table.getters:
+        raise AutodiffError("AttributeError", f"attribute '{name}' of '{table.type_name}' objects is not writable")
+    raise _no_attribute(value, name, table)
+
+
+def _internal(value: Any, name: str) -> AutodiffError:
+    return AutodiffError("AttributeError", f"'{type_name(value)}' object has no attribute '{name}' (scripts "
+                         "cannot reach Python internals)")
 
 
 def attribute_names(value: Any) -> list[str]:
     if type(value) is Namespace:
         return sorted(value.members)
+    names: set[str] = set()
+    info = _SCRIPT_CLASSES.get(type(value)) or (_SCRIPT_CLASSES.get(value) if isinstance(value, type) else None)
+    if info is not None:
+        names |= {name for name in info.names if not _is_dunder(name)}
+        if not isinstance(value, type):
+            names |= {name for name in value.__dict__ if name not in info.hidden and not _is_dunder(name)}
     table = table_of(value)
-    return table.names() if table is not None else []
+    if table is not None:
+        names |= set(table.names())
+    return sorted(names)
 
 
 class Namespace:
@@ -251,4 +624,6 @@ def _namespace_member(namespace: Namespace, name: str) -> Any:
 
 
 _TABLES[Namespace] = TypeTable("module")
+_TABLES[ClassView] = TypeTable("type")
+register_class_like(ClassView, lambda view: view.cls)
 _TABLES[BuiltinFunction] = TypeTable("builtin function")

@@ -312,12 +312,40 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
              device: Any = None) -> Tensor:
     check_size((steps,))
     target = _dtype_arg(dtype, tensor_module.default_float)
-    # PyTorch fills the first half from the start and the second half from the end.
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    return _leaf(_linspace_values(start, end, steps, target), requires_grad)
+
+
+def _linspace_values(start: float, end: float, steps: int, target: np.dtype) -> np.ndarray:
+    """PyTorch's linspace kernel: the first half `start + step * i`, the second `end - step * (steps - 1 - i)`,
+    each one fused multiply-add (GCC contracts the kernel's expressions), with `step` and the arithmetic in the
+    dtype for floats (float32 and float64), in float64 for integers."""
+    from autodiff.engine import transcendental
+
+    if steps <= 1:
+        return np.full(steps, start).astype(target)
     index = np.arange(steps)
-    half = steps // 2
-    values = np.where(index < half, start + step * index, end - step * (steps - 1 - index))
-    return _leaf(values.astype(target), requires_grad)
+    first_half = index < steps // 2
+    if target == np.dtype(np.float16):  # c10::Half rounds after every operation, integers converted to Half
+        half = np.float16
+        first, last = half(start), half(end)
+        step = half(half(last - first) / half(steps - 1))
+        products = (step * np.where(first_half, index, steps - 1 - index).astype(half)).astype(half)
+        return np.where(first_half, first + products, last - products).astype(half)
+    if target in (np.dtype(np.float32), np.dtype(np.float64)):
+        first, last = target.type(start), target.type(end)
+        with np.errstate(all="ignore"):
+            step = (last - first) / target.type(steps - 1)
+    else:  # start and end converted to the dtype first (an integer's truncated), the step in float64
+        first, last = (np.float64(np.asarray(value).astype(target)) for value in (start, end))
+        step = (last - first) / (steps - 1)
+    work = np.dtype(np.float32) if target == np.dtype(np.float32) else np.dtype(np.float64)
+    fma = transcendental.fma32 if work == np.dtype(np.float32) else transcendental.fma64
+    count = np.where(first_half, index, steps - 1 - index).astype(work)
+    signed_step = np.where(first_half, step, -step).astype(work)
+    base = np.where(first_half, first, last).astype(work)
+    values = fma(signed_step, count, base)
+    with np.errstate(invalid="ignore"):
+        return values.astype(target)
 
 
 def _rng():
@@ -390,6 +418,27 @@ def parameter(data: Tensor | None = None, requires_grad: bool = True) -> Tensor:
     out = _leaf(data.array, requires_grad)
     out.is_parameter = True
     return out
+
+
+class ParameterType:
+    """`nn.Parameter`: builds a parameter, and is what `type(p)` gives for one and what `isinstance(p,
+    nn.Parameter)` tests (a parameter is a Tensor marked as such)."""
+
+    __slots__ = ()
+    __name__ = "Parameter"
+    __qualname__ = "Parameter"
+
+    def __call__(self, data: Tensor | None = None, requires_grad: bool = True) -> Tensor:
+        return parameter(data, requires_grad)
+
+    def __repr__(self) -> str:
+        return "<class 'torch.nn.parameter.Parameter'>"
+
+    def __instancecheck__(self, value: Any) -> bool:
+        return type(value) is Tensor and value.is_parameter
+
+
+PARAMETER = ParameterType()
 
 
 def variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:

@@ -30,6 +30,7 @@ from autodiff.torch.autograd.backward import (
     design_card_backward,
 )
 from autodiff.torch.creation import (
+    PARAMETER,
     arange,
     as_tensor,
     empty,
@@ -45,7 +46,6 @@ from autodiff.torch.creation import (
     numel,
     ones,
     ones_like,
-    parameter,
     rand,
     rand_like,
     randint,
@@ -164,7 +164,7 @@ def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None) -> dict[
     autograd_ns = Namespace("torch.autograd", {
         "Variable": variable, "grad": autograd_grad, "backward": autograd_backward,
     })
-    nn_ns = Namespace("torch.nn", {"Parameter": parameter})
+    nn_ns = Namespace("torch.nn", {"Parameter": PARAMETER})
     torch_ns = Namespace("torch", torch_members())
     torch_ns.members.update({"autograd": autograd_ns, "nn": nn_ns})
     modules = {"torch": torch_ns, "torch.autograd": autograd_ns, "torch.nn": nn_ns}

@@ -321,7 +321,12 @@ LONG_TAIL: dict[str, Callable[..., Any]] = {
     "diag_embed": ops.diag_embed, "trace": ops.trace, "tile": ops.tile, "flip": ops.flip, "fliplr": ops.fliplr,
     "flipud": ops.flipud, "roll": ops.roll, "bmm": ops.bmm, "lerp": ops.lerp, "kron": ops.kron,
 }
-LONG_TAIL_METHODS: dict[str, Callable[..., Any]] = {"repeat": ops.repeat}
+# Methods that take their dims either as one sequence or one by one (x.flip(0, 1)), unlike the torch functions.
+LONG_TAIL_METHODS: dict[str, Callable[..., Any]] = {
+    "repeat": ops.repeat,
+    "tile": lambda self, *dims: ops.tile(self, ops._shape_arg(dims)),
+    "flip": lambda self, *dims: ops.flip(self, ops._shape_arg(dims)),
+}
 LONG_TAIL_INPLACE: dict[str, Callable[..., Any]] = {
     "scatter_": ops.scatter, "scatter_add_": ops.scatter_add, "index_add_": ops.index_add,
     "index_copy_": ops.index_copy, "index_fill_": ops.index_fill, "tril_": ops.tril, "triu_": ops.triu,
@@ -423,9 +428,39 @@ def register_tables() -> None:
         register(ops._RETURN_TYPES[kind], TypeTable(f"torch.return_types.{kind}",
                                                     getters={"values": lambda p: p[0], "indices": lambda p: p[1]}))
     register(autograd.GradMode, TypeTable("grad_mode"))
+    register(autograd.GradModeFunction, TypeTable("function"))
     register(autograd.HookHandle, TypeTable("RemovableHandle", methods={"remove": autograd.HookHandle.remove}))
     register(TensorType, tensor_type_table(tensor_table().methods))
     register(Device, TypeTable("device", getters={"type": lambda d: d.type, "index": lambda d: d.index}))
+    _register_classes()
+
+
+def _register_classes() -> None:
+    """What `type(x)` gives for torch's values, and the class-likes scripts use with isinstance."""
+    from autodiff.language import protocol
+    from autodiff.torch.creation import PARAMETER, ParameterType
+
+    tensor_class = TENSOR_TYPES["Tensor"]
+    protocol.register_class_of(Tensor, lambda t: PARAMETER if t.is_parameter else tensor_class)
+    protocol.register_class_like(TensorType, lambda kind: Tensor)
+    protocol.register_class_like(ParameterType, lambda kind: Tensor)
+    register(ParameterType, tensor_type_table(tensor_table().methods))
+    for kind, dotted in ((DType, "torch.dtype"), (Size, "torch.Size"), (Device, "torch.device")):
+        protocol.register_class_name(kind, dotted)
+    Device.__module__, Device.__qualname__ = "torch", "device"  # torch.device is this class: it prints so
+    node_classes: dict[str, Any] = {}
+
+    def node_class(node: autograd.Node) -> Any:  # PyTorch makes a class per node kind: <class 'MulBackward0'>
+        view = node_classes.get(node.name)
+        if view is None:
+            view = node_classes[node.name] = protocol.ClassView(type(node), getattr(node, "CLASS_PREFIX", "") +
+                                                                node.name)
+        return view
+
+    protocol.register_class_of(autograd.Node, node_class)
+    modes = {label: protocol.ClassView(autograd.GradMode, f"torch.autograd.grad_mode.{label}")
+             for label in ("no_grad", "enable_grad", "set_grad_enabled")}
+    protocol.register_class_of(autograd.GradMode, lambda mode: modes[mode.label])
 
 
 # --- Python protocols, legacy tensor types, devices (PyTorch as tutorials use them) ------------------------
@@ -443,9 +478,14 @@ _NEW_SIGNATURES = (
 
 class TensorType:
     """`torch.Tensor`, `torch.FloatTensor`, ...: legacy constructors that are also `isinstance` targets and
-    (through their TypeTable) expose the Tensor methods unbound: `f = torch.Tensor.tanh; f(x)`."""
+    (through their TypeTable) expose the Tensor methods unbound: `f = torch.Tensor.tanh; f(x)`. `type(t)` of a
+    tensor is `torch.Tensor`."""
 
     __slots__ = ("name", "dtype")
+
+    @property
+    def __name__(self) -> str:  # noqa: PLW3201 - what `torch.Tensor.__name__` reads
+        return self.name
 
     def __init__(self, name: str, dtype: DType | None):
         self.name = name

@@ -273,6 +273,8 @@ class GraphNode:
     # The tensor the node stands for where autodiff knows it (a leaf, a named output, a saved constant): the
     # picture views (svg.py, html.py) show its value and grad. Not part of the JSON document.
     tensor: Tensor | None = field(default=None, repr=False, compare=False)
+    # Hooks registered on the node or on the tensor whose gradient it receives ("hook scale", "pre-hook show").
+    hooks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -322,6 +324,7 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
             name, shape, dtype = describe(output)
             nodes[found] = GraphNode(found, "function", node.name, name, shape, dtype, tensor=output)
             queue.append(node)
+        nodes[found].hooks = hook_labels(node)
         return found
 
     def constant_id(tensor: Tensor | None) -> str:
@@ -342,6 +345,8 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
             found = new_id("n")
             name, shape, dtype = describe(tensor)
             nodes[found] = GraphNode(found, "leaf", "AccumulateGrad", name, shape, dtype, tensor=tensor)
+            if tensor._accumulator_node is not None:
+                nodes[found].hooks = hook_labels(tensor._accumulator_node)
             root_ids.append(found)
         else:
             root_ids.append(node_id(tensor.grad_fn))
@@ -365,8 +370,25 @@ def build_graph(roots: Sequence[Tensor], names: NameIndex, saved: Mapping[Node, 
     return Graph(root_ids, nodes, truncated, engine_nodes)
 
 
+_HOOK_KINDS = (("tensor_pre", "hook"), ("pre", "pre-hook"), ("post", "post-hook"),
+               ("post_accumulate", "post-accumulate hook"))
+
+
+def hook_labels(node: Node) -> list[str]:
+    """What is hooked on a node, in registration order per kind: `hook scale`, `pre-hook show`, ..."""
+    hooks = node.hooks
+    if not hooks:
+        return []
+    labels = []
+    for attribute, kind in _HOOK_KINDS:
+        for hook in getattr(hooks, attribute).values():
+            name = getattr(hook, "__name__", None) or getattr(hook, "name", None) or "hook"
+            labels.append(f"{kind} {name}")
+    return labels
+
+
 def node_label_lines(node: GraphNode) -> list[str]:
-    """The text of a node in DOT and Mermaid: its op, then the variable (and shape) where known."""
+    """The text of a node in DOT and Mermaid: its op, then the variable (and shape) where known, then its hooks."""
     if node.kind == "constant":
         head = "(constant)"
         detail = node.name
@@ -375,10 +397,14 @@ def node_label_lines(node: GraphNode) -> list[str]:
         detail = node.name
     shape = f"[{', '.join(str(n) for n in node.shape)}]" if node.shape is not None else None
     if detail is not None:
-        return [head, f"{detail} {shape}" if shape is not None else detail]
-    if node.kind != "function" and shape is not None:
-        return [head, shape]
-    return [head]
+        lines = [head, f"{detail} {shape}" if shape is not None else detail]
+    elif node.kind != "function" and shape is not None:
+        lines = [head, shape]
+    else:
+        lines = [head]
+    if node.hooks:
+        lines.append(", ".join(node.hooks))
+    return lines
 
 
 def _dot_quote(text: str) -> str:
@@ -437,7 +463,8 @@ def graph_document(graph: Graph) -> dict[str, Any]:
         "roots": list(graph.roots),
         "nodes": [{"id": node.id, "kind": node.kind, "op": node.op, "name": node.name,
                    "shape": list(node.shape) if node.shape is not None else None, "dtype": node.dtype,
-                   "inputs": list(node.inputs)} for node in graph.nodes.values()],
+                   "inputs": list(node.inputs), **({"hooks": list(node.hooks)} if node.hooks else {})}
+                  for node in graph.nodes.values()],
         "edges": [{"from": source, "to": target, "input": index} for source, target, index in graph.edges()],
         "truncated": graph.truncated,
     }

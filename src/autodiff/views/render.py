@@ -149,6 +149,8 @@ def _node_label(node: GraphNode, repeat: str | None = None) -> Any:
         text.append(node.name, style="bold")
     if node.shape is not None:
         text.append(" " + format_shape(node.shape), style="dim")
+    if node.hooks:
+        text.append("  [" + ", ".join(node.hooks) + "]", style="magenta")
     if repeat is not None:
         text.append(f"  {repeat}", style="dim italic")
     return text

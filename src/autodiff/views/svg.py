@@ -44,6 +44,7 @@ svg.autograd {{ font-family: {FONT_STACK}; font-size: {FONT_SIZE:g}px; }}
 .node .name {{ fill: #111827; }}
 .node .value {{ fill: #374151; }}
 .node .grad {{ fill: #15803d; }}
+.node .hook {{ fill: #a21caf; font-style: italic; }}
 .edge, .legend-arrow {{ fill: none; stroke: #64748b; stroke-width: 1.3; }}
 .arrowhead {{ fill: #64748b; }}
 .note, .legend text {{ fill: #4b5563; }}
@@ -58,6 +59,7 @@ svg.autograd {{ font-family: {FONT_STACK}; font-size: {FONT_SIZE:g}px; }}
   .node .name {{ fill: #f3f4f6; }}
   .node .value {{ fill: #d1d5db; }}
   .node .grad {{ fill: #4ade80; }}
+  .node .hook {{ fill: #e879f9; }}
   .edge, .legend-arrow {{ stroke: #94a3b8; }}
   .arrowhead {{ fill: #94a3b8; }}
   .note, .legend text {{ fill: #9ca3af; }}
@@ -89,8 +91,8 @@ def _small(array: np.ndarray | None) -> str | None:
 
 
 def node_lines(node: GraphNode) -> NodeLines:
-    """What a box says: the op (AccumulateGrad for a leaf, (constant)), the variable and shape, and the value and
-    grad when they are small."""
+    """What a box says: the op (AccumulateGrad for a leaf, (constant)), the variable and shape, the value and
+    grad when they are small, and the hooks registered on it."""
     from autodiff.engine.tensor import Tensor
     from autodiff.views.render import format_shape
 
@@ -114,6 +116,10 @@ def node_lines(node: GraphNode) -> NodeLines:
         if grad_text is not None:
             lines.append(("grad", f"grad {grad_text}"))
             title.append(f"grad {grad_text}")
+    if node.hooks:
+        hooks = ", ".join(node.hooks)
+        lines.append(("hook", hooks))
+        title.append(hooks)
     kind = {"leaf": "leaf", "constant": "constant (does not require grad)", "function": "grad_fn"}[node.kind]
     return NodeLines(lines, f"{kind}: " + ", ".join(title))
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from autodiff.language.compiler.comprehensions import ComprehensionCompiler
 from autodiff.language.compiler.core import CompilerCore
 from autodiff.language.compiler.definitions import DefinitionCompiler
+from autodiff.language.compiler.exceptions import ExceptionCompiler
 from autodiff.language.compiler.expressions import ExpressionCompiler
+from autodiff.language.compiler.generators import GeneratorCompiler
 from autodiff.language.compiler.statements import StatementCompiler
 
 
-class Compiler(ExpressionCompiler, ComprehensionCompiler, StatementCompiler, DefinitionCompiler, CompilerCore):
+class Compiler(ExpressionCompiler, ComprehensionCompiler, StatementCompiler, DefinitionCompiler, ExceptionCompiler,
+               GeneratorCompiler, CompilerCore):
     """Turns one module's nodes into closures; knows the interpreter's globals, builtins and limits."""
 
 

@@ -15,18 +15,26 @@ class ComprehensionCompiler:
     def _comprehension(self, generators: list[nodes.Comprehension], results: list[Any]) -> tuple[
             Callable[[dict[str, Any]], Any], list[tuple[Callable[..., Any], Callable[..., Any] | None,
                                                         list[Callable[..., Any]], Span]],
-            list[Callable[..., Any]], bool]:
+            list[Callable[..., Any]], Callable[[dict[str, Any]], dict[str, Any]]]:
         """Compile generators and result expressions in a new scope.
 
         Returns (first iterable evaluator in the enclosing scope, [(store, iterable-or-None, conditions,
-        span)], [result evaluators], whether the scope needs `.outer`)."""
+        span)], [result evaluators], a function making the comprehension's dict of names from the enclosing one)."""
         first_iter = self.expr(generators[0].iter)
         local_names: set[str] = set()
         for generator in generators:
             binding_names(generator.target, local_names)
-        needs_outer = self.scope.kind != "module"
+        if self.scope.kind == "module":
+            def new_names(L: dict[str, Any]) -> dict[str, Any]:
+                return {}
+        else:
+            link = self.link()
+
+            def new_names(L: dict[str, Any]) -> dict[str, Any]:
+                return {".outer": link(L)}
         saved = self.scope
         self.scope = Scope("comprehension", saved, local_names)
+        self.scope.qualname = saved.prefix() + "<comprehension>"
         try:
             levels = []
             for index, generator in enumerate(generators):
@@ -37,7 +45,7 @@ class ComprehensionCompiler:
             evaluators = [self.expr(r) for r in results]
         finally:
             self.scope = saved
-        return first_iter, levels, evaluators, needs_outer
+        return first_iter, levels, evaluators, new_names
 
     def _comprehension_runner(self, levels: list[Any], emit: Callable[[dict[str, Any]], None],
                               span: Span) -> Callable[[dict[str, Any], Any], None]:
@@ -76,8 +84,25 @@ class ComprehensionCompiler:
 
         return lambda C, iterable: loop(C, 0, iterable)
 
+    def c_setcomp(self, node: nodes.SetComp) -> Callable[[dict[str, Any]], Any]:
+        first_iter, levels, (element,), new_names = self._comprehension(node.generators, [node.elt])
+        span = node.span
+
+        def setcomp(L: dict[str, Any]) -> set[Any]:
+            iterable = first_iter(L)
+            C = new_names(L)
+            out: set[Any] = set()
+            runner = self._comprehension_runner(levels, lambda C: out.add(element(C)), span)
+            try:
+                runner(C, iterable)
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+            return out
+
+        return setcomp
+
     def c_listcomp(self, node: nodes.ListComp) -> Callable[[dict[str, Any]], Any]:
-        first_iter, levels, (element,), needs_outer = self._comprehension(node.generators, [node.elt])
+        first_iter, levels, (element,), new_names = self._comprehension(node.generators, [node.elt])
         span = node.span
         if len(levels) == 1 and not levels[0][2]:
             store = levels[0][0]
@@ -87,7 +112,7 @@ class ComprehensionCompiler:
 
             def listcomp_simple(L: dict[str, Any]) -> list[Any]:
                 iterable = first_iter(L)
-                C: dict[str, Any] = {".outer": L} if needs_outer else {}
+                C = new_names(L)
                 out = []
                 try:
                     iterator = iter(iterable)
@@ -108,7 +133,7 @@ class ComprehensionCompiler:
 
         def listcomp(L: dict[str, Any]) -> list[Any]:
             iterable = first_iter(L)
-            C: dict[str, Any] = {".outer": L} if needs_outer else {}
+            C = new_names(L)
             out: list[Any] = []
             runner = self._comprehension_runner(levels, lambda C: out.append(element(C)), span)
             try:
@@ -120,13 +145,13 @@ class ComprehensionCompiler:
         return listcomp
 
     def c_dictcomp(self, node: nodes.DictComp) -> Callable[[dict[str, Any]], Any]:
-        first_iter, levels, (key, value), needs_outer = self._comprehension(node.generators,
+        first_iter, levels, (key, value), new_names = self._comprehension(node.generators,
                                                                              [node.key, node.value])
         span = node.span
 
         def dictcomp(L: dict[str, Any]) -> dict[Any, Any]:
             iterable = first_iter(L)
-            C: dict[str, Any] = {".outer": L} if needs_outer else {}
+            C = new_names(L)
             out: dict[Any, Any] = {}
 
             def emit(C: dict[str, Any]) -> None:
@@ -142,14 +167,14 @@ class ComprehensionCompiler:
         return dictcomp
 
     def c_genexp(self, node: nodes.GeneratorExp) -> Callable[[dict[str, Any]], Any]:
-        first_iter, levels, (element,), needs_outer = self._comprehension(node.generators, [node.elt])
+        first_iter, levels, (element,), new_names = self._comprehension(node.generators, [node.elt])
         span = node.span
         S = self.S
         check = self.check
 
         def genexp(L: dict[str, Any]) -> Any:
             iterable = first_iter(L)
-            C: dict[str, Any] = {".outer": L} if needs_outer else {}
+            C = new_names(L)
             try:
                 iterator = iter(iterable)
             except Exception as exc:

@@ -10,7 +10,7 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes
 from autodiff.language.compiler.runners import enclosing, mark_runner, mark_statement
 from autodiff.language.compiler.scopes import Scope, module_bound_names
-from autodiff.language.parser import ParseError
+from autodiff.language.syntax import ParseError
 
 if TYPE_CHECKING:
     from autodiff.language.interpreter import Interpreter
@@ -40,7 +40,9 @@ class CompilerCore:
             nodes.UnaryOp: self.c_unaryop, nodes.BoolOp: self.c_boolop, nodes.Compare: self.c_compare,
             nodes.IfExp: self.c_ifexp, nodes.Call: self.c_call, nodes.Attribute: self.c_attribute,
             nodes.Subscript: self.c_subscript, nodes.Slice: self.c_slice, nodes.ListComp: self.c_listcomp,
-            nodes.GeneratorExp: self.c_genexp, nodes.DictComp: self.c_dictcomp,
+            nodes.GeneratorExp: self.c_genexp, nodes.DictComp: self.c_dictcomp, nodes.Set: self.c_set,
+            nodes.SetComp: self.c_setcomp, nodes.Lambda: self.c_lambda, nodes.NamedExpr: self.c_named_expr,
+            nodes.Yield: self.c_yield, nodes.YieldFrom: self.c_yield,
         }
         self._stmt_dispatch: dict[type, Callable[[Any], Callable[[dict[str, Any]], Any] | None]] = {
             nodes.ExprStmt: self.s_expr, nodes.Assign: self.s_assign, nodes.AugAssign: self.s_augassign,
@@ -48,7 +50,8 @@ class CompilerCore:
             nodes.Continue: self.s_continue, nodes.Pass: self.s_pass, nodes.Return: self.s_return,
             nodes.FunctionDef: self.s_def, nodes.With: self.s_with, nodes.Import: self.s_import,
             nodes.ImportFrom: self.s_import_from, nodes.Global: self.s_global, nodes.Nonlocal: self.s_nonlocal,
-            nodes.Delete: self.s_delete, nodes.Assert: self.s_assert,
+            nodes.Delete: self.s_delete, nodes.Assert: self.s_assert, nodes.ClassDef: self.s_class,
+            nodes.Try: self.s_try, nodes.Raise: self.s_raise,
         }
         missing = [cls.__name__ for cls in nodes.EXPRESSIONS if cls not in self._expr_dispatch]
         missing += [cls.__name__ for cls in nodes.STATEMENTS if cls not in self._stmt_dispatch]
@@ -117,17 +120,24 @@ class CompilerCore:
 
     # -- names -----------------------------------------------------------------------------------
 
-    def resolve(self, name: str, span: Span) -> tuple[str, int]:
-        """('global', 0), ('local', 0) or ('free', depth) for `name` in the current scope."""
-        scope = self.scope
+    def resolve(self, name: str, span: Span, scope: Scope | None = None) -> tuple[str, int]:
+        """('global', 0), ('local', 0), ('class', 0) (a name of the class body being run) or ('free', depth)
+        for `name` in `scope` (the current one by default)."""
+        scope = scope or self.scope
         if scope.kind == "module" or name in scope.globals:
             return "global", 0
         if name in scope.locals:
-            return "local", 0
+            return ("class" if scope.kind == "class" else "local"), 0
+        return self._resolve_outside(name, span, scope)
+
+    def _resolve_outside(self, name: str, span: Span, scope: Scope) -> tuple[str, int]:
+        """Where `name` lives if not in `scope` itself: a function around it, or the globals."""
         depth = 0
         outer = scope
         while outer.parent is not None and outer.parent.kind != "module":
             outer = outer.parent
+            if outer.kind == "class":  # a class body's names are not seen from inside it
+                continue
             depth += 1
             if name in outer.globals:
                 return "global", 0
@@ -137,10 +147,32 @@ class CompilerCore:
             raise ParseError(f"no binding for nonlocal '{name}' found", span)
         return "global", 0
 
+    def link(self) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+        """How a scope nested in the current one finds its `.outer` at run time: this scope's names, or, in a
+        class body, those the class body itself reaches (methods skip the class), or None at module level."""
+        scope = self.scope
+        if scope.kind == "module":
+            return lambda L: None
+        if scope.kind == "class":
+            return lambda L: L.get(".outer")
+        return lambda L: L
+
     def c_name(self, node: nodes.Name) -> Callable[[dict[str, Any]], Any]:
-        name = node.id
-        span = node.span
-        kind, depth = self.resolve(name, span)
+        kind, depth = self.resolve(node.id, node.span)
+        if kind == "class":
+            name = node.id
+            outside = self._load(name, node.span, *self._resolve_outside(name, node.span, self.scope))
+
+            def load_class_name(L: dict[str, Any]) -> Any:
+                try:
+                    return L[name]
+                except KeyError:
+                    return outside(L)
+
+            return load_class_name
+        return self._load(node.id, node.span, kind, depth)
+
+    def _load(self, name: str, span: Span, kind: str, depth: int) -> Callable[[dict[str, Any]], Any]:
         interpreter = self.interpreter
         G = self.G
         B = self.B
@@ -182,18 +214,20 @@ class CompilerCore:
 
         return load_global
 
-    def store_name(self, name: str, span: Span) -> Callable[[dict[str, Any], Any], None]:
-        kind, depth = self.resolve(name, span)
+    def store_name(self, name: str, span: Span, scope: Scope | None = None) -> Callable[[dict[str, Any], Any], None]:
+        """A store function for `name` in `scope` (the current one by default)."""
+        scope = scope or self.scope
+        kind, depth = self.resolve(name, span, scope)
         if kind == "global":
             G = self.G
-            if self.scope.kind == "module":
+            if scope.kind == "module":
                 self.last_global_binding = name
 
             def store_global(L: dict[str, Any], value: Any) -> None:
                 G[name] = value
 
             return store_global
-        if kind == "local":
+        if kind in ("local", "class"):
             def store_local(L: dict[str, Any], value: Any) -> None:
                 L[name] = value
 

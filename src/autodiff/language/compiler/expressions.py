@@ -9,8 +9,9 @@ from typing import Any
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
-from autodiff.language.parser import ParseError
+from autodiff.language.compiler.runners import enclosing
 from autodiff.language.runtime.exceptions import call_failed, convert_exception
+from autodiff.language.syntax import ParseError
 
 
 class ExpressionCompiler:
@@ -83,6 +84,71 @@ class ExpressionCompiler:
             return lambda L: (first(L), second(L))
         elements = self._elements(node.elts)
         return lambda L: tuple(elements(L))
+
+    def c_set(self, node: nodes.Set) -> Callable[[dict[str, Any]], Any]:
+        elements = self._elements(node.elts)
+        span = node.span
+
+        def build_set(L: dict[str, Any]) -> set[Any]:
+            values = elements(L)
+            try:
+                return set(values)
+            except Exception as exc:
+                raise convert_exception(exc, span) from None
+
+        return build_set
+
+    def c_named_expr(self, node: nodes.NamedExpr) -> Callable[[dict[str, Any]], Any]:
+        """`name := value`: binds in the function around any comprehensions it is in (as Python does)."""
+        value = self.expr(node.value)
+        scope = self.scope
+        hops = 0
+        while scope.kind == "comprehension":
+            if node.target.id in scope.locals:
+                raise ParseError("assignment expression cannot rebind comprehension iteration variable "
+                                 f"'{node.target.id}'", node.span)
+            scope = scope.parent  # type: ignore[assignment]
+            hops += 1
+        if scope.kind == "class" and hops:
+            raise ParseError("assignment expression within a comprehension cannot be used in a class body",
+                             node.span)
+        store = self.store_name(node.target.id, node.target.span, scope)
+
+        def named(L: dict[str, Any]) -> Any:
+            result = value(L)
+            store(enclosing(L, hops) if hops and scope.kind != "module" else L, result)
+            return result
+
+        return named
+
+    def c_yield(self, node: nodes.Yield | nodes.YieldFrom) -> Callable[[dict[str, Any]], Any]:
+        if self.scope.function() is None:
+            raise ParseError("'yield' outside function", node.span)
+        from autodiff.language.compiler.generators import misplaced_yield
+
+        raise misplaced_yield(node)
+
+    def _zero_argument_super(self, span: Span) -> Callable[[dict[str, Any]], Any]:
+        """`super()` in a method: super(the class whose body defined the method, the method's first argument)."""
+        scope = self.scope
+        hops = 0
+        while scope.kind == "comprehension":
+            scope = scope.parent  # type: ignore[assignment]
+            hops += 1
+        if scope.kind != "function" or not scope.in_class:
+            message = "super(): no arguments" if scope.kind == "module" or scope.first_param is None else (
+                "super(): __class__ cell not found")
+
+            def no_super(L: dict[str, Any]) -> Any:
+                raise AutodiffError("RuntimeError", message, span)
+
+            return no_super
+        first = scope.first_param
+
+        def zero_argument_super(L: dict[str, Any]) -> Any:
+            return _super_of(enclosing(L, hops) if hops else L, first, span)
+
+        return zero_argument_super
 
     def c_starred(self, node: nodes.Starred) -> Callable[[dict[str, Any]], Any]:
         raise ParseError("can't use starred expression here", node.span)
@@ -291,6 +357,9 @@ class ExpressionCompiler:
 
     def c_call(self, node: nodes.Call) -> Callable[[dict[str, Any]], Any]:
         span = node.span
+        if (isinstance(node.func, nodes.Name) and node.func.id == "super" and not node.args and not node.keywords
+                and self.resolve("super", span)[0] == "global" and "super" not in self.module_bound):
+            return self._zero_argument_super(span)
         simple = not node.keywords and not any(isinstance(a, nodes.Starred) for a in node.args)
         if simple:
             evs = [self.expr(a) for a in node.args]
@@ -310,7 +379,7 @@ class ExpressionCompiler:
                     try:
                         return call_method(obj, attr, args, no_kwargs)
                     except Exception as exc:
-                        raise call_failed(exc, span, None, attr) from None
+                        raise call_failed(exc, span, None, attr, obj) from None
 
                 return method_call
 
@@ -323,7 +392,7 @@ class ExpressionCompiler:
                 try:
                     return call_method(obj, attr, args, kwargs)
                 except Exception as exc:
-                    raise call_failed(exc, span, None, attr) from None
+                    raise call_failed(exc, span, None, attr, obj) from None
 
             return method_call_general
         function = self.expr(node.func)
@@ -383,6 +452,18 @@ class ExpressionCompiler:
                 raise call_failed(exc, span, f) from None
 
         return call_general
+
+
+def _super_of(L: dict[str, Any], first: str | None, span: Span) -> Any:
+    cls = L.get(".class")
+    if cls is None:
+        raise AutodiffError("RuntimeError", "super(): __class__ cell not found", span)
+    if first is None or first not in L:
+        raise AutodiffError("RuntimeError", "super(): no arguments", span)
+    try:
+        return super(cls, L[first])
+    except Exception as exc:
+        raise convert_exception(exc, span) from None
 
 
 def _keyword_builder(keywords: list[tuple[str | None, Any, Span]], span: Span

@@ -21,7 +21,7 @@ def check_repeat(a: Any, b: Any) -> None:
                             f"{count * len(sequence):,} items, more than autodiff allows ({_BIG_REPEAT:,})")
 
 
-def _power(a: Any, b: Any) -> Any:
+def power(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int and b > 64 and abs(a) > 1:
         if b * a.bit_length() > _BIG_POW_BITS:
             raise AutodiffError("LimitError", f"{a} ** {b} is too large an integer for autodiff to compute")
@@ -36,7 +36,7 @@ def _lshift(a: Any, b: Any) -> Any:
 
 BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
-    "%": operator.mod, "**": _power, "@": operator.matmul, "&": operator.and_, "|": operator.or_,
+    "%": operator.mod, "**": power, "@": operator.matmul, "&": operator.and_, "|": operator.or_,
     "^": operator.xor, "<<": _lshift, ">>": operator.rshift,
 }
 INPLACE: dict[str, Callable[[Any, Any], Any]] = {
@@ -47,7 +47,7 @@ INPLACE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def inplace_power(a: Any, b: Any) -> Any:
-    return _power(a, b) if type(a) is int else operator.ipow(a, b)
+    return power(a, b) if type(a) is int else operator.ipow(a, b)
 
 
 def _not_in(a: Any, b: Any) -> bool:

@@ -18,8 +18,40 @@ from autodiff.language.compiler.runners import (
     mark_runner,
     mark_statement,
 )
-from autodiff.language.parser import ParseError
-from autodiff.language.runtime.exceptions import convert_exception
+from autodiff.language.runtime.exceptions import catchable, convert_exception
+from autodiff.language.syntax import ParseError
+
+
+def enter_context(manager: Any, span: Span) -> tuple[Callable[[], Any], Callable[..., Any]]:
+    """(enter, exit) of a `with` statement's context manager, any object with __enter__ and __exit__ (a script's
+    class too); `enter()` runs __enter__."""
+    kind = type(manager)
+    enter = getattr(kind, "__enter__", None)
+    exit_ = getattr(kind, "__exit__", None)
+    if enter is None or exit_ is None:
+        raise AutodiffError("TypeError", f"'{protocol.type_name(manager)}' object does not support the "
+                            "context manager protocol", span)
+
+    def run_enter() -> Any:
+        try:
+            return enter(manager)
+        except Exception as exc:
+            raise convert_exception(exc, span) from None
+
+    return run_enter, lambda *exc: exit_(manager, *exc)
+
+
+def exit_context(exit_: Callable[..., Any], exc: BaseException | None, span: Span) -> bool:
+    """Run __exit__; True if it swallowed `exc`. autodiff's limits and Ctrl-C go on whatever it returns, and
+    __exit__ sees the exception's Python class, never a traceback (frames are not for scripts)."""
+    try:
+        if exc is None:
+            exit_(None, None, None)
+            return False
+        swallowed = exit_(protocol.public_type(type(exc)), exc, None)
+    except Exception as error:
+        raise convert_exception(error, span) from None
+    return bool(swallowed) and catchable(exc)
 
 
 class StatementCompiler:
@@ -151,7 +183,7 @@ class StatementCompiler:
     def _assign_binop(self, target: nodes.Name, value: nodes.BinOp) -> Callable[[dict[str, Any]], Any] | None:
         """`name = a OP b` with a and b names or constants, in one closure (the commonest loop statement)."""
         kind, _ = self.resolve(target.id, target.span)
-        if kind == "free":
+        if kind in ("free", "class"):
             return None
         left = self.operand(value.left)
         right = self.operand(value.right)
@@ -570,26 +602,17 @@ class StatementCompiler:
         span = item.context.span
 
         def with_(L: dict[str, Any]) -> Any:
-            manager = context(L)
-            kind = type(manager)
-            enter = getattr(kind, "__enter__", None)
-            exit_ = getattr(kind, "__exit__", None)
-            if enter is None or exit_ is None:
-                raise AutodiffError("TypeError", f"'{protocol.type_name(manager)}' object does not support the "
-                                    "context manager protocol", span)
-            try:
-                value = enter(manager)
-            except Exception as exc:
-                raise convert_exception(exc, span) from None
+            enter, exit_ = enter_context(context(L), span)
+            value = enter()
             try:
                 if store is not None:
                     store(L, value)
                 signal = body(L)
             except BaseException as exc:
-                if not exit_(manager, type(exc), exc, exc.__traceback__):
+                if not exit_context(exit_, exc, span):
                     raise
                 return None
-            exit_(manager, None, None, None)
+            exit_context(exit_, None, span)
             return signal
 
         return with_
@@ -674,7 +697,18 @@ class StatementCompiler:
 
                 actions.append(delete_item)
             elif isinstance(target, nodes.Attribute):
-                raise ParseError("deleting attributes is not supported in autodiff scripts", span)
+                obj_ev = self.expr(target.value)
+                attr = target.attr
+
+                def delete_attribute(L: dict[str, Any], obj_ev: Any = obj_ev, attr: str = attr,
+                                     span: Span = span) -> None:
+                    obj = obj_ev(L)
+                    try:
+                        protocol.delete_attribute(obj, attr)
+                    except Exception as exc:
+                        raise convert_exception(exc, span) from None
+
+                actions.append(delete_attribute)
             else:
                 for element in target.elts:
                     actions.append(self.s_delete(nodes.Delete([element], element.span)))

@@ -1,14 +1,22 @@
-"""How Python exceptions raised while a script runs become the errors a script and its user see."""
+"""How Python exceptions raised while a script runs become the errors a script and its user see.
+
+Python exceptions that operations raise on a script's values (ZeroDivisionError from `1 / 0`) become
+AutodiffErrors of the same category where they are caught, with the span of the expression: an AutodiffError
+of category ZeroDivisionError is also a ZeroDivisionError (errors.category_class), so a script's `except`
+clauses catch them as Python would. Exceptions the script raises itself (`raise MyError(...)`) stay the
+objects it raised; they are only turned into an AutodiffError when nothing catches them, for the report.
+autodiff's limits, Ctrl-C and bugs in autodiff are never seen by a script's `except`.
+"""
 
 from __future__ import annotations
 
+import sys
+from types import MethodType
 from typing import Any
 
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import protocol
 from autodiff.language.runtime.functions import UserFunction
-
-STEPS, THRESHOLD, DEPTH = 0, 1, 2
 
 # Python exceptions that are script mistakes, by the category the user sees.
 _CATEGORIES: tuple[tuple[type[BaseException], str], ...] = (
@@ -43,6 +51,8 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
         if exc.span is None:
             exc.span = span
         return exc
+    if getattr(exc, "autodiff_raised", False):
+        return exc
     if isinstance(exc, AttributeError):
         found = _wrong_argument_type(exc)
         if found is None:
@@ -66,6 +76,7 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
                     if python_name in message:
                         message = message.replace(python_name, script_name)
                 error = AutodiffError(category, message, span)
+                error.args = exc.args
                 break
         else:
             if getattr(exc, "autodiff_span", None) is None:
@@ -130,9 +141,10 @@ def _wrong_argument_type(exc: AttributeError, name: str | None = None, method: b
 
 
 
-def call_failed(exc: Exception, span: Span, function: Any, method: str | None = None) -> BaseException:
-    """The error to raise when calling `function` (None for a call of the method named `method`) failed with
-    `exc`."""
+def call_failed(exc: Exception, span: Span, function: Any, method: str | None = None,
+                receiver: Any = None) -> BaseException:
+    """The error to raise when calling `function` (None for the call of the method named `method` on
+    `receiver`) failed with `exc`."""
     if type(exc) is AttributeError:
         name = method if method is not None else getattr(function, "__name__", None)
         found = _wrong_argument_type(exc, name, method is not None)
@@ -140,13 +152,146 @@ def call_failed(exc: Exception, span: Span, function: Any, method: str | None = 
             error = AutodiffError("TypeError", found, span)
             error.original = exc  # type: ignore[attr-defined]
             return error
-    if isinstance(exc, AutodiffError) and exc.span is not None and type(function) is UserFunction:
-        calls = getattr(exc, "calls", None)
-        if calls is None:
-            calls = exc.calls = []  # type: ignore[attr-defined]
-        calls.append((function.name, span))  # the call stack, innermost first (at most max_depth long)
-        return exc
+    inner_span = exc.span if isinstance(exc, AutodiffError) else getattr(exc, "autodiff_span", None)
+    if inner_span is not None:
+        callee = _script_callee(function, method, receiver)
+        if callee is not None:
+            calls = getattr(exc, "calls", None)
+            if calls is None:
+                calls = exc.calls = []  # type: ignore[attr-defined]
+            calls.append((callee, span))  # the call stack, innermost first (at most max_depth long)
+            return exc
     if isinstance(exc, TypeError) and not callable(function) and function is not None:
         return AutodiffError("TypeError", f"'{protocol.type_name(function)}' object is not callable", span)
     return convert_exception(exc, span)
 
+
+def _script_callee(function: Any, method: str | None, receiver: Any) -> str | None:
+    """The name of the script function a call ran, for the error's call stack (None: not a script's)."""
+    if type(function) is UserFunction:
+        return function.name
+    if type(function) is MethodType and type(function.__func__) is UserFunction:
+        return function.__func__.name
+    if method is not None and protocol.is_script_class(type(receiver)):
+        return method
+    if protocol.is_script_class(type(function)):
+        names = protocol.script_names(type(function))
+        return "__call__" if "__call__" in names else "forward" if "forward" in names else None
+    return None
+
+
+# -- try, except and raise -----------------------------------------------------------------------------------
+
+_NEVER_CAUGHT = (RecursionError, MemoryError, KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def catchable(exc: BaseException) -> bool:
+    """Whether a script's `except` clause may see `exc`: not autodiff's limits (LimitError, recursion,
+    memory), not Ctrl-C, not a bug in autodiff."""
+    if isinstance(exc, AutodiffError):
+        return type(exc) is not AutodiffError and exc.category != "LimitError"
+    if getattr(exc, "autodiff_raised", False):
+        return True
+    if isinstance(exc, _NEVER_CAUGHT):
+        return False
+    return any(isinstance(exc, python_type) for python_type, _ in _CATEGORIES)
+
+
+def exception_matches(exc: BaseException, kind: Any) -> bool:
+    """`except kind:` for the exception `exc` (Python's rules: a class or a tuple of classes, all deriving
+    from BaseException)."""
+    if isinstance(kind, tuple):
+        return any(exception_matches(exc, item) for item in kind)
+    if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+        raise AutodiffError("TypeError", "catching classes that do not inherit from BaseException is not allowed")
+    return isinstance(exc, kind)
+
+
+def exception_to_raise(value: Any, cause: Any, has_cause: bool, span: Span) -> BaseException:
+    """The exception a `raise value [from cause]` statement raises (a class is instantiated)."""
+    exc = _instance(value, "exceptions must derive from BaseException")
+    if has_cause:
+        exc.__cause__ = None if cause is None else _instance(cause, "exception causes must derive from BaseException")
+        exc.__suppress_context__ = True
+    handled = sys.exc_info()[1]  # what Python makes the __context__: the exception being handled, if any
+    context = handled if handled is not exc and handled is not None and catchable(handled) else None
+    # Kept apart from __cause__/__context__, which autodiff's own `raise ... from None` rewrites on the way out.
+    exc.autodiff_chain = (exc.__cause__, context)  # type: ignore[attr-defined]
+    mark_raised(exc, span)
+    return exc
+
+
+def exception_chain(exc: BaseException, name: str) -> BaseException | None:
+    """`exc.__cause__` or `exc.__context__` as the script sees it: set by the script's own `raise` (and
+    Python's rules for it); None on errors autodiff raised, whose Python context is autodiff's own business."""
+    chain = getattr(exc, "autodiff_chain", None)
+    if chain is None:
+        return None
+    return chain[0] if name == "__cause__" else chain[1]
+
+
+def _instance(value: Any, message: str) -> BaseException:
+    if isinstance(value, type) and issubclass(value, BaseException):
+        value = value()
+    if not isinstance(value, BaseException):
+        raise AutodiffError("TypeError", message)
+    return value
+
+
+def mark_raised(exc: BaseException, span: Span) -> None:
+    """Remember that the script raised `exc` at `span` (an exception it raises is its own, never converted)."""
+    if isinstance(exc, AutodiffError):
+        if exc.span is None:
+            exc.span = span
+        return
+    exc.autodiff_raised = True  # type: ignore[attr-defined]
+    if getattr(exc, "autodiff_span", None) is None:
+        exc.autodiff_span = span  # type: ignore[attr-defined]
+
+
+def exception_to_reraise(span: Span) -> BaseException:
+    """What a bare `raise` raises: the exception being handled."""
+    exc = sys.exc_info()[1]
+    if exc is None:
+        raise AutodiffError("RuntimeError", "No active exception to reraise", span)
+    return exc
+
+
+def uncaught(exc: BaseException) -> BaseException:
+    """An exception the script raised that nothing caught, as the AutodiffError the user sees reported."""
+    if isinstance(exc, AutodiffError) or not getattr(exc, "autodiff_raised", False):
+        return exc
+    error = AutodiffError(_category(exc), str(exc), getattr(exc, "autodiff_span", None))
+    error.calls = getattr(exc, "calls", [])  # type: ignore[attr-defined]
+    error.original = exc  # type: ignore[attr-defined]
+    error.chain = _chain(exc)  # type: ignore[attr-defined]
+    return error
+
+
+_DIRECT_CAUSE = "The above exception was the direct cause of the following exception:"
+_DURING_HANDLING = "During handling of the above exception, another exception occurred:"
+
+
+def _category(exc: BaseException) -> str:
+    return exc.category if isinstance(exc, AutodiffError) else protocol.public_type(type(exc)).__name__
+
+
+def _chain(exc: BaseException) -> list[tuple[str, str, str]]:
+    """The exceptions Python prints before an uncaught one the script raised, earliest first: (category, message,
+    the sentence that links it to the next)."""
+    chain: list[tuple[str, str, str]] = []
+    seen = {id(exc)}
+    current = exc
+    while True:
+        link = getattr(current, "autodiff_chain", None)
+        if link is None:
+            break
+        cause, context = link
+        earlier, sentence = (cause, _DIRECT_CAUSE) if cause is not None else (
+            (context, _DURING_HANDLING) if not current.__suppress_context__ else (None, ""))
+        if earlier is None or id(earlier) in seen:
+            break
+        seen.add(id(earlier))
+        chain.insert(0, (_category(earlier), str(earlier), sentence))
+        current = earlier
+    return chain

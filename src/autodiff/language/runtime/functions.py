@@ -1,8 +1,10 @@
-"""Functions a script defines with `def`: plain Python callables with the script's argument binding."""
+"""Functions a script defines with `def` or `lambda`: plain Python callables with the script's argument binding,
+and descriptors like Python's functions, so that stored on a class they become methods."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MethodType
 from typing import Any
 
 from autodiff.errors import AutodiffError, Span
@@ -11,17 +13,26 @@ from autodiff.language.compiler.runners import DEPTH
 
 
 class UserFunction:
-    """A function defined by `def` in a script; a plain Python callable, so builtins can call it."""
+    """A function defined by `def` or `lambda` in a script; a plain Python callable, so builtins can call it.
 
-    # __dict__ holds what functools.update_wrapper (@functools.wraps) sets: __module__, __doc__, __wrapped__.
-    __slots__ = ("name", "span", "_positional", "_defaults", "_varargs", "_kwonly", "_kwdefaults", "_varkw",
-                 "_body", "_outer", "_state", "_max_depth", "_simple", "_count", "__dict__")
+    `obj.method` gives a bound method (`__get__`), so Python's own staticmethod, classmethod, property, MRO,
+    super and operator dispatch work on script classes. `owner` is the class whose body defined the function
+    (what zero-argument `super()` starts from); a generator function's body makes a generator when called.
+    Its `__dict__` holds `__doc__`, `__module__` and what functools.update_wrapper (@functools.wraps) sets.
+    """
+
+    __slots__ = ("name", "qualname", "span", "owner", "_positional", "_defaults", "_varargs", "_kwonly",
+                 "_kwdefaults", "_varkw", "_body", "_outer", "_state", "_max_depth", "_simple", "_count",
+                 "_generator", "_needs_class", "__dict__")
 
     def __init__(self, name: str, span: Span, params: list[nodes.Param], defaults: dict[str, Any],
                  body: Callable[[dict[str, Any]], Any], outer: dict[str, Any] | None, state: list[int],
-                 max_depth: int):
+                 max_depth: int, *, qualname: str | None = None, generator: bool = False,
+                 needs_class: bool = False, doc: str | None = None):
         self.name = name
+        self.qualname = qualname or name
         self.span = span
+        self.owner: type | None = None
         self._positional = tuple(p.name for p in params if p.kind == "positional")
         self._varargs = next((p.name for p in params if p.kind == "varargs"), None)
         self._kwonly = tuple(p.name for p in params if p.kind == "keyword_only")
@@ -34,9 +45,16 @@ class UserFunction:
         self._max_depth = max_depth
         self._count = len(self._positional)
         self._simple = not (self._varargs or self._kwonly or self._varkw)
+        self._generator = generator
+        self._needs_class = needs_class
+        self.__dict__.update({"__qualname__": self.qualname, "__doc__": doc, "__module__": "__main__"})
 
     def __repr__(self) -> str:
-        return f"<function {self.name}>"
+        shown = self.__dict__.get("__qualname__")  # functools.wraps copies the wrapped function's
+        return f"<function {shown if isinstance(shown, str) else self.qualname}>"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else MethodType(self, instance)
 
     # A Python function's names, which functools.update_wrapper copies from the function it wraps.
     @property
@@ -54,6 +72,10 @@ class UserFunction:
             local_vars = self._bind(args, kwargs)
         if self._outer is not None:
             local_vars[".outer"] = self._outer
+        if self._needs_class:
+            local_vars[".class"] = self.owner
+        if self._generator:
+            return self._body(local_vars)
         state = self._state
         state[DEPTH] += 1
         if state[DEPTH] > self._max_depth:
@@ -68,7 +90,7 @@ class UserFunction:
         return None if result is None else result[1]
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        name = self.name
+        name = self.qualname
         positional = self._positional
         count = self._count
         local_vars: dict[str, Any] = {}
@@ -131,3 +153,4 @@ def _count_names(names: list[str], kind: str) -> str:
 
 
 protocol.register(UserFunction, protocol.TypeTable("function", getters={"name": lambda f: f.name}))
+protocol.register(MethodType, protocol.TypeTable("method"))

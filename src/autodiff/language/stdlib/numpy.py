@@ -24,7 +24,7 @@ from autodiff import errors
 from autodiff.engine import tensor as engine_tensor
 from autodiff.errors import AutodiffError, register_category
 from autodiff.language.protocol import Namespace, TypeTable, has_own_table, register
-from autodiff.language.stdlib import cpython_type_name
+from autodiff.language.stdlib import cpython_type_name, numpy_tensors
 from autodiff.language.stdlib.collections import _register_namedtuple
 
 FUNCTIONS = """
@@ -44,7 +44,9 @@ sort argsort unique where nonzero argwhere flatnonzero searchsorted isin interse
 reshape ravel transpose swapaxes moveaxis squeeze expand_dims concatenate stack vstack hstack dstack column_stack
 split array_split hsplit vsplit tile repeat flip fliplr flipud roll rot90 broadcast_to broadcast_arrays atleast_1d
 atleast_2d atleast_3d pad take take_along_axis append insert delete
-dot vdot inner outer matmul tensordot kron trace
+dot vdot inner outer matmul tensordot kron trace diagonal
+interp polyfit polyval digitize select lexsort partition argpartition unravel_index ravel_multi_index
+tril_indices triu_indices fill_diagonal put putmask copyto
 shape ndim size set_printoptions get_printoptions printoptions array2string array_repr array_str isscalar
 may_share_memory shares_memory result_type promote_types can_cast finfo iinfo issubdtype
 """.split()
@@ -137,6 +139,17 @@ def _wrapped(function: Callable[..., Any], name: str | None = None) -> Callable[
     return call
 
 
+def _dispatching(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A NumPy function that calls the method of its argument's own (see numpy_tensors), as with PyTorch."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        handled, result = numpy_tensors.call_on_tensor(function, args, kwargs)
+        return result if handled else _call(function, args, kwargs)
+
+    call.__name__ = call.__qualname__ = name or getattr(function, "__name__", "function")
+    call.__doc__ = getattr(function, "__doc__", None)
+    return call
+
+
 def _elements(shape: Any) -> int | None:
     """The number of elements of a shape argument (an int or a sequence of ints), None if it is not one."""
     if isinstance(shape, (int, np.integer)):
@@ -196,6 +209,20 @@ def _arange_length(*args: Any, **kwargs: Any) -> Any:
 
 def _linspace_length(start: Any, stop: Any, num: Any = 50, *args: Any, **kwargs: Any) -> Any:
     return num
+
+
+def _triangle_shape(n: Any, k: Any = 0, m: Any = None, *args: Any, **kwargs: Any) -> Any:
+    return (n, n if m is None else m)
+
+
+def _argwhere(a: Any) -> Any:
+    if isinstance(a, engine_tensor.Tensor) and a.ndim > 0:
+        return numpy_tensors.argwhere_of_tensor(a, _wrapped(np.transpose))
+    return _call(np.argwhere, (a,), {})
+
+
+_argwhere.__name__ = _argwhere.__qualname__ = "argwhere"
+_argwhere.__doc__ = np.argwhere.__doc__
 
 
 def _eye_shape(n: Any, m: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -340,8 +367,12 @@ def _numpy_members() -> dict[str, Any]:
             members[name] = Ufunc(function) if isinstance(function, np.ufunc) else _wrapped(function, name)
     for name, shape_of in (("zeros", _shape_argument), ("ones", _shape_argument), ("full", _shape_argument),
                            ("arange", _arange_length), ("linspace", _linspace_length), ("logspace", _linspace_length),
-                           ("geomspace", _linspace_length), ("eye", _eye_shape), ("identity", _eye_shape)):
+                           ("geomspace", _linspace_length), ("eye", _eye_shape), ("identity", _eye_shape),
+                           ("tril_indices", _triangle_shape), ("triu_indices", _triangle_shape)):
         members[name] = _sized(getattr(np, name), shape_of)
+    for name in numpy_tensors.DISPATCHING:
+        members[name] = _dispatching(getattr(np, name), name)
+    members["argwhere"] = _argwhere
     members["empty"] = _sized(_zeros_instead_of_uninitialised(np.empty), _shape_argument)
     members["empty_like"] = _zeros_instead_of_uninitialised(np.empty_like)
     for name in SCALAR_TYPES:

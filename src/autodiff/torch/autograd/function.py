@@ -24,6 +24,7 @@ class FunctionCtx(autograd.Node):
 
     __slots__ = ("attributes", "to_save", "dirty", "non_differentiable", "needs_input_grad", "materialize_grads",
                  "function", "output_info")
+    CLASS_PREFIX = "torch.autograd.function."  # type(ctx) prints <class 'torch.autograd.function.MyFnBackward'>
 
     def __init__(self, function: type[Function]):
         super().__init__(f"{function.__name__}Backward", (), None)

@@ -3,15 +3,20 @@ called on a function, a decorator)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from autodiff.engine import autograd
 
 
-def no_grad() -> autograd.GradMode:
-    return autograd.GradMode(False, "no_grad")
+def no_grad(function: Any = None) -> Any:
+    """`torch.no_grad()`; `@torch.no_grad` without the call decorates too, as PyTorch's does."""
+    mode = autograd.GradMode(False, "no_grad")
+    return mode if function is None else mode(function)
 
 
-def enable_grad() -> autograd.GradMode:
-    return autograd.GradMode(True, "enable_grad")
+def enable_grad(function: Any = None) -> Any:
+    mode = autograd.GradMode(True, "enable_grad")
+    return mode if function is None else mode(function)
 
 
 def set_grad_enabled(mode: bool) -> autograd.GradMode:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autodiff.engine import autograd
-from autodiff.language.protocol import TypeTable, register
+from autodiff.language.protocol import TypeTable, allow_subclassing, register, register_class
 from autodiff.torch.autograd import anomaly_mode, grad_mode, graph
 from autodiff.torch.autograd.function import Function, FunctionCtx, once_differentiable
 
@@ -46,6 +46,10 @@ def register_tables() -> None:
     register(FunctionCtx, TypeTable("FunctionCtx", getters=_CtxGetters(_CTX_GETTERS), setters=_CtxSetters(),
                                     methods=dict(_CTX_METHODS)))
     register(anomaly_mode._AnomalyMode, TypeTable("anomaly_mode"))
+    # `class MyFn(torch.autograd.Function)` in a script, and `MyFn.apply(...)` on it
+    allow_subclassing(Function)
+    register_class(Function, TypeTable("type", methods={"apply": lambda cls, *args, **kwargs: cls.apply(*args,
+                                                                                                        **kwargs)}))
 
 
 def members() -> dict[str, dict[str, Any]]:

@@ -9,7 +9,14 @@ import numpy as np
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import value_error
 from autodiff.torch.optim import kernels
-from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, count_step, gradient, step_counter
+from autodiff.torch.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    count_step,
+    gradient,
+    learning_rate,
+    step_counter,
+)
 
 
 class Adadelta(Optimizer):
@@ -43,4 +50,4 @@ class Adadelta(Optimizer):
         delta = np.sqrt(kernels.plus(acc_delta.array, eps))
         delta = (delta / std) * grad
         kernels.assign(acc_delta, kernels.addcmul(kernels.scale(acc_delta.array, rho), delta, delta, 1 - rho))
-        kernels.assign(param, kernels.add(p, delta, -group["lr"]))
+        kernels.assign(param, kernels.add(p, delta, -learning_rate(group["lr"])))

@@ -8,7 +8,14 @@ import numpy as np
 
 from autodiff.engine.tensor import Tensor
 from autodiff.torch.optim import kernels
-from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, count_step, gradient, step_counter
+from autodiff.torch.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    count_step,
+    divided_rate,
+    gradient,
+    step_counter,
+)
 
 
 class Adagrad(Optimizer):
@@ -42,7 +49,7 @@ class Adagrad(Optimizer):
         grad = gradient(param, group["maximize"])
         if group["weight_decay"] != 0:
             grad = kernels.add(grad, p, group["weight_decay"])
-        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        clr = divided_rate(group["lr"], 1 + (step - 1) * group["lr_decay"])
         state_sum = state["sum"]
         kernels.assign(state_sum, kernels.addcmul(state_sum.array, grad, grad, 1))
         std = kernels.plus(np.sqrt(state_sum.array), group["eps"])

@@ -10,7 +10,14 @@ import numpy as np
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import value_error
 from autodiff.torch.optim import kernels
-from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, count_step, gradient, step_counter
+from autodiff.torch.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    count_step,
+    divided_rate,
+    gradient,
+    step_counter,
+)
 
 
 class Adam(Optimizer):
@@ -47,7 +54,8 @@ class Adam(Optimizer):
         step = count_step(state["step"])
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p = kernels.scale(p, 1 - lr * weight_decay)
+                p = kernels.scale(p, 1 - (lr.array * lr.array.dtype.type(weight_decay) if isinstance(lr, Tensor)
+                                          else lr * weight_decay))
             else:
                 grad = kernels.add(grad, p, weight_decay)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -55,7 +63,7 @@ class Adam(Optimizer):
         kernels.assign(exp_avg_sq, kernels.addcmul(kernels.scale(exp_avg_sq.array, beta2), grad, grad, 1 - beta2))
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
+        step_size = divided_rate(lr, bias_correction1)
         bias_correction2_sqrt = bias_correction2 ** 0.5
         second = exp_avg_sq.array
         if group["amsgrad"]:

@@ -1,5 +1,6 @@
-"""torch.optim.lr_scheduler: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR and
-ReduceLROnPlateau, with PyTorch's float arithmetic (its chainable forms), its state_dict (the scheduler's
+"""torch.optim.lr_scheduler: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
+PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau, SequentialLR and
+ChainedScheduler, with PyTorch's float arithmetic (its chainable forms), its state_dict (the scheduler's
 attributes in the order PyTorch sets them) and its warnings."""
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ class LRScheduler:
         self.last_epoch = last_epoch
         # PyTorch wraps optimizer.step here to notice a scheduler step that comes first.
         optimizer._step_tracked = True
+        self._initial_step()
+
+    def _initial_step(self) -> None:
         self._step_count = 0
         self._is_initial = True
         try:
@@ -105,6 +109,9 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warn("UserWarning", EPOCH_DEPRECATION_WARNING)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
@@ -157,6 +164,34 @@ class LambdaLR(LRScheduler):
         vars(self).update({key: value for key, value in state_dict.items() if key != "lr_lambdas"})
 
 
+class MultiplicativeLR(LRScheduler):
+    """Multiply lr by lr_lambda(epoch) every epoch."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        else:
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise value_error(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        for function in self.lr_lambdas:
+            if not callable(function):
+                from autodiff.language.protocol import type_name
+
+                raise type_error(f"lr_lambda should be a function, but got {type_name(function)}")
+        super().__init__(optimizer, last_epoch)
+
+    def _compute_lr(self) -> list[Any]:
+        if self._is_initial:
+            return _group_values(self.optimizer, "lr")
+        return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+    state_dict = LambdaLR.state_dict
+    load_state_dict = LambdaLR.load_state_dict
+
+
 class StepLR(LRScheduler):
     """Multiply lr by gamma every step_size epochs."""
 
@@ -190,6 +225,79 @@ class MultiStepLR(LRScheduler):
     def _closed_form_lr(self) -> list[Any]:
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """lr times factor until total_iters epochs have passed, then lr again."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise value_error("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def _compute_lr(self) -> list[Any]:
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return _group_values(self.optimizer, "lr")
+        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[Any]:
+        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base_lr in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """lr times a factor going linearly from start_factor to end_factor over total_iters epochs (a warm-up)."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
+        if start_factor > 1.0 or start_factor <= 0:
+            raise value_error("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise value_error("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def _compute_lr(self) -> list[Any]:
+        if self.last_epoch == 0:
+            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _group_values(self.optimizer, "lr")
+        # PyTorch's chainable form: the ratio of this epoch's factor to the last one's.
+        change = self.end_factor - self.start_factor
+        ratio = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
+        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[Any]:
+        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
+                           * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr decaying to 0 over total_iters epochs as (1 - epoch / total_iters) ** power."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def _compute_lr(self) -> list[Any]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _group_values(self.optimizer, "lr")
+        decay = ((1.0 - self.last_epoch / self.total_iters)
+                 / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [group["lr"] * decay for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[Any]:
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base_lr in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -233,6 +341,171 @@ class CosineAnnealingLR(LRScheduler):
     def _closed_form_lr(self) -> list[Any]:
         return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing that restarts from base_lr after T_0 epochs, each period T_mult times the last."""
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,  # noqa: N803
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise value_error(f"Expected positive integer T_0, but got {T_0}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise value_error(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            from autodiff.language.protocol import type_name
+
+            raise value_error(f"Expected float or int eta_min, but got {eta_min} of type <class "
+                              f"'{type_name(eta_min)}'>")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def _compute_lr(self) -> list[Any]:
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self, epoch: Any = None) -> None:
+        # PyTorch's own step here neither counts steps nor checks their order against optimizer.step().
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise value_error(f"Expected non-negative epoch, but got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    cycles = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** cycles - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** cycles
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._get_lr_called_within_step = True
+        try:
+            values = self._compute_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = _group_values(self.optimizer, "lr")
+
+
+def _check_schedulers(owner: str, optimizer: Optimizer, schedulers: Any) -> None:
+    """SequentialLR's and ChainedScheduler's checks, with PyTorch's messages."""
+    if len(schedulers) < 1:
+        detail = " to be chained" if owner == "ChainedScheduler" else ""
+        raise value_error(f"{owner} expects at least one scheduler{detail}, but got no scheduler.")
+    for index, scheduler in enumerate(schedulers):
+        if not isinstance(scheduler, LRScheduler):
+            raise type_error(f"{owner} at index {index} should have `optimizer` as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise value_error(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                              "kwargs to be specified when calling `step`, but got one at index "
+                              f"{index} in the given schedulers sequence.")
+        if optimizer is not scheduler.optimizer:
+            raise value_error(f"{owner} expects all schedulers to belong to the same optimizer, but got scheduler "
+                              f"{type(scheduler).__name__} at index {index} has {scheduler.optimizer}, which is "
+                              f"different from {type(optimizer).__name__}.")
+
+
+class SequentialLR(LRScheduler):
+    """One scheduler after another: schedulers[i] takes over at milestones[i - 1] (a warm-up, then a decay)."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: Any, milestones: Any, last_epoch: int = -1) -> None:
+        _check_schedulers("SequentialLR", optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise value_error("Sequential Schedulers expects number of schedulers provided to be one more than the "
+                              f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                              f"number of milestones to be equal to {len(milestones)}")
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        # Each scheduler stepped once when it was made: undo that, then start the first one afresh.
+        _undo_initial_steps(self)
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:  # type: ignore[override]
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        return _state_with_schedulers(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_with_schedulers(self, state_dict)
+
+
+class ChainedScheduler(LRScheduler):
+    """Several schedulers stepped together: each multiplies in its own change."""
+
+    def __init__(self, schedulers: Any, optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise value_error("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.")
+        if optimizer is None:
+            first = schedulers[0]
+            if not isinstance(first, LRScheduler):
+                from autodiff.language.protocol import type_name
+
+                raise AutodiffError("AttributeError", f"'{type_name(first)}' object has no attribute 'optimizer'")
+            optimizer = first.optimizer
+        _check_schedulers("ChainedScheduler", optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
+
+    def step(self) -> None:  # type: ignore[override]
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
+
+    def state_dict(self) -> dict[str, Any]:
+        return _state_with_schedulers(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_with_schedulers(self, state_dict)
+
+
+def _undo_initial_steps(scheduler: Any) -> None:
+    if hasattr(scheduler, "_schedulers"):
+        for inner in scheduler._schedulers:
+            _undo_initial_steps(inner)
+    elif hasattr(scheduler, "last_epoch"):
+        scheduler.last_epoch -= 1
+
+
+def _state_with_schedulers(scheduler: Any) -> dict[str, Any]:
+    state = {key: value for key, value in vars(scheduler).items() if key not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [inner.state_dict() for inner in scheduler._schedulers]
+    return state
+
+
+def _load_with_schedulers(scheduler: Any, state_dict: dict[str, Any]) -> None:
+    vars(scheduler).update({key: value for key, value in state_dict.items() if key != "_schedulers"})
+    for inner, state in zip(scheduler._schedulers, state_dict["_schedulers"]):
+        inner.load_state_dict(state)
 
 
 class OneCycleLR(LRScheduler):
@@ -434,7 +707,9 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 SCHEDULERS: dict[str, type[LRScheduler]] = {
-    "LRScheduler": LRScheduler, "LambdaLR": LambdaLR, "StepLR": StepLR, "MultiStepLR": MultiStepLR,
-    "ExponentialLR": ExponentialLR, "CosineAnnealingLR": CosineAnnealingLR, "OneCycleLR": OneCycleLR,
-    "ReduceLROnPlateau": ReduceLROnPlateau,
+    "LRScheduler": LRScheduler, "LambdaLR": LambdaLR, "MultiplicativeLR": MultiplicativeLR, "StepLR": StepLR,
+    "MultiStepLR": MultiStepLR, "ConstantLR": ConstantLR, "LinearLR": LinearLR, "ExponentialLR": ExponentialLR,
+    "SequentialLR": SequentialLR, "PolynomialLR": PolynomialLR, "CosineAnnealingLR": CosineAnnealingLR,
+    "ChainedScheduler": ChainedScheduler, "ReduceLROnPlateau": ReduceLROnPlateau,
+    "CosineAnnealingWarmRestarts": CosineAnnealingWarmRestarts, "OneCycleLR": OneCycleLR,
 }

@@ -11,7 +11,13 @@ from autodiff.torch.optim.adadelta import Adadelta
 from autodiff.torch.optim.adagrad import Adagrad
 from autodiff.torch.optim.adam import Adam
 from autodiff.torch.optim.adamw import AdamW
-from autodiff.torch.optim.lr_scheduler import SCHEDULERS, LRScheduler, ReduceLROnPlateau
+from autodiff.torch.optim.lr_scheduler import (
+    SCHEDULERS,
+    ChainedScheduler,
+    LRScheduler,
+    ReduceLROnPlateau,
+    SequentialLR,
+)
 from autodiff.torch.optim.optimizer import Optimizer
 from autodiff.torch.optim.rmsprop import RMSprop
 from autodiff.torch.optim.sgd import SGD
@@ -25,7 +31,10 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 _SCHEDULER_ATTRIBUTES = {
     "LambdaLR": ("lr_lambdas",), "StepLR": ("step_size", "gamma"), "MultiStepLR": ("milestones", "gamma"),
     "ExponentialLR": ("gamma",), "CosineAnnealingLR": ("T_max", "eta_min"),
-    "OneCycleLR": ("total_steps", "cycle_momentum"),
+    "OneCycleLR": ("total_steps", "cycle_momentum"), "MultiplicativeLR": ("lr_lambdas",),
+    "ConstantLR": ("factor", "total_iters"), "LinearLR": ("start_factor", "end_factor", "total_iters"),
+    "PolynomialLR": ("total_iters", "power"),
+    "CosineAnnealingWarmRestarts": ("T_0", "T_i", "T_mult", "T_cur", "eta_min"),
     "ReduceLROnPlateau": ("factor", "patience", "cooldown", "cooldown_counter", "eps", "mode", "threshold",
                           "threshold_mode", "best", "num_bad_epochs", "min_lrs", "in_cooldown"),
 }
@@ -49,8 +58,10 @@ def register_tables() -> None:
             "state_dict": Optimizer.state_dict, "load_state_dict": Optimizer.load_state_dict,
         }))
     for name, cls in SCHEDULERS.items():
-        attributes = ("last_epoch", "optimizer", *_SCHEDULER_ATTRIBUTES.get(name, ()))
-        if cls is not ReduceLROnPlateau:
+        attributes = ("optimizer", *_SCHEDULER_ATTRIBUTES.get(name, ()))
+        if cls is not ChainedScheduler:
+            attributes = ("last_epoch", *attributes)
+        if cls not in (ReduceLROnPlateau, SequentialLR, ChainedScheduler):
             attributes += ("base_lrs",)
         register(cls, TypeTable(name, getters={attribute: _attribute(attribute) for attribute in attributes},
                                 setters={"last_epoch": _set_attribute("last_epoch")},

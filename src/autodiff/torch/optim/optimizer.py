@@ -187,6 +187,18 @@ def check_nonnegative(value: Any, label: str) -> None:
         raise value_error(f"Invalid {label}: {value}")
 
 
+def learning_rate(lr: Any) -> Any:
+    """A group's lr as an update uses it: a number as it is, a tensor's value as a Python float (`_get_value`)."""
+    return float(lr.item()) if isinstance(lr, Tensor) else lr
+
+
+def divided_rate(lr: Any, divisor: float) -> Any:
+    """lr / divisor as PyTorch computes it: in double for a number, in the tensor's dtype for a tensor lr."""
+    if isinstance(lr, Tensor):
+        return float(lr.array / lr.array.dtype.type(divisor))
+    return lr / divisor
+
+
 def gradient(param: Tensor, maximize: bool) -> np.ndarray:
     """The parameter's gradient in its dtype, negated for maximize."""
     grad = param.grad.array.astype(param.array.dtype, copy=False)

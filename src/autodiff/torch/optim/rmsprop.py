@@ -8,7 +8,14 @@ import numpy as np
 
 from autodiff.engine.tensor import Tensor
 from autodiff.torch.optim import kernels
-from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, count_step, gradient, step_counter
+from autodiff.torch.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    count_step,
+    gradient,
+    learning_rate,
+    step_counter,
+)
 
 
 class RMSprop(Optimizer):
@@ -52,6 +59,6 @@ class RMSprop(Optimizer):
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"]
             kernels.assign(buffer, kernels.addcdiv(kernels.scale(buffer.array, group["momentum"]), grad, avg))
-            kernels.assign(param, kernels.add(p, buffer.array, -group["lr"]))
+            kernels.assign(param, kernels.add(p, buffer.array, -learning_rate(group["lr"])))
         else:
-            kernels.assign(param, kernels.addcdiv(p, grad, avg, -group["lr"]))
+            kernels.assign(param, kernels.addcdiv(p, grad, avg, -learning_rate(group["lr"])))

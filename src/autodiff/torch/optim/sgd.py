@@ -9,7 +9,7 @@ import numpy as np
 from autodiff.engine.tensor import Tensor
 from autodiff.errors import value_error
 from autodiff.torch.optim import kernels
-from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, gradient
+from autodiff.torch.optim.optimizer import Optimizer, check_nonnegative, gradient, learning_rate
 
 
 class SGD(Optimizer):
@@ -41,4 +41,4 @@ class SGD(Optimizer):
                 kernels.assign(buffer, kernels.add(kernels.scale(buffer.array, momentum), grad,
                                                    1 - group["dampening"]))
             grad = kernels.add(grad, buffer.array, momentum) if group["nesterov"] else buffer.array
-        kernels.assign(param, kernels.add(p, grad, -group["lr"]))
+        kernels.assign(param, kernels.add(p, grad, -learning_rate(group["lr"])))

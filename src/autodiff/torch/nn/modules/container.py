@@ -8,7 +8,7 @@ from typing import Any
 
 from autodiff.errors import AutodiffError, type_error
 from autodiff.torch.nn.functional import _type_name
-from autodiff.torch.nn.modules.module import Module
+from autodiff.torch.nn.modules.module import Module, _add_indent
 
 
 class _Container(Module):
@@ -76,3 +76,18 @@ class Sequential(_Container):
 class ModuleList(_Container):
     def __init__(self, modules: Any = None) -> None:
         super().__init__(*(list(modules) if modules is not None else []))
+
+    def __repr__(self) -> str:
+        """PyTorch's: runs of modules that print alike are shown once, as `(0-2): 3 x Linear(...)`."""
+        shown = [repr(module) for module in self]
+        if not shown:
+            return self._name() + "()"
+        runs: list[list[Any]] = []  # [first index, last index, text]
+        for index, text in enumerate(shown):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [_add_indent(f"({first}): {text}" if first == last else
+                             f"({first}-{last}): {last - first + 1} x {text}", 2) for first, last, text in runs]
+        return self._name() + "(\n  " + "\n  ".join(lines) + "\n)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.language.protocol import TypeTable, register
+from autodiff.language.protocol import TypeTable, allow_subclassing, register
 from autodiff.torch.utils.data.collate import default_collate, default_convert
 from autodiff.torch.utils.data.dataloader import DataLoader, _DataLoaderIter, _set_attribute
 from autodiff.torch.utils.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
@@ -45,6 +45,7 @@ def register_tables() -> None:
         if cls is DataLoader:
             setters = {name: (lambda loader, value, n=name: _set_attribute(loader, n, value)) for name in names}
         register(cls, TypeTable(cls.__name__, getters={name: _getter(name) for name in names}, setters=setters))
+    allow_subclassing(Dataset)  # `class MyData(Dataset)` with its own __getitem__ and __len__
 
 
 DATA: dict[str, Any] = {
