@@ -40,7 +40,7 @@ class AutodiffEngine:
         self.interpreter = make_interpreter("<bench>", max_steps=10**9, stdout=out, stderr=sys.stderr)
 
     def compile(self, text: str) -> Any:
-        from autodiff.language.parser import parse
+        from autodiff.language.syntax import parse
 
         return self.interpreter.compile(parse(text, "<bench>"))
 
@@ -332,27 +332,60 @@ def generated_script(lines: int) -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
-def parsing(engine_name: str, lines: int = 20_000, repeats: int = 5) -> dict[str, Any]:
-    source = generated_script(lines)
-    samples: dict[str, list[float]] = {"parse": []}
+def timed_cpu(run: Any) -> tuple[float, float]:
+    """(wall seconds, this process's CPU seconds) of one call."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - start, time.process_time() - start_cpu
+
+
+def parser_for(engine_name: str) -> Any:
     if engine_name == "autodiff":
-        from autodiff.language.parser import parse
+        from autodiff.language.syntax import parse
 
         parse("x = 1\n", "<warm>")
-        run = lambda: parse(source, "<bench>")  # noqa: E731
-    elif engine_name == "python":
+        return lambda text: parse(text, "<bench>")
+    if engine_name == "python":
         import ast
 
-        run = lambda: ast.parse(source)  # noqa: E731
-    else:
-        raise SystemExit(f"no parsing engine {engine_name}")
+        return ast.parse
+    raise SystemExit(f"no parsing engine {engine_name}")
+
+
+def parse_samples(engine_name: str, texts: list[str], repeats: int) -> dict[str, list[float]]:
+    parse = parser_for(engine_name)
+
+    def run() -> None:
+        for text in texts:
+            parse(text)
+
+    samples: dict[str, list[float]] = {"parse": [], "parse_cpu": []}
     for _ in range(repeats):
         gc.collect()
-        samples["parse"].append(timed(run))
-    return {"samples": samples, "info": {"lines": lines}}
+        wall, cpu = timed_cpu(run)
+        samples["parse"].append(wall)
+        samples["parse_cpu"].append(cpu)
+    return samples
 
 
-WORKLOADS = {"per_op": per_op, "training": training, "deep": deep, "big": big, "parsing": parsing}
+def parsing(engine_name: str, lines: int = 20_000, repeats: int = 5) -> dict[str, Any]:
+    return {"samples": parse_samples(engine_name, [generated_script(lines)], repeats), "info": {"lines": lines}}
+
+
+def real_programs() -> list[str]:
+    """The teaching programs of the test suite (PyTorch goldens, seeds, examples), as a reader sees them."""
+    paths = sorted([*(ROOT / "tests" / "golden").glob("*.py"), *SEEDS.glob("*.py"), *(ROOT / "examples").glob("*.ad")])
+    return [path.read_text(encoding="utf-8") for path in paths]
+
+
+def parsing_real(engine_name: str, repeats: int = 5) -> dict[str, Any]:
+    texts = real_programs()
+    info = {"programs": len(texts), "lines": sum(text.count("\n") for text in texts)}
+    return {"samples": parse_samples(engine_name, texts, repeats), "info": info}
+
+
+WORKLOADS = {"per_op": per_op, "training": training, "deep": deep, "big": big, "parsing": parsing,
+             "parsing_real": parsing_real}
 
 
 def main() -> None:

@@ -90,3 +90,41 @@ def pick_first(batch):
 print(list(DataLoader(samples, batch_size=2, collate_fn=pick_first)))
 """
     assert run_autodiff(source) == run_torch(source)
+
+
+def _subclass_batches(data, seed, tensor):
+    """A Python subclass of Dataset (what a script's `class Squares(Dataset)` is) through DataLoader(shuffle)."""
+
+    class Squares(data.Dataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __len__(self):
+            return self.n
+
+        def __getitem__(self, i):
+            return {"x": tensor([float(i)]), "y": i * i}
+
+    seed()
+    loader = data.DataLoader(Squares(7), batch_size=3, shuffle=True)
+    return [len(loader)] + [(batch["x"].tolist(), batch["y"].tolist()) for batch in loader]
+
+
+def test_python_subclass_of_dataset_matches_torch():
+    import numpy as np
+    import torch
+    import torch.utils.data as torch_data
+
+    from autodiff.engine import rng
+    from autodiff.engine.tensor import Tensor
+    from autodiff.torch.utils.data import members
+
+    ours = members.members()["torch.utils.data"]
+
+    class OurData:
+        Dataset = ours["Dataset"]
+        DataLoader = ours["DataLoader"]
+
+    mine = _subclass_batches(OurData, lambda: rng.manual_seed(3), lambda v: Tensor(np.array(v, np.float32)))
+    reference = _subclass_batches(torch_data, lambda: torch.manual_seed(3), torch.tensor)
+    assert mine == reference

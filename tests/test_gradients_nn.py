@@ -170,3 +170,45 @@ def test_recurrent_gradient(spec, data):
 
     shape = (2, 3) if "Cell" in name else (4, 2, 3)
     gradcheck(fn, _array(data, shape, -1, 1), original.array.copy())
+
+
+@SETTINGS
+@given(data=st.data())
+def test_backward_hook_function_gradient(data):
+    """nn.Module's full backward hooks route gradients through one BackwardHookFunctionBackward node with an output
+    per tensor: an identity, whatever mix of outputs the loss uses; a callback that returns None changes nothing."""
+    seen: list[int] = []
+
+    def observe(grads):
+        seen.append(len(grads))
+
+    def fn(x: Tensor, y: Tensor) -> Tensor:
+        a, b = ops.backward_hook_function([x, y], observe)
+        return ops.add(ops.mul(a, ops.exp(b)), ops.mul(a, a))
+
+    gradcheck(fn, _array(data, (2, 3)), _array(data, (2, 3)))
+    assert seen == [2]
+
+
+@pytest.mark.parametrize("training", [True, False])
+@SETTINGS
+@given(data=st.data())
+def test_batch_norm_float32_kernel_gradient(training, data):
+    """float32 (samples, channels) inputs take PyTorch's channels-last backward kernel (not the composite rule):
+    its input, weight and bias gradients against finite differences of the same function in float64."""
+    shape = (data.draw(st.integers(2, 9)), data.draw(st.sampled_from([3, 8, 11])))
+    x, w, b = _array(data, shape), _array(data, shape[1:]), _array(data, shape[1:])
+    stats = (Tensor(np.linspace(-0.5, 0.5, shape[1])), Tensor(np.linspace(0.5, 2.0, shape[1])))
+
+    def fn(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        mean, var = (None, None) if training else (Tensor(stats[0].array.astype(x.array.dtype)),
+                                                   Tensor(stats[1].array.astype(x.array.dtype)))
+        return F["batch_norm"](x, mean, var, w, b, training)
+
+    inputs = [Tensor(a.astype(np.float32), True) for a in (x, w, b)]
+    out = fn(*inputs)
+    upstream = np.random.default_rng(0).uniform(-1, 1, shape)
+    autograd.run_backward([out], [Tensor(upstream.astype(np.float32))], retain_graph=False, create_graph=False)
+    expected = numerical_vjp(fn, [x, w, b], upstream)
+    for tensor, numeric in zip(inputs, expected, strict=True):
+        np.testing.assert_allclose(tensor.grad.array, numeric, rtol=2e-3, atol=2e-3)

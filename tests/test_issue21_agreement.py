@@ -44,6 +44,28 @@ INTERNAL_ERRORS = [
 ]
 
 WRONG_RESULTS = [
+    # found by the hostile pass over the random-number API after the issue (expected lines from torch 2.13.0)
+    ("manual_seed_1e300", "torch.manual_seed(1e300)", "ValueError: Overflow when unpacking long long"),
+    ("generator_seed_float", "torch.Generator().manual_seed(1.5)",
+     "RuntimeError: manual_seed expected a long, but got float"),
+    ("generator_seed_bool", "torch.Generator().manual_seed(True)",
+     "RuntimeError: manual_seed expected a long, but got bool"),
+    ("generator_seed_2_63", "print(torch.Generator().manual_seed(2**63).initial_seed())", "9223372036854775808"),
+    ("randint_past_int64", "torch.randint(0, 2**63, (2,))", "ValueError: Overflow when unpacking long long"),
+    ("randint_uint8_full", "torch.manual_seed(0)\nprint(torch.randint(0, 256, (4,), dtype=torch.uint8))",
+     "tensor([172,  47, 117, 192], dtype=torch.uint8)"),
+    ("randint_uint8_to", "torch.randint(0, 257, (2,), dtype=torch.uint8)",
+     "RuntimeError: to - 1 is out of bounds for unsigned char"),
+    ("random_uint8_from", "torch.ones(2, dtype=torch.uint8).random_(-1, 3)",
+     "RuntimeError: from is out of bounds for unsigned char"),
+    ("random_int16_to", "torch.ones(2, dtype=torch.int16).random_(0, 2**16)",
+     "RuntimeError: to - 1 is out of bounds for short int"),
+    ("random_past_int64", "torch.rand(2).random_(0, 2**70)", "ValueError: Overflow when unpacking long long"),
+    ("uniform_nan_bound", "torch.empty(2).uniform_(float('nan'), 1)", "RuntimeError: from is out of bounds for float"),
+    ("uniform_inf_bound", "torch.empty(2, dtype=torch.float64).uniform_(0, float('inf'))",
+     "RuntimeError: to is out of bounds for double"),
+    ("bernoulli_tensor_p", "torch.ones(2).bernoulli_(torch.tensor([0.5, 2.0]))",
+     "RuntimeError: Expected p_in >= 0 && p_in <= 1 to be true, but got false."),
     ("fmod", "print(torch.fmod(torch.tensor([5., -5.]), 3.0))", "tensor([ 2., -2.])"),
     ("narrow_past_end", "torch.ones(3).narrow(0, 2, 5)",
      "RuntimeError: start (2) + length (5) exceeds dimension size (3)."),
@@ -92,6 +114,14 @@ REPRS = [
     ("linear_class", "print(torch.nn.Linear)", "<class 'torch.nn.modules.linear.Linear'>"),
     ("builtins_in_a_list", "print([len, sum, max])", "[<built-in function len>, <built-in function sum>, "
      "<built-in function max>]"),
+    # CPython's own reprs lose only their address (Python: `<generator object <genexpr> at 0x7f...>`)
+    ("generator_expression", "g = (i for i in range(3))\nprint(g, [g], f'{g!r}')",
+     "<generator object <genexpr>> [<generator object <genexpr>>] <generator object <genexpr>>"),
+    ("module_parameters", "print(torch.nn.Linear(2, 2).parameters())", "<generator object Module.parameters>"),
+    ("zip_enumerate", "print(zip([1]), enumerate([1]), reversed([1]))",
+     "<zip object> <enumerate object> <list_reverseiterator object>"),
+    ("string_left_alone", "print('x at 0x7f6b6d2e75e0>', ['at 0x7f6b6d2e75e0>'])",
+     "x at 0x7f6b6d2e75e0> ['at 0x7f6b6d2e75e0>']"),
 ]
 
 # The Python builtins print the same in both; torch's own functions print with an address in PyTorch, which

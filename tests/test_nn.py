@@ -348,6 +348,19 @@ def _subclass_outcomes(nn_module, make_parameter, ones):
             self.fc = nn_module.Linear(2, 2)
             self.scale = make_parameter(ones(1))
             self.note = "plain"
+            self.register_buffer("steps", ones(1))
+
+        def forward(self, x):
+            return x * self.steps + self.scale
+
+    class NoForward(nn_module.Module):
+        pass
+
+    def hooked() -> list[float]:
+        net = Net()
+        net.register_forward_pre_hook(lambda module, args: (args[0] * 0,))
+        net.register_forward_hook(lambda module, args, out: out + module.steps)
+        return net(ones(2)).tolist()
 
     cases = {
         "module before init": lambda: Forgot(lambda m: setattr(m, "fc", nn_module.Linear(1, 1))),
@@ -368,7 +381,12 @@ def _subclass_outcomes(nn_module, make_parameter, ones):
         "missing": lambda: Net().missing,
         "deleted": lambda: [repr(net) for net in [Net()] if delattr(net, "fc") is None],
         "eval reaches submodules": lambda: [m.training for m in Net().eval().modules()],
-        "forward missing": lambda: Net()(ones(2)),
+        "buffer before init": lambda: Forgot(lambda m: m.register_buffer("b", ones(1))),
+        "buffer over a plain attribute": lambda: Net().register_buffer("note", ones(1)),
+        "buffer replaced by None": lambda: [(net.steps, list(net.state_dict())) for net in [Net()]
+                                            if setattr(net, "steps", None) is None],
+        "buffer slot takes only tensors": lambda: setattr(Net(), "steps", 2),
+        "hooks around a subclass's forward": hooked,
     }
     outcomes = {}
     for name, case in cases.items():

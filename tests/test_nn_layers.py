@@ -463,3 +463,52 @@ def test_recurrent_errors_match_torch(index):
 def test_recurrent_warnings_match_torch():
     source = "m = torch.nn.RNN(3, 4, dropout=0.5)\nprint(m)\n"
     assert run_autodiff(source) == run_torch(source)
+
+
+@pytest.mark.parametrize("shape", [(16, 5), (100, 20), (4, 3, 9), (5, 4, 1), (4, 3, 5, 5), (2, 3, 1, 1)])
+def test_batch_norm_float32_is_bit_exact(shape):
+    """Training outputs, the running statistics after several steps, and the eval output equal PyTorch's bits:
+    the channels-last reduction for one value per channel and sample, the contiguous one otherwise, and the
+    fused multiply-adds of y = x * alpha + beta."""
+    name = "BatchNorm1d" if len(shape) < 4 else "BatchNorm2d"
+    mine, theirs = ann.MODULES[name](shape[1], momentum=0.3), getattr(torch.nn, name)(shape[1], momentum=0.3)
+    rng_values = np.random.default_rng(len(shape) * 100 + shape[0])
+    for _ in range(4):
+        batch = (rng_values.standard_normal(shape) * 3 + 1).astype(np.float32)
+        np.testing.assert_array_equal(mine(Tensor(batch)).array, theirs(torch.tensor(batch)).detach().numpy())
+    np.testing.assert_array_equal(mine.running_mean.array, theirs.running_mean.numpy())
+    np.testing.assert_array_equal(mine.running_var.array, theirs.running_var.numpy())
+    mine.eval()
+    theirs.eval()
+    np.testing.assert_array_equal(mine(Tensor(batch)).array, theirs(torch.tensor(batch)).detach().numpy())
+
+
+@pytest.mark.parametrize("out_shape", [(5, 3), (1, 1), (7, 7), (2, 4)])
+def test_adaptive_avg_pool_is_bit_exact(out_shape):
+    """One running sum per window, row by row, then divided by its height and its width in turn."""
+    values = normal(2, 3, 13, 11)
+    mine = F["adaptive_avg_pool2d"](Tensor(values), out_shape).array
+    theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(values), out_shape).numpy()
+    np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("shape", [(16, 5), (64, 30), (7, 12, 1), (2, 3, 1, 1)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_float32_backward_is_bit_exact_for_one_value_per_channel(shape, training):
+    """Inputs with one value per channel and sample take PyTorch's channels-last backward kernel, bit for bit."""
+    name = "BatchNorm1d" if len(shape) < 4 else "BatchNorm2d"
+    mine, theirs = ann.MODULES[name](shape[1]), getattr(torch.nn, name)(shape[1])
+    values = np.random.default_rng(shape[0] * shape[1])
+    mine(Tensor(values.standard_normal(shape).astype(np.float32)))
+    theirs.load_state_dict({key: torch.tensor(value.array) for key, value in mine.state_dict().items()})
+    if not training:
+        mine.eval()
+        theirs.eval()
+    batch = (values.standard_normal(shape) * 2).astype(np.float32)
+    upstream = values.standard_normal(shape).astype(np.float32)
+    ours_x, their_x = Tensor(batch.copy(), True), torch.tensor(batch, requires_grad=True)
+    backward_api.tensor_backward(mine(ours_x), Tensor(upstream))
+    theirs(their_x).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours_x.grad.array, their_x.grad.numpy())
+    np.testing.assert_array_equal(mine.weight.grad.array, theirs.weight.grad.numpy())
+    np.testing.assert_array_equal(mine.bias.grad.array, theirs.bias.grad.numpy())

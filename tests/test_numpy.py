@@ -117,6 +117,27 @@ ARRAYS = {
                     "from numpy.random import rand, seed\nseed(1)\nprint(numpy.ones(1), array([1]), zeros(1),"
                     " la.norm([3, 4]),"
                     " rand(2), numpy.random.rand(1))",
+    "interpolation_fits_and_indices": "import numpy as np\n"
+        "a = np.arange(9.0).reshape(3, 3)\n"
+        "print(np.diagonal(a), np.diagonal(a, 1))\n"
+        "print(np.interp(2.5, [1, 2, 3], [10, 20, 30]), np.interp([0, 5], [1, 2], [3, 4]))\n"
+        "x = np.array([0.0, 1.0, 2.0, 3.0])\n"
+        "y = 2 * x + 1\n"
+        "coef = np.polyfit(x, y, 1)\n"
+        "print(np.round(coef, 6), np.polyval([2, 1], 3), np.digitize([0.5, 1.5, 3.0], [1, 2]))\n"
+        "print(np.select([x < 1, x > 2], [x, -x], default=9), np.lexsort(([1, 0, 1], [0, 0, 1])))\n"
+        "print(np.partition(np.array([3, 1, 2]), 1), np.argpartition(np.array([3, 1, 2]), 1))\n"
+        "print(np.unravel_index(5, (3, 3)))\n"
+        "print(np.ravel_multi_index(([0, 1], [2, 0]), (3, 3)), np.tril_indices(3))\n"
+        "print(np.triu_indices(3, 1), np.triu_indices(2, 0, 3))\n"
+        "np.fill_diagonal(a, 0)\n"
+        "print(a)\n"
+        "b = np.zeros(4)\n"
+        "np.put(b, [0, 2], [5, 6])\n"
+        "np.putmask(b, b > 5, 1)\n"
+        "c = np.ones(4)\n"
+        "np.copyto(c, b)\n"
+        "print(b, c, a[np.triu_indices(3)])",
 }
 test_arrays = check(ARRAYS, with_warnings=True)
 

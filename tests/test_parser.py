@@ -361,7 +361,8 @@ def test_parser_cache_is_written_reused_and_survives_damage(tmp_path):
     import sys
 
     env = {**os.environ, "AUTODIFF_CACHE_DIR": str(tmp_path)}
-    command = [sys.executable, "-c", "from autodiff.language.parser import parse; print(type(parse('x = 1')).__name__)"]
+    command = [sys.executable, "-c", "from autodiff.language.parser import grammar_parse; "
+               "print(type(grammar_parse('x = 1\\n')).__name__)"]
     assert subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout == "Module\n"
     (cache,) = tmp_path.glob("parser-*.pickle")
     cache.write_bytes(b"not a pickle")

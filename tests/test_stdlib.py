@@ -185,6 +185,11 @@ COLLECTIONS = {
     "namedtuple_unknown_field": "from collections import namedtuple\nP = namedtuple('P', 'x')\nP(1).y",
     "chainmap": "from collections import ChainMap\nm = ChainMap({'a': 1}, {'a': 2, 'b': 3})\n"
                 "print(m['a'], m['b'], len(m), m.maps, dict(m), m.new_child({'c': 4}))",
+    "namedtuple_subclass": "from collections import namedtuple\nclass Point(namedtuple('Point', 'x y')):\n"
+                           "    def norm(self):\n        return (self.x ** 2 + self.y ** 2) ** 0.5\n"
+                           "    def __repr__(self):\n        return f'P<{self.x}, {self.y}>'\n"
+                           "p = Point(3, 4)\nx, y = p\nprint(p.norm(), isinstance(p, tuple), p, p[0], len(p), x + y,"
+                           " p == (3, 4))\np.x = 5",
 }
 test_collections = check(COLLECTIONS)
 

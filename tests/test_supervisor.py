@@ -282,6 +282,44 @@ def test_the_relay_ends_a_child_that_writes_past_the_limit():
     assert "LimitError: the script wrote more than 195 KiB of output" in result.stderr
 
 
+ENDLESS_PRINT = 's = "a" * 100000\nwhile True:\n    print(s)\n'
+
+
+@pytest.mark.parametrize("command", [["graph"], ["explain"], ["check"], ["run", "--json"]])
+def test_hidden_or_kept_output_counts_against_the_limit(tmp_path, command):
+    """graph, explain and check hide the script's output, run --json keeps it for the document: an endless
+    print loop still ends at the output limit (it ran until the CPU limit, printing nothing)."""
+    import json
+
+    path = tmp_path / "endless.py"
+    path.write_text(ENDLESS_PRINT)
+    done = cli(*command, "--max-output", "2M", str(path))
+    assert done.returncode == 1
+    clean(done.stderr)
+    if command == ["run", "--json"]:
+        error = json.loads(done.stdout)["error"]
+        assert error["category"] == "LimitError" and error["line"] == 3
+        assert "the script wrote more than 1 MiB of output (the output limit)" in error["message"]
+    else:
+        assert first_lines(done.stderr, 2) == [
+            "LimitError: the script wrote more than 2 MiB of output (the output limit); the output stops here",
+            f"  --> {path}:3:5"]
+
+
+@pytest.mark.parametrize("command", ["run", "graph", "explain", "check"])
+def test_terminating_the_tool_ends_the_script_without_a_traceback(tmp_path, command):
+    """SIGTERM reaches the child too; the supervisor then found the crash-trace pipe closed under its select()."""
+    path = tmp_path / "spin.py"
+    path.write_text("import torch\nx = torch.ones(2, requires_grad=True)\nwhile True:\n    pass\n")
+    process = subprocess.Popen([*AUTODIFF, command, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(4)
+    process.terminate()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    clean(err)
+
+
 # -- 6. option values ------------------------------------------------------------------------------------
 
 
@@ -292,6 +330,10 @@ def test_the_relay_ends_a_child_that_writes_past_the_limit():
     (["--timeout", "soon"], "'soon' is not a number of seconds"),
     (["--max-memory", "9999999T"], "9999999T is more memory than a process can address"),
     (["--max-output", "0"], "'0' is not a positive size"),
+    (["--max-memory", "1k"], "1k is less than autodiff itself needs (at least 64M)"),
+    (["--max-memory", "-5M"], "'-5M' is not a size such as 512M or 2G"),
+    (["--timeout", "0"], "0 is not a positive, finite number of seconds"),
+    (["--seed", "1.5"], "'1.5' is not a valid integer."),
     (["--max-source", "lots"], "'lots' is not a size such as 512M or 2G"),
     (["--seed", "99999999999999999999999999"], "Overflow when unpacking long long"),
     (["--seed", str(2**64)], "Overflow when unpacking long long"),

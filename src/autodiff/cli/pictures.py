@@ -171,10 +171,8 @@ def record_run(source: str, filename: str, *, max_steps: int, timeout: float | N
 def binding_lines(source: str) -> dict[str, int]:
     """The line where each name is first bound by an assignment (`x = ...`, `a, b = ...`, `x += ...`, a `for`
     target), anywhere in the script: where the page says a leaf was made."""
-    import dataclasses
-
     from autodiff.language import nodes
-    from autodiff.language.parser import parse
+    from autodiff.language.syntax import parse
 
     try:
         module = parse(source, "<page>")
@@ -188,21 +186,14 @@ def binding_lines(source: str) -> dict[str, int]:
         elif isinstance(target, (list, tuple)):
             for item in target:
                 names_in(item, line)
-        elif dataclasses.is_dataclass(target) and type(target).__name__ in ("Tuple", "List", "Starred"):
-            for field_ in dataclasses.fields(target):
-                names_in(getattr(target, field_.name), line)
+        elif isinstance(target, (nodes.Tuple, nodes.List)):
+            names_in(target.elts, line)
+        elif isinstance(target, nodes.Starred):
+            names_in(target.value, line)
 
-    stack: list[Any] = [module]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-            continue
-        if not dataclasses.is_dataclass(item):
-            continue
-        kind = type(item).__name__
-        if kind in ("Assign", "AnnAssign", "AugAssign", "For"):
-            targets = item.targets if kind == "Assign" else [item.target]
-            names_in(targets, item.span.line)
-        stack.extend(reversed([getattr(item, f.name) for f in dataclasses.fields(item)]))
+    for item in nodes.walk(module):
+        if isinstance(item, nodes.Assign):
+            names_in(item.targets, item.span.line)
+        elif isinstance(item, (nodes.AugAssign, nodes.For)):
+            names_in([item.target], item.span.line)
     return found

@@ -69,7 +69,7 @@ def history_path() -> str:
 def input_ready(text: str) -> bool:
     """True when `text` should run now: it is complete, or invalid (running it shows the error), or a
     block header followed by a blank line (Python's "expected an indented block")."""
-    from autodiff.language.parser import ParseError, input_status, parse
+    from autodiff.language.syntax import ParseError, input_status, parse
 
     if _open_at_end(text):
         return False
@@ -280,7 +280,7 @@ class Session:
         from autodiff.cli.main import report_error
         from autodiff.engine import autograd
         from autodiff.errors import AutodiffError
-        from autodiff.language.parser import parse
+        from autodiff.language.syntax import parse
 
         padded = "\n" * (first_line - 1) + source  # spans then count lines of the whole piped input
         grad_mode = autograd.is_grad_enabled()
@@ -506,7 +506,7 @@ def _script_form(source: str, module: Any, value: Any, first_line: int) -> str:
     """The input as a script statement list: an echoed final expression becomes a print of what the REPL
     showed (`x.grad` -> `print(x.grad)`; `print(f"{s!r}")` when str and repr differ, as for strings)."""
     from autodiff.language import nodes
-    from autodiff.language.parser import parse
+    from autodiff.language.syntax import parse
 
     text = source.rstrip() + "\n"
     if value is None or not module.body or not isinstance(module.body[-1], nodes.ExprStmt):

@@ -128,6 +128,28 @@ class Channel:
             view = view[os.write(self.fd, view):]
 
 
+class CountedOutput(io.StringIO):
+    """Where a script's output goes when a command does not show it as it comes (graph, explain and check hide
+    it; run --json keeps it for the document): counted against the supervised child's output limit all the
+    same, so an endless print loop ends in the output-limit error there too. `share` of the limit: run --json
+    prints what it keeps once more, inside the document."""
+
+    def __init__(self, *, keep: bool, share: float = 1.0):
+        super().__init__()
+        channel = getattr(sys.stdout, "channel", None)
+        limit = channel.limit if isinstance(channel, Channel) else None
+        self.limit = int(limit * share) if limit is not None else None
+        self.keep = keep
+        self.written = 0
+
+    def write(self, text: str) -> int:
+        if self.limit is not None:
+            self.written += len(text.encode("utf-8", "backslashreplace"))
+            if self.written > self.limit:
+                raise output_limit_error(self.limit)
+        return super().write(text) if self.keep else len(text)
+
+
 class ChannelStream(io.TextIOBase):
     """sys.stdout or sys.stderr of a supervised child: text encoded as the parent's stream expects, sent as
     frames. `isatty` answers for the parent's stream (the views colour only on a terminal)."""
@@ -542,6 +564,8 @@ def supervise(child: Child, limits: Limits, *, output_fd: int | None = None, rel
                     reason = "broken-pipe"
                 if reason is not None:
                     child.stop()
+                    if child.trace_fd < 0:  # stop() read the trace pipe to its end and closed it
+                        open_fds = [fd for fd in open_fds if fd == output_fd]
             if output_fd is not None and output_fd not in open_fds or child.status is not None:
                 break
             wait = _POLL_SECONDS

@@ -3934,7 +3934,10 @@ def adaptive_avg_pool(x: Tensor, out_shape: Sequence[int], name: str) -> Tensor:
     for index in np.ndindex(*out_shape):
         bounds = [windows[d][i] for d, i in enumerate(index)]
         block = a[(Ellipsis,) + tuple(slice(lo, hi) for lo, hi in bounds)]
-        value = block.reshape(block.shape[:-spatial] + (-1,)).sum(axis=-1, dtype=a.dtype)
+        flat = block.reshape(block.shape[:-spatial] + (-1,))
+        value = flat[..., 0].copy()
+        for k in range(1, flat.shape[-1]):  # PyTorch's kernel: one running sum over the window, row by row
+            value += flat[..., k]
         for lo, hi in bounds:
             value = value / a.dtype.type(hi - lo)
         out[(Ellipsis,) + index] = value
@@ -4023,6 +4026,95 @@ def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
     return (1, -1) + (1,) * (x.ndim - 2)
 
 
+
+def _fused_multiply_add(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """round(a * b + c) once, as a fused multiply-add computes it, in the arrays' float dtype."""
+    if a.dtype == np.float32:
+        return transcendental.fma32(a, b, c)
+    from autodiff.engine.rng import _fma64
+
+    return np.asarray(_fma64(a, b, c), dtype=a.dtype)
+
+
+def _batch_statistics(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel (dim 1), the batch mean and the sum of squared deviations from it, in the input's dtype, as
+    PyTorch's CPU kernel computes them. An input with one element per channel and sample (2-D, or spatial size 1)
+    is reduced as channels-last: the rows are split between the threads, each adds its rows into its own vector
+    (the squared deviations with multiply-adds), and the threads' vectors are summed in double. Otherwise each
+    channel is summed sample by sample, element by element, in double; the deviations are squared in the
+    input's dtype and summed in double."""
+    dtype = a.dtype.type
+    channels = a.shape[1]
+    samples = a.shape[0]
+    count = a.size // channels if channels else 0
+    if count == 0:
+        return np.full(channels, np.nan, a.dtype), np.zeros(channels, a.dtype)
+    if count == samples:
+        rows = a.reshape(samples, channels)
+        used = _py.min(reductions.threads, samples)
+        chunk = -(-samples // used)
+        starts = list(range(0, samples, chunk))
+        totals = np.zeros((len(starts), channels), a.dtype)
+        for step in range(chunk):
+            live = [k for k, start in enumerate(starts) if start + step < _py.min(samples, start + chunk)]
+            totals[live] += rows[[starts[k] + step for k in live]]
+        mean = (np.cumsum(totals.astype(np.float64), axis=0)[-1] / samples).astype(dtype)
+        totals[...] = 0
+        for step in range(chunk):
+            live = [k for k, start in enumerate(starts) if start + step < _py.min(samples, start + chunk)]
+            deviation = rows[[starts[k] + step for k in live]] - mean
+            totals[live] = _fused_multiply_add(deviation, deviation, totals[live])
+        return mean, np.cumsum(totals.astype(np.float64), axis=0)[-1].astype(dtype)
+    per_channel = np.moveaxis(a, 1, 0).reshape(channels, -1)  # each channel's values, sample by sample
+    mean = (np.cumsum(per_channel.astype(np.float64), axis=1)[:, -1] / count).astype(dtype)
+    deviation = per_channel - mean[:, None]
+    if a.dtype != np.float64:
+        return mean, np.cumsum((deviation * deviation).astype(np.float64), axis=1)[:, -1].astype(dtype)
+    var_sum = np.zeros(channels)
+    for column in deviation.T:  # in double the square and the running sum fuse into one multiply-add
+        var_sum = _fused_multiply_add(column, column, var_sum)
+    return mean, var_sum
+
+
+
+def _batch_norm_backward_rows(x: np.ndarray, dy: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
+                              weight: np.ndarray | None, training: bool) -> tuple[np.ndarray, ...]:
+    """native_batch_norm_backward for float32 (samples, channels) as PyTorch's channels-last CPU kernel computes
+    it: each thread adds its rows into its own vectors (sum of dy; dot of x - mean and dy with multiply-adds),
+    the threads' vectors are summed in float; then dx = (dy - sum / N - (x - mean) * k) * invstd * w with
+    k = dot * invstd * invstd / N, fused into a multiply-add on the channels that fill whole 8-lane vectors."""
+    samples, channels = x.shape
+    used = _py.min(reductions.threads, samples)
+    chunk = -(-samples // used)
+    starts = list(range(0, samples, chunk))
+    sums = np.zeros((len(starts), channels), np.float32)
+    dots = np.zeros((len(starts), channels), np.float32)
+    for step in range(chunk):
+        live = [k for k, start in enumerate(starts) if start + step < _py.min(samples, start + chunk)]
+        rows = [starts[k] + step for k in live]
+        sums[live] += dy[rows]
+        dots[live] = transcendental.fma32(x[rows] - mean, dy[rows], dots[live])
+    total, dot = np.zeros(channels, np.float32), np.zeros(channels, np.float32)
+    for thread in range(len(starts)):
+        total += sums[thread]
+        dot += dots[thread]
+    if training:
+        count = np.float32(samples)
+        k = dot * invstd * invstd / count
+        centred = dy - total / count
+        deviation = x - mean
+        dx = centred - deviation * k
+        whole = channels - channels % 8
+        dx[:, :whole] = transcendental.fma32(-deviation[:, :whole], np.broadcast_to(k[:whole], (samples, whole)),
+                                             centred[:, :whole])
+    else:
+        dx = dy
+    dx = dx * invstd  # then the weight: (.. * invstd) * w, in that order
+    if weight is not None:
+        dx = dx * weight
+    return dx, dot * invstd, total
+
+
 def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
                running_var: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
     """PyTorch's native_batch_norm over dim 1 (NativeBatchNormBackward0, edges input, weight, bias): batch
@@ -4033,28 +4125,44 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_me
     axes = (0,) + tuple(range(2, a.ndim))
     count = a.size // a.shape[1] if a.shape[1] else 0
     if training:
-        wide = a.astype(np.float64)
-        mean64 = wide.mean(axis=axes)
-        var_sum = ((wide - mean64.reshape(_channel_shape(a))) ** 2).sum(axis=axes)
-        batch_mean = mean64.astype(dtype)
-        invstd = (1.0 / np.sqrt(var_sum / count + eps)).astype(dtype)
+        batch_mean, var_sum = _batch_statistics(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            biased = (var_sum / dtype(count)).astype(np.float64)
+            invstd = (1.0 / np.sqrt(biased + eps)).astype(dtype)
         with autograd.GradMode(False, "no_grad"):
             # In place, inside the kernel: PyTorch's backward does not check these buffers' versions.
+            # The momentum in the statistics' dtype; the unbiased variance in double.
+            factor = dtype(momentum)
             if running_mean is not None:
-                running_mean.array[...] = momentum * mean64 + (1 - momentum) * running_mean.array.astype(np.float64)
+                running_mean.array[...] = factor * batch_mean + (dtype(1) - factor) * running_mean.array
             if running_var is not None:
-                unbiased = var_sum / (count - 1) if count > 1 else np.full_like(var_sum, np.nan)
-                running_var.array[...] = momentum * unbiased + (1 - momentum) * running_var.array.astype(np.float64)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    unbiased = (var_sum / dtype(count - 1)).astype(np.float64) if count > 1 else \
+                        np.full(var_sum.shape, np.nan)
+                kept = ((dtype(1) - factor) * running_var.array).astype(np.float64)
+                running_var.array[...] = np.float64(factor) * unbiased + kept
     else:
         batch_mean = running_mean.array.astype(dtype)
         invstd = dtype(1) / np.sqrt(running_var.array.astype(dtype) + dtype(eps))
+    # The backward kernel recomputes the eval invstd with eps in double.
+    backward_invstd = invstd if training else (1.0 / np.sqrt(running_var.array.astype(np.float64) + eps)).astype(dtype)
     alpha = invstd * weight.array if weight is not None else invstd
-    beta = (bias.array - batch_mean * alpha) if bias is not None else -batch_mean * alpha
-    out = np.asarray(a * alpha.reshape(_channel_shape(a)) + beta.reshape(_channel_shape(a)), dtype=a.dtype)
+    # y = x * alpha + beta, beta = bias - mean * alpha: GCC fuses both into multiply-adds.
+    shift = bias.array if bias is not None else np.zeros_like(alpha)
+    beta = _fused_multiply_add(-batch_mean, alpha, shift)
+    view = _channel_shape(a)
+    out = _fused_multiply_add(a, alpha.reshape(view), np.broadcast_to(beta.reshape(view), a.shape))
     mean_t, invstd_t = Tensor(batch_mean), Tensor(invstd)
 
     def rule(g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         view = _channel_shape(a)
+        if not autograd._grad_enabled and a.dtype == np.float32 and a.size == a.shape[0] * a.shape[1] > 0:
+            dx, dw, db = _batch_norm_backward_rows(
+                a.reshape(a.shape[:2]), g.array.reshape(a.shape[:2]), mean_t.array, backward_invstd,
+                weight.array if weight is not None else None, training)
+            return (Tensor(dx.reshape(a.shape)) if x.requires_grad else None,
+                    Tensor(dw) if weight is not None and weight.requires_grad else None,
+                    Tensor(db) if bias is not None and bias.requires_grad else None)
         if training and autograd._grad_enabled:  # create_graph: the statistics are functions of x too
             batch_mean, batch_invstd = _differentiable_moments(x, axes, eps)
         else:
@@ -4127,37 +4235,39 @@ def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
 GradientsCallback = Callable[[list["Tensor | None"]], "Sequence[Tensor | None] | None"]
 
 
+class _FunctionNode(autograd.Node):
+    """The node of an op PyTorch writes as a Python autograd.Function: printed with that module's name."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{self.name} object>"
+
+
 def backward_hook_function(tensors: Sequence[Tensor], on_gradients: GradientsCallback) -> list[Tensor]:
-    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): the
-    tensors unchanged, each of those that require grad with grad_fn BackwardHookFunctionBackward. When the
-    gradients of all of them have arrived, `on_gradients` sees them (None where none came) and may return
-    replacements. PyTorch does this in one node with several outputs; here each tensor gets its own node, and
-    a join node behind them calls `on_gradients` once."""
+    """PyTorch's BackwardHookFunction (what nn.Module's full backward hooks wrap inputs and outputs in): one node,
+    BackwardHookFunctionBackward, with an output per tensor; each tensor that requires grad comes back as a new
+    tensor over the same data with that node as grad_fn, the others unchanged. In backward the node hands
+    `on_gradients` the gradient of each output (None where none came, or for tensors that do not require grad),
+    and passes on what it returns instead when that is not None. Without grad mode or a tensor that requires
+    grad, nothing is recorded."""
     live = [i for i, t in enumerate(tensors) if t.requires_grad] if autograd._grad_enabled else []
     outputs = list(tensors)
     if not live:
         return outputs
+    count = len(tensors)
 
-    def replaced(grads: list[Tensor | None]) -> list[Tensor | None]:
-        result = on_gradients(grads)
-        return list(grads) if result is None else list(result)
+    def rule(grad: Any) -> tuple[Tensor | None, ...]:
+        grads = autograd.output_grads(grad, count)
+        replaced = on_gradients(list(grads))
+        return tuple(grads if replaced is None else replaced)
 
-    if len(live) == 1:
-        (index,) = live
+    node = _FunctionNode("BackwardHookFunctionBackward", tuple(t.edge() for t in tensors), rule)
+    for index in live:
         source = tensors[index]
-        outputs[index] = _record(source.array, "BackwardHookFunctionBackward", (source,),
-                                 lambda g: replaced([g]))
-        return outputs
-    arrived: dict[int, Tensor] = {}
-    join = autograd.Node("BackwardHookFunctionBackward", tuple(tensors[i].edge() for i in live),
-                         lambda _token: replaced([arrived.get(k) for k in range(len(live))]))
-    for k, index in enumerate(live):
-        def collect(g: Tensor, k: int = k) -> tuple[Tensor]:
-            arrived[k] = g
-            return (Tensor(np.zeros(0, dtype=g.array.dtype)),)  # a token: the join node runs once all have come
-
-        out = Tensor(tensors[index].array, True)
-        out.grad_fn = autograd.Node("BackwardHookFunctionBackward", (join,), collect)
+        out = Tensor(source.array, True)
+        out._version = source._version  # an alias: in-place changes of either are seen by both
+        out.grad_fn = autograd.OutputSlot(node, index) if count > 1 else node
         outputs[index] = out
     return outputs
 

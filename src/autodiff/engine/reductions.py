@@ -22,12 +22,15 @@ in the input's dtype, done elementwise by NumPy (exact whatever SIMD it uses), n
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 import numpy as np
 
@@ -381,7 +384,7 @@ def _range_fold(array: np.ndarray, dims: list[_Dim], begin: int, end: int, kerne
     return slot
 
 
-_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None  # made on first use
 _PARALLEL_MIN = 1 << 20  # elements: below this, running PyTorch's thread chunks one after another is cheaper
 
 
@@ -395,6 +398,8 @@ def _run_chunks(tasks: list[Callable[[], None]], numel: int) -> None:
             task()
         return
     if _POOL is None:
+        import concurrent.futures  # here: it imports logging and threading, ~10 ms a script without big sums saves
+
         _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=min(cores, 8), thread_name_prefix="reduce")
     for future in [_POOL.submit(task) for task in tasks]:
         future.result()

@@ -104,6 +104,11 @@ def _nondeterministic_seed() -> int:
     return int.from_bytes(os.urandom(8), "little")
 
 
+# the C++ types PyTorch's random_ names when a bound does not fit the tensor's dtype
+_C_TYPE_NAMES = {np.bool_: "bool", np.uint8: "unsigned char", np.int8: "signed char", np.int16: "short int",
+                 np.int32: "int", np.int64: "long"}
+
+
 def _normalize_seed(seed) -> int:
     seed = int(seed)
     if seed < -(1 << 63) or seed > (1 << 64) - 1:
@@ -462,21 +467,32 @@ class Generator:
     """A PyTorch-compatible CPU generator (MT19937)."""
 
     def __init__(self, seed: int | None = None):
-        self._bg = np.random.MT19937(0)
-        self._legacy = np.random.RandomState(self._bg)  # same engine: uint32 draws, unbuffered
-        self._npgen = np.random.Generator(self._bg)  # same engine: (hi << 32 | lo) uint64 draws
         self._fresh = True
         self._normal_cache: float | None = None  # next_double_normal_sample
         self._float_cache: float | None = None  # next_float_normal_sample (unused by CPU kernels)
         self._seed = 0
         self.manual_seed(_nondeterministic_seed() if seed is None else seed)
 
+    def __getattr__(self, name: str) -> object:
+        """NumPy's engine objects are made on the first draw or state access: importing numpy.random costs
+        ~25 ms of start-up, which a script that draws no random numbers should not pay."""
+        if name not in ("_bg", "_legacy", "_npgen"):
+            raise AttributeError(name)
+        global _FAST_RAW
+        if _FAST_RAW is None:
+            _FAST_RAW = _check_fast_raw()
+        self._bg = np.random.MT19937(0)
+        self._legacy = np.random.RandomState(self._bg)  # same engine: uint32 draws, unbuffered
+        self._npgen = np.random.Generator(self._bg)  # same engine: (hi << 32 | lo) uint64 draws
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(self._seed), "pos": _MT_N}}
+        return getattr(self, name)
+
     # -- seeding / state ---------------------------------------------------------------------
     def manual_seed(self, seed: int) -> Generator:
         seed = _normalize_seed(seed)
         self._seed = seed
-        self._bg.state = {"bit_generator": "MT19937",
-                          "state": {"key": _init_genrand(seed), "pos": _MT_N}}
+        if "_bg" in self.__dict__:  # else the engine is seeded when it is made
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": _init_genrand(seed), "pos": _MT_N}}
         self._fresh = True
         self._normal_cache = None
         self._float_cache = None
@@ -539,8 +555,9 @@ class Generator:
         if n <= 0:
             return np.empty(0, dtype=np.uint32)
         self._fresh = False
+        legacy = self._legacy  # made on first use, which settles _FAST_RAW
         if _FAST_RAW:
-            return self._legacy.randint(0, 1 << 32, size=n, dtype=np.uint32)
+            return legacy.randint(0, 1 << 32, size=n, dtype=np.uint32)
         return self._bg.random_raw(n).astype(np.uint32)
 
     def _raw64(self, n: int) -> np.ndarray:
@@ -548,8 +565,9 @@ class Generator:
         if n <= 0:
             return np.empty(0, dtype=np.uint64)
         self._fresh = False
+        npgen = self._npgen  # made on first use, which settles _FAST_RAW
         if _FAST_RAW:
-            return self._npgen.integers(0, 1 << 64, size=n, dtype=np.uint64)
+            return npgen.integers(0, 1 << 64, size=n, dtype=np.uint64)
         r = self._bg.random_raw(2 * n)
         return (r[0::2] << _U64(32)) | r[1::2]
 
@@ -581,6 +599,10 @@ class Generator:
         dt = out.dtype
         if dt not in (np.float32, np.float64):
             raise TypeError(f"uniform_ not implemented for {dt}")
+        largest = float(np.finfo(dt).max)
+        for value, name in ((low, "from"), (high, "to")):
+            if not -largest <= float(value) <= largest:  # nan fails too
+                raise RuntimeError(f"{name} is out of bounds for {'float' if dt == np.float32 else 'double'}")
         if low > high:
             raise RuntimeError(
                 f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
@@ -725,6 +747,12 @@ class Generator:
         if not low < high:
             raise RuntimeError(
                 f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if dt.kind in "biu" and dt.type in _C_TYPE_NAMES:
+            info = np.iinfo(dt) if dt.kind != "b" else None
+            bottom, top = (info.min, info.max) if info is not None else (0, 1)
+            for value, name in ((low, "from"), (high - 1, "to - 1")):
+                if not bottom <= value <= top:
+                    raise RuntimeError(f"{name} is out of bounds for {_C_TYPE_NAMES[dt.type]}")
         if dt.kind == "f":
             digits = 24 if dt == np.float32 else 53
             low = _update_from(low, dt.type, digits)
@@ -993,7 +1021,7 @@ def _check_fast_raw() -> bool:
         return False
 
 
-_FAST_RAW = _check_fast_raw()
+_FAST_RAW: bool | None = None  # _check_fast_raw(), on the first generator's first draw
 
 default_generator = Generator()
 

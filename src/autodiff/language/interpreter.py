@@ -26,8 +26,8 @@ from autodiff.language.compiler.runners import (
     statement_span_of_frames,
     statement_span_of_traceback,
 )
-from autodiff.language.parser import ParseError, parse
 from autodiff.language.runtime.exceptions import convert_exception, uncaught
+from autodiff.language.syntax import ParseError, parse
 
 __all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_STEPS", "Interpreter", "convert_exception", "statement_span_of_frames",
            "statement_span_of_traceback"]

@@ -1,9 +1,10 @@
-"""Source text to syntax tree: a cached Lark LALR parser, an indenter, and a builder of nodes.py dataclasses.
+"""The grammar's parser: a cached Lark LALR parser, an indenter, and a builder of nodes.py dataclasses.
 
-`parse(source, filename)` returns a `nodes.Module` or raises `ParseError` (an AutodiffError of category
-SyntaxError, IndentationError or TabError) whose span points at the offending token and whose message
-says, in plain words, what was found and what was expected. `input_status(text)` tells a REPL whether
-a piece of input is complete, needs more lines, or is invalid.
+This is the reference reader of the language and the author of every syntax error: `grammar_parse` returns
+a `nodes.Module` or raises `ParseError` (an AutodiffError of category SyntaxError, IndentationError or
+TabError) whose span points at the offending token and whose message says, in plain words, what was found
+and what was expected. Scripts normally reach it through syntax.parse, which first tries CPython's own
+parser (pyreader.py) and comes here for anything that reader does not vouch for, errors included.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from lark.lexer import Token
 
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes
+from autodiff.language.literals import StringBuilder
+from autodiff.language.syntax import (  # noqa: F401 - re-exported: parse and ParseError are imported from here
+    SYNTAX_CATEGORIES,
+    ParseError,
+    input_status,
+    join_spans,
+    parse,
+    parse_expression,
+    prepare,
+    unsupported,
+)
 
-SYNTAX_CATEGORIES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 MAX_NESTING = 200  # brackets, like CPython's "too many nested parentheses"
 MAX_INDENTATION = 100  # indentation levels, like CPython's tokenizer (MAXINDENT): 99 nested blocks parse
-
-
-class ParseError(AutodiffError):
-    """A syntax error. `incomplete` is True when more input could make the text valid (REPL)."""
-
-    def __init__(self, message: str, span: Span | None, *, category: str = "SyntaxError",
-                 hint: str | None = None, incomplete: bool = False):
-        super().__init__(category, message, span, hint)
-        self.incomplete = incomplete
 
 
 # ------------------------------------------------------------------------------------------------
@@ -269,56 +271,18 @@ def _tab_error(where: Span) -> ParseError:
 # Public entry points
 
 
-def _prepare(source: str) -> str:
-    if source.startswith("\ufeff"):
-        source = source[1:]
-    if "\r" in source:
-        source = source.replace("\r\n", "\n").replace("\r", "\n")
-    if not source.endswith("\n"):
-        source += "\n"
-    return source
-
-
-def parse(source: str, filename: str = "<script>") -> nodes.Module:
-    """Parse a whole script into a Module, or raise ParseError."""
-    text = _prepare(source)
+def grammar_parse(text: str, filename: str = "<script>") -> nodes.Module:
+    """Parse prepared text (syntax.prepare) with the Lark grammar into a Module, or raise ParseError."""
     tree = _lark_parse(text, "file_input")
     body = _build(tree, text)
     lines = text.count("\n")
-    module = nodes.Module(body, Span(1, 1, max(lines, 1), 1), filename)
-    return module
+    return nodes.Module(body, Span(1, 1, max(lines, 1), 1), filename)
 
 
-def parse_expression(source: str) -> Any:
-    """Parse a single expression (as in an f-string field or a REPL `:type` query)."""
-    text = "(" + source + "\n)\n"
+def grammar_parse_expression(text: str) -> Any:
+    """Parse `(` + expression + `\n)\n` with the Lark grammar; spans as in the wrapped text."""
     tree = _lark_parse(text, "eval_input", expression=True)
-    node = _build(tree, text)
-    _shift_spans(node, 0, -1)
-    return node
-
-
-def input_status(source: str) -> str:
-    """'complete', 'incomplete' (the REPL should read another line) or 'invalid' (run it to show the error).
-
-    Like Python's REPL, a compound statement (`for ...:` and the like) is complete only once a blank
-    line follows it.
-    """
-    if not source.strip():
-        return "complete"
-    try:
-        module = parse(source)
-    except ParseError as err:
-        return "incomplete" if err.incomplete else "invalid"
-    except AutodiffError:
-        return "invalid"
-    lines = source.split("\n")
-    if source.endswith("\n"):
-        lines.pop()
-    ends_with_blank = len(lines) >= 2 and lines[-1].strip() == ""
-    if module.body and isinstance(module.body[-1], nodes.COMPOUND_STATEMENTS) and not ends_with_blank:
-        return "incomplete"
-    return "complete"
+    return _build(tree, text)
 
 
 def _lark_parse(text: str, start: str, expression: bool = False) -> Any:
@@ -563,44 +527,8 @@ def _meta_span(meta: Any) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
-def _join(first: Span, last: Span) -> Span:
-    return Span(first.line, first.column, last.end_line, last.end_column)
-
-
-def _unsupported(what: str, span: Span, hint: str | None = None) -> ParseError:
-    return ParseError(f"{what} not supported in autodiff scripts", span, hint=hint)
-
-
-_ESCAPES = {
-    "\n": "", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-    "t": "\t", "v": "\v",
-}
-_ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}\n]*\}|[0-7]{1,3}|.)",
-                        re.DOTALL)
-
-
-def _unescape(body: str, span: Span) -> str:
-    if "\\" not in body:
-        return body
-
-    def replace(match: re.Match[str]) -> str:
-        code = match.group(1)
-        first = code[0]
-        if first in "xuU" and len(code) > 1:
-            try:
-                return chr(int(code[1:], 16))
-            except (ValueError, OverflowError):
-                raise ParseError(f"invalid escape sequence '\\{code}'", span) from None
-        if first == "N" and len(code) > 1:
-            try:
-                return unicodedata.lookup(code[2:-1])
-            except KeyError:
-                raise ParseError(f"unknown Unicode character name in '\\{code}'", span) from None
-        if first in "01234567":
-            return chr(int(code, 8))
-        return _ESCAPES.get(code, "\\" + code)
-
-    return _ESCAPE_RE.sub(replace, body)
+_join = join_spans
+_unsupported = unsupported
 
 
 _TARGET_WORDS = {
@@ -649,23 +577,6 @@ def _check_name(token: Any) -> str:
     return name
 
 
-def _shift_spans(node: Any, line_offset: int, column_offset: int) -> None:
-    """Move every span under `node`: lines by line_offset; columns on the first line by column_offset."""
-
-    def shift(span: Span) -> Span:
-        line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
-        if line == 1:
-            column += column_offset
-        if end_line == 1:
-            end_column += column_offset
-        return Span(line + line_offset, max(column, 1), end_line + line_offset, max(end_column, 1))
-
-    for sub in nodes.walk(node):
-        sub.span = shift(sub.span)
-        if isinstance(sub, (nodes.FunctionDef, nodes.ClassDef)) and sub.header is not None:
-            sub.header = shift(sub.header)
-
-
 @v_args(meta=True)
 class _Builder(Transformer):
     """Turns the Lark tree into nodes.py dataclasses: one method per grammar rule or alias, (meta, children)."""
@@ -673,6 +584,7 @@ class _Builder(Transformer):
     def __init__(self, text: str) -> None:
         super().__init__(visit_tokens=False)
         self.text = text
+        self.string_builder = StringBuilder(text)
 
     # -- statements --------------------------------------------------------------------------
 
@@ -1177,188 +1089,6 @@ class _Builder(Transformer):
         return children[0]
 
     def strings(self, meta: Any, children: list[Any]) -> Any:
-        span = _meta_span(meta)
-        parts: list[Any] = []
-        any_f = False
-        for token in children:
-            text = str(token)
-            prefix_length = 0
-            while text[prefix_length] not in "'\"":
-                prefix_length += 1
-            prefix = text[:prefix_length].lower()
-            token_span = _token_span(token)
-            if "b" in prefix:
-                raise _unsupported("bytes literals are", token_span)
-            quote = 3 if text[prefix_length:prefix_length + 3] in ('"""', "'''") else 1
-            body = text[prefix_length + quote: len(text) - quote]
-            raw = "r" in prefix
-            if "f" in prefix:
-                any_f = True
-                offset = token.start_pos + prefix_length + quote
-                parts.extend(self._fstring(body, offset, raw, token_span, 0))
-            else:
-                parts.append(nodes.Constant(body if raw else _unescape(body, token_span), token_span))
-        if not any_f:
-            return nodes.Constant("".join(part.value for part in parts), span)
-        merged: list[Any] = []
-        for part in parts:
-            if (isinstance(part, nodes.Constant) and merged and isinstance(merged[-1], nodes.Constant)):
-                merged[-1] = nodes.Constant(merged[-1].value + part.value, _join(merged[-1].span, part.span))
-            elif not (isinstance(part, nodes.Constant) and part.value == ""):
-                merged.append(part)
-        return nodes.JoinedStr(merged, span)
+        tokens = [(str(token), token.start_pos, _token_span(token)) for token in children]
+        return self.string_builder.strings(tokens, _meta_span(meta))
 
-    def _position(self, offset: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return line, column
-
-    def _fstring(self, body: str, offset: int, raw: bool, span: Span, depth: int) -> list[Any]:
-        """Split an f-string body (starting at text offset `offset`) into Constant and FormattedValue parts."""
-        parts: list[Any] = []
-        literal: list[str] = []
-        i = 0
-        n = len(body)
-
-        def flush() -> None:
-            if literal:
-                text = "".join(literal)
-                parts.append(nodes.Constant(text if raw else _unescape(text, span), span))
-                literal.clear()
-
-        while i < n:
-            char = body[i]
-            if char == "\\" and not raw and body[i + 1: i + 3] == "N{":
-                end = body.find("}", i)
-                end = n - 1 if end < 0 else end
-                literal.append(body[i: end + 1])
-                i = end + 1
-                continue
-            if char == "\\" and i + 1 < n:
-                literal.append(body[i: i + 2])
-                i += 2
-                continue
-            if char == "{":
-                if body[i + 1: i + 2] == "{":
-                    literal.append("{")
-                    i += 2
-                    continue
-                flush()
-                i = self._field(body, i, offset, raw, span, depth, parts)
-                continue
-            if char == "}":
-                if body[i + 1: i + 2] == "}":
-                    literal.append("}")
-                    i += 2
-                    continue
-                line, column = self._position(offset + i)
-                raise ParseError("f-string: single '}' is not allowed", Span(line, column, line, column + 1))
-            literal.append(char)
-            i += 1
-        flush()
-        return parts
-
-    def _field(self, body: str, start: int, offset: int, raw: bool, span: Span, depth: int,
-               parts: list[Any]) -> int:
-        """Parse the replacement field starting at body[start] == '{'; append its parts; return the index after it."""
-        n = len(body)
-
-        def error(message: str, at: int) -> ParseError:
-            line, column = self._position(offset + min(at, n))
-            return ParseError(f"f-string: {message}", Span(line, column, line, column + 1))
-
-        if depth > 1:
-            raise error("expressions nested too deeply", start)
-        i = start + 1
-        nesting: list[str] = []
-        quote: str | None = None
-        while i < n:
-            char = body[i]
-            if quote:
-                if char == "\\":
-                    i += 2
-                    continue
-                if body.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                    continue
-                i += 1
-                continue
-            if char in "'\"":
-                quote = body[i: i + 3] if body[i: i + 3] in ('"""', "'''") else char
-                i += len(quote)
-                continue
-            if char == "\\":
-                raise error("expression part cannot include a backslash", i)
-            if char == "#":
-                raise error("expression part cannot include '#'", i)
-            if char in "([{":
-                nesting.append(char)
-            elif char in ")]}":
-                if not nesting:
-                    if char == "}":
-                        break
-                    raise error(f"unmatched '{char}'", i)
-                nesting.pop()
-            elif not nesting:
-                if char == "!" and body[i + 1: i + 2] != "=":
-                    break
-                if char == ":":
-                    break
-                if char == "=" and body[i + 1: i + 2] not in ("=",) and body[i - 1] not in "=!<>":
-                    break
-            i += 1
-        if i >= n:
-            raise error("expecting '}'", start)
-        expression_text = body[start + 1: i]
-        if not expression_text.strip():
-            raise error("valid expression required before '}'" if body[i] == "}" else "empty expression not allowed",
-                        i)
-        self_documenting = None
-        if body[i] == "=":
-            self_documenting = body[start + 1: i + 1]
-            i += 1
-            while i < n and body[i] in " \t":
-                i += 1
-        value = self._sub_expression(expression_text, offset + start + 1)
-        conversion = None
-        if i < n and body[i] == "!":
-            conversion = body[i + 1: i + 2]
-            if conversion not in ("r", "s", "a"):
-                raise error("invalid conversion character: expected 's', 'r', or 'a'", i + 1)
-            i += 2
-        format_spec = None
-        if i < n and body[i] == ":":
-            spec_start = i + 1
-            level = 0
-            i = spec_start
-            while i < n:
-                if body[i] == "{":
-                    level += 1
-                elif body[i] == "}":
-                    if level == 0:
-                        break
-                    level -= 1
-                i += 1
-            spec_parts = self._fstring(body[spec_start:i], offset + spec_start, raw, span, depth + 1)
-            line, column = self._position(offset + spec_start)
-            end_line, end_column = self._position(offset + i)
-            format_spec = nodes.JoinedStr(spec_parts, Span(line, column, end_line, end_column))
-        if i >= n or body[i] != "}":
-            raise error("expecting '}'", i)
-        line, column = self._position(offset + start)
-        end_line, end_column = self._position(offset + i + 1)
-        field_span = Span(line, column, end_line, end_column)
-        if self_documenting is not None:
-            parts.append(nodes.Constant(self_documenting, field_span))
-            if conversion is None and format_spec is None:
-                conversion = "r"
-        parts.append(nodes.FormattedValue(value, conversion, format_spec, field_span))
-        return i + 1
-
-    def _sub_expression(self, source: str, offset: int) -> Any:
-        line, column = self._position(offset)
-        node = parse_expression(source)
-        # parse_expression numbers lines from 1 and columns as in `source`: move them to the script.
-        _shift_spans(node, line - 1, column - 1)
-        return node

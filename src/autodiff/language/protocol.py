@@ -17,6 +17,7 @@ SCRIPT_DUNDERS it wrote), the attributes it set, and the table of their native b
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -400,6 +401,18 @@ class BoundMethod:
 
     def __repr__(self) -> str:
         return f"<built-in method {self.name} of {type_name(self.receiver)} object>"
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]{8,16}>")  # as CPython writes a pointer
+
+
+def without_address(value: Any, text: str) -> str:
+    """`text`, how Python shows `value`, without the memory addresses CPython puts in the text of objects that
+    keep its own repr (generators, iterators: `<generator object Module.parameters>`), so output is the same
+    from run to run. A string's own text is left alone."""
+    if " at 0x" in text and type(value) is not str:
+        return _ADDRESS.sub(">", text)
+    return text
 
 
 class BuiltinFunction:

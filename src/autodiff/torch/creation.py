@@ -384,6 +384,9 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, gen
         low, high, size = 0, low, high
     if size is None:
         raise type_error("randint() missing required argument 'size'")
+    from autodiff.torch.random import check_int64
+
+    check_int64(low, high)
     shape = _size((tuple(size),))
     return _leaf(_generator(generator).randint(low, high, shape, _dtype_arg(dtype, np.dtype(np.int64))), requires_grad)
 

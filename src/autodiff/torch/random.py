@@ -36,6 +36,32 @@ def _generator(generator: Any) -> rng.Generator:
     return generator
 
 
+def check_int64(*values: Any) -> None:
+    """PyTorch reads integer arguments (randint's and random_'s bounds) as C++ int64: a Python int outside
+    that range is its ValueError."""
+    for value in values:
+        if isinstance(value, int) and not -(1 << 63) <= value < (1 << 63):
+            raise ValueError("Overflow when unpacking long long")
+
+
+def _random_(generator: rng.Generator, out: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+    check_int64(*args, *kwargs.values())
+    return generator.random_(out, *args, **kwargs)
+
+
+def _bernoulli_(generator: rng.Generator, out: np.ndarray, p: Any = 0.5) -> np.ndarray:
+    return generator.bernoulli_(out, p.array if type(p) is Tensor else p)
+
+
+def _manual_seed(generator: rng.Generator, seed: Any) -> rng.Generator:
+    """Generator.manual_seed takes an int only (torch.manual_seed converts with int() first)."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        from autodiff.language.protocol import type_name
+
+        raise runtime_error(f"manual_seed expected a long, but got {type_name(seed)}")
+    return generator.manual_seed(seed)
+
+
 def make_generator(device: Any = "cpu") -> rng.Generator:
     """`torch.Generator()`: a new generator with PyTorch's fixed default seed."""
     return rng.Generator(rng.DEFAULT_SEED)
@@ -96,6 +122,7 @@ def randint_like(x: Tensor, low: int, high: Any = None, *, dtype: Any = None, ge
     numpy_dtype = x.array.dtype if dtype is None else to_numpy_dtype(dtype)
     if high is None:
         low, high = 0, low
+    check_int64(low, high)
     out = np.empty(x.array.shape, dtype=numpy_dtype)
     return Tensor(_generator(generator).random_(out, low, high))
 
@@ -129,7 +156,7 @@ GENERATOR_TABLE = TypeTable(
     "Generator",
     getters={"device": lambda g: "cpu"},
     methods={
-        "manual_seed": lambda g, seed: g.manual_seed(int(seed)),
+        "manual_seed": _manual_seed,
         "initial_seed": lambda g: g.initial_seed(),
         "seed": lambda g: g.seed(),
         "get_state": lambda g: Tensor(g.get_state()),
@@ -138,8 +165,8 @@ GENERATOR_TABLE = TypeTable(
 )
 
 TENSOR_METHODS = {
-    "random_": _fill_in_place(rng.Generator.random_),
-    "bernoulli_": _fill_in_place(rng.Generator.bernoulli_),
+    "random_": _fill_in_place(_random_),
+    "bernoulli_": _fill_in_place(_bernoulli_),
     "exponential_": _fill_in_place(rng.Generator.exponential_),
     "bernoulli": _torch_errors(_bernoulli_method),
     "multinomial": _torch_errors(_multinomial_method),

@@ -198,6 +198,8 @@ class ComprehensionCompiler:
                 except Exception as exc:
                     raise convert_exception(exc, iter_span) from None
 
-            return generate(0, iterator)
+            generator = generate(0, iterator)
+            generator.__qualname__ = "<genexpr>"  # Python's name for it (printed), not this closure's
+            return generator
 
         return genexp

@@ -10,7 +10,7 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes
 from autodiff.language.compiler.runners import enclosing, mark_runner, mark_statement
 from autodiff.language.compiler.scopes import Scope, module_bound_names
-from autodiff.language.parser import ParseError
+from autodiff.language.syntax import ParseError
 
 if TYPE_CHECKING:
     from autodiff.language.interpreter import Interpreter

@@ -10,10 +10,10 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes
 from autodiff.language.compiler.runners import RETURN
 from autodiff.language.compiler.scopes import Scope, mentions, scan_function_body, yields_in
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.classes import make_class
 from autodiff.language.runtime.exceptions import call_failed
 from autodiff.language.runtime.functions import UserFunction
+from autodiff.language.syntax import ParseError
 
 
 def _docstring(body: list[Any]) -> str | None:

@@ -10,8 +10,8 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
 from autodiff.language.compiler.runners import enclosing
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.exceptions import call_failed, convert_exception
+from autodiff.language.syntax import ParseError
 
 
 class ExpressionCompiler:
@@ -40,9 +40,8 @@ class ExpressionCompiler:
         def formatted(L: dict[str, Any]) -> str:
             v = value(L)
             try:
-                if conversion is not None:
-                    v = conversion(v)
-                return format(v, spec(L) if spec is not None else "")
+                shown = conversion(v) if conversion is not None else v
+                return protocol.without_address(v, format(shown, spec(L) if spec is not None else ""))
             except Exception as exc:
                 raise convert_exception(exc, span) from None
 

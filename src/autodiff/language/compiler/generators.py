@@ -17,8 +17,8 @@ from autodiff.language import nodes
 from autodiff.language.compiler.runners import BREAK, CONTINUE, mark_runner, mark_statement
 from autodiff.language.compiler.scopes import yields_in
 from autodiff.language.compiler.statements import enter_context, exit_context
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.exceptions import catchable, convert_exception, exception_matches
+from autodiff.language.syntax import ParseError
 
 Runner = Callable[[dict[str, Any]], Generator[Any, Any, Any]]
 

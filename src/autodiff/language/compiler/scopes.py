@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autodiff.language import nodes
-from autodiff.language.parser import ParseError
+from autodiff.language.syntax import ParseError
 
 
 class Scope:

@@ -18,8 +18,8 @@ from autodiff.language.compiler.runners import (
     mark_runner,
     mark_statement,
 )
-from autodiff.language.parser import ParseError
 from autodiff.language.runtime.exceptions import catchable, convert_exception
+from autodiff.language.syntax import ParseError
 
 
 def enter_context(manager: Any, span: Span) -> tuple[Callable[[], Any], Callable[..., Any]]:

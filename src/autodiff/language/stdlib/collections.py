@@ -87,6 +87,7 @@ def _register_namedtuple(kind: type) -> None:
         if name not in fields:
             setters[name] = _read_only(name)
     register(kind, TypeTable(kind.__name__, getters=getters, methods=methods, setters=setters))
+    protocol.allow_subclassing(kind)  # `class Point(namedtuple("Point", "x y")):` adds methods, as tutorials do
     register_class(kind, TypeTable("type", getters={
         "_fields": lambda k: k._fields, "_field_defaults": lambda k: k._field_defaults,
     }, methods={"_make": lambda k, iterable: k._make(iterable)}))

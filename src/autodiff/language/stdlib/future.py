@@ -11,8 +11,8 @@ import __future__
 from typing import Any
 
 from autodiff.language import nodes
-from autodiff.language.parser import ParseError
 from autodiff.language.protocol import Namespace, TypeTable, register
+from autodiff.language.syntax import ParseError
 
 FEATURES = tuple(name for name in __future__.all_feature_names if name != "barry_as_FLUFL")
 

@@ -44,7 +44,9 @@ sort argsort unique where nonzero argwhere flatnonzero searchsorted isin interse
 reshape ravel transpose swapaxes moveaxis squeeze expand_dims concatenate stack vstack hstack dstack column_stack
 split array_split hsplit vsplit tile repeat flip fliplr flipud roll rot90 broadcast_to broadcast_arrays atleast_1d
 atleast_2d atleast_3d pad take take_along_axis append insert delete
-dot vdot inner outer matmul tensordot kron trace
+dot vdot inner outer matmul tensordot kron trace diagonal
+interp polyfit polyval digitize select lexsort partition argpartition unravel_index ravel_multi_index
+tril_indices triu_indices fill_diagonal put putmask copyto
 shape ndim size set_printoptions get_printoptions printoptions array2string array_repr array_str isscalar
 may_share_memory shares_memory result_type promote_types can_cast finfo iinfo issubdtype
 """.split()
@@ -209,6 +211,10 @@ def _linspace_length(start: Any, stop: Any, num: Any = 50, *args: Any, **kwargs:
     return num
 
 
+def _triangle_shape(n: Any, k: Any = 0, m: Any = None, *args: Any, **kwargs: Any) -> Any:
+    return (n, n if m is None else m)
+
+
 def _argwhere(a: Any) -> Any:
     if isinstance(a, engine_tensor.Tensor) and a.ndim > 0:
         return numpy_tensors.argwhere_of_tensor(a, _wrapped(np.transpose))
@@ -361,7 +367,8 @@ def _numpy_members() -> dict[str, Any]:
             members[name] = Ufunc(function) if isinstance(function, np.ufunc) else _wrapped(function, name)
     for name, shape_of in (("zeros", _shape_argument), ("ones", _shape_argument), ("full", _shape_argument),
                            ("arange", _arange_length), ("linspace", _linspace_length), ("logspace", _linspace_length),
-                           ("geomspace", _linspace_length), ("eye", _eye_shape), ("identity", _eye_shape)):
+                           ("geomspace", _linspace_length), ("eye", _eye_shape), ("identity", _eye_shape),
+                           ("tril_indices", _triangle_shape), ("triu_indices", _triangle_shape)):
         members[name] = _sized(getattr(np, name), shape_of)
     for name in numpy_tensors.DISPATCHING:
         members[name] = _dispatching(getattr(np, name), name)

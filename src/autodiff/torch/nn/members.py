@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -71,9 +72,17 @@ def _plain_getter(name: str) -> Callable[[Any], Any]:
     return lambda module: getattr(module, name)
 
 
+# state_dict() returns an OrderedDict: a script calls OrderedDict's own methods on it (keys() gives odict_keys),
+# as after `import collections`.
+_ORDERED_DICT_METHODS = ("keys", "values", "items", "get", "update", "pop", "popitem", "setdefault", "copy", "clear",
+                         "move_to_end")
+
+
 def register_tables() -> None:
     for cls in MODULES.values():
         register(cls, module_table(cls))
+    register(OrderedDict, TypeTable("OrderedDict", methods={
+        name: getattr(OrderedDict, name) for name in _ORDERED_DICT_METHODS}))
     register(_IncompatibleKeys, TypeTable("_IncompatibleKeys", getters={
         "missing_keys": lambda k: k.missing_keys, "unexpected_keys": lambda k: k.unexpected_keys}))
 

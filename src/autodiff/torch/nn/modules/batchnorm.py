@@ -3,7 +3,6 @@ the running statistics in eval()."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from autodiff.torch.nn.modules.module import Module
 
 
 class _BatchNorm(Module):
+    _version = 2
     ATTRIBUTES = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     DIMS: tuple[int, ...] = (2, 3)
     DIMS_TEXT = "2D or 3D"
@@ -38,32 +38,19 @@ class _BatchNorm(Module):
         else:
             self._parameters["weight"] = None
             self._parameters["bias"] = None
-        self._buffers: dict[str, Tensor | None] = OrderedDict()
         if track_running_stats:
-            self._buffers["running_mean"] = Tensor(np.zeros(num_features, float_dtype))
-            self._buffers["running_var"] = Tensor(np.ones(num_features, float_dtype))
-            self._buffers["num_batches_tracked"] = Tensor(np.array(0, dtype=np.int64))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, float_dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, float_dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
-            self._buffers.update(running_mean=None, running_var=None, num_batches_tracked=None)
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
 
-    def _attribute(self, name: str) -> Any:
-        if name in self._buffers:
-            return self._buffers[name]
-        return super()._attribute(name)
-
-    def _set_attribute(self, name: str, value: Any) -> None:
-        if name in self._buffers:
-            self._buffers[name] = value
-        else:
-            super()._set_attribute(name, value)
-
-    def _convert(self, dtype: Any) -> Module:
-        super()._convert(dtype)
-        target = to_numpy_dtype(dtype)
-        for buffer in self._buffers.values():
-            if buffer is not None and buffer.array.dtype.kind == "f":
-                buffer.array = buffer.array.astype(target)
-        return self
+    def _complete_state_dict(self, state_dict: dict[str, Any], prefix: str, version: int | None) -> None:
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            tracked = self._buffers["num_batches_tracked"]
+            state_dict[key] = tracked if tracked is not None else Tensor(np.array(0, dtype=np.int64))
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:

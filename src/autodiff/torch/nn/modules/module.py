@@ -7,8 +7,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from autodiff.engine.autograd import HookHandle as RemovableHandle
 from autodiff.engine.tensor import DType, Tensor, reset_grad, to_numpy_dtype
-from autodiff.errors import AutodiffError, runtime_error, type_error, value_error
+from autodiff.errors import AutodiffError, runtime_error, type_error, value_error, warn
 from autodiff.language.protocol import allow_subclassing
 from autodiff.torch.nn.functional import _type_name
 
@@ -31,6 +32,8 @@ class Module:
 
     # Plain attributes scripts may read on this class (besides parameters and submodules by name).
     ATTRIBUTES: tuple[str, ...] = ()
+    # The state_dict format's version, kept in its metadata (PyTorch's `_version`).
+    _version = 1
 
     def __init__(self) -> None:
         set_plain = object.__setattr__
@@ -39,12 +42,99 @@ class Module:
         set_plain(self, "_buffers", OrderedDict())
         set_plain(self, "_non_persistent_buffers_set", set())
         set_plain(self, "_modules", OrderedDict())
+        # Hooks by handle key, each with its options: {key: (hook, with_kwargs, always_call)}.
+        set_plain(self, "_forward_pre_hooks", {})
+        set_plain(self, "_forward_hooks", {})
+        set_plain(self, "_backward_pre_hooks", {})
+        set_plain(self, "_backward_hooks", {})
 
     # calling and printing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if "_parameters" not in self.__dict__:  # __init__ never ran: PyTorch fails on its first look at a hook
+        state = self.__dict__
+        if "_parameters" not in state:  # __init__ never ran: PyTorch fails on its first look at a hook
             raise _missing_attribute(self, "_backward_hooks")
+        if state["_forward_pre_hooks"] or state["_forward_hooks"] or state["_backward_hooks"] or \
+                state["_backward_pre_hooks"]:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """PyTorch's Module._call_impl: forward pre-hooks may replace the arguments, backward hooks wrap the tensor
+        arguments and results, forward hooks may replace the result; hooks with always_call run even when forward
+        fails."""
+        from autodiff.torch.utils.hooks import BackwardHook
+
+        called_always: set[int] = set()
+        result: Any = None
+        try:
+            for hook, with_kwargs, _ in tuple(self._forward_pre_hooks.values()):
+                if with_kwargs:
+                    replaced = hook(self, args, kwargs)
+                    if replaced is not None:
+                        if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                            raise runtime_error("forward pre-hook must return None or a tuple of (new_args, "
+                                                f"new_kwargs), but got {replaced}.")
+                        args, kwargs = replaced
+                else:
+                    replaced = hook(self, args)
+                    if replaced is not None:
+                        args = replaced if isinstance(replaced, tuple) else (replaced,)
+            backward_hook = None
+            if self._backward_hooks or self._backward_pre_hooks:
+                backward_hook = BackwardHook(self, [entry[0] for entry in self._backward_hooks.values()],
+                                             [entry[0] for entry in self._backward_pre_hooks.values()])
+                args = backward_hook.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for key, (hook, with_kwargs, always_call) in tuple(self._forward_hooks.items()):
+                if always_call:
+                    called_always.add(key)
+                replaced = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
+                if replaced is not None:
+                    result = replaced
+            if backward_hook is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warn("UserWarning", "For backward hooks to be called, module output should be a Tensor or a "
+                                        f"tuple of Tensors but received {_python_type(result)}")
+                result = backward_hook.setup_output_hook(result)
+            return result
+        except Exception:
+            for key, (hook, with_kwargs, always_call) in tuple(self._forward_hooks.items()):
+                if not always_call or key in called_always:
+                    continue
+                try:
+                    replaced = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
+                    if replaced is not None:
+                        result = replaced
+                except Exception as error:  # noqa: BLE001 - PyTorch silences it: forward's error is the one raised
+                    warn("UserWarning", "module forward hook with ``always_call=True`` raised an exception that "
+                                        f"was silenced as another error was raised in forward: {error}")
+            raise
+
+    # hooks
+    def _add_hook(self, hooks: dict[int, Any], entry: tuple[Any, bool, bool], prepend: bool) -> RemovableHandle:
+        handle = RemovableHandle(hooks)
+        if prepend:
+            existing = list(hooks.items())
+            hooks.clear()
+            hooks[handle.key] = entry
+            hooks.update(existing)
+        else:
+            hooks[handle.key] = entry
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        return self._add_hook(self._forward_pre_hooks, (hook, bool(with_kwargs), False), prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        return self._add_hook(self._forward_hooks, (hook, bool(with_kwargs), bool(always_call)), prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        return self._add_hook(self._backward_pre_hooks, (hook, False, False), prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        return self._add_hook(self._backward_hooks, (hook, False, False), prepend)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise AutodiffError("NotImplementedError",
@@ -85,11 +175,14 @@ class Module:
         state = self.__dict__
         parameters = state.get("_parameters")
         modules = state.get("_modules")
+        buffers = state.get("_buffers")
         if type(value) is Tensor and value.is_parameter:
             if parameters is None:
                 raise AutodiffError("AttributeError", "cannot assign parameters before Module.__init__() call")
             state.pop(name, None)
             modules.pop(name, None)
+            buffers.pop(name, None)
+            state["_non_persistent_buffers_set"].discard(name)
             self.register_parameter(name, value)
         elif parameters is not None and name in parameters:
             if value is not None:
@@ -102,17 +195,19 @@ class Module:
                 raise AutodiffError("AttributeError", "cannot assign module before Module.__init__() call")
             state.pop(name, None)
             parameters.pop(name, None)
+            buffers.pop(name, None)
+            state["_non_persistent_buffers_set"].discard(name)
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
                 raise type_error(f"cannot assign '{_type_name(value)}' as child module '{name}' (torch.nn.Module "
                                  "or None expected)")
             modules[name] = None
-        elif name in state.get("_buffers", ()):
-            if value is not None and not isinstance(value, Tensor):
+        elif buffers is not None and name in buffers:
+            if value is not None and type(value) is not Tensor:
                 raise type_error(f"cannot assign '{_type_name(value)}' as buffer '{name}' (torch.nn.Buffer, "
                                  "torch.Tensor or None expected)")
-            state["_buffers"][name] = value
+            buffers[name] = value
         else:
             object.__setattr__(self, name, value)
 
@@ -122,7 +217,8 @@ class Module:
             members = state.get(store)
             if members is not None and name in members:
                 del members[name]
-                state.get("_non_persistent_buffers_set", set()).discard(name)
+                if store == "_buffers":
+                    state["_non_persistent_buffers_set"].discard(name)
                 return
         if name not in state:
             raise _missing_attribute(self, name)
@@ -149,20 +245,18 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: Any, tensor: Tensor | None, persistent: bool = True) -> None:
-        """A tensor the module keeps (running statistics): in state_dict unless not persistent, never a
-        parameter; PyTorch's checks, in its order."""
-        if "_buffers" not in self.__dict__:
+        state = self.__dict__
+        if "_buffers" not in state:
             raise AutodiffError("AttributeError", "cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str):
-            raise type_error(f"buffer name should be a string. Got {_type_name(name)}")
+            raise type_error(f"buffer name should be a string. Got {_python_type_name(name)}")
         if "." in name:
-            raise AutodiffError("KeyError", repr('buffer name can\'t contain "."'))  # str(KeyError) is the repr
+            raise _key_error('buffer name can\'t contain "."')
         if name == "":
-            raise AutodiffError("KeyError", repr('buffer name can\'t be empty string ""'))
-        if (name in self.__dict__ or name in self._parameters or name in self._modules) and (
-                name not in self._buffers):
-            raise AutodiffError("KeyError", repr(f"attribute '{name}' already exists"))
-        if tensor is not None and not isinstance(tensor, Tensor):
+            raise _key_error('buffer name can\'t be empty string ""')
+        if name not in self._buffers and (name in state or _has_attribute(self, name)):
+            raise _key_error(f"attribute '{name}' already exists")
+        if tensor is not None and type(tensor) is not Tensor:
             raise type_error(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' (torch Tensor or None "
                              "required)")
         self._buffers[name] = tensor
@@ -170,35 +264,6 @@ class Module:
             self._non_persistent_buffers_set.discard(name)
         else:
             self._non_persistent_buffers_set.add(name)
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        seen: set[int] = set()
-        owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
-        for owner_prefix, owner in owners:
-            for name, buffer in owner.__dict__.get("_buffers", {}).items():
-                if buffer is None or (remove_duplicate and id(buffer) in seen):
-                    continue
-                seen.add(id(buffer))
-                yield owner_prefix + ("." if owner_prefix else "") + name, buffer
-
-    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, buffer in self.named_buffers(recurse=recurse):
-            yield buffer
-
-    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
-        """What state_dict holds, in PyTorch's order: per module (in named_modules order) its parameters, then
-        its persistent buffers."""
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            state = module.__dict__
-            dotted = prefix + ("." if prefix else "")
-            for name, param in state.get("_parameters", {}).items():
-                if param is not None:
-                    yield dotted + name, param
-            skipped = state.get("_non_persistent_buffers_set", ())
-            for name, buffer in state.get("_buffers", {}).items():
-                if buffer is not None and name not in skipped:
-                    yield dotted + name, buffer
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
@@ -248,6 +313,21 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
+        for owner_prefix, owner in owners:
+            for name, buffer in owner._buffers.items():
+                if buffer is None or (remove_duplicate and id(buffer) in seen):
+                    continue
+                seen.add(id(buffer))
+                yield owner_prefix + ("." if owner_prefix else "") + name, buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
     # state
     def zero_grad(self, set_to_none: bool = True) -> None:
         for param in self.parameters():
@@ -277,16 +357,16 @@ class Module:
 
     def _convert(self, dtype: DType) -> Module:
         target = to_numpy_dtype(dtype)
-        for child in self.children():  # children first, then this module's own parameters, as PyTorch's _apply
+        for child in self.children():  # children first, then this module's own tensors, as PyTorch's _apply
             child._convert(dtype)
         for param in self.parameters(recurse=False):
             if param.array.dtype.kind == "f" and param.array.dtype != target:
                 param.array = param.array.astype(target)
                 if param.grad is not None:
                     param.grad.array = param.grad.array.astype(target)
-        for buffer in self.buffers(recurse=False):
-            if buffer.array.dtype.kind == "f" and buffer.array.dtype != target:
-                buffer.array = buffer.array.astype(target)
+        for name, buffer in self._buffers.items():
+            if buffer is not None and buffer.array.dtype.kind == "f" and buffer.array.dtype != target:
+                self._buffers[name] = Tensor(buffer.array.astype(target))
         return self
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any) -> Module:
@@ -319,10 +399,37 @@ class Module:
             child.cpu()
         return self
 
-    def state_dict(self) -> OrderedDict[str, Tensor]:
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Each module's parameters, then its persistent buffers, then its children's, as PyTorch orders them."""
         if "_parameters" not in self.__dict__:
             raise _missing_attribute(self, "_state_dict_pre_hooks")
-        return OrderedDict((name, value.detach()) for name, value in self._state_items())
+        if args:  # PyTorch's deprecated positional form: state_dict(destination, prefix, keep_vars)
+            destination = args[0]
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:
+            metadata[prefix[:-1]] = {"version": self._version}
+        for name, tensor in self._own_state():
+            destination[prefix + name] = tensor if keep_vars else tensor.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        return destination
+
+    def _own_state(self) -> list[tuple[str, Tensor]]:
+        own = [(name, param) for name, param in self._parameters.items() if param is not None]
+        own += [(name, buffer) for name, buffer in self._buffers.items()
+                if buffer is not None and name not in self._non_persistent_buffers_set]
+        return own
+
+    def _complete_state_dict(self, state_dict: dict[str, Any], prefix: str, version: int | None) -> None:
+        """Keys a checkpoint of an older `version` (None: unknown) may lack and the module fills in (BatchNorm's
+        num_batches_tracked)."""
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """PyTorch's loading: each parameter found is copied in; every problem (missing and unexpected keys with
@@ -333,7 +440,13 @@ class Module:
             raise _missing_attribute(self, "_load_state_dict_pre_hooks")
         if not isinstance(state_dict, dict):
             raise type_error(f"Expected state_dict to be dict-like, got <class '{type_name(state_dict)}'>.")
-        own = dict(self._state_items())
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        for prefix, module in self.named_modules(remove_duplicate=False):
+            version = metadata.get(prefix, {}).get("version") if metadata is not None else None
+            module._complete_state_dict(state_dict, prefix + "." if prefix else "", version)
+        own = {prefix + ("." if prefix else "") + name: tensor
+               for prefix, module in self.named_modules(remove_duplicate=False) for name, tensor in module._own_state()}
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         errors = []
@@ -363,6 +476,31 @@ class Module:
 
 # Scripts may subclass nn.Module (class Net(nn.Module)); the private state Module.__init__ keeps stays hidden.
 allow_subclassing(Module, hidden=[name for name in vars(Module()) if name.startswith("_")])
+
+
+def _key_error(text: str) -> AutodiffError:
+    return AutodiffError("KeyError", repr(text))  # a KeyError prints its argument's repr
+
+
+def _python_type(value: Any) -> str:
+    from autodiff.language.protocol import type_name
+
+    return f"<class '{type_name(value)}'>"
+
+
+def _python_type_name(value: Any) -> str:
+    from autodiff.language.protocol import type_name
+
+    return type_name(value)
+
+
+def _has_attribute(module: Module, name: str) -> bool:
+    """Whether `module.name` finds something (a method, a property, a class attribute): register_buffer refuses it."""
+    try:
+        getattr(module, name)
+    except AttributeError:
+        return False
+    return True
 
 
 def _missing_attribute(module: Module, name: str) -> AutodiffError:
@@ -422,4 +560,8 @@ _MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "load_state_dict": Module.load_state_dict, "add_module": Module.add_module,
     "register_parameter": Module.register_parameter, "extra_repr": lambda m: m.extra_repr(),
     "register_buffer": Module.register_buffer, "buffers": Module.buffers, "named_buffers": Module.named_buffers,
+    "register_forward_pre_hook": Module.register_forward_pre_hook,
+    "register_forward_hook": Module.register_forward_hook,
+    "register_full_backward_pre_hook": Module.register_full_backward_pre_hook,
+    "register_full_backward_hook": Module.register_full_backward_hook,
 }

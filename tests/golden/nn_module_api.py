@@ -1,0 +1,63 @@
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+print(model.state_dict())
+sd = model.state_dict()
+print(list(sd.keys()))
+for k, v in sd.items():
+    print(k, v.shape)
+def hook(module, inp, out):
+    print(module, "in", inp[0].shape, "out", out.shape)
+handles = [m.register_forward_hook(hook) for m in model]
+y = model(torch.randn(5, 3))
+for h in handles:
+    h.remove()
+y = model(torch.randn(5, 3))
+print("removed")
+def pre(module, args):
+    print("pre", args[0].shape)
+h = model[0].register_forward_pre_hook(pre)
+model(torch.randn(2, 3))
+h.remove()
+def bh(module, grad_input, grad_output):
+    print("bwd", module, [g.shape if g is not None else None for g in grad_input], [g.shape for g in grad_output])
+hb = model[2].register_full_backward_hook(bh)
+model(torch.randn(2, 3)).sum().backward()
+hb.remove()
+def init_fn(m):
+    if str(m).startswith("Linear"):
+        nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+        print("init", m)
+model.apply(init_fn)
+print(model[0].bias)
+print(list(model.children()))
+for name, m in model.named_modules():
+    print("<" + name + ">", m)
+print(len(list(model.modules())))
+model.requires_grad_(False)
+print([p.requires_grad for p in model.parameters()])
+model.requires_grad_(True)
+model(torch.randn(2, 3)).sum().backward()
+model.zero_grad(set_to_none=False)
+print(model[0].weight.grad)
+model.zero_grad()
+print(model[0].weight.grad)
+model.to("cpu")
+model.cpu()
+model.double()
+print(model[0].weight.dtype)
+print(model(torch.randn(1, 3, dtype=torch.float64)).dtype)
+w = nn.Linear(3, 1)
+w.register_buffer("mean", torch.zeros(3))
+w.register_buffer("tmp", torch.ones(1), persistent=False)
+print(w.state_dict())
+print(list(w.buffers()))
+print([n for n, _ in w.named_buffers()])
+w.mean = torch.ones(3)
+print(w.state_dict()["mean"])
+bn = nn.BatchNorm1d(2)
+print(bn.state_dict())
+m2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+print(m2.load_state_dict(model.float().state_dict()))
