@@ -1,8 +1,9 @@
 """Run a program through autodiff or through real PyTorch, and reduce stderr to `Category: message` lines.
 
 A golden program is `NAME.py` (PyTorch spelling) or `NAME.ad` (autodiff's bare spelling) beside
-`NAME.out` (exact stdout) and, when PyTorch warned or failed, `NAME.err` (one reduced line per warning or
-error), the same format as tests/seeds (the project's seed programs).
+`NAME.out` (exact stdout) and, when PyTorch warned or failed, `NAME.err`: the warnings as Python showed them
+(location, category, message, source line) and the error's `Category: message` line, directories dropped from
+paths. The seed programs (tests/seeds) hold `Category: message` lines only.
 Expected files are only ever written from PyTorch's output.
 """
 
@@ -57,9 +58,20 @@ class Outcome:
         return reduce_stderr(self.stderr)
 
 
-_WARNING = re.compile(r"^\S.*?:\d+: (\w*Warning): (.*)$")
+_WARNING = re.compile(r"^(\S.*?):(\d+): (\w*Warning): (.*)$")
 _ERROR = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.*)$")
 _TRIGGERED = re.compile(r" \(Triggered internally at .*\)$")
+_FILE_LINE = re.compile(r'^(  File ")([^"]*)(", line \d+, in .*)$')
+_CHAINED = ("The above exception was the direct cause", "During handling of the above exception")
+_AUTODIFF_OWN = re.compile(r"^(help: |note: |  --> |\s*\d* \|)")
+
+
+def normal_path(path: str) -> str:
+    """A path with its directory dropped: the script's name, or `<torch>/...` inside PyTorch's package."""
+    marker = "/site-packages/torch/"
+    if marker in path:
+        return "<torch>/" + path.split(marker, 1)[1]
+    return path if path.startswith("<") else path.rsplit("/", 1)[-1]
 
 
 def reduce_stderr(text: str) -> list[str]:
@@ -72,7 +84,7 @@ def reduce_stderr(text: str) -> list[str]:
             continue
         warning = _WARNING.match(line)
         if warning and not in_traceback:
-            lines.append(f"{warning.group(1)}: {_TRIGGERED.sub('', warning.group(2))}")
+            lines.append(f"{warning.group(3)}: {_TRIGGERED.sub('', warning.group(4))}")
             continue
         if in_traceback and not line.startswith(" "):
             error = _ERROR.match(line)
@@ -82,16 +94,61 @@ def reduce_stderr(text: str) -> list[str]:
     return lines
 
 
+def normal_stderr(text: str) -> list[str]:
+    """Python's (or autodiff's) stderr with directories dropped from paths: every warning's lines as Python's
+    warnings module wrote them (location, category, message, source line); an uncaught error as its
+    `Category: message` line (the traceback, and autodiff's own location, excerpt and help lines, dropped)."""
+    lines: list[str] = []
+    in_traceback = after_error = False
+    for line in text.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            continue
+        if in_traceback:
+            error = _ERROR.match(line) if not line.startswith(" ") else None
+            if error:
+                lines.append(f"{error.group(1)}: {error.group(2)}")
+                in_traceback, after_error = False, True
+            continue
+        if after_error:  # the rest of the error's message (and, from autodiff, its location) until a chained one
+            after_error = not line.startswith(_CHAINED)
+            continue
+        if not line.strip() or _AUTODIFF_OWN.match(line):
+            continue
+        warning = _WARNING.match(line)
+        if warning:
+            line = f"{normal_path(warning.group(1))}:{warning.group(2)}: {warning.group(3)}: {warning.group(4)}"
+        file_line = _FILE_LINE.match(line)
+        if file_line:
+            line = file_line.group(1) + normal_path(file_line.group(2)) + file_line.group(3)
+        error = _ERROR.match(line)
+        lines.append(f"{error.group(1)}: {error.group(2)}" if error else line)
+        after_error = error is not None
+    return lines
+
+
+# Runs a bare-spelling program under PyTorch with its own file name, so warnings point at its lines.
+_RUN_AD = """\
+import sys
+_path = sys.argv[1]
+_globals = {"__name__": "__main__", "__file__": _path, "__builtins__": __builtins__}
+exec(compile(AD_PRELUDE, "<autodiff prelude>", "exec"), _globals)
+with open(_path, encoding="utf-8") as _file:
+    _code = compile(_file.read(), _path, "exec")
+del sys, _file
+exec(_code, _globals)
+"""
+
+
 def run_torch(path: Path, timeout: float = 120) -> Outcome:
-    """Run a golden program under real PyTorch with `python -W default`; stderr reduced to `Category: message`."""
-    source = path.read_text(encoding="utf-8")
-    if path.suffix == ".ad":
-        source = AD_PRELUDE + "\n" + source
+    """Run a golden program under real PyTorch as `python NAME.py` would (the `.ad` ones with the prelude that
+    gives them autodiff's bare names)."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run(
-        [sys.executable, "-W", "default", "-c", source], cwd=path.parent, capture_output=True, text=True,
-        timeout=timeout, env=env,
-    )
+    if path.suffix == ".ad":
+        command = [sys.executable, "-c", f"AD_PRELUDE = {AD_PRELUDE!r}\n" + _RUN_AD, str(path.resolve())]
+    else:
+        command = [sys.executable, path.name]
+    proc = subprocess.run(command, cwd=path.parent, capture_output=True, text=True, timeout=timeout, env=env)
     return Outcome(proc.stdout, proc.stderr, proc.returncode)
 
 
@@ -113,15 +170,16 @@ def expected(path: Path) -> tuple[str, list[str], int]:
     out = path.with_suffix(".out").read_text(encoding="utf-8")
     err_path = path.with_suffix(".err")
     err = err_path.read_text(encoding="utf-8").splitlines() if err_path.exists() else []
-    failed = any(not line.split(":", 1)[0].endswith("Warning") for line in err)
+    failed = any(_ERROR.match(line) for line in err)
     return out, err, 1 if failed else 0
 
 
 def write_expected(path: Path, outcome: Outcome) -> None:
     path.with_suffix(".out").write_text(outcome.stdout, encoding="utf-8")
     err_path = path.with_suffix(".err")
-    if outcome.err_lines:
-        err_path.write_text("\n".join(outcome.err_lines) + "\n", encoding="utf-8")
+    lines = normal_stderr(outcome.stderr)
+    if lines:
+        err_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif err_path.exists():
         err_path.unlink()
 
@@ -134,10 +192,13 @@ def golden_programs() -> list[Path]:
 
 
 def assert_matches(path: Path, outcome: Outcome) -> None:
-    """Stdout byte for byte; each expected stderr line present, in order; the exit status."""
+    """Stdout byte for byte; each expected stderr line present, in order, in the normalised stderr; the exit
+    status. A seed's .err (tests/seeds, recorded by the project) holds `Category: message` lines only."""
     out, err, code = expected(path)
     assert outcome.stdout == out, f"{path.name}: stdout differs"
-    stderr_lines = outcome.stderr.splitlines()
+    seed = path.parent == SEEDS
+    stderr_lines = reduce_stderr(outcome.stderr) + [line for line in outcome.stderr.splitlines()
+                                                    if _ERROR.match(line)] if seed else normal_stderr(outcome.stderr)
     position = 0
     for line in err:
         try:

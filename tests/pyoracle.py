@@ -49,8 +49,10 @@ def run_autodiff(source: str, *, with_warnings: bool = False) -> tuple[Any, ...]
         # autodiff adds its suggestion to the message, where CPython's traceback adds "Did you mean: ...?"
         message = re.sub(r"; did you mean '[^']*'\?$", "", exc.message)
         error = f"{exc.category}: {message}"
-    if with_warnings:
-        return out.getvalue(), error, err.getvalue().splitlines()
+    if with_warnings:  # `<test>:3: UserWarning: message`, as Python shows it, reduced to `UserWarning: message`
+        shown = [re.match(r"^<test>:\d+: (\w+: .*?)(?: \(Triggered internally at .*\))?$", line)
+                 for line in err.getvalue().splitlines()]
+        return out.getvalue(), error, [match.group(1) for match in shown if match]
     return out.getvalue(), error
 
 

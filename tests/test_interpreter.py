@@ -4,6 +4,7 @@ limits, warnings and the sandbox."""
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pytest
@@ -549,7 +550,9 @@ def test_warnings_once_per_line_and_sink_restored():
         source = "x = tensor([1.0])\nfor i in range(3):\n    x.warn()\nx.warn()\n"
         interpreter, _ = make(stderr=stderr)
         interpreter.run_source(source)
-        assert stderr.getvalue() == "UserWarning: careful\nUserWarning: careful\n"
+        path = os.path.abspath(interpreter.filename)  # as Python shows a script's path: absolute
+        assert stderr.getvalue() == (f"{path}:3: UserWarning: careful\n  x.warn()\n"
+                                     f"{path}:4: UserWarning: careful\n  x.warn()\n")
         assert errors.set_warning_sink(before) is previous
     finally:
         errors.set_warning_sink(previous)

@@ -184,8 +184,9 @@ def test_load_state_dict_collects_every_problem_as_pytorch():
 def test_std_warns_once_without_numpy_noise():
     status, _, err = cli_run("x = torch.tensor([1.], requires_grad=True)\nx.std().backward()")
     assert status == 0
-    assert err == ("UserWarning: std(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                   "reduction factor (input numel divided by output numel).\n")
+    assert err == ("<string>:3: UserWarning: std(): degrees of freedom is <= 0. Correction should be strictly less "
+                   "than the reduction factor (input numel divided by output numel). (Triggered internally at "
+                   "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)\n")  # as `python -c` shows it
 
 
 # -- against the installed PyTorch ------------------------------------------------------------------------

@@ -302,6 +302,8 @@ def _notes(table: str) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     name = None
     for line in table.splitlines()[3:]:
+        if line.startswith("every tensor is "):  # the caption naming the one dtype
+            break
         if line[:1].strip():
             name = line.split()[0]
             found[name] = None
@@ -315,7 +317,7 @@ def test_table_is_off_when_piped_and_on_when_asked():
     plain = invoke("run", example)
     assert "is_leaf" not in plain.stdout
     table = invoke("run", "--table", example)
-    assert table.stdout.startswith(plain.stdout) and "is_leaf" in table.stdout
+    assert table.stdout.startswith(plain.stdout) and "req_" in table.stdout
     assert "\x1b[" not in table.stdout
     lines = table.stdout[len(plain.stdout):].splitlines()
     assert all(len(line) <= 100 for line in lines)
@@ -326,7 +328,7 @@ def test_show_and_graph_builtins():
              "graph(y, format=\"dot\")\nshow(y * 2)\n"
     result = invoke("run", "-", input=script)
     assert result.exit_code == 0, result.output
-    assert "x     [2]    float32  [1, 2]" in result.stdout
+    assert re.search(r"^x +\[2\] +\[1, 2\] ", result.stdout, re.M), result.stdout
     assert "SumBackward0  y []\n└── MulBackward0\n" in result.stdout
     assert 'digraph "autograd" {' in result.stdout
     assert "(argument 1)" in result.stdout
@@ -338,8 +340,7 @@ def test_show_and_graph_builtins():
 
 def test_big_tensors_are_abbreviated():
     result = invoke("run", "--table", "-e", "big = arange(1000.0).reshape(10, 100)")
-    row = " ".join(line[26:50].strip() for line in result.stdout.splitlines()[-2:])
-    assert row == "[[0, …, 99], …, [900, …, 999]]"
+    assert "[[0, …, 99], …, [900, …, 999]]" in result.stdout, result.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -356,13 +357,13 @@ def test_table_by_default_on_a_terminal_with_colour_unless_no_color():
         return child.before
 
     coloured = terminal_output("run", example)
-    assert "is_leaf" in coloured and "\x1b[" in coloured
+    assert "req_" in coloured and "\x1b[" in coloured
     assert "\x1b[" not in terminal_output("run", example, extra_env={"NO_COLOR": "1"}).replace("\x1b[?", "")
     assert "\x1b[" not in terminal_output("run", "--no-color", example).replace("\x1b[?", "")
-    assert "is_leaf" not in terminal_output("run", "--no-table", example)
+    assert "req_" not in terminal_output("run", "--no-table", example)
     seed = str(ROOT / "tests" / "seeds" / "seed000_leaves.py")
     if Path(seed).exists():
-        assert "is_leaf" not in terminal_output("run", seed)  # .py: off by default
+        assert "req_" not in terminal_output("run", seed)  # .py: off by default
 
 
 # --- JSON -------------------------------------------------------------------------------------------------------------

@@ -223,3 +223,18 @@ def set_location_provider(provider: LocationProvider | None) -> LocationProvider
     previous = _location_provider
     _location_provider = provider
     return previous
+
+
+# Whether the running script is in PyTorch's spelling (it imported torch): then calls accept exactly what PyTorch
+# accepts, and the bare spelling's conveniences (`L.backward(ones)`, a number as the gradient) are errors, as in
+# PyTorch. The interpreter resets it for each script; an `import torch...` statement sets it.
+_pytorch_spelling = False
+
+
+def pytorch_spelling() -> bool:
+    return _pytorch_spelling
+
+
+def set_pytorch_spelling(on: bool) -> None:
+    global _pytorch_spelling
+    _pytorch_spelling = on

@@ -95,8 +95,11 @@ def format_error(err: AutodiffError, source: str | None, filename: str) -> str:
             lines.append(f"  --> {_where(filename, err.span)}")
             lines.extend(excerpt)
         lines.extend(_call_notes(err, filename))
-    if err.hint and err.hint not in err.message:
-        lines.append(f"help: {err.hint}")
+    from autodiff.cli.hints import learner_hint
+
+    hint = learner_hint(err, source) or err.hint
+    if hint and hint not in err.message:
+        lines.append(f"help: {hint}")
     return "\n".join(lines)
 
 

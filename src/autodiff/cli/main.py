@@ -85,9 +85,33 @@ class Seed(click.ParamType):
 
 EPILOG = """\b
 Examples:
-  autodiff run train.py
-  autodiff run - < train.py
+  autodiff run examples/leaf_tensors.ad
+  autodiff run --table examples/two_layer_network.ad
+  autodiff run - < examples/training_loop.ad
   autodiff run -e 'import torch; x = torch.ones(2, requires_grad=True); (x * x).sum().backward(); print(x.grad)'
+"""
+GRAPH_EPILOG = """\b
+Examples:
+  autodiff graph examples/leaf_tensors.ad
+  autodiff graph --of x2 examples/leaf_tensors.ad
+  autodiff graph --format svg -o graph.svg examples/two_layer_network.ad
+  autodiff graph -e 'x = ones(2, requires_grad=True); y = (x * x).sum()'
+"""
+EXPLAIN_EPILOG = """\b
+Examples:
+  autodiff explain examples/leaf_tensors.ad
+  autodiff explain --all examples/second_derivative.ad
+  autodiff explain -e 'x = ones(2, requires_grad=True); y = (x * x).sum(); y.backward()'
+"""
+CHECK_EPILOG = """\b
+Examples:
+  autodiff check examples/two_layer_network.ad
+  autodiff check -e 'x = ones(2, requires_grad=True); y = (x.sin() * x).sum(); y.backward()'
+"""
+REPL_EPILOG = """\b
+Examples:
+  autodiff repl
+  autodiff repl < examples/leaf_tensors.ad
 """
 
 
@@ -315,7 +339,7 @@ def _silence_stdout() -> None:
 
 def view_host(no_color: bool = False) -> Any:
     """What show(), graph() and the views draw with: colour only on a terminal (not with NO_COLOR or --no-color),
-    the terminal's width, or a fixed width when stdout is not a terminal."""
+    the terminal's width, or COLUMNS (else a fixed width) when stdout is not a terminal."""
     import os
     import shutil
 
@@ -323,8 +347,16 @@ def view_host(no_color: bool = False) -> Any:
 
     terminal = sys.stdout.isatty()
     color = terminal and not no_color and not os.environ.get("NO_COLOR")
-    width = shutil.get_terminal_size().columns if terminal else None
+    width = shutil.get_terminal_size().columns if terminal else columns_variable()
     return ViewHost(terminal=terminal, color=color, width=width)
+
+
+def columns_variable() -> int | None:
+    """The width COLUMNS asks for when stdout is not a terminal (None: unset or not a positive number)."""
+    import os
+
+    value = os.environ.get("COLUMNS", "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= 10_000 else None
 
 
 def run_for_views(source: str, filename: str, host: Any, *, max_steps: int, timeout: float | None,
@@ -559,8 +591,10 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
     return [], ""
 
 
-@main.command()
-@click.argument("file")
+@main.command(epilog=GRAPH_EPILOG)
+@click.argument("file", required=False)
+@click.option("-e", "--expr", "code", metavar="CODE", help="Draw from CODE instead of a file (separate statements "
+              "with ';').")
 @click.option("--of", "of", metavar="NAME", help="The tensor to draw (default: the root of the last backward pass, "
               "else the last tensor assigned).")
 @click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid", "json", "svg"]), default="tree",
@@ -574,15 +608,16 @@ def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:
 @elements_option
 @script_options
 @source_option
-def graph(file: str, of: str | None, fmt: str, output: str | None, backward: bool, layout: str, no_color: bool,
-          max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,
-          max_source: int, debug: bool) -> None:
-    """Draw the autograd graph behind a tensor of script FILE (the script runs with its output hidden).
+def graph(file: str | None, code: str | None, of: str | None, fmt: str, output: str | None, backward: bool,
+          layout: str, no_color: bool, max_elements: int, max_steps: int, timeout: float | None, max_memory: int,
+          max_output: int, max_source: int, debug: bool) -> None:
+    """Draw the autograd graph behind a tensor of script FILE (- reads standard input; the script runs with its
+    output hidden).
 
     Each node is a grad_fn with the variable that holds it; leaves are AccumulateGrad with their name and
     shape; inputs that do not require grad are constants.
     """
-    source, filename = load_source(file, None, max_source, timeout)
+    source, filename = load_source(file, code, max_source, timeout)
 
     def work() -> int:
         from autodiff.views.graphview import Recorder, build_graph
@@ -610,8 +645,10 @@ def graph(file: str, of: str | None, fmt: str, output: str | None, backward: boo
                         max_elements=max_elements, source=source, filename=filename))
 
 
-@main.command()
-@click.argument("file")
+@main.command(epilog=EXPLAIN_EPILOG)
+@click.argument("file", required=False)
+@click.option("-e", "--expr", "code", metavar="CODE", help="Explain CODE instead of a file (separate statements "
+              "with ';').")
 @click.option("--of", "of", metavar="NAME", help="Explain the last backward pass from this tensor (default: the "
               "last backward pass).")
 @click.option("--all", "every", is_flag=True, help="Explain every backward pass (the last 200).")
@@ -619,11 +656,13 @@ def graph(file: str, of: str | None, fmt: str, output: str | None, backward: boo
 @elements_option
 @script_options
 @source_option
-def explain(file: str, of: str | None, every: bool, no_color: bool, max_elements: int, max_steps: int,
-            timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
+def explain(file: str | None, code: str | None, of: str | None, every: bool, no_color: bool, max_elements: int,
+            max_steps: int, timeout: float | None, max_memory: int, max_output: int, max_source: int,
+            debug: bool) -> None:
     """Show the chain rule behind a backward pass of script FILE: for each leaf, every path from the root, each
-    local derivative, and the sum, checked against the leaf's .grad (the script runs with its output hidden)."""
-    source, filename = load_source(file, None, max_source, timeout)
+    local derivative, and the sum, checked against the leaf's .grad (- reads standard input; the script runs with
+    its output hidden)."""
+    source, filename = load_source(file, code, max_source, timeout)
 
     def work() -> int:
         from autodiff.views.explain import Explainer
@@ -639,6 +678,9 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_elements
         if not chosen:
             where = f" from {of}" if of is not None else ""
             click.echo(f"autodiff: no backward pass{where} completed: nothing to explain", err=True)
+            hint = _explain_hint(explainer, of)
+            if hint:
+                click.echo(f"help: {hint}", err=True)
             return status or 1
         texts = [to_text(explain_text(chains, host.recorder.completed), color=host.color, width=host.width)
                  for chains in chosen]
@@ -648,7 +690,23 @@ def explain(file: str, of: str | None, every: bool, no_color: bool, max_elements
                         max_elements=max_elements, source=source, filename=filename))
 
 
-@main.command()
+def _explain_hint(explainer: Any, of: str | None) -> str | None:
+    """What to ask instead when `explain --of NAME` found no pass from NAME: the root of a pass NAME took part in
+    (a leaf or an intermediate tensor), else the roots explain knows."""
+    roots = list(explainer.by_root_name)
+    if of is None or not roots:
+        return None
+    for chains in reversed(explainer.passes):
+        if any(chain.label == of for chain in chains.leaves) or of in chains.labels.values():
+            root = next((r.label for r in chains.roots if r.label in explainer.by_root_name), None)
+            if root is not None:
+                kind = "a leaf" if any(chain.label == of for chain in chains.leaves) else "part"
+                return (f"{of} is {kind} of the backward pass from {root}; explain follows a pass from its root: "
+                        f"--of {root}")
+    return "explain --of takes the tensor backward started from: " + ", ".join(f"--of {r}" for r in roots)
+
+
+@main.command(epilog=CHECK_EPILOG)
 @click.argument("file", required=False)
 @click.option("-e", "--expr", "code", metavar="CODE", help="Check CODE instead of a file.")
 @click.option("--max-elements", type=click.IntRange(min=1), default=8, show_default=True,
@@ -662,8 +720,8 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
     """Check every backward pass of a script FILE against central finite differences.
 
     The script runs with its output hidden; then a table shows, per leaf and backward statement, how far
-    autograd's gradient is from finite differences. Exit status: 0 when every checked gradient agrees (a
-    script error is reported and only ends the run), 1 when one disagrees.
+    autograd's gradient is from finite differences. Exit status: 0 when every checked gradient agrees, 1 when
+    one disagrees or the script fails (its error is reported too).
     """
     source, filename = load_source(file, code, max_source, timeout)
 
@@ -689,8 +747,7 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
         if report.error is not None:
             report_error(report.error, source, filename, debug=debug)
         render_check(report, sys.stdout)
-        stopped = report.error is not None and report.error.category == "LimitError"  # the check is incomplete
-        return 0 if report.passed and not stopped else 1
+        return 0 if report.passed and report.error is None else 1
 
     # the report needs time after the script: the children stop being forked at 70% of the limit, and the
     # supervisor waits a quarter of it (and 2 s) more before it ends the check
@@ -699,7 +756,7 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
                         filename=filename, grace=grace))
 
 
-@main.command()
+@main.command(epilog=REPL_EPILOG)
 @elements_option
 @script_options
 def repl(max_elements: int, max_steps: int, timeout: float | None, max_memory: int, max_output: int,

@@ -36,14 +36,17 @@ Type Python statements in autodiff's PyTorch subset; an expression shows its val
 A block (def, for, while, if, with) ends at a blank line.
 
   :vars            the session's variables (tensors: shape, requires_grad, leaf, grad_fn, grad)
-  :graph NAME      the autograd graph behind a tensor
-  :explain NAME    what autograd did for a tensor, in words
+  :graph [NAME]    the autograd graph behind a tensor (default: the root of the last backward pass)
+  :explain [NAME]  the chain rule of the last backward pass (from NAME)
   :reset           forget every variable (a fresh session)
   :load FILE       run a script into the session
   :save FILE       write the inputs that ran without error as a script (`autodiff run FILE` replays it)
   :html FILE       a page of the session (as `autodiff run --html`): its inputs run again as one script
   :help            this text
   :quit            leave (or Ctrl-D)
+
+As in Python: `_` is the last value shown; help(x) describes x (help(torch.mean), help(x.sum), help(x) for a
+tensor: signature, meaning, PyTorch's docs); dir(x) lists its attributes; type(x) gives its class.
 
 Keys: Tab completes names, `torch.` members and attributes after a dot; Ctrl-C cancels the input or stops
 a running loop; Up/Down walk the history; Esc Enter inserts a new line."""
@@ -205,6 +208,9 @@ class Session:
                                             timeout=self.timeout, stdout=self.stdout, stderr=self.stderr, **extra)
         if self.views is not None:
             self.views.host.interpreter = self.interpreter
+        from autodiff.cli.replhelp import make_repl_builtins
+
+        self.interpreter.builtins.update(make_repl_builtins(self.interpreter, self._write))
         self.accepted = []
         autograd.set_grad_enabled(True)
         try:
@@ -293,6 +299,7 @@ class Session:
                 value = self.interpreter.run(module, echo=True)
             if value is not None:
                 self.stdout.write(repr(value) + "\n")
+                self.interpreter.builtins["_"] = value  # as Python's REPL: `_` is the last value echoed
             self.stdout.flush()
         except AutodiffError as exc:
             self.errors += 1
@@ -356,6 +363,10 @@ class Session:
             self._fail(f"{name}: {exc}")
         return True
 
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
     def _fail(self, message: str) -> None:
         self.errors += 1
         self.stdout.flush()
@@ -404,6 +415,22 @@ class Session:
         self.stdout.flush()
 
     def cmd_graph(self, argument: str) -> None:
+        if not argument and self.views is not None:  # the root of the last backward pass, as :explain
+            recorder = self.views.host.recorder
+            if recorder is None or recorder.last is None or not recorder.last.roots:
+                self._info("no backward pass has run in this session: give a name, as in `:graph y`")
+                return
+            host = self.views.host
+            from autodiff.views.graphview import build_graph
+            from autodiff.views.render import format_graph
+
+            roots = recorder.last.roots
+            names = host.names()
+            title = ", ".join(names.of_tensor(t) or "root" for t in roots)
+            self.stdout.write(format_graph(build_graph(roots, names, recorder.saved), "tree", color=host.color,
+                                           width=host.width, title=title))
+            self.stdout.flush()
+            return
         found = self._tensor_argument(":graph", argument)
         if found is None:
             return

@@ -15,7 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import AutodiffError, Span, reset_warnings_once, set_location_provider, set_warning_sink
+from autodiff.errors import (
+    AutodiffError,
+    Span,
+    reset_warnings_once,
+    set_location_provider,
+    set_pytorch_spelling,
+    set_warning_sink,
+)
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler import Compiler
 from autodiff.language.compiler.runners import (
@@ -65,9 +72,13 @@ class Interpreter:
         self.steps = 0  # statements executed by the last run
         self._state = [0, max_steps, 0]
         self._deadline: float | None = None
-        self._warned: set[tuple[str, str, int | None]] = set()
+        self._warned: set[tuple[str, str, str, int | None]] = set()
         self._source_lines: list[str] = []  # the text run_source ran (for locations in anomaly mode's traces)
         reset_warnings_once()  # a new script run is a new PyTorch process for once-only warnings
+        set_pytorch_spelling(False)  # until the script imports torch
+        from autodiff.pywarnings import set_device_mode
+
+        set_device_mode(False)  # until it calls torch.set_default_device
 
     # -- running -------------------------------------------------------------------------------
 
@@ -141,8 +152,13 @@ class Interpreter:
     # -- warnings and limits ---------------------------------------------------------------------
 
     def _warning(self, category: str, message: str) -> None:
+        from autodiff import pywarnings
+
+        if not pywarnings.shown_by_default(category, message):
+            return
         span = statement_span_of_frames(sys._getframe(1))
-        key = (category, message, span.line if span else None)
+        line = span.line if span else None
+        key = pywarnings.location_key(category, message, line)
         if key in self._warned:
             return
         self._warned.add(key)
@@ -152,7 +168,9 @@ class Interpreter:
         if self.before_stderr is not None:
             self.before_stderr()
         stream = self.stderr if self.stderr is not None else sys.stderr
-        stream.write(f"{category}: {message}\n")
+        lines = self._source_lines
+        source_line = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
+        stream.write(pywarnings.format_warning(category, message, self.filename, line, source_line))
         stream.flush()
 
     def _location(self) -> tuple[str, int, str] | None:
@@ -162,7 +180,9 @@ class Interpreter:
             return None
         lines = self._source_lines
         text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
-        return self.filename, span.line, text
+        from autodiff.pywarnings import python_path
+
+        return python_path(self.filename), span.line, text
 
     def _check_limits(self, span: Span) -> None:
         state = self._state

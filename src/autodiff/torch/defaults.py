@@ -90,12 +90,15 @@ def get_default_dtype() -> DType:
 
 
 def set_default_device(device: Any) -> None:
+    from autodiff import pywarnings
     from autodiff.torch.tensor import Device
 
     if device is None:
+        pywarnings.set_device_mode(False)
         return
     if Device(device).type != "cpu":
         raise AutodiffError("AssertionError", "Torch not compiled with CUDA enabled (autodiff runs on the CPU only)")
+    pywarnings.set_device_mode(True)  # PyTorch's DeviceContext now runs every torch call: warnings point there
 
 
 def get_default_device() -> Any:

@@ -463,7 +463,8 @@ def _fill_legend(chains: PassChains, label: _Labels, factors: dict[tuple[Node, i
         done += 1
         name = label(node)
         if type(node) is AccumulateGrad:
-            chains.legend.append((name, f"a leaf {_shape_text(tuple(node.leaf.array.shape))}"))
+            source = label.names.leaf_label(node.leaf, label.names.source_lines) if node.leaf is not None else None
+            chains.legend.append((name, source or f"a leaf {_shape_text(tuple(node.leaf.array.shape))}"))
             continue
         inputs = []
         for index, child in enumerate(node.next_nodes):

@@ -52,11 +52,58 @@ class NameIndex:
         self.by_tensor: dict[int, str] = {}
         self.by_node: dict[Node, str] = {}
         self.tensor_of_node: dict[Node, Tensor] = {}
+        self.fed: dict[int, str] = {}  # id of a named non-leaf tensor -> a note on the unnamed leaf under it
+        self.source_lines: Sequence[str] = ()  # the script's text, when the index labels unnamed leaves
         for name, tensor in self.named:
             self.by_tensor.setdefault(id(tensor), name)
             if tensor.grad_fn is not None and tensor.grad_fn not in self.by_node:
                 self.by_node[tensor.grad_fn] = name
                 self.tensor_of_node[tensor.grad_fn] = tensor
+
+    def add_unnamed_leaves(self, recorder: Recorder | None, source_lines: Sequence[str]) -> None:
+        """Name the leaves no variable holds but a backward pass reached (`w = 5 * ones(2, requires_grad=True)`
+        gives its gradient to the unnamed `ones(...)`), as `<line 1: ones(2, requires_grad=True)>`; remember
+        which named tensor each feeds (`fed`), for the table's note."""
+        if recorder is None or not recorder.reached:
+            return
+        for name, tensor in list(self.named):
+            if tensor.grad_fn is None:
+                continue
+            for leaf in self._unnamed_leaves_under(tensor.grad_fn, recorder):
+                label = self.by_tensor.get(id(leaf))
+                if label is None:
+                    label = unnamed_leaf_label(name, leaf, source_lines)
+                    self.by_tensor[id(leaf)] = label
+                    self.named.append((label, leaf))
+                if id(tensor) not in self.fed:
+                    self.fed[id(tensor)] = f"non-leaf: its leaf is {label}" + _leaf_fix(name, source_lines)
+
+    def _unnamed_leaves_under(self, root: Node, recorder: Recorder) -> list[Tensor]:
+        found = []
+        seen = {root}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            for child in node.next_nodes:
+                if child is not None and child not in seen and child not in self.by_node:  # a named one says itself
+                    seen.add(child)
+                    queue.append(child)
+            if type(node) is AccumulateGrad:
+                leaf = node.leaf
+                if leaf is None or not recorder.was_reached(leaf):
+                    continue
+                label = self.by_tensor.get(id(leaf))
+                if label is None or label.startswith("<"):
+                    found.append(leaf)
+        return found
+
+    def leaf_label(self, leaf: Tensor, source_lines: Sequence[str]) -> str | None:
+        """`<line N: CALL>` for an unnamed leaf that a named tensor's graph reaches directly (None if none)."""
+        for name, tensor in self.named:
+            if tensor.grad_fn is not None and any(type(child) is AccumulateGrad and child.leaf is leaf
+                                                  for child in tensor.grad_fn.next_nodes):
+                return unnamed_leaf_label(name, leaf, source_lines)
+        return None
 
     def tensor(self, name: str) -> Tensor | None:
         for candidate, tensor in self.named:
@@ -71,6 +118,54 @@ class NameIndex:
         if type(node) is AccumulateGrad:
             return self.by_tensor.get(id(node.leaf))
         return self.by_node.get(node)
+
+
+def unnamed_leaf_label(consumer: str, leaf: Tensor, source_lines: Sequence[str]) -> str:
+    """`<line N: CALL>` for the call with requires_grad=True in the last assignment to `consumer` (else the
+    leaf's shape)."""
+    import re
+
+    pattern = re.compile(rf"^\s*{re.escape(consumer)}\s*=(?!=)(.*)$")
+    for number in range(len(source_lines), 0, -1):
+        match = pattern.match(source_lines[number - 1])
+        if match:
+            calls = [call for call in _calls(match.group(1)) if re.search(r"requires_grad\s*=\s*True", call)]
+            if len(calls) == 1:
+                return f"<line {number}: {calls[0]}>"
+            return f"<line {number}: a leaf {list(leaf.array.shape)}>"
+    return f"<a leaf {list(leaf.array.shape)}>"
+
+
+def _calls(text: str) -> list[str]:
+    """The innermost calls `name(...)` in `text` that contain no other call's parentheses around them."""
+    import re
+
+    calls = []
+    for match in re.finditer(r"[A-Za-z_][\w.]*\(", text):
+        depth, end = 0, None
+        for position in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[position], 0)
+            if depth == 0:
+                end = position + 1
+                break
+        if end is not None:
+            calls.append(text[match.start():end])
+    return calls
+
+
+def _leaf_fix(name: str, source_lines: Sequence[str]) -> str:
+    """The usual fix, when the assignment to `name` is one line: `; to make w1 the leaf: w1 = (5 *
+    ones(2, 2)).requires_grad_()`."""
+    import re
+
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*=(?!=)(.*)$")
+    for number in range(len(source_lines), 0, -1):
+        match = pattern.match(source_lines[number - 1])
+        if match:
+            value = re.sub(r",\s*requires_grad\s*=\s*True|requires_grad\s*=\s*True,?\s*", "",
+                           match.group(1).split("#")[0].strip().rstrip(";"))
+            return f"; to make {name} the leaf: {name} = ({value}).requires_grad_()"
+    return ""
 
 
 # --- what backward passes did -----------------------------------------------------------------------------------------
@@ -134,6 +229,9 @@ class Recorder:
         self.started += 1
         try:
             names = NameIndex(self.variables()) if self.start_hooks else None
+            if names is not None:  # explain labels unnamed leaves by the line that made them
+                owner = getattr(getattr(self.variables, "__self__", None), "interpreter", None)
+                names.source_lines = getattr(owner, "_source_lines", ())
             record = PassRecord(self.started, list(roots), [names.of_tensor(t) for t in roots] if names else [],
                                 list(root_grads), capture is not None)
             self._pending.append(record)
@@ -217,7 +315,9 @@ def grad_none_reason(tensor: Tensor, recorder: Recorder | None) -> str | None:
     return "not reached by backward"
 
 
-def tensor_rows(named: Sequence[tuple[str, Tensor]], recorder: Recorder | None) -> list[TensorRow]:
+def tensor_rows(named: Sequence[tuple[str, Tensor]], recorder: Recorder | None,
+                notes: Mapping[int, str] | None = None) -> list[TensorRow]:
+    """The table's rows; `notes` (NameIndex.fed) replace the note of a non-leaf that an unnamed leaf feeds."""
     rows = []
     for name, tensor in named:
         grad = tensor.grad
@@ -225,7 +325,9 @@ def tensor_rows(named: Sequence[tuple[str, Tensor]], recorder: Recorder | None) 
             name=name, shape=tuple(tensor.array.shape), dtype=repr(tensor.dtype), value=tensor.array,
             requires_grad=tensor.requires_grad, is_leaf=tensor.is_leaf,
             grad_fn=tensor.grad_fn.name if tensor.grad_fn is not None else None,
-            grad=grad.array if type(grad) is Tensor else None, grad_note=grad_none_reason(tensor, recorder),
+            grad=grad.array if type(grad) is Tensor else None,
+            grad_note=(notes or {}).get(id(tensor)) if grad is None and not tensor.is_leaf and
+            not tensor.retains_grad and notes and id(tensor) in notes else grad_none_reason(tensor, recorder),
             retains_grad=tensor.retains_grad, is_parameter=tensor.is_parameter))
     return rows
 
@@ -570,7 +672,9 @@ class ViewHost:
         return self.interpreter.globals if self.interpreter is not None else None
 
     def names(self) -> NameIndex:
-        return NameIndex(self.variables())
+        index = NameIndex(self.variables())
+        index.add_unnamed_leaves(self.recorder, getattr(self.interpreter, "_source_lines", ()))
+        return index
 
 
 GRAPH_FORMATS = ("tree", "dot", "mermaid", "json", "svg")
@@ -583,7 +687,7 @@ def show_rows(host: ViewHost, values: Sequence[Any]) -> list[TensorRow]:
 
     names = host.names()
     if not values:
-        return tensor_rows(names.named, host.recorder)
+        return tensor_rows(names.named, host.recorder, names.fed)
     named = []
     for index, value in enumerate(values, start=1):
         if type(value) is not Tensor:

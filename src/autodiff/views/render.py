@@ -75,6 +75,11 @@ def format_value(array: np.ndarray, uniform: bool = False, precision: int = 5) -
     return format_array(array, precision)
 
 
+def plural(number: int, noun: str) -> str:
+    """`1 more factor`, `2 more factors`: the count agrees with its noun."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 # --- consoles ---------------------------------------------------------------------------------------------------------
 
 
@@ -99,36 +104,118 @@ def to_text(renderable: Any, *, color: bool = False, width: int | None = None) -
 # --- the variable table -----------------------------------------------------------------------------------------------
 
 
-def tensor_table(rows: Sequence[TensorRow], title: str | None = None) -> Any:
+TABLE_HEADERS = ("name", "shape", "dtype", "value", "requires_grad", "is_leaf", "grad_fn", "grad")
+MIN_FOLDED = 12  # the narrowest a value or grad column gets before the table turns into one block per tensor
+
+
+def _row_cells(row: TensorRow) -> tuple[Any, ...]:
+    from rich.text import Text
+
+    if row.grad is not None:
+        grad = Text(format_cell(row.grad), style="green")
+    else:
+        grad = Text("None", style="dim")
+        if row.grad_note:
+            grad.append(f"\n{row.grad_note}", style="dim italic")
+    return (Text(row.name), Text(format_shape(row.shape)), Text(row.dtype.removeprefix("torch.")),
+            Text(format_cell(row.value)), Text(str(row.requires_grad), style="yellow" if row.requires_grad else ""),
+            Text(str(row.is_leaf)), Text(row.grad_fn or "None", style="" if row.grad_fn else "dim"), grad)
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
+
+
+def _column_widths(rows: Sequence[TensorRow], width: int, headers: Sequence[str]) -> dict[str, int] | None:
+    """Widths for the table's columns in `width` columns with every character shown: the one-word columns at
+    their widest, the value column at least MIN_FOLDED wide and the grad column at least as wide as its longest
+    word (both wrap at spaces); None when that does not fit."""
+    cells = [dict(zip(TABLE_HEADERS, (cell.plain for cell in _row_cells(row)), strict=True)) for row in rows]
+    widths = {}
+    for header in headers:
+        lines = [line for row in cells for line in row[header].split("\n")] + _boolean_header(header).split("\n")
+        widths[header] = max(len(line) for line in lines)
+    grad_least = max([MIN_FOLDED] + [_longest_word(row["grad"]) for row in cells])
+    fixed = sum(w for h, w in widths.items() if h not in ("value", "grad")) + 2 * (len(headers) - 1)
+    if width - fixed < MIN_FOLDED + grad_least:  # a long name (`<line 1: ones(2, requires_grad=True)>`) wraps
+        narrower = min(widths["name"], max([16] + [_longest_word(row["name"]) for row in cells]))
+        fixed -= widths["name"] - narrower
+        widths["name"] = narrower
+    room = width - fixed
+    if room < MIN_FOLDED + grad_least:
+        return None
+    value, grad = widths["value"], widths["grad"]
+    if value + grad > room:  # values keep their width when they can (they are short); notes wrap at spaces
+        value = max(MIN_FOLDED, min(value, room - grad_least, room // 2))
+        grad = room - value
+    widths["value"], widths["grad"] = value, grad
+    return widths
+
+
+def _boolean_header(header: str) -> str:
+    """requires_grad and is_leaf broken over two lines: the columns are as narrow as True and False."""
+    return {"requires_grad": "req_\ngrad", "is_leaf": "is_\nleaf"}.get(header, header)
+
+
+def tensor_table(rows: Sequence[TensorRow], title: str | None = None, width: int | None = None) -> Any:
+    """The table of tensors; when it cannot fit in `width` columns, one block per tensor instead (no character
+    of a value or a note is ever cut)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_style="bold", show_edge=False,
-                  pad_edge=False, padding=(0, 1), collapse_padding=True)
-    table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("shape", no_wrap=True)
-    table.add_column("dtype", no_wrap=True)
-    table.add_column("value", overflow="fold", max_width=28)
-    table.add_column(Text("requires_\ngrad"), no_wrap=True)
-    table.add_column("is_leaf", no_wrap=True)
-    table.add_column("grad_fn", style="cyan", no_wrap=True)
-    table.add_column("grad", overflow="fold", min_width=19)
-    for row in rows:
-        if row.grad is not None:
-            grad = Text(format_cell(row.grad), style="green")
+    width = width or PIPE_WIDTH
+    dtypes = {row.dtype for row in rows}
+    headers = [h for h in TABLE_HEADERS if h != "dtype" or len(dtypes) != 1]  # one dtype: said once, below
+    widths = _column_widths(rows, width, headers) if rows else None
+    if rows and widths is None:
+        return tensor_blocks(rows, title)
+    caption = f"every tensor is {dtypes.pop().removeprefix('torch.')}" if len(headers) < len(TABLE_HEADERS) else None
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, header_style="bold", title_style="bold",
+                  caption_style="dim", caption_justify="left", show_edge=False, pad_edge=False, padding=(0, 1),
+                  collapse_padding=True)
+    for header in headers:
+        if header in ("value", "grad", "name"):
+            table.add_column(header, overflow="fold", width=widths[header] if widths else None,
+                             style="bold" if header == "name" else "")
         else:
-            grad = Text("None", style="dim")
-            if row.grad_note:
-                grad.append(f"\n{row.grad_note}", style="dim italic")
-        table.add_row(
-            Text(row.name), Text(format_shape(row.shape)), Text(row.dtype.removeprefix("torch.")),
-            Text(format_cell(row.value)),
-            Text(str(row.requires_grad), style="yellow" if row.requires_grad else ""),
-            Text(str(row.is_leaf)), Text(row.grad_fn or "None", style="" if row.grad_fn else "dim"), grad)
+            table.add_column(Text(_boolean_header(header)), no_wrap=True, style={"name": "bold", "grad_fn": "cyan"}
+                             .get(header, ""))
+    for row in rows:
+        table.add_row(*(cell for header, cell in zip(TABLE_HEADERS, _row_cells(row), strict=True)
+                        if header in headers))
     if not rows:
-        table.add_row(Text("(no tensors bound to names)", style="dim"), *[Text("")] * 7)
+        table.add_row(Text("(no tensors bound to names)", style="dim"), *[Text("")] * (len(headers) - 1))
     return table
+
+
+def tensor_blocks(rows: Sequence[TensorRow], title: str | None = None) -> Any:
+    """The table folded for a narrow terminal: per tensor, a line with its name, shape, dtype, flags and grad_fn,
+    then its value and grad indented (long ones wrap)."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    parts: list[Any] = []
+    if title:
+        parts.append(Text(title, style="bold"))
+    for row in rows:
+        name, shape, dtype, value, requires_grad, is_leaf, grad_fn, grad = _row_cells(row)
+        head = Text()
+        head.append_text(name)
+        head.append(f"  {shape.plain} {dtype.plain}  requires_grad=")
+        head.append_text(requires_grad)
+        head.append(f"  is_leaf={is_leaf.plain}  grad_fn=")
+        head.append_text(grad_fn)
+        parts.append(head)
+        if row.grad is None and row.grad_note:
+            grad = Text("None", style="dim")
+            grad.append(f"  ({row.grad_note})", style="dim italic")
+        for label, cell in (("value", value), ("grad", grad)):
+            line = Text(f"{label}: ".ljust(7), style="dim")
+            line.append_text(cell)
+            parts.append(Padding(line, (0, 0, 0, 2)))
+    return Group(*parts)
 
 
 # --- the graph --------------------------------------------------------------------------------------------------------
@@ -327,7 +414,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any], hooked: list[str]) -> l
         head_factors, tail_factors, hidden = shown(term.factors)
         factors = [_factor_name(f) for f in head_factors]
         if hidden:
-            factors += [f"… ({hidden} more factors)"] + [_factor_name(f) for f in tail_factors]
+            factors += [f"… ({plural(hidden, 'more factor')})"] + [_factor_name(f) for f in tail_factors]
         return " · ".join(prefix + factors) if prefix + factors else "v"
 
     def factor_lines(term: Any, indent: str) -> list[Any]:
@@ -338,7 +425,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any], hooked: list[str]) -> l
         op_width = max((len(f.op) for f in listed), default=0)
         for position, factor in enumerate(listed):
             if hidden and position == len(head_factors):
-                rows.append(Text(f"{indent}… {hidden} more factors", style="dim"))
+                rows.append(Text(f"{indent}… {plural(hidden, 'more factor')}", style="dim"))
             line = Text(indent)
             line.append(_factor_name(factor).ljust(width), style="bold")
             line.append("  ")
@@ -369,8 +456,9 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any], hooked: list[str]) -> l
             lines.append(Text(f"  path {number}: {path_formula(term)}"))
             lines.extend(factor_lines(term, "      "))
         if len(chain.paths) < chain.path_count:
-            lines.append(Text(f"  … {chain.path_count - len(chain.paths)} more paths not listed; the sum below is a "
-                              "backward pass restricted to this leaf", style="dim"))
+            more = plural(chain.path_count - len(chain.paths), "more path")
+            lines.append(Text(f"  … {more} not listed; the sum below is a backward pass restricted to this leaf",
+                              style="dim"))
         result = Text(f"  {head} = ")
         result.append(total, style="bold")
         lines.append(result)
@@ -389,7 +477,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any], hooked: list[str]) -> l
 def show_text(host: Any, values: Sequence[Any]) -> str:
     from autodiff.views.graphview import show_rows
 
-    return to_text(tensor_table(show_rows(host, values)), color=host.color, width=host.width) + "\n"
+    return to_text(tensor_table(show_rows(host, values), width=host.width), color=host.color, width=host.width) + "\n"
 
 
 def graph_text(host: Any, value: Any, format: str = "tree") -> str:  # noqa: A002

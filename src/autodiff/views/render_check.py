@@ -87,11 +87,18 @@ def render_check(report: CheckReport, file: IO[str]) -> None:
             sample += f", at its first {values} values"
         console.print(f"Checked a sample: {sample} (--all checks every element at every backward pass).")
     if failed:
-        console.print(f"[bold red]{len(failed)} of {len(checked)} leaf gradients disagree with finite "
+        verb = "disagrees" if len(failed) == 1 else "disagree"
+        console.print(f"[bold red]{len(failed)} of {_count(len(checked), 'leaf gradient')} {verb} with finite "
                       "differences.[/] Usually a .detach(), .data or .item() inside the computation: autograd "
                       "does not see that part of what the result depends on.")
     elif not checked:
         console.print(f"[yellow]No leaf gradient could be checked[/] ({unchecked} skipped).")
     else:
-        console.print(f"[green]All {len(checked)} leaf gradients agree with finite differences.[/]"
+        agreed = "The 1 leaf gradient agrees" if len(checked) == 1 else f"All {len(checked)} leaf gradients agree"
+        console.print(f"[green]{agreed} with finite differences.[/]"
                       + (f" {unchecked} could not be checked." if unchecked else ""))
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 leaf gradient`, `3 leaf gradients`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import AutodiffError, Span
+from autodiff.errors import AutodiffError, Span, set_pytorch_spelling
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, INPLACE, check_repeat, inplace_power
 from autodiff.language.compiler.runners import (
@@ -629,6 +629,8 @@ class StatementCompiler:
             for full_name, module_name, store, span in bindings:
                 if full_name not in modules or module_name not in modules:
                     raise _module_not_found(full_name, modules, span)
+                if module_name == "torch":
+                    set_pytorch_spelling(True)
                 store(L, modules[module_name])
 
         return import_
@@ -649,6 +651,8 @@ class StatementCompiler:
             def import_star(L: dict[str, Any]) -> None:
                 if module_name not in modules:
                     raise _module_not_found(module_name, modules, span)
+                if module_name.split(".")[0] == "torch":
+                    set_pytorch_spelling(True)
                 for key, value in modules[module_name].members.items():
                     if not key.startswith("_"):
                         G[key] = value
@@ -660,6 +664,8 @@ class StatementCompiler:
         def import_from(L: dict[str, Any]) -> None:
             if module_name not in modules:
                 raise _module_not_found(module_name, modules, span)
+            if module_name.split(".")[0] == "torch":
+                set_pytorch_spelling(True)
             members = modules[module_name].members
             for name, store, alias_span in bindings:
                 if name in members and not name.startswith("_"):

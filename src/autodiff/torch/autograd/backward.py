@@ -11,7 +11,7 @@ from autodiff.engine import autograd, ops
 from autodiff.engine.tensor import (
     Tensor,
 )
-from autodiff.errors import runtime_error, type_error, warn
+from autodiff.errors import pytorch_spelling, runtime_error, type_error, warn
 from autodiff.language.protocol import BuiltinFunction
 from autodiff.torch.creation import _to_nested_numbers
 
@@ -74,8 +74,34 @@ def _check_differentiable(outputs: Sequence[Tensor]) -> None:
             raise runtime_error(f"element {i} of tensors does not require grad and does not have a grad_fn")
 
 
+def _pytorch_gradients(grad_tensors: Any, count: int) -> list[Any]:
+    """The gradients as PyTorch's autograd.backward takes them (in a script that imports torch): None, a Tensor,
+    or a sequence of Tensors and Nones; anything else is PyTorch's TypeError."""
+    from autodiff.language.protocol import type_name
+
+    if grad_tensors is None:
+        return [None] * count
+    if type(grad_tensors) is Tensor:
+        return [grad_tensors]
+    if isinstance(grad_tensors, (list, tuple)):
+        items = list(grad_tensors)
+    else:
+        try:
+            items = list(iter(grad_tensors))
+        except TypeError:
+            name = "builtin_function_or_method" if type(grad_tensors) is BuiltinFunction else type_name(grad_tensors)
+            raise type_error(f"'{name}' object is not iterable") from None
+    for item in items:
+        if item is not None and type(item) is not Tensor:
+            raise type_error(f"gradients can be either Tensors or None, but got {type_name(item)}")
+    return items
+
+
 def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
                     inputs: Any = None) -> None:
+    if pytorch_spelling():
+        _backward([self], _pytorch_gradients(gradient, 1), retain_graph, create_graph, inputs)
+        return
     _backward([self], [gradient], retain_graph, create_graph, inputs)
 
 
@@ -85,6 +111,9 @@ def autograd_backward(tensors: Any, grad_tensors: Any = None, retain_graph: Any 
     outputs = [tensors] if type(tensors) is Tensor else list(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
+    if pytorch_spelling():
+        _backward(outputs, _pytorch_gradients(grad_tensors, len(outputs)), retain_graph, create_graph, inputs)
+        return
     if grad_tensors is None:
         grads_in: list[Any] = [None] * len(outputs)
     elif isinstance(grad_tensors, (list, tuple)) and not (
