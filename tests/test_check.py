@@ -90,7 +90,7 @@ def test_a_detached_gradient_fails_with_a_useful_table(tmp_path):
     assert row_w[:5] == ["line", "10", "w", "[2,", "2]"] and row_w[-1] == "pass"
     assert "x[2] at the backward pass on line 10 (pass 1): autograd gives 3, finite differences 5.9998" in \
         result.stdout
-    assert "1 of 2 leaf gradients disagree with finite differences" in result.stdout
+    assert "1 of 2 leaf gradients disagrees with finite differences" in result.stdout
     assert result.stderr == ""  # the script's own print is not shown
 
 
