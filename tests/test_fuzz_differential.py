@@ -50,6 +50,23 @@ IN_PLACE = ["x = torch.arange(6.)\nx[1:].copy_(x[:-1])", "x = torch.arange(6.)\n
             "x = torch.ones(3).expand(2, 3)\nx[:, 1] = 7", "x = torch.arange(6.).reshape(2, 3)\nx[0].copy_(x[1])",
             "x = torch.arange(6.)\nx[::2].copy_(x[1::2])", "x = torch.zeros(4)\nx[1:3] += torch.ones(2)"]
 
+# the random-number API's arguments at the edges (seeded: PyTorch's generator is reproduced bit for bit)
+INT_BOUNDS = ["0", "1", "-1", "3", "255", "256", "257", "-129", "2**31", "2**63 - 1", "2**63", "-2**63", "2**70"]
+FLOAT_BOUNDS = ["0.0", "-1.0", "2.5", "1.5", "-0.0", "float('nan')", "float('inf')", "-float('inf')", "1e39", "3e38",
+                "2**70"]
+# (template, bounds): integer bounds where PyTorch takes an int (a float there, and random_'s precision warning on
+# float tensors, are known gaps: docs/robustness.md)
+RANDOM = [("torch.randint({lo}, {hi}, (3,), dtype={int_dtype})", INT_BOUNDS),
+          ("torch.empty(3, dtype={int_dtype}).random_({lo}, {hi})", INT_BOUNDS),
+          ("torch.empty(3, dtype={int_dtype}).random_({hi})", INT_BOUNDS),
+          ("torch.Generator().manual_seed({hi}).initial_seed()", INT_BOUNDS + FLOAT_BOUNDS),
+          ("torch.manual_seed({hi}).initial_seed()", INT_BOUNDS + FLOAT_BOUNDS[:4]),
+          ("torch.empty(3).uniform_({lo}, {hi})", FLOAT_BOUNDS),
+          ("torch.empty(3).normal_({lo}, {hi})", FLOAT_BOUNDS[:5]),
+          ("torch.empty(3, dtype=torch.float64).uniform_({lo}, {hi})", FLOAT_BOUNDS),
+          ("torch.empty(3).exponential_({hi})", FLOAT_BOUNDS), ("torch.ones(3).bernoulli_({hi})", FLOAT_BOUNDS)]
+INT_DTYPES = ["torch.int64", "torch.int32", "torch.int16", "torch.int8", "torch.uint8", "torch.bool"]
+
 
 @st.composite
 def tensor_literal(draw: st.DrawFn) -> tuple[str, str]:
@@ -60,7 +77,12 @@ def tensor_literal(draw: st.DrawFn) -> tuple[str, str]:
 
 @st.composite
 def programs(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["binary", "binary_scalar", "unary", "gradient", "in_place"]))
+    kind = draw(st.sampled_from(["binary", "binary_scalar", "unary", "gradient", "in_place", "random"]))
+    if kind == "random":
+        template, bounds = draw(st.sampled_from(RANDOM))
+        call = template.format(lo=draw(st.sampled_from(bounds)), hi=draw(st.sampled_from(bounds)),
+                               int_dtype=draw(st.sampled_from(INT_DTYPES)))
+        return f"import torch\ntorch.manual_seed(0)\nprint({call})\n"
     if kind == "in_place":
         return "import torch\n" + draw(st.sampled_from(IN_PLACE)) + "\nprint(x)\n"
     a, _ = draw(tensor_literal())

@@ -118,6 +118,8 @@ REPRS = [
     ("generator_expression", "g = (i for i in range(3))\nprint(g, [g], f'{g!r}')",
      "<generator object <genexpr>> [<generator object <genexpr>>] <generator object <genexpr>>"),
     ("module_parameters", "print(torch.nn.Linear(2, 2).parameters())", "<generator object Module.parameters>"),
+    ("repr_builtin", "g = (i for i in range(3))\nprint(repr(g), repr('at 0x7f6b6d2e75e0>'))",
+     "<generator object <genexpr>> 'at 0x7f6b6d2e75e0>'"),
     ("zip_enumerate", "print(zip([1]), enumerate([1]), reversed([1]))",
      "<zip object> <enumerate object> <list_reverseiterator object>"),
     ("string_left_alone", "print('x at 0x7f6b6d2e75e0>', ['at 0x7f6b6d2e75e0>'])",

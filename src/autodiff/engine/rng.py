@@ -605,7 +605,7 @@ class Generator:
                 raise RuntimeError(f"{name} is out of bounds for {'float' if dt == np.float32 else 'double'}")
         if low > high:
             raise RuntimeError(
-                f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+                f"uniform_ expects to return a [from, to) range, but found from={float(low):g} > to={float(high):g}")
         if float(high) - float(low) > float(np.finfo(dt).max):
             raise RuntimeError("uniform_ expects to-from <= std::numeric_limits<Float>::max(), but found "
                                f"to={high} and from={low} which result in to-from to exceed the limit")
@@ -613,7 +613,9 @@ class Generator:
         lo = dt.type(low)
         hi = dt.type(high)
         rng = hi - lo
-        if not (rng == 1 and lo == 0):
+        if rng == 0:  # PyTorch fills `from` itself (uniform_(-0.0, 0.0) is all -0.0), after the same draws
+            x = np.full(out.size, lo, dtype=dt)
+        elif not (rng == 1 and lo == 0):
             if dt == np.float32:
                 x = _fma32(x, rng, lo)
             else:

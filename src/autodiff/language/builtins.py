@@ -121,7 +121,7 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
         "divmod": divmod,
         "pow": _pow,
         "hash": hash,
-        "repr": repr,
+        "repr": _repr,
         "ascii": ascii,
         "format": format,
         "chr": chr,
@@ -212,6 +212,11 @@ def _super(*args: Any) -> super:
     if not args:  # the zero-argument form is compiled where `super()` is written (compiler/expressions.py)
         raise AutodiffError("RuntimeError", "super(): no arguments")
     return super(*args)
+
+
+def _repr(value: Any) -> str:
+    """repr() as print shows a value: no memory address from objects that keep CPython's repr (generators)."""
+    return protocol.without_address(value, repr(value))
 
 
 def _pow(base: Any, exponent: Any, mod: Any = None) -> Any:

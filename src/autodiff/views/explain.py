@@ -127,7 +127,9 @@ class LeafChain:
     target: str = ""  # what the total is checked against, e.g. "x1.grad"
     expected: np.ndarray | None = None
     expected_uniform: bool = False
-    check: str = "unchecked"  # "equal", "close" (float rounding), "differs", "unchecked"
+    # "equal", "close" (float rounding), "differs", "hooked" (differs, and a hook in the graph can change
+    # gradients: the chain rule here runs without hooks), "unchecked"
+    check: str = "unchecked"
 
 
 @dataclass
@@ -152,6 +154,8 @@ class PassChains:
     # Each edge's factor by (node, input index), and each node's label: the HTML page shows them step by step.
     factors: dict[tuple[Node, int], Factor] = field(default_factory=dict, repr=False)
     labels: dict[Node, str] = field(default_factory=dict, repr=False)
+    # Labels of the nodes with hooks that can replace a gradient (tensor, pre and post hooks).
+    hooked: list[str] = field(default_factory=list)
 
 
 def is_uniform(array: np.ndarray) -> bool:
@@ -279,6 +283,8 @@ def explain_pass(record: PassRecord, capture: Sequence[Node] | None, names: Name
         chains.note = f"the graph has {len(nodes)} nodes, more than the {MAX_NODES} explain reads"
         return chains
     order = _topological(root_nodes, nodes)
+    chains.hooked = [label(node) for node in order
+                     if node.hooks is not None and (node.hooks.tensor_pre or node.hooks.pre or node.hooks.post)]
     parents: dict[Node, list[Node]] = {}
     for node in nodes:
         for child in node.next_nodes:
@@ -505,6 +511,8 @@ def check_pass(chains: PassChains, record: PassRecord) -> None:
         chain.expected = expected
         chain.expected_uniform = expected is not None and is_uniform(expected)
         chain.check = _compare(computed, expected)
+        if chain.check == "differs" and chains.hooked:
+            chain.check = "hooked"
         kept.append(chain)
     chains.leaves = kept
 

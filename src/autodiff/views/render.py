@@ -326,7 +326,7 @@ def _product_of_values(factors: Sequence[Factor], root_gradient: str | None) -> 
     return " · ".join(parts)
 
 
-def _check_line(chain: LeafChain) -> Any:
+def _check_line(chain: LeafChain, hooked: list[str]) -> Any:
     from rich.text import Text
 
     expected = format_array(chain.expected) if chain.expected is not None else "?"
@@ -336,6 +336,9 @@ def _check_line(chain: LeafChain) -> Any:
         return Text(f"✓ equals {chain.target} = {expected} up to floating-point rounding", style="green")
     if chain.check == "differs":
         return Text(f"✗ differs from {chain.target} = {expected}", style="bold red")
+    if chain.check == "hooked":
+        return Text(f"≠ {chain.target} = {expected}: a hook on {', '.join(hooked)} changed the gradient in this pass "
+                    "(the chain rule above is without hooks)", style="yellow")
     return Text("(not checked)", style="dim")
 
 
@@ -369,7 +372,7 @@ def explain_text(chains: PassChains, total_passes: int | None = None) -> Any:
     fed_by_root = {root.label: root for root in chains.roots}
     for chain in chains.leaves:
         out.append(Text(""))
-        out.extend(_leaf_lines(chain, fed_by_root))
+        out.extend(_leaf_lines(chain, fed_by_root, chains.hooked))
     if chains.legend:
         out.append(Text(""))
         out.append(Text("where", style="dim"))
@@ -392,7 +395,7 @@ def _shows_uniform(chains: PassChains) -> bool:
     return False
 
 
-def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
+def _leaf_lines(chain: LeafChain, roots: dict[str, Any], hooked: list[str]) -> list[Any]:
     from rich.text import Text
 
     lines: list[Any] = []
@@ -463,7 +466,7 @@ def _leaf_lines(chain: LeafChain, roots: dict[str, Any]) -> list[Any]:
         lines.append(Text(f"  {chain.label}.grad held {format_array(chain.before)} before this pass; it accumulates "
                           f"to {format_array(chain.expected) if chain.expected is not None else '?'}"))
     check = Text("  ")
-    check.append_text(_check_line(chain))
+    check.append_text(_check_line(chain, hooked))
     lines.append(check)
     return lines
 
