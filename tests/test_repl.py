@@ -121,7 +121,7 @@ def test_vars_graph_explain(terminal):
     enter(child, "loss = (w * w).sum()")
     enter(child, "n = 3")
     if VIEWS:  # render.py, graphview.py and explain.py draw the views
-        enter(child, ":vars", "is_leaf", "SumBackward0", "other names: n")
+        enter(child, ":vars", "req_", "SumBackward0", "other names: n")
         enter(child, ":graph loss", "SumBackward0", "MulBackward0", r"AccumulateGrad")
         enter(child, ":explain loss", "nothing to explain yet")
         enter(child, "loss.backward()")
