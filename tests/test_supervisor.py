@@ -312,7 +312,8 @@ def test_terminating_the_tool_ends_the_script_without_a_traceback(tmp_path, comm
     path = tmp_path / "spin.py"
     path.write_text("import torch\nx = torch.ones(2, requires_grad=True)\nwhile True:\n    pass\n")
     # A step limit far away: the loop must still be running when the signal comes.
-    process = subprocess.Popen([*AUTODIFF, command, "--max-steps", "1000000000000", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen([*AUTODIFF, command, "--max-steps", "1000000000000", str(path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     time.sleep(4)
     process.terminate()
