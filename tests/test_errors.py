@@ -77,9 +77,8 @@ MISTAKES = {
         "operation: [torch.FloatTensor [3]], which is output 0 of Softmax, is at version 1; expected version 0 "
         "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True, check_nan=False).", "5:1",
-        "help: the last in-place change before this line is line 4 (y.mul_(2)): an in-place change of a tensor "
-        "backward() still needs breaks it; use the out-of-place form (y = y * 2), or .clone() the tensor before "
-        "changing it"),
+        "help: line 4 (y.mul_(2)) changed in place a tensor this backward pass (line 5) needs unchanged: use the "
+        "out-of-place form (y = y * 2), or .clone() the tensor before changing it"),
     "integer_requires_grad": (
         "import torch\nx = torch.tensor([1, 2, 3], requires_grad=True)\n",
         "RuntimeError: Only Tensors of floating point and complex dtype can require gradients", "2:5",
@@ -105,9 +104,8 @@ MISTAKES = {
         "operation: [torch.FloatTensor [2]], which is output 0 of Exp, is at version 1; expected version 0 "
         "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True, check_nan=False).", "5:1",
-        "help: the last in-place change before this line is line 4 (y.add_(1)): an in-place change of a tensor "
-        "backward() still needs breaks it; use the out-of-place form (y = y * 2), or .clone() the tensor before "
-        "changing it"),
+        "help: line 4 (y.add_(1)) changed in place a tensor this backward pass (line 5) needs unchanged: use the "
+        "out-of-place form (y = y * 2), or .clone() the tensor before changing it"),
     "item_of_many": (
         "import torch\nx = torch.ones(3)\nv = x.item()\n",
         "RuntimeError: a Tensor with 3 elements cannot be converted to Scalar", "3:5",

@@ -235,8 +235,51 @@ MISTAKES = {
     "zero_before_backward": ("import torch\nx = torch.ones(2, requires_grad=True)\nx.grad.zero_()\n",
                              "help: x.grad is None until a backward pass reaches x"),
     "inplace": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.sigmoid()\ny.mul_(2)\n"
-                "y.sum().backward()\n", "help: the last in-place change before this line is line 4 (y.mul_(2))"),
+                "y.sum().backward()\n", "help: line 4 (y.mul_(2)) changed in place a tensor this backward pass "
+                "(line 5) needs unchanged"),
 }
+
+# In-place changes the engine records where they happened: the help line names the change, wherever it is.
+INPLACE_CHANGES = {
+    "plain": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.exp()\ny.add_(1)\nL = y.sum()\n"
+              "L.backward()\n", "line 4 (y.add_(1))", 6),
+    "in_a_function": ("import torch\n\n\ndef scale(t):\n    t.mul_(2)\n    return t\n\n\n"
+                      "x = torch.ones(2, requires_grad=True)\ny = x.sigmoid()\nz = scale(y)\nz.sum().backward()\n",
+                      "line 5 (t.mul_(2))", 12),
+    "in_a_loop": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.exp()\nfor step in range(3):\n"
+                  "    y.add_(1)\ny.sum().backward()\n", "line 5 (y.add_(1))", 6),
+    "through_a_view": ("import torch\nx = torch.ones(2, 3, requires_grad=True)\ny = x.exp()\nrow = y[0]\n"
+                       "row.zero_()\nL = y.sum()\nL.backward()\n", "line 5 (row.zero_())", 7),
+    "through_an_alias": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.tanh()\nsame = y\n"
+                         "same.mul_(3)\ny.sum().backward()\n", "line 5 (same.mul_(3))", 6),
+    "through_detach": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.sigmoid()\ny.detach().mul_(3)\n"
+                     "y.sum().backward()\n", "line 4 (y.detach().mul_(3))", 5),
+    "not_the_last_in_place_line": ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.exp()\ny.mul_(2)\n"
+                                   "z = torch.zeros(2)\nz.add_(1)\ny.sum().backward()\n", "line 4 (y.mul_(2))", 7),
+    "optimizer_step": ("import torch\nw = torch.ones(2, requires_grad=True)\nopt = torch.optim.SGD([w], lr=0.1)\n"
+                       "L1 = (w * w).sum()\nL2 = (w ** 3).sum()\nL1.backward(retain_graph=True)\nopt.step()\n"
+                       "L2.backward()\n", "line 7 (opt.step())", 8),
+}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", INPLACE_CHANGES)
+def test_inplace_hint_names_the_line_of_the_change(name, tmp_path):
+    pytest.importorskip("torch")
+    source, change, backward = INPLACE_CHANGES[name]
+    program = tmp_path / f"{name}.py"
+    program.write_text(source, encoding="utf-8")
+    expected, got = python(program), autodiff("run", program.name, cwd=tmp_path)
+    assert got.returncode == 1 and expected.returncode == 1, got.stderr
+    message = expected.stderr.splitlines()[-1]
+    assert "modified by an inplace operation" in message
+    assert got.stderr.splitlines()[0] == message  # PyTorch's message, byte for byte
+    assert f"  --> {name}.py:{backward}:1" in got.stderr.splitlines()
+    helps = [line for line in got.stderr.splitlines() if HELP_LINE.match(line)]
+    assert helps == [f"help: {change} changed in place a tensor this backward pass (line {backward}) needs "
+                     f"unchanged: {helps[0].split(' needs unchanged: ')[-1]}"], got.stderr
+    assert helps[0].endswith("compute the loss again after it" if name == "optimizer_step" else
+                             ".clone() the tensor before changing it")
 
 
 @pytest.mark.oracle

@@ -59,6 +59,8 @@ class AutodiffError(Exception):
         self.message = message
         self.span = span
         self.hint = hint if hint is not None else learner_hint(message)
+        # For "modified by an inplace operation": where the script changed the saved tensor, first to last.
+        self.inplace_changes: list[ScriptLocation] = []
 
     def __str__(self) -> str:
         return self.message

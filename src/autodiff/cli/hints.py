@@ -1,9 +1,10 @@
-"""Help lines for the classic autograd mistakes, read from the script's text around the failing line.
+"""Help lines for the classic autograd mistakes.
 
 PyTorch's message stays as it is; these add one `help:` line that names the tensor, says why, and points at the
 line where it happened (the assignment that made a tensor without a graph, the in-place change a backward pass
-tripped over). They read the source the way a person would: the last assignment to a name before the failing
-line, the `with torch.no_grad():` block around it. When the text says nothing certain, no hint.
+tripped over). A tensor without a graph is traced through the script's text the way a person would read it: the
+last assignment to a name before the failing line, the `with torch.no_grad():` block around it; when the text says
+nothing certain, no hint. An in-place change is named from what the engine recorded when it happened.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ INPLACE = "has been modified by an inplace operation"
 _NAME = r"[A-Za-z_]\w*"
 _CREATORS = re.compile(r"\b(?:tensor|ones|zeros|rand|randn|randint|full|arange|linspace|eye|empty|from_numpy|"
                        r"ones_like|zeros_like|rand_like|randn_like|full_like|empty_like|as_tensor|Tensor)\(")
-_INPLACE_LINE = re.compile(rf"^\s*({_NAME}(?:\.{_NAME})*)(?:\[.*\]\s*=[^=]|\s*(?:\+|-|\*|/|@|\*\*)=|"
-                           rf"\.(?!requires_grad_|retain_grad|zero_\(\)|grad\.zero_)({_NAME}_)\()")
 
 
 @dataclass
@@ -34,6 +33,8 @@ class Assignment:
 
 def learner_hint(err: AutodiffError, source: str | None) -> str | None:
     """A help line for a classic mistake behind `err` (None when it is not one, or the text cannot tell)."""
+    if INPLACE in err.message:
+        return _inplace_hint(err)
     if source is None or err.span is None:
         return None
     lines = source.split("\n")
@@ -50,8 +51,6 @@ def learner_hint(err: AutodiffError, source: str | None) -> str | None:
                     f"None: `if {name}.grad is not None: {name}.grad.zero_()`), or clear it with "
                     f"`{name}.grad = None`")
         return None
-    if INPLACE in err.message:
-        return _inplace_hint(lines, err.span.line)
     return None
 
 
@@ -140,15 +139,17 @@ def _no_grad_fn_hint(lines: list[str], line: int, failing: str) -> str | None:
         f"; {advice}" if advice else "")
 
 
-def _inplace_hint(lines: list[str], line: int) -> str | None:
-    changes = []
-    for number in range(1, line):
-        match = _INPLACE_LINE.match(lines[number - 1])
-        if match and not lines[number - 1].lstrip().startswith(("#", "def ", "print(")):
-            changes.append((number, lines[number - 1].strip()))
+def _inplace_hint(err: AutodiffError) -> str | None:
+    """Where the tensor backward() needed was changed in place: the engine records the script line of every
+    in-place change with the tensor's version counter, so this names the line even when the change went through a
+    view or an alias, or ran inside a function or a loop."""
+    changes = err.inplace_changes
     if not changes:
         return None
-    number, text = changes[-1]
-    return (f"the last in-place change before this line is line {number} ({text}): an in-place change of a tensor "
-            "backward() still needs breaks it; use the out-of-place form (y = y * 2), or .clone() the tensor before "
-            "changing it")
+    _, line, text = changes[0]
+    later = list(dict.fromkeys(f"line {where[1]}" for where in changes[1:] if where[1] != line))
+    again = f" (and later {', '.join(later[:3])})" if later else ""
+    backward = f"this backward pass (line {err.span.line})" if err.span is not None else "backward()"
+    fix = ("call backward() for every loss before step(), or compute the loss again after it" if ".step(" in text
+           else "use the out-of-place form (y = y * 2), or .clone() the tensor before changing it")
+    return f"line {line} ({text}){again} changed in place a tensor {backward} needs unchanged: {fix}"

@@ -7,7 +7,7 @@ from sys import getrefcount
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
-from autodiff.errors import AutodiffError, runtime_error, script_location, type_error, warn
+from autodiff.errors import AutodiffError, ScriptLocation, runtime_error, script_location, type_error, warn
 
 if TYPE_CHECKING:
     from autodiff.engine.tensor import Tensor
@@ -203,7 +203,7 @@ class Node:
         self.input_shapes = input_shapes
         self.saved = saved
         if saved:
-            self.saved_versions = tuple([t._version[0] for t in saved])
+            self.saved_versions = watch_versions(saved)
             self.had_saved = True
         else:
             self.saved_versions = ()
@@ -236,17 +236,42 @@ class Node:
                 # PyTorch names the op that produced the tensor: this node if it saved its own output.
                 producer = self if self.saves_output else tensor.grad_fn
                 origin = f", which is output 0 of {_op_name(producer.name)}," if producer is not None else ""
-                raise runtime_error(
+                error = runtime_error(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [{tensor.type_label()} [{', '.join(str(n) for n in tensor.shape)}]]{origin} "
                     f"is at version {tensor._version[0]}; expected version {version} instead. Hint: "
                     + (ANOMALY_HINT if _anomaly_enabled else NORMAL_HINT))
+                error.inplace_changes = changes_since(tensor, version)
+                raise error
 
     def release(self) -> None:
         """Free what backward needed (PyTorch frees saved tensors unless retain_graph=True)."""
         if self.had_saved:
             self.rule = None
             self.saved = ()
+
+
+def watch_versions(saved: Sequence[Tensor]) -> tuple[int, ...]:
+    """The version counts of tensors a node saves, and each counter marked so that the next in-place change of the
+    tensor records where in the script it happened (Tensor.bump_version)."""
+    counts = []
+    for tensor in saved:
+        counter = tensor._version
+        counts.append(counter[0])
+        if len(counter) == 1:
+            counter += ({}, True)
+        else:
+            counter[2] = True
+    return tuple(counts)
+
+
+def changes_since(tensor: Tensor, version: int) -> list[ScriptLocation]:
+    """Where the script changed `tensor` in place after `version` (the count a node saved), first to last: the
+    locations the version counter still keeps (see Tensor.bump_version)."""
+    counter = tensor._version
+    if len(counter) == 1:
+        return []
+    return [where for count, where in counter[1].items() if count > version]
 
 
 class OutputSlot(Node):

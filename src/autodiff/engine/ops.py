@@ -93,6 +93,15 @@ def _record(
     return out
 
 
+def _record_view(array: np.ndarray, name: str, x: Tensor, rule: autograd.BackwardRule) -> Tensor:
+    """`_record` for an op whose output PyTorch makes a view of `x`: when the NumPy result is one too, the two
+    share x's version counter, so an in-place change through either is seen by a node that saved the other."""
+    out = _record(array, name, (x,), rule)
+    if np.may_share_memory(array, x.array):
+        out._version = x._version
+    return out
+
+
 class _SavedOutput:
     """An op's own output as its backward rule reads it, held without a reference cycle.
 
@@ -126,6 +135,7 @@ def _output_alias(result: Tensor) -> Tensor:
     version counter without its grad_fn, so the node does not keep itself alive."""
     alias = Tensor(result.array)
     alias._version = result._version
+    autograd.watch_versions((alias,))
     return alias
 
 
@@ -1666,7 +1676,7 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     if target == original and False:
         return x
     name = "ViewBackward0" if x.array.flags.c_contiguous or x.array.size <= 1 else "UnsafeViewBackward0"
-    return _record(x.array.reshape(target), name, (x,), lambda g: (reshape(g, original),))
+    return _record_view(x.array.reshape(target), name, x, lambda g: (reshape(g, original),))
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
@@ -1678,7 +1688,7 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one dimension spans "
             "across two contiguous subspaces). Use .reshape(...) instead.")
     original = x.array.shape
-    return _record(x.array.reshape(target), "ViewBackward0", (x,), lambda g: (reshape(g, original),))
+    return _record_view(x.array.reshape(target), "ViewBackward0", x, lambda g: (reshape(g, original),))
 
 
 def view_dtype(x: Tensor, dtype: DType) -> Tensor:
@@ -1730,14 +1740,14 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def t(x: Tensor) -> Tensor:
     if x.array.ndim > 2:
         raise runtime_error(f"t() expects a tensor with <= 2 dimensions, but self is {x.array.ndim}D")
-    return _record(x.array.T, "TBackward0", (x,), lambda g: (t(g),))
+    return _record_view(x.array.T, "TBackward0", x, lambda g: (t(g),))
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     ndim = x.array.ndim
     d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
     out = np.swapaxes(x.array, d0, d1) if ndim else x.array
-    return _record(out, "TransposeBackward0", (x,), lambda g: (transpose(g, d0, d1),))
+    return _record_view(out, "TransposeBackward0", x, lambda g: (transpose(g, d0, d1),))
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
@@ -1751,7 +1761,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     if len(set(order)) != len(order):
         raise runtime_error("permute(): duplicate dims are not allowed.")
     inverse = tuple(np.argsort(order).tolist())
-    return _record(np.transpose(x.array, order), "PermuteBackward0", (x,), lambda g: (permute(g, inverse),))
+    return _record_view(np.transpose(x.array, order), "PermuteBackward0", x, lambda g: (permute(g, inverse),))
 
 
 def matrix_transpose(x: Tensor) -> Tensor:
@@ -1771,19 +1781,19 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     if not -ndim <= dim < ndim:
         raise index_error(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
     d = dim % ndim
-    return _record(np.expand_dims(x.array, d), "UnsqueezeBackward0", (x,), lambda g: (squeeze(g, d),))
+    return _record_view(np.expand_dims(x.array, d), "UnsqueezeBackward0", x, lambda g: (squeeze(g, d),))
 
 
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     shape = x.array.shape
     if dim is None:
         out = x.array.reshape(tuple(n for n in shape if n != 1))
-        return _record(out, "SqueezeBackward0", (x,), lambda g: (reshape(g, shape),))
+        return _record_view(out, "SqueezeBackward0", x, lambda g: (reshape(g, shape),))
     dims = _dims(x, dim)
     keep = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
     out = x.array.reshape(keep)
     name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
-    return _record(out, name, (x,), lambda g: (reshape(g, shape),))
+    return _record_view(out, name, x, lambda g: (reshape(g, shape),))
 
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
@@ -1806,7 +1816,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     target_t = tuple(target)
     check_size(target_t)
     out = np.broadcast_to(x.array, target_t)
-    return _record(out, "ExpandBackward0", (x,), lambda g: (sum_to_size(g, shape),))
+    return _record_view(out, "ExpandBackward0", x, lambda g: (sum_to_size(g, shape),))
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
@@ -1932,14 +1942,13 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
     def rule(g: Tensor) -> tuple[Tensor]:
         return (_scatter_back(g, shape, (slice(None),) * d + (i,), "SelectBackwardBackward0"),)
 
-    return _record(out, "SelectBackward0", (x,), rule)
+    return _record_view(out, "SelectBackward0", x, rule)
 
 
 def _slice_op(x: Tensor, d: int, start: int, stop: int, step: int, key: tuple[Any, ...]) -> Tensor:
     shape = x.array.shape
     out = x.array[key]
-    return _record(out, "SliceBackward0", (x,),
-                   lambda g: (_scatter_back(g, shape, key, "SliceBackwardBackward0"),))
+    return _record_view(out, "SliceBackward0", x, lambda g: (_scatter_back(g, shape, key, "SliceBackwardBackward0"),))
 
 
 def _scatter_back(g: Tensor, shape: tuple[int, ...], key: Any, name: str) -> Tensor:

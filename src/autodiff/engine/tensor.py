@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autodiff.engine import autograd
-from autodiff.errors import AutodiffError, limit_error, runtime_error, type_error, warn, warn_once
+from autodiff.errors import AutodiffError, limit_error, runtime_error, script_location, type_error, warn, warn_once
 
 # PyTorch returns inf/nan silently for float division by zero and overflow; so does autodiff.
 np.seterr(all="ignore")
@@ -157,11 +157,19 @@ ARRAY_WRAP_WARNING = ("__array_wrap__ must accept context and return_scalar argu
                       "(Deprecated NumPy 2.0)")
 
 
+# How many in-place changes of a tensor keep their script location (the first after each save, newest kept): a
+# backward pass that finds a tensor changed names the first change after the version it saved.
+VERSION_LOCATIONS_KEPT = 16
+
+
 class Tensor:
     """A NumPy array with PyTorch's autograd state.
 
-    `_version` is a one-element list shared by a tensor and its `.data`/`detach()` aliases, bumped
-    by every in-place change: a node that saved a tensor compares versions at backward time.
+    `_version` is a list shared by a tensor and its views and `.data`/`detach()` aliases: `[count]`, bumped by
+    every in-place change (a node that saved a tensor compares counts at backward time); once a node saves the
+    tensor, `[count, changes, watched]` (autograd.watch_versions): the first change after each save keeps its
+    script location in `changes` (count -> location), so the error a backward pass raises for a changed tensor
+    names the line that changed it. Only those changes pay for finding the line.
     """
 
     __slots__ = ("array", "requires_grad", "grad", "grad_fn", "retains_grad", "_version",
@@ -218,7 +226,16 @@ class Tensor:
         return node
 
     def bump_version(self) -> None:
-        self._version[0] += 1
+        counter = self._version
+        counter[0] += 1
+        if len(counter) > 1 and counter[2]:  # a node saved it since its last change: this change may break it
+            counter[2] = False
+            where = script_location()
+            if where is not None:
+                changes = counter[1]
+                changes[counter[0]] = where
+                if len(changes) > VERSION_LOCATIONS_KEPT:
+                    del changes[next(iter(changes))]
 
     def alias(self) -> Tensor:
         """A new leaf tensor over the same memory and version counter (`.data`, `.detach()`)."""

@@ -30,6 +30,7 @@ from autodiff.language.compiler.runners import (
     DEPTH,
     STEPS,
     THRESHOLD,
+    innermost_statement_span,
     statement_span_of_frames,
     statement_span_of_traceback,
 )
@@ -59,6 +60,7 @@ class Interpreter:
         self.builtins = names
         self.modules = modules
         self.filename = filename
+        self._shown_path = ("", "")  # the last filename and how Python shows it (python_path)
         self.max_steps = max_steps
         self.timeout = timeout
         self.max_depth = max_depth
@@ -174,15 +176,19 @@ class Interpreter:
         stream.flush()
 
     def _location(self) -> tuple[str, int, str] | None:
-        """The running statement: file name, line and its source text (anomaly mode records it per node)."""
-        span = statement_span_of_frames(sys._getframe(1))
+        """The running statement: file name, line and its source text (anomaly mode records it per node, the
+        engine with every in-place change of a tensor, so it must stay cheap)."""
+        span = innermost_statement_span(sys._getframe(1))
         if span is None:
             return None
         lines = self._source_lines
         text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
-        from autodiff.pywarnings import python_path
+        filename = self.filename
+        if self._shown_path[0] != filename:
+            from autodiff.pywarnings import python_path
 
-        return python_path(self.filename), span.line, text
+            self._shown_path = (filename, python_path(filename))
+        return self._shown_path[1], span.line, text
 
     def _check_limits(self, span: Span) -> None:
         state = self._state

@@ -8,10 +8,11 @@ BREAK or CONTINUE inside loops, or a (RETURN, value) tuple from `return`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.errors import Span, statement_code_name
+from autodiff.errors import Span, span_of_statement_code_name, statement_code_name
 
 BREAK = object()
 CONTINUE = object()
@@ -41,6 +42,24 @@ def statement_span_of_frames(frame: Any) -> Span | None:
                 return span
         frame = frame.f_back
     return None
+
+
+def innermost_statement_span(frame: Any) -> Span | None:
+    """statement_span_of_frames without reading any frame's locals: each statement's code object is named after
+    its span (mark_statement), so this is cheap enough to run at every in-place change of a tensor."""
+    while frame is not None:
+        name = frame.f_code.co_name
+        if name.startswith("<line "):
+            span = _span_of_code_name(name)
+            if span is not None:
+                return span
+        frame = frame.f_back
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_of_code_name(name: str) -> Span | None:
+    return span_of_statement_code_name(name)
 
 
 def statement_span_of_traceback(traceback: Any) -> Span | None:

@@ -186,7 +186,7 @@ def _record(cls: type[Function], ctx: FunctionCtx, args: tuple[Any, ...], tensor
         tensor.requires_grad = True
     # Saved tensors are checked for in-place changes and freed after a backward pass without retain_graph.
     ctx.saved = tuple(t for t in ctx.to_save if t is not None)
-    ctx.saved_versions = tuple(t._version[0] for t in ctx.saved)
+    ctx.saved_versions = autograd.watch_versions(ctx.saved)
     ctx.had_saved = bool(ctx.saved)
     ctx.rule = _rule(cls, ctx, args, len(results))
     return tuple(results) if as_tuple else results[0]
