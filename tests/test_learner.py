@@ -388,7 +388,8 @@ def test_repl_underscore_help_dir_type(repl):
     about = enter(repl, "help(x)")
     assert "Tensor of shape [2] and dtype torch.float32" in about and "pytorch.org/docs/stable/tensors.html" in about
     mean = enter(repl, "help(torch.mean)")
-    assert "torch.mean(" in mean and "https://pytorch.org/docs/stable/generated/torch.mean.html" in mean
+    assert "torch.mean(input, *, dtype=None) -> Tensor" in mean and "The mean of all elements, or along dim." in mean
+    assert "https://pytorch.org/docs/stable/generated/torch.mean.html" in mean
     assert "https://pytorch.org/docs/stable/generated/torch.Tensor.sum.html" in enter(repl, "help(x.sum)")
     commands = enter(repl, ":help")
     for item in ("_", "help(x)", "dir(x)", "type(x)", ":graph [NAME]", ":explain", ":vars"):
@@ -397,6 +398,73 @@ def test_repl_underscore_help_dir_type(repl):
     enter(repl, "y.backward()")
     drawing = enter(repl, ":graph")
     assert "SumBackward0  y []" in drawing and "AccumulateGrad  x [2]" in drawing
+
+
+def help_texts() -> dict[str, str]:
+    """help()'s answer for every public torch function and Tensor method, by the name a user types."""
+    import numpy as np
+
+    from autodiff.cli.replhelp import describe
+    from autodiff.engine.tensor import Tensor
+    from autodiff.language import protocol
+    from autodiff.prelude import build_namespace
+
+    _, modules = build_namespace(lambda text: None)
+    answers = {}
+    for name, value in modules["torch"].members.items():
+        if type(value) is protocol.BuiltinFunction or isinstance(value, type):
+            answers[f"torch.{name}"] = describe(value, modules)
+    tensor = Tensor(np.zeros((2, 2), dtype=np.float32))
+    for name in protocol.attribute_names(tensor):
+        if not name.startswith("_") and type(value := protocol.get_attribute(tensor, name)) is protocol.BoundMethod:
+            answers[f"x.{name}"] = describe(value, modules)
+    return answers
+
+
+def test_help_gives_signature_meaning_and_docs_for_every_torch_function_and_tensor_method():
+    from autodiff.cli.meanings import MEANINGS
+
+    answers = help_texts()
+    assert len(answers) > 400
+    for typed, text in answers.items():
+        lines = text.splitlines()
+        short = typed.split(".")[-1]
+        calls = [line for line in lines if re.match(rf"(class )?(torch|Tensor)\.[\w.]*\b{short}\b", line)]
+        assert calls and lines[:len(calls)] == calls, typed  # the signatures first
+        meaning = lines[len(calls)]
+        assert meaning and not meaning.startswith(("docs:", "See the docs")), (typed, text)
+        assert lines[-1].startswith("docs: https://pytorch.org/docs/stable/") and len(lines) == len(calls) + 2, text
+    assert answers["torch.mean"].splitlines()[:2] == ["torch.mean(input, *, dtype=None) -> Tensor",
+                                                      "torch.mean(input, dim, keepdim=False, *, dtype=None, "
+                                                      "out=None) -> Tensor"]
+    assert answers["x.mean"].startswith("Tensor.mean(dim=None, keepdim=False, *, dtype=None) -> Tensor\n")
+    assert answers["torch.relu"].startswith("torch.relu(input) -> Tensor\n")  # builtin without a docstring
+    assert answers["x.add_"].splitlines()[1].startswith("In place: ")
+    assert all(meaning.endswith(".") for meaning in MEANINGS.values())
+
+
+@pytest.mark.oracle
+def test_help_signatures_are_pytorchs():
+    """The stored table is what tests/make_signatures.py reads from PyTorch now, and names parameters as PyTorch
+    does (`input`, never autodiff's own `x`)."""
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "tests"))
+    from autodiff.cli.torch_signatures import SIGNATURES
+    from make_signatures import pytorch_signatures
+
+    for name, signatures in SIGNATURES.items():
+        module, short = name.rsplit(".", 1)
+        value = getattr(torch.Tensor if module == "torch.Tensor" else __import__("importlib").import_module(module),
+                        short)
+        assert pytorch_signatures(name, value) == signatures, name
+    assert SIGNATURES["torch.exp"][0].startswith("exp(input")
+    from autodiff.language import protocol
+    from autodiff.prelude import build_namespace
+
+    _, modules = build_namespace(lambda text: None)
+    functions = [name for name, value in modules["torch"].members.items() if type(value) is protocol.BuiltinFunction]
+    unsigned = [name for name in functions if f"torch.{name}" not in SIGNATURES]
+    assert unsigned == []
 
 
 # -- 7. the README from a clone ---------------------------------------------------------------------------------

@@ -7,7 +7,13 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from autodiff.cli.meanings import meaning_of
+from autodiff.cli.torch_signatures import SIGNATURES
+
 DOCS = "https://pytorch.org/docs/stable/"
+# Names documented on a page of their own rather than under generated/.
+DOC_PAGES = {"torch.Size": "size.html", "torch.device": "tensor_attributes.html#torch-device",
+             "torch.finfo": "type_info.html#torch.finfo", "torch.iinfo": "type_info.html#torch.iinfo"}
 
 
 class ShownType:
@@ -50,6 +56,33 @@ def _torch_name(value: Any, modules: dict[str, Any]) -> str | None:
             if member is value:
                 return f"{module_name}.{name}"
     return None
+
+
+def _call_help(full: str, short: str, function: Callable[..., Any], docs: str, shown: str | None = None) -> str:
+    """help() of a function or method: PyTorch's signatures (its parameter names, every overload), one line of
+    meaning, the docs address."""
+    shown = shown or full
+    prefix = shown.removesuffix(short)
+    signatures = SIGNATURES.get(full)
+    if signatures:
+        head = "\n".join(prefix + signature for signature in signatures)
+    else:
+        head = f"{shown}{_signature(function, method=full.startswith('torch.Tensor.'))}"
+    meaning = meaning_of(short) or _first_line(function.__doc__) or _kind_of(full)
+    return head + f"\n{meaning}" + (f"\ndocs: {docs}" if docs else "")
+
+
+def _kind_of(full: str) -> str:
+    """A meaning for a name no table describes, from where it lives."""
+    for module, kind in (("torch.nn.functional.", "A function of torch.nn.functional"),
+                         ("torch.nn.init.", "A way to fill a tensor with initial values (torch.nn.init)"),
+                         ("torch.nn.", "A layer or loss of torch.nn (an nn.Module)"),
+                         ("torch.optim.lr_scheduler.", "A learning-rate scheduler of torch.optim"),
+                         ("torch.optim.", "An optimizer: step() updates the parameters from their .grad"),
+                         ("torch.autograd.", "Part of torch.autograd"), ("torch.utils.data.", "Data loading")):
+        if full.startswith(module):
+            return f"{kind}; see the docs for its arguments."
+    return "See the docs for what it does."
 
 
 def make_repl_builtins(interpreter: Any, write: Callable[[str], None]) -> dict[str, Any]:
@@ -97,24 +130,29 @@ def describe(value: Any, modules: dict[str, Any]) -> str:
         return (f"Tensor of shape {list(value.array.shape)} and dtype {value.dtype!r} ({state})\n"
                 f"A multi-dimensional array that records the operations on it for autograd.\n"
                 f"Attributes and methods: dir(x); docs: {DOCS}tensors.html")
+    if type(value).__name__ == "TensorType":  # torch.Tensor, torch.FloatTensor, ...
+        name = repr(value).removeprefix("<class '").removesuffix("'>")
+        return f"class {name}\n{meaning_of(name.rsplit('.', 1)[-1])}\ndocs: {DOCS}tensors.html"
+    if type(value).__name__ == "DType":
+        return (f"{value!r}: a dtype, the type of a tensor's elements (x.to({value!r}) converts to it)\n"
+                f"docs: {DOCS}tensor_attributes.html#torch-dtype")
     if type(value) is protocol.Namespace:
         return (f"module {value.name}: {len(value.members)} names (dir({value.name.split('.')[-1]}) lists them)\n"
                 f"docs: {DOCS}{'index' if value.name == 'torch' else value.name}.html")
     if type(value) is protocol.BuiltinFunction:
         full = _torch_name(value, modules)
-        head = f"{full or value.name}{_signature(value.function)}"
-        meaning = _first_line(value.function.__doc__)
-        docs = f"\ndocs: {DOCS}generated/{full}.html" if full else ""
-        return head + (f"\n{meaning}" if meaning else "") + docs
+        if full is None:
+            return _call_help(value.name, value.name, value.function, "")
+        return _call_help(full, full.rsplit(".", 1)[-1], value.function, f"{DOCS}generated/{full}.html")
     if type(value) is protocol.BoundMethod and type(value.receiver) is Tensor:
-        name, function = value.name, value.function
-        meaning = _first_line(function.__doc__)
-        return (f"Tensor.{name}{_signature(function, method=True)}" + (f"\n{meaning}" if meaning else "") +
-                f"\ndocs: {DOCS}generated/torch.Tensor.{name}.html")
+        name = value.name
+        return _call_help(f"torch.Tensor.{name}", name, value.function,
+                          f"{DOCS}generated/torch.Tensor.{name}.html", shown=f"Tensor.{name}")
     if isinstance(value, type):
         full = _torch_name(value, modules)
-        meaning = _first_line(value.__doc__)
         name = full or value.__name__
-        return f"class {name}" + (f"\n{meaning}" if meaning else "") + (
-            f"\ndocs: {DOCS}generated/{full}.html" if full else "")
+        signatures = SIGNATURES.get(full or "", ())
+        head = "\n".join(f"class {name.rsplit('.', 1)[0]}.{signature}" for signature in signatures) or f"class {name}"
+        meaning = meaning_of(name.rsplit(".", 1)[-1]) or _first_line(value.__doc__) or _kind_of(name)
+        return f"{head}\n{meaning}" + (f"\ndocs: {DOCS}{DOC_PAGES.get(full, f'generated/{full}.html')}" if full else "")
     return f"{protocol.type_name(value)} value: {value!r}\nAttributes and methods: dir(x)"
