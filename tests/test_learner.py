@@ -351,6 +351,62 @@ def test_help_examples_name_files_in_examples(command):
         assert name.startswith("examples/") and (ROOT / name).is_file(), name
 
 
+# -- no colour: NO_COLOR, or output that is not a terminal -------------------------------------------------------
+
+WARNS_AND_FAILS = "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 2\nprint(y.grad)\nz = x + ones(3)\n"
+SUBCOMMANDS = {"run": ["run", "--table", "leaf_tensors.ad"], "graph": ["graph", "leaf_tensors.ad"],
+               "explain": ["explain", "leaf_tensors.ad"], "check": ["check", "leaf_tensors.ad"],
+               "run_error": ["run", "-e", WARNS_AND_FAILS], "check_error": ["check", "-e", WARNS_AND_FAILS]}
+ANY_ESCAPE = re.compile(r"\x1b")
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_no_escape_sequences_with_no_color_on_a_terminal(command):
+    if AUTODIFF is None or pexpect is None:
+        pytest.skip("needs the autodiff script and a POSIX pseudo-terminal")
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    child = pexpect.spawn(AUTODIFF, SUBCOMMANDS[command], cwd=str(EXAMPLES), env=env, encoding="utf-8",
+                          timeout=120, dimensions=(50, 80))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.before.strip() and not ANY_ESCAPE.search(child.before), repr(child.before[:400])
+    without = dict(env)
+    del without["NO_COLOR"]
+    child = pexpect.spawn(AUTODIFF, SUBCOMMANDS[command], cwd=str(EXAMPLES), env=without, encoding="utf-8",
+                          timeout=120, dimensions=(50, 80))
+    child.expect(pexpect.EOF)
+    child.close()
+    if "error" not in command:  # the views colour a terminal without NO_COLOR: the check above can fail
+        assert ANY_ESCAPE.search(child.before)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_no_escape_sequences_when_output_is_not_a_terminal(command):
+    done = autodiff(*SUBCOMMANDS[command], cwd=EXAMPLES, NO_COLOR="", TERM="xterm-256color")
+    assert done.stdout + done.stderr and not ANY_ESCAPE.search(done.stdout + done.stderr)
+
+
+def test_repl_with_no_color_draws_no_colour_or_bold(tmp_path):
+    """The line editor still moves the cursor (prompt_toolkit), but neither colours nor bold anything."""
+    if AUTODIFF is None or pexpect is None:
+        pytest.skip("needs the autodiff script and a POSIX pseudo-terminal")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), TERM="xterm-256color",
+               PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1")
+    child = pexpect.spawn(AUTODIFF, ["repl"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60,
+                          dimensions=(40, 80))
+    child.expect(PROMPT)
+    seen = ""
+    for line in ("import torch", "x = torch.ones(2, requires_grad=True)", "y = (x * x).sum()", "y.backward()",
+                 "x.grad", ":graph", ":explain", ":vars", "help(torch.mean)", "1 / 0", "print(x.grad)"):
+        seen += enter(child, line, plain=False)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    assert "AccumulateGrad" in seen and "ZeroDivisionError" in seen
+    styles = [code for code in re.findall(r"\x1b\[([0-9;]*)m", seen) if code not in ("", "0")]
+    assert styles == []
+
+
 # -- 6. the REPL ------------------------------------------------------------------------------------------------
 
 PROMPT = r"\x1b\[\?2004h[^>]*>>>"
@@ -370,10 +426,10 @@ def repl(tmp_path):
         child.terminate(force=True)
 
 
-def enter(child, line: str) -> str:
+def enter(child, line: str, plain: bool = True) -> str:
     child.send(line + "\r")
     child.expect(PROMPT)
-    return ANSI.sub("", child.before).replace("\r\n", "\n")
+    return ANSI.sub("", child.before).replace("\r\n", "\n") if plain else child.before
 
 
 def test_repl_underscore_help_dir_type(repl):

@@ -713,9 +713,10 @@ def _explain_hint(explainer: Any, of: str | None) -> str | None:
               help="Nudge at most this many elements of each leaf (spread evenly over larger tensors).")
 @click.option("--all", "every", is_flag=True, help="Nudge every element of every leaf at every backward pass "
               "(default: a sample: each leaf at its first 2 values, at most 400 nudges in all).")
+@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
 @script_options
 @source_option
-def check(file: str | None, code: str | None, max_elements: int, every: bool, max_steps: int,
+def check(file: str | None, code: str | None, max_elements: int, every: bool, no_color: bool, max_steps: int,
           timeout: float | None, max_memory: int, max_output: int, max_source: int, debug: bool) -> None:
     """Check every backward pass of a script FILE against central finite differences.
 
@@ -746,7 +747,8 @@ def check(file: str | None, code: str | None, max_elements: int, every: bool, ma
             return 1
         if report.error is not None:
             report_error(report.error, source, filename, debug=debug)
-        render_check(report, sys.stdout)
+        host = view_host(no_color)
+        render_check(report, sys.stdout, color=host.color, width=host.width)
         return 0 if report.passed and report.error is None else 1
 
     # the report needs time after the script: the children stop being forked at 70% of the limit, and the

@@ -860,9 +860,11 @@ def run_terminal(session: Session) -> int:
             return
         buffer.delete_before_cursor((len(before) - 1) % len(INDENT) + 1)
 
-    color_depth = ColorDepth.DEPTH_1_BIT if os.environ.get("NO_COLOR") else None
+    # NO_COLOR: no colours and no bold either (1-bit depth alone keeps the highlighter's bold keywords)
+    plain = bool(os.environ.get("NO_COLOR"))
+    color_depth = ColorDepth.DEPTH_1_BIT if plain else None
     prompt = PromptSession(
-        history=history, completer=SessionCompleter(), lexer=PygmentsLexer(PythonLexer),
+        history=history, completer=SessionCompleter(), lexer=None if plain else PygmentsLexer(PythonLexer),
         key_bindings=bindings, editing_mode=EditingMode.EMACS, multiline=True,
         prompt_continuation=lambda width, line_number, wrap_count: CONTINUATION,
         complete_while_typing=False, enable_history_search=False, color_depth=color_depth,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import IO
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from autodiff.checker import CheckReport, ElementResult, LeafRow
@@ -37,9 +36,12 @@ def _result_cell(row: LeafRow) -> str:
     return _RESULTS[row.status] + ("*" if row.kinks and not row.failed else "")
 
 
-def render_check(report: CheckReport, file: IO[str]) -> None:
-    """Print the report; colours follow the terminal (and NO_COLOR)."""
-    console = Console(file=file, highlight=False, soft_wrap=False, width=max(100, Console(file=file).width))
+def render_check(report: CheckReport, file: IO[str], *, color: bool = False, width: int | None = None) -> None:
+    """Print the report `width` columns wide (None: the width for a pipe); colour only when asked (the caller
+    looks at the terminal, NO_COLOR and --no-color), else no escape sequence at all, not even bold."""
+    from autodiff.views.render import make_console
+
+    console = make_console(file, color=color, width=width)
     passes = report.backward_passes
     if not report.rows:
         console.print(f"{report.filename}: no backward pass ran, so there was nothing to check.")
