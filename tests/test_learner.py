@@ -106,6 +106,19 @@ def test_table_folds_into_blocks_when_narrow_and_keeps_columns_when_wide():
     assert "every tensor is float32" in wide
 
 
+def test_check_fits_the_terminal_and_a_long_name_keeps_its_flags_indented(tmp_path):
+    report = on_terminal(80, "check", "leaf_tensors.ad", cwd=EXAMPLES)
+    lines = report.splitlines()
+    assert "All 3 leaf gradients agree with finite differences." in lines
+    assert max(len(line) for line in lines) <= 80 and not any(line != line.rstrip() for line in lines), report
+    program = tmp_path / "unnamed.ad"
+    program.write_text("w1 = 5 * ones(2, 2, requires_grad=True)\nL = (w1 * w1).sum()\nL.backward()\n",
+                       encoding="utf-8")
+    folded = on_terminal(60, "run", "--table", "unnamed.ad", cwd=tmp_path).splitlines()
+    head = folded.index("<line 1: ones(2, 2, requires_grad=True)>  [2, 2] float32")
+    assert folded[head + 1] == "  requires_grad=True  is_leaf=True  grad_fn=None"
+
+
 def test_table_honours_columns_when_not_a_terminal():
     for columns in (60, 80, 160):
         done = autodiff("run", "--table", "leaf_tensors.ad", cwd=EXAMPLES, COLUMNS=str(columns))

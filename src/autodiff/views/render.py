@@ -189,6 +189,26 @@ def tensor_table(rows: Sequence[TensorRow], title: str | None = None, width: int
     return table
 
 
+class _BlockHead:
+    """A folded tensor's first line: name, shape, dtype, then its flags two spaces apart; a flag that does not fit
+    starts an indented line (a long name, such as an unnamed leaf's, must not push them to the margin)."""
+
+    def __init__(self, head: Any, flags: list[Any]):
+        self.head = head
+        self.flags = flags
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        line = self.head.copy()
+        for flag in self.flags:
+            if line.cell_len + 2 + flag.cell_len > options.max_width and line.plain.strip():
+                yield line
+                line = flag.copy()
+                line.pad_left(2)
+            else:
+                line = line + "  " + flag
+        yield line
+
+
 def tensor_blocks(rows: Sequence[TensorRow], title: str | None = None) -> Any:
     """The table folded for a narrow terminal: per tensor, a line with its name, shape, dtype, flags and grad_fn,
     then its value and grad indented (long ones wrap)."""
@@ -203,11 +223,9 @@ def tensor_blocks(rows: Sequence[TensorRow], title: str | None = None) -> Any:
         name, shape, dtype, value, requires_grad, is_leaf, grad_fn, grad = _row_cells(row)
         head = Text()
         head.append_text(name)
-        head.append(f"  {shape.plain} {dtype.plain}  requires_grad=")
-        head.append_text(requires_grad)
-        head.append(f"  is_leaf={is_leaf.plain}  grad_fn=")
-        head.append_text(grad_fn)
-        parts.append(head)
+        head.append(f"  {shape.plain} {dtype.plain}")
+        flags = [Text("requires_grad=") + requires_grad, Text(f"is_leaf={is_leaf.plain}"), Text("grad_fn=") + grad_fn]
+        parts.append(_BlockHead(head, flags))
         if row.grad is None and row.grad_note:
             grad = Text("None", style="dim")
             grad.append(f"  ({row.grad_note})", style="dim italic")

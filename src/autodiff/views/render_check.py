@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from rich import box
 from rich.table import Table
@@ -39,9 +39,21 @@ def _result_cell(row: LeafRow) -> str:
 def render_check(report: CheckReport, file: IO[str], *, color: bool = False, width: int | None = None) -> None:
     """Print the report `width` columns wide (None: the width for a pipe); colour only when asked (the caller
     looks at the terminal, NO_COLOR and --no-color), else no escape sequence at all, not even bold."""
+    import io
+
     from autodiff.views.render import make_console
 
-    console = make_console(file, color=color, width=width)
+    drawn = io.StringIO()
+    console = make_console(drawn, color=color, width=width)
+    _draw_check(report, console)
+    text = drawn.getvalue()
+    if not color:  # without colour, lines lose the padding rich adds at their ends
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    file.write(text)
+    file.flush()
+
+
+def _draw_check(report: CheckReport, console: Any) -> None:
     passes = report.backward_passes
     if not report.rows:
         console.print(f"{report.filename}: no backward pass ran, so there was nothing to check.")
