@@ -1,5 +1,6 @@
 """What keeps a script's start-up short (docs/benchmarks.md, cold start) without changing what it does: Lark,
-rich and prompt_toolkit are not imported to run a script, numpy.random only once a script draws, the syntax
+rich and prompt_toolkit are not imported to run a script, numpy.random only once a script draws, torch's
+namespaces other than `torch` itself (nn, optim, utils.data, autograd's) only once a script reads them, the syntax
 tree's classes behave as the dataclasses they replaced, and torch's argument aliases see the parameters
 inspect.signature sees."""
 
@@ -13,7 +14,7 @@ import sys
 import pytest
 
 from autodiff.engine import rng
-from autodiff.errors import Span
+from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes
 
 PROBE = """
@@ -92,3 +93,103 @@ def test_numpy_aliases_see_the_parameters_inspect_sees(monkeypatch):
     monkeypatch.setattr(arguments, "_parameters", compare)
     build_namespace(lambda text: None, ViewHost())
     assert len(checked) > 500
+
+
+# The torch API's modules behind the namespaces a script may never touch (torch.namespace.LAZY_EXTENSIONS).
+LAZY_PACKAGES = {"nn": "autodiff.torch.nn", "optim": "autodiff.torch.optim", "data": "autodiff.torch.utils.data",
+                 "functional": "autodiff.torch.autograd.functional"}
+TORCH_PROBE = """
+import sys
+from autodiff.cli import main
+main._import_for_scripts()
+status = main.run_script(open(sys.argv[1]).read(), sys.argv[1])
+packages = dict(arg.split("=") for arg in sys.argv[2:])
+print(status, sorted(short for short, package in packages.items()
+                     if any(m == package or m.startswith(package + ".") for m in sys.modules)))
+"""
+
+
+def torch_modules_imported(tmp_path, source: str) -> str:
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    done = subprocess.run([sys.executable, "-c", TORCH_PROBE, str(script),
+                           *(f"{short}={package}" for short, package in LAZY_PACKAGES.items())],
+                          capture_output=True, text=True, timeout=120)
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+
+
+def test_a_tensor_script_imports_no_nn_optim_data_or_autograd_functional(tmp_path):
+    source = ("import torch\nx = torch.ones(2, requires_grad=True)\nwith torch.no_grad():\n    y = x * 2\n"
+              "(x * x).sum().backward()\nprint(x.grad, y, torch.autograd)\n")
+    assert torch_modules_imported(tmp_path, source) == "0 []"
+
+
+def test_each_namespace_is_imported_when_a_script_reads_it(tmp_path):
+    nn_only = "import torch.nn as nn\nm = nn.Linear(2, 1)\nprint(m)\n"
+    assert torch_modules_imported(tmp_path, nn_only) == "0 ['nn']"
+    by_attribute = "import torch\nprint(torch.optim.SGD)\n"
+    assert torch_modules_imported(tmp_path, by_attribute) == "0 ['optim']"
+    from_import = "from torch.utils.data import DataLoader\nprint(DataLoader)\n"
+    assert torch_modules_imported(tmp_path, from_import) == "0 ['data']"
+    functional = "import torch\nprint(torch.autograd.functional.jacobian(lambda x: x * 2, torch.ones(1)))\n"
+    assert torch_modules_imported(tmp_path, functional) == "0 ['functional']"
+
+
+def test_bare_names_of_every_namespace_are_found_on_first_use(tmp_path):
+    bare = "m = Linear(2, 1)\nopt = SGD(m.parameters(), lr=0.1)\nprint(type(m), type(opt), jacobian)\n"
+    assert torch_modules_imported(tmp_path, bare) == "0 ['data', 'functional', 'nn', 'optim']"
+
+
+def test_lazy_namespaces_fill_what_their_modules_declare():
+    from autodiff.torch import namespace
+
+    for module, declared in namespace.LAZY_EXTENSIONS.items():
+        assert set(namespace._extension_members(module)) == set(declared), module
+
+
+def test_bare_names_found_lazily_are_the_namespaces_members():
+    from autodiff.language.builtins import make_stdlib
+    from autodiff.language.protocol import is_built
+    from autodiff.prelude import build_namespace, view_builtins
+    from autodiff.torch import namespace
+
+    names, modules = build_namespace(lambda text: None)
+    assert not is_built(modules["torch.nn"]) and not is_built(modules["torch.optim"])
+    torch_modules = {dotted: module for dotted, module in modules.items() if dotted.split(".")[0] == "torch"}
+    with pytest.raises(KeyError):
+        names["no_such_name"]  # noqa: B018 - a miss looks in every namespace, then fails
+    assert is_built(modules["torch.nn"]) and is_built(modules["torch.optim"])
+    expected = namespace._bare_members(torch_modules)  # every namespace built now: the members, converted
+    own = {*make_stdlib(lambda text: None), *view_builtins(lambda text: None)}
+    assert len(expected) > 400
+    assert names["backward"].function is expected.pop("backward")  # the design card's, wrapped as a builtin
+    for name, value in expected.items():
+        if name not in own:
+            assert names[name] is value, name
+    assert names["Linear"] is modules["torch.nn"].members["Linear"]
+
+
+def test_a_pending_namespace_reads_as_a_dict_and_is_built_once():
+    from autodiff.language.protocol import Namespace, get_attribute, is_built
+
+    built = []
+
+    def build():
+        built.append(1)
+        return {"a": 1, "b": 2}
+
+    namespace = Namespace.pending("m", build)
+    pending = namespace.members
+    assert type(namespace) is Namespace and repr(namespace) == "<module 'm'>" and not is_built(namespace)
+    assert "a" in pending and len(pending) == 2 and sorted(pending) == ["a", "b"] and pending.get("c") is None
+    assert dict(pending.items()) == {"a": 1, "b": 2} and list(pending.values()) == [1, 2]
+    assert is_built(namespace) and type(namespace.members) is dict and built == [1]
+    assert get_attribute(namespace, "b") == 2 and pending["a"] == 1 and built == [1]
+    with pytest.raises(AutodiffError, match="module 'm' has no attribute 'c'"):
+        get_attribute(Namespace.pending("m", build), "c")
+
+
+def test_a_misspelt_name_is_still_matched_against_every_namespace(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autodiff", "run", "-e", "m = Linaer(2, 1)"],
+                          capture_output=True, text=True, timeout=120)
+    assert "NameError: name 'Linaer' is not defined; did you mean 'Linear'?" in done.stderr

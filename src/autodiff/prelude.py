@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.language.protocol import Namespace
+from autodiff.language.protocol import Namespace, is_built
 
 
 def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[dict[str, Any], dict[str, Namespace]]:
@@ -21,15 +21,20 @@ def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[di
     from autodiff.torch import namespace as torch_api
 
     defaults.reset()
-    modules = ModuleTable(torch_api.build_torch())
-    names = torch_api.bare_names(modules)
+    wrapped: dict[int, Any] = {}
+
+    def script_value(name: str, value: Any) -> Any:
+        return _as_script_value(name, value, wrapped)
+
+    modules = ModuleTable(torch_api.build_torch(convert=script_value))
+    names = torch_api.bare_names(modules, convert=script_value)
     names.update(make_stdlib(write))
     names.update(view_builtins(write, views))
-    wrapped: dict[int, Any] = {}
-    for table in (names, *(module.members for module in modules.values())):
+    # the namespaces not built yet convert their members when they are (build_torch's `convert`)
+    for table in (names, *(module.members for module in modules.values() if is_built(module))):
         for name, value in table.items():
-            table[name] = _as_script_value(name, value, wrapped)
-    modules.script_value = lambda name, value: _as_script_value(name, value, wrapped)  # façades built later
+            table[name] = script_value(name, value)
+    modules.script_value = script_value  # façades built later
     return names, modules
 
 

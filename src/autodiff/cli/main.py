@@ -486,9 +486,8 @@ def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_
     if grace is not None:
         limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output, grace=grace)
     _prepare_streams()
-    _import_for_scripts()
     _skip_the_last_collection()
-    return run_supervised(child_work, limits, source=source, filename=filename)
+    return run_supervised(child_work, limits, source=source, filename=filename, prepare=_import_for_scripts)
 
 
 _freeze_registered = False
@@ -508,8 +507,9 @@ def _skip_the_last_collection() -> None:
 
 
 def _import_for_scripts() -> None:
-    """Import what every script run needs before forking: a child then starts at once (and the REPL and
-    `check`, which fork many children, import it once)."""
+    """Import what every script run needs: in the child of a command that forks once, before its limits (see
+    supervisor.run_supervised); before forking in the REPL, which forks a child per input (and `check`'s
+    children inherit it from its first)."""
     import autodiff.language.interpreter  # noqa: F401
     import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
     import autodiff.prelude  # noqa: F401

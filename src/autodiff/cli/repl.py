@@ -210,6 +210,7 @@ class Session:
             self.views.host.interpreter = self.interpreter
         from autodiff.cli.replhelp import make_repl_builtins
 
+        self.interpreter.builtins.complete()  # every bare name now: completion and :help list them all
         self.interpreter.builtins.update(make_repl_builtins(self.interpreter, self._write))
         self.accepted = []
         autograd.set_grad_enabled(True)

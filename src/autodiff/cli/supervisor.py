@@ -328,10 +328,12 @@ class Child:
 
 
 def fork(limits: Limits, output_fd: int, *, own_group: bool = True, encoding: str = "utf-8",
-         terminals: tuple[bool, bool] = (False, False), keep: tuple[int, ...] = ()) -> Child | None:
+         terminals: tuple[bool, bool] = (False, False), keep: tuple[int, ...] = (),
+         prepare: Callable[[], None] | None = None) -> Child | None:
     """Fork a supervised child whose stdout and stderr go in frames to `output_fd`. Returns None in the child
     (the caller runs the work and must end with `exit_child`), the Child in the parent. `keep`: the parent's
-    descriptors the child may use (every other pipe end the caller made is the caller's to close)."""
+    descriptors the child may use (every other pipe end the caller made is the caller's to close). `prepare`
+    runs first in the child, before its limits (the memory cap counts from what is mapped after it)."""
     del keep  # documented for callers; nothing to do here
     trace_read, trace_write = os.pipe()
     for stream in (sys.stdout, sys.stderr):
@@ -343,6 +345,14 @@ def fork(limits: Limits, output_fd: int, *, own_group: bool = True, encoding: st
     if pid == 0:
         os.close(trace_read)
         try:
+            if prepare is not None:
+                try:
+                    prepare()
+                except BaseException:
+                    import traceback
+
+                    traceback.print_exc()
+                    raise
             _become_child(limits, output_fd, trace_write, own_group=own_group, encoding=encoding,
                           terminals=terminals)
         except BaseException:  # pragma: no cover - a child must never return into the caller's code
@@ -679,18 +689,23 @@ def report(what: AutodiffError | str | None, source: str | None, filename: str, 
 
 
 def run_supervised(work: Callable[[], int | None], limits: Limits, *, source: str | None = None,
-                   filename: str = "", stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+                   filename: str = "", stdout: IO[str] | None = None, stderr: IO[str] | None = None,
+                   prepare: Callable[[], None] | None = None) -> int:
     """Run `work` (a command's body: it runs the script and writes to sys.stdout/sys.stderr) in a supervised
     child; relay its output to `stdout`/`stderr`; return the exit status, after reporting how the child was
-    ended if it did not end by itself."""
+    ended if it did not end by itself. `prepare` (imports, say) runs in the child before its limits: what a
+    process imports after forking is its own, where the child of a process that imported it all would copy
+    every page it touches of what the two share, and the parent, ending, would touch them all again."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     if not hasattr(os, "fork"):  # pragma: no cover - Windows: the script runs in this process, unsupervised
+        if prepare is not None:
+            prepare()
         return run_work(work)
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
     child = fork(limits, write_fd, encoding=getattr(out, "encoding", None) or "utf-8",
-                 terminals=(_is_terminal(out), _is_terminal(err)))
+                 terminals=(_is_terminal(out), _is_terminal(err)), prepare=prepare)
     if child is None:
         os.close(read_fd)
         exit_child(run_work(work))

@@ -9,7 +9,6 @@ failed.
 
 from __future__ import annotations
 
-import difflib
 import sys
 import time
 from collections.abc import Callable
@@ -210,6 +209,9 @@ class Interpreter:
 
     def name_error(self, name: str, span: Span, local_vars: dict[str, Any] | None = None) -> AutodiffError:
         """NameError for `name`, suggesting a close name or the import that defines it."""
+        complete = getattr(self.builtins, "complete", None)
+        if complete is not None:  # the bare names of torch's other namespaces, not all looked up yet
+            complete()
         candidates = set(self.globals) | set(self.builtins)
         if local_vars is not None and local_vars is not self.globals:
             candidates |= {key for key in local_vars if not key.startswith(".")}
@@ -229,6 +231,8 @@ class Interpreter:
             if name in UNAVAILABLE_BUILTINS:
                 return AutodiffError("NameError", f"name '{name}' is not defined (Python's {name}() is not "
                                      "available in autodiff scripts)", span)
+            import difflib
+
             close = difflib.get_close_matches(name, sorted(candidates), n=1)
             if close:
                 hint = f"did you mean '{close[0]}'?"

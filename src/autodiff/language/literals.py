@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from typing import Any
 
 from autodiff.errors import Span
@@ -38,6 +37,8 @@ def unescape(body: str, span: Span) -> str:
                 raise ParseError(f"invalid escape sequence '\\{code}'", span) from None
         if first == "N" and len(code) > 1:
             try:
+                import unicodedata
+
                 return unicodedata.lookup(code[2:-1])
             except KeyError:
                 raise ParseError(f"unknown Unicode character name in '\\{code}'", span) from None

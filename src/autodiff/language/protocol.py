@@ -16,7 +16,6 @@ SCRIPT_DUNDERS it wrote), the attributes it set, and the table of their native b
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -458,6 +457,8 @@ def _no_attribute(value: Any, name: str, table: TypeTable | None) -> AutodiffErr
         )
     hint = None
     if table is not None:
+        import difflib
+
         close = difflib.get_close_matches(name, table.names(), n=1)
         if close:
             hint = f"did you mean '{close[0]}'?"
@@ -610,11 +611,96 @@ class Namespace:
     def __repr__(self) -> str:
         return f"<module '{self.name}'>"
 
+    @classmethod
+    def pending(cls, name: str, build: Callable[[], dict[str, Any]]) -> Namespace:
+        """A namespace whose members `build()` makes the first time anything reads them (a script that never
+        touches `torch.optim` never imports the optimizers). It is a Namespace like any other: the same type,
+        the same object before and after, and its members are a plain dict from the first read on."""
+        namespace = cls(name)
+        namespace.members = PendingMembers(namespace, build)
+        return namespace
+
+
+class PendingMembers(dict):  # type: ignore[type-arg]
+    """The members of a namespace not built yet (Namespace.pending). Every way of reading them builds them once,
+    puts the plain dict in the namespace's place and answers from it; the namespace never hands this out again."""
+
+    __slots__ = ("namespace", "build", "built")
+
+    def __init__(self, namespace: Namespace, build: Callable[[], dict[str, Any]]):
+        super().__init__()
+        self.namespace = namespace
+        self.build = build
+        self.built: dict[str, Any] | None = None
+
+    def resolve(self) -> dict[str, Any]:
+        if self.built is None:
+            self.built = dict(self.build())
+            self.namespace.members = self.built
+        return self.built
+
+    def __getitem__(self, name: str) -> Any:
+        return self.resolve()[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.resolve()[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self.resolve()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.resolve()
+
+    def __iter__(self) -> Any:
+        return iter(self.resolve())
+
+    def __len__(self) -> int:
+        return len(self.resolve())
+
+    def __eq__(self, other: object) -> bool:
+        return self.resolve() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.resolve())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.resolve().get(name, default)
+
+    def keys(self) -> Any:
+        return self.resolve().keys()
+
+    def values(self) -> Any:
+        return self.resolve().values()
+
+    def items(self) -> Any:
+        return self.resolve().items()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.resolve().update(*args, **kwargs)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        return self.resolve().setdefault(name, default)
+
+    def pop(self, *args: Any) -> Any:
+        return self.resolve().pop(*args)
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self.resolve())
+
+
+def is_built(namespace: Namespace) -> bool:
+    """Whether a namespace's members exist yet (reading them builds them: ask this first to leave them be)."""
+    return type(namespace.members) is not PendingMembers
+
 
 def _namespace_member(namespace: Namespace, name: str) -> Any:
     try:
         return namespace.members[name]
     except KeyError:
+        import difflib
+
         close = difflib.get_close_matches(name, list(namespace.members), n=1)
         hint = f"did you mean '{namespace.name}.{close[0]}'?" if close else None
         message = f"module '{namespace.name}' has no attribute '{name}'"

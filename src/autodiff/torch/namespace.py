@@ -3,8 +3,7 @@ scripts."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autodiff.engine import ops, reductions
@@ -21,7 +20,7 @@ from autodiff.engine.tensor import (
     uint8,
 )
 from autodiff.errors import runtime_error, type_error
-from autodiff.language.protocol import Namespace
+from autodiff.language.protocol import Namespace, is_built
 from autodiff.torch.arguments import with_numpy_aliases, with_out
 from autodiff.torch.autograd.backward import (
     _CREATORS,
@@ -140,49 +139,114 @@ def torch_members() -> dict[str, Any]:
     return members
 
 
-# Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`.
-def _extension_members() -> dict[str, dict[str, Any]]:
-    """The members the torch API's other modules add (nn, optim, autograd.functional, the random functions)."""
-    from autodiff.torch import defaults, random
-    from autodiff.torch.autograd import functional
-    from autodiff.torch.autograd import members as autograd_members
-    from autodiff.torch.nn import members as nn
-    from autodiff.torch.optim import members as optim
-    from autodiff.torch.utils.data import members as data
-
-    merged: dict[str, dict[str, Any]] = {}
-    for module in (functional, autograd_members, defaults, nn, optim, random, data):
-        for dotted, members in module.members().items():
-            merged.setdefault(dotted, {}).update(members)
-    return merged
+# Modules that add members to the torch namespaces; each defines `members() -> {dotted name: {name: value}}`,
+# in this order (a later module's member of the same name wins). The ones a script may never touch are imported
+# the first time it reads one of their namespaces; each lists the namespaces its members() fills.
+EXTENSIONS = ("autograd.functional", "autograd.members", "defaults", "nn.members", "optim.members", "random",
+              "utils.data.members")
+LAZY_EXTENSIONS = {
+    "autograd.functional": ("torch.autograd.functional", "torch.autograd.gradcheck", "torch.autograd"),
+    "nn.members": ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils"),
+    "optim.members": ("torch.optim", "torch.optim.lr_scheduler"),
+    "utils.data.members": ("torch.utils", "torch.utils.data"),
+}
 
 
-def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None) -> dict[str, Namespace]:
-    """All importable modules by dotted name: torch, torch.nn, torch.autograd, ..."""
+def _extension_members(module: str) -> dict[str, dict[str, Any]]:
+    import importlib
+
+    return importlib.import_module(f"autodiff.torch.{module}").members()  # type: ignore[no-any-return]
+
+
+def build_torch(extra_modules: dict[str, dict[str, Any]] | None = None,
+                convert: Callable[[str, Any], Any] | None = None) -> dict[str, Namespace]:
+    """All importable modules by dotted name: torch, torch.nn, torch.autograd, ...
+
+    `torch` is built at once; every other namespace is made the first time anything reads its members
+    (Namespace.pending), then `convert(name, value)` (how a script sees a builtin) is applied to them, as the
+    caller applies it to `torch`'s. A script that only uses tensors imports none of nn, optim or utils.data."""
     register_tables()
-    extra_modules = {"torch.cuda": dict(CUDA_MEMBERS), **_extension_members(), **(extra_modules or {})}
-    autograd_ns = Namespace("torch.autograd", {
-        "Variable": variable, "grad": autograd_grad, "backward": autograd_backward,
-    })
-    nn_ns = Namespace("torch.nn", {"Parameter": PARAMETER})
-    torch_ns = Namespace("torch", torch_members())
-    torch_ns.members.update({"autograd": autograd_ns, "nn": nn_ns})
-    modules = {"torch": torch_ns, "torch.autograd": autograd_ns, "torch.nn": nn_ns}
+    # dotted name -> what fills it, in order: member dicts known now, or the name of a lazy extension module
+    sources: dict[str, list[dict[str, Any] | str]] = {
+        "torch": [torch_members()],
+        "torch.autograd": [{"Variable": variable, "grad": autograd_grad, "backward": autograd_backward}],
+        "torch.nn": [{"Parameter": PARAMETER}],
+        "torch.cuda": [dict(CUDA_MEMBERS)],
+    }
+    for module in EXTENSIONS:
+        if module in LAZY_EXTENSIONS:
+            for dotted in LAZY_EXTENSIONS[module]:
+                sources.setdefault(dotted, []).append(module)
+        else:
+            for dotted, members in _extension_members(module).items():
+                sources.setdefault(dotted, []).append(members)
     for dotted, members in (extra_modules or {}).items():
-        ns = modules.get(dotted)
-        if ns is None:
-            ns = modules[dotted] = Namespace(dotted)
-            parent, _, leaf = dotted.rpartition(".")
-            if parent in modules:
-                modules[parent].members[leaf] = ns
-        ns.members.update(members)
+        sources.setdefault(dotted, []).append(members)
+
+    made: dict[str, dict[str, dict[str, Any]]] = {}  # lazy extension module -> its members(), made once
+
+    def build(dotted: str) -> dict[str, Any]:
+        members: dict[str, Any] = dict(children[dotted])  # a member of the same name hides a submodule
+        for source in sources[dotted]:
+            if isinstance(source, str):
+                if source not in made:
+                    made[source] = _extension_members(source)
+                source = made[source][dotted]
+            members.update(source)
+        if convert is not None:
+            for name, value in members.items():
+                members[name] = convert(name, value)
+        return members
+
+    modules = {"torch": Namespace("torch")}
+    for dotted in sources:
+        if dotted != "torch":
+            modules[dotted] = Namespace.pending(dotted, lambda dotted=dotted: build(dotted))
+    children: dict[str, dict[str, Namespace]] = {dotted: {} for dotted in modules}
+    for dotted, namespace in modules.items():
+        parent, _, leaf = dotted.rpartition(".")
+        if parent in children:
+            children[parent][leaf] = namespace
+    torch_ns = modules["torch"]
+    torch_ns.members.update(children["torch"])
+    for source in sources["torch"]:
+        torch_ns.members.update(source)  # type: ignore[arg-type]
     return modules
 
 
-def bare_names(modules: dict[str, Namespace]) -> dict[str, Any]:
-    """Names a script may use without a `torch.` prefix: torch's members, nn.Parameter, Variable, grad, backward."""
+class BareNames(dict):  # type: ignore[type-arg]
+    """The names a script has without an import (a dict, as the interpreter reads it): torch's members at once;
+    the other namespaces' (`Linear`, `SGD`, `DataLoader` for `.ad` scripts) the first time a name is missing,
+    which builds those namespaces. Names set here meanwhile (the language's builtins, the REPL's) keep their
+    values, as they did over the bare torch names before."""
+
+    def __init__(self, names: dict[str, Any], modules: dict[str, Namespace],
+                 convert: Callable[[str, Any], Any] | None):
+        super().__init__(names)
+        self._modules: dict[str, Namespace] | None = modules
+        self._convert = convert
+
+    def __missing__(self, name: str) -> Any:
+        if self._modules is None:
+            raise KeyError(name)
+        self.complete()
+        return dict.__getitem__(self, name)
+
+    def complete(self) -> BareNames:
+        """Add every namespace's bare names now (completion, suggestions and audits list them all)."""
+        modules, self._modules = self._modules, None
+        if modules is not None:
+            for name, value in _bare_members(modules).items():
+                if not dict.__contains__(self, name):
+                    dict.__setitem__(self, name, self._convert(name, value) if self._convert else value)
+        return self
+
+
+def _bare_members(modules: dict[str, Namespace], built_only: bool = False) -> dict[str, Any]:
     names: dict[str, Any] = {}
     for dotted in sorted(modules, key=len, reverse=True):
+        if built_only and not is_built(modules[dotted]):
+            continue
         for name, value in modules[dotted].members.items():
             if not isinstance(value, Namespace) and not name.startswith("_"):
                 names[name] = value
@@ -192,6 +256,14 @@ def bare_names(modules: dict[str, Namespace]) -> dict[str, Any]:
     return names
 
 
+def bare_names(modules: dict[str, Namespace], convert: Callable[[str, Any], Any] | None = None) -> BareNames:
+    """Names a script may use without a `torch.` prefix: torch's members, nn.Parameter, Variable, grad, backward,
+    and the members of every other torch namespace (a shorter dotted name wins)."""
+    return BareNames(_bare_members(modules, built_only=True), dict(modules), convert)
+
+
 def suggest(name: str, candidates: Sequence[str]) -> str | None:
+    import difflib
+
     close = difflib.get_close_matches(name, list(candidates), n=1)
     return close[0] if close else None

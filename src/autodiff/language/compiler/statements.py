@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -673,6 +672,8 @@ class StatementCompiler:
                 elif f"{module_name}.{name}" in modules:
                     store(L, modules[f"{module_name}.{name}"])
                 else:
+                    import difflib
+
                     close = difflib.get_close_matches(name, list(members), n=1)
                     hint = f"did you mean '{close[0]}'?" if close else None
                     message = f"cannot import name '{name}' from '{module_name}'"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autodiff.language.protocol import TypeTable, register
+from autodiff.language.stdlib import cpython_type_name
 from autodiff.torch.nn.functional import FUNCTIONAL
 from autodiff.torch.nn.init import INIT
 from autodiff.torch.nn.modules.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
@@ -73,7 +74,7 @@ def _plain_getter(name: str) -> Callable[[Any], Any]:
 
 
 # state_dict() returns an OrderedDict: a script calls OrderedDict's own methods on it (keys() gives odict_keys),
-# as after `import collections`.
+# as after `import collections`, and errors name it as CPython does, whichever of the two registers it first.
 _ORDERED_DICT_METHODS = ("keys", "values", "items", "get", "update", "pop", "popitem", "setdefault", "copy", "clear",
                          "move_to_end")
 
@@ -81,7 +82,7 @@ _ORDERED_DICT_METHODS = ("keys", "values", "items", "get", "update", "pop", "pop
 def register_tables() -> None:
     for cls in MODULES.values():
         register(cls, module_table(cls))
-    register(OrderedDict, TypeTable("OrderedDict", methods={
+    register(OrderedDict, TypeTable(cpython_type_name(OrderedDict), methods={
         name: getattr(OrderedDict, name) for name in _ORDERED_DICT_METHODS}))
     register(_IncompatibleKeys, TypeTable("_IncompatibleKeys", getters={
         "missing_keys": lambda k: k.missing_keys, "unexpected_keys": lambda k: k.unexpected_keys}))
