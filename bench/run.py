@@ -268,6 +268,9 @@ def bench_parsing(rounds: int, quick: bool) -> list[Row]:
                     "lines/CPU-s", lower_is_better=False, against="numpy")
     real = Row("6 parsing", "real programs: tests/golden, seeds, examples (numpy column: CPython ast.parse)",
                "lines/CPU-s", lower_is_better=False, against="numpy", target=">= 20,000 lines/s", floor=20_000)
+    classes = Row("6 parsing", "real-style programs with classes: lang_* and class goldens (numpy column: CPython "
+                  "ast.parse)", "lines/CPU-s", lower_is_better=False, against="numpy", target=">= 20,000 lines/s",
+                  floor=20_000)
     for _ in range(rounds):
         results = {"autodiff": worker("parsing", "autodiff", lines=lines, repeats=1 if quick else 3),
                    "numpy": worker("parsing", "python", lines=lines, repeats=3)}
@@ -276,7 +279,11 @@ def bench_parsing(rounds: int, quick: bool) -> list[Row]:
                    "numpy": worker("parsing_real", "python", repeats=5)}
         total = results["autodiff"]["info"]["lines"]
         real.add_round({e: [total / t for t in r["samples"]["parse_cpu"]] for e, r in results.items()})
-    return [generated, real]
+        results = {"autodiff": worker("parsing_classes", "autodiff", repeats=1 if quick else 5),
+                   "numpy": worker("parsing_classes", "python", repeats=5)}
+        total = results["autodiff"]["info"]["lines"]
+        classes.add_round({e: [total / t for t in r["samples"]["parse_cpu"]] for e, r in results.items()})
+    return [generated, real, classes]
 
 
 def bench_rng(rounds: int, quick: bool) -> list[Row]:

@@ -12,6 +12,7 @@ import gc
 import io
 import json
 import os
+import re
 import resource
 import sys
 import time
@@ -384,8 +385,24 @@ def parsing_real(engine_name: str, repeats: int = 5) -> dict[str, Any]:
     return {"samples": parse_samples(engine_name, texts, repeats), "info": info}
 
 
+def class_programs() -> list[str]:
+    """The goldens written as real teaching code with the whole language: the lang_* programs and every golden
+    with a class (nn.Module and Dataset subclasses, micrograd's Value, custom autograd Functions), which also
+    hold lambda, decorators, try/except, generators, comprehensions and f-strings."""
+    paths = sorted((ROOT / "tests" / "golden").glob("*.py"))
+    texts = [path.read_text(encoding="utf-8") for path in paths]
+    return [text for path, text in zip(paths, texts)
+            if path.name.startswith("lang_") or re.search(r"^[ \t]*class ", text, re.MULTILINE)]
+
+
+def parsing_classes(engine_name: str, repeats: int = 5) -> dict[str, Any]:
+    texts = class_programs()
+    info = {"programs": len(texts), "lines": sum(text.count("\n") for text in texts)}
+    return {"samples": parse_samples(engine_name, texts, repeats), "info": info}
+
+
 WORKLOADS = {"per_op": per_op, "training": training, "deep": deep, "big": big, "parsing": parsing,
-             "parsing_real": parsing_real}
+             "parsing_real": parsing_real, "parsing_classes": parsing_classes}
 
 
 def main() -> None:

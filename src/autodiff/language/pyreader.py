@@ -1,12 +1,16 @@
 """Reads a script with CPython's own parser (`ast.parse`, written in C) into the tree the grammar builds.
 
 The Lark grammar (parser.py) is the language's reference reader; this one is a fast path for text it
-can vouch for. It returns None (the grammar then reads the text, and reports any error) whenever:
-CPython rejects the text; a construct is one the grammar refuses or the language lacks (classes,
-lambda, decorators, bytes, relative imports, ...: every ast type without a method here); a check the
-grammar's builder makes would fail (a repeated keyword argument, a duplicate parameter, two starred
-targets); or a span cannot be placed exactly as the grammar places it (comments where a span's edge is
-found by scanning, `with (` items, tabs mixed with spaces, form feeds).
+can vouch for. It reads every construct the language has (classes, decorators, lambda, try/except/finally,
+raise, generators, walrus, sets, with, ...) and returns None (the grammar then reads the text, and reports
+any error) whenever: CPython rejects the text; a construct is one the grammar refuses (async, await,
+`except*`, match, bytes, complex numbers, relative imports, positional-only parameters: every ast type
+without a method here); a check the grammar's builder makes would fail (a repeated keyword argument, a
+duplicate parameter, two starred targets, a bare `except:` before another, `*a, b` where the grammar has no
+starred items); CPython reads the text differently from the grammar (`with (a, b):` is two items to
+CPython, one tuple to the grammar; `a[*b]`) or normalized a name (NFKC); or a span cannot be placed exactly
+as the grammar places it (comments where a span's edge is found by scanning, tabs mixed with spaces, form
+feeds).
 
 Spans follow Lark's rules (propagate_positions): a node runs from its first to its last token, and a
 parenthesized child counts with its parentheses (so `x = (a)` ends at the `)`), as CPython's spans do;
@@ -44,6 +48,10 @@ _AFTER_STATEMENT = re.compile(r"(?:[ \t]+|\\[ \t]*\n)*;?(?:[ \t]+|\\[ \t]*\n)*")
 _NEWLINE_TOKEN = re.compile(r"(?:\n[\t ]*|#[^\n]*)+")  # the grammar's _NEWLINE
 _SPACE = re.compile(r"(?:[ \t\n]+|\\[ \t]*\n)*")
 _DEF_NAME = re.compile(r"def[ \t]+(" + NAME_PATTERN + ")")
+_CLASS_NAME = re.compile(r"class[ \t]+(" + NAME_PATTERN + ")")
+_NAME_LIST = re.compile(r"(?:global|nonlocal)[ \t]+(" + NAME_PATTERN + r"(?:[ \t]*,[ \t]*" + NAME_PATTERN + ")*)")
+_COMMA = re.compile(r"[ \t]*,[ \t]*")
+_AS_NAME = re.compile(r"[ \t]+as[ \t]+(" + NAME_PATTERN + ")")
 _MIXED_INDENT = re.compile(r"^(?: +\t|\t+ )", re.MULTILINE)
 
 _BINARY = {
@@ -253,7 +261,16 @@ class _Reader:
                 self.target(element.value if isinstance(element, ast.Starred) else element)
         return self.expr(node) if node is not None else None
 
+    def no_starred_tuple(self, node: Any) -> None:
+        """Decline `*a, b` without parentheses where the grammar reads a testlist (an augmented assignment's
+        value, a `for` iterable), which has no starred items: CPython accepts it there, the grammar reports the
+        error. (A tuple's span starts at its `(` when it has one, at its first item when not.)"""
+        if (isinstance(node, ast.Tuple) and any(isinstance(element, ast.Starred) for element in node.elts)
+                and self.start(node) == self.start(node.elts[0])):
+            raise _Decline
+
     def aug_assign(self, node: ast.AugAssign) -> nodes.AugAssign:
+        self.no_starred_tuple(node.value)
         return nodes.AugAssign(self.expr(node.target), _BINARY[type(node.op)], self.expr(node.value),
                                self.span(node))
 
@@ -285,7 +302,10 @@ class _Reader:
         return nodes.Nonlocal(self.names(node), self.span(node))
 
     def names(self, node: ast.Global | ast.Nonlocal) -> list[str]:
-        self.ascii_source(node)
+        if not self.ascii:  # the names as written, not as CPython normalized them
+            found = _NAME_LIST.match(self.text, self.start(node))
+            if found is None or _COMMA.split(found.group(1)) != node.names:
+                raise _Decline
         return list(node.names)
 
     def delete(self, node: ast.Delete) -> nodes.Delete:
@@ -327,13 +347,14 @@ class _Reader:
                            self.compound_span(node, node))
 
     def for_stmt(self, node: ast.For) -> nodes.For:
+        self.no_starred_tuple(node.iter)
         return nodes.For(self.target(node.target), self.expr(node.iter), self.block(node.body),
                          self.block(node.orelse), self.compound_span(node, node))
 
     def with_stmt(self, node: ast.With) -> nodes.With:
+        # `with (a, b):` is one tuple item to the grammar, two items to CPython (`with (a,):` one each): an
+        # item's grouping parentheses must close right after its expression, or the reader declines.
         lo = self.start(node) + len("with")
-        if self.text[_SPACE.match(self.text, lo).end()] == "(":
-            raise _Decline  # `with (a, b):` is one tuple item to the grammar, two items to CPython
         items = []
         for index, item in enumerate(node.items):
             context = item.context_expr
@@ -343,9 +364,9 @@ class _Reader:
                 if comma < 0:
                     raise _Decline
                 lo = comma + 1
-                opens = self.opening_parens(lo, start)
-                if opens:
-                    start = lo + self.text[lo:start].index("(")
+            opens = self.opening_parens(lo, start)
+            if opens:
+                start = lo + self.text[lo:start].index("(")
             end = self.container_end(context, lo)
             target = None
             if item.optional_vars is not None:
@@ -357,7 +378,7 @@ class _Reader:
         return nodes.With(items, self.block(node.body), self.compound_span(node, node))
 
     def function_def(self, node: ast.FunctionDef) -> nodes.FunctionDef:
-        if node.decorator_list or getattr(node, "type_params", None):
+        if getattr(node, "type_params", None):
             raise _Decline
         start = self.start(node)
         match = _DEF_NAME.match(self.text, start)
@@ -368,7 +389,59 @@ class _Reader:
         header_end = close + 1 if close >= 0 else match.end()
         line, column = self.position(header_end)
         header = Span(span.line, span.column, line, column)
-        return nodes.FunctionDef(node.name, self.parameters(node.args), self.block(node.body), span, header)
+        decorators = [self.expr(decorator) for decorator in node.decorator_list]
+        return nodes.FunctionDef(node.name, self.parameters(node.args), self.block(node.body), span, header,
+                                 decorators)
+
+    def class_def(self, node: ast.ClassDef) -> nodes.ClassDef:
+        if getattr(node, "type_params", None):
+            raise _Decline
+        match = _CLASS_NAME.match(self.text, self.start(node))
+        if match is None or match.group(1) != node.name:
+            raise _Decline
+        decorators = [self.expr(decorator) for decorator in node.decorator_list]
+        bases = [self.expr(base) for base in node.bases]
+        keywords = self.keywords(node.keywords)
+        span = self.compound_span(node, node)
+        # The grammar's header: to the name, or to the first `)` after the last argument (after the name
+        # when the parentheses are empty).
+        header_end = match.end()
+        after_name = header_end
+        while self.text[after_name] in " \t":
+            after_name += 1
+        if self.text[after_name] == "(":
+            ends = [(part.span.end_line, part.span.end_column) for part in [*bases, *keywords]]
+            start = header_end
+            if ends:
+                line, column = max(ends)
+                start = self.line_starts[line - 1] + column - 1
+            close = self.text.find(")", start)
+            if close >= 0:
+                header_end = close + 1
+        line, column = self.position(header_end)
+        header = Span(span.line, span.column, line, column)
+        return nodes.ClassDef(node.name, bases, keywords, self.block(node.body), span, header, decorators)
+
+    def try_stmt(self, node: ast.Try) -> nodes.Try:
+        handlers = []
+        for index, handler in enumerate(node.handlers):
+            if handler.type is None and index < len(node.handlers) - 1:
+                raise _Decline  # "default 'except:' must be last": CPython's compiler finds it, not its parser
+            if handler.name is not None and not self.ascii:  # the name as written, not as CPython normalized it
+                type_end = self.container_end(handler.type, self.start(handler) + len("except"))
+                found = _AS_NAME.match(self.text, type_end)
+                if found is None or found.group(1) != handler.name:
+                    raise _Decline
+            handlers.append(nodes.ExceptHandler(self.expr(handler.type) if handler.type is not None else None,
+                                                handler.name, self.block(handler.body),
+                                                self.compound_span(handler, handler)))
+        return nodes.Try(self.block(node.body), handlers, self.block(node.orelse), self.block(node.finalbody),
+                         self.compound_span(node, node))
+
+    def raise_stmt(self, node: ast.Raise) -> nodes.Raise:
+        exc = self.expr(node.exc) if node.exc is not None else None
+        cause = self.expr(node.cause) if node.cause is not None else None
+        return nodes.Raise(exc, cause, self.span(node), from_cause=cause is not None)
 
     def parameters(self, arguments: ast.arguments) -> list[nodes.Param]:
         if arguments.posonlyargs:
@@ -392,10 +465,12 @@ class _Reader:
     def param(self, arg: ast.arg, default: Any, kind: str, stars: str = "") -> nodes.Param:
         start = self.start(arg)
         if stars:
-            before = self.text[:start].rstrip(" \t")
-            if not before.endswith(stars):
+            text = self.text
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            start -= len(stars)
+            if start < 0 or not text.startswith(stars, start):
                 raise _Decline
-            start = len(before) - len(stars)
         end = self.end(arg)
         value = None
         if default is not None:
@@ -479,15 +554,7 @@ class _Reader:
 
     def call(self, node: ast.Call) -> nodes.Call:
         func = self.expr(node.func)
-        keywords = []
-        seen = set()
-        for keyword in node.keywords:
-            if keyword.arg is not None:
-                if keyword.arg in seen:
-                    raise _Decline
-                seen.add(keyword.arg)
-                self.name(keyword.arg, self.start(keyword))
-            keywords.append(nodes.Keyword(keyword.arg, self.expr(keyword.value), self.span(keyword)))
+        keywords = self.keywords(node.keywords)
         span = self.span(node)
         if (len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.GeneratorExp)
                 and self.end(node.args[0]) == self.end(node)):
@@ -504,11 +571,27 @@ class _Reader:
             args = [self.expr(arg) for arg in node.args]
         return nodes.Call(func, args, keywords, span)
 
+    def keywords(self, keywords: list[ast.keyword]) -> list[nodes.Keyword]:
+        """A call's or a class's keyword arguments, with the grammar builder's check for a repeated one."""
+        out = []
+        seen = set()
+        for keyword in keywords:
+            if keyword.arg is not None:
+                if keyword.arg in seen:
+                    raise _Decline
+                seen.add(keyword.arg)
+                self.name(keyword.arg, self.start(keyword))
+            out.append(nodes.Keyword(keyword.arg, self.expr(keyword.value), self.span(keyword)))
+        return out
+
     def attribute(self, node: ast.Attribute) -> nodes.Attribute:
         self.name(node.attr, self.end(node) - len(node.attr))
         return nodes.Attribute(self.expr(node.value), node.attr, self.span(node))
 
     def subscript(self, node: ast.Subscript) -> nodes.Subscript:
+        index = node.slice
+        if isinstance(index, ast.Tuple) and len(index.elts) == 1 and isinstance(index.elts[0], ast.Starred):
+            raise _Decline  # `a[*b]`: a tuple to CPython, the Starred itself to the grammar
         return nodes.Subscript(self.expr(node.value), self.expr(node.slice), self.span(node))
 
     def slice_expr(self, node: ast.Slice) -> nodes.Slice:
@@ -548,6 +631,25 @@ class _Reader:
         generators, _ = self.comprehensions(node.generators, self.container_end(node.value, value_lo))
         return nodes.DictComp(self.expr(node.key), self.expr(node.value), generators, self.span(node))
 
+    def set_expr(self, node: ast.Set) -> nodes.Set:
+        return nodes.Set([self.expr(element) for element in node.elts], self.span(node))
+
+    def set_comp(self, node: ast.SetComp) -> nodes.SetComp:
+        generators, _ = self.comprehensions(node.generators, self.container_end(node.elt, self.start(node) + 1))
+        return nodes.SetComp(self.expr(node.elt), generators, self.span(node))
+
+    def lambda_expr(self, node: ast.Lambda) -> nodes.Lambda:
+        return nodes.Lambda(self.parameters(node.args), self.expr(node.body), self.span(node))
+
+    def named_expr(self, node: ast.NamedExpr) -> nodes.NamedExpr:
+        return nodes.NamedExpr(self.name_expr(node.target), self.expr(node.value), self.span(node))
+
+    def yield_expr(self, node: ast.Yield) -> nodes.Yield:
+        return nodes.Yield(self.expr(_not_starred(node.value)) if node.value is not None else None, self.span(node))
+
+    def yield_from(self, node: ast.YieldFrom) -> nodes.YieldFrom:
+        return nodes.YieldFrom(self.expr(node.value), self.span(node))
+
 
 
 
@@ -558,7 +660,8 @@ _STATEMENTS = {
     ast.Nonlocal: _Reader.nonlocal_stmt, ast.Delete: _Reader.delete, ast.Assert: _Reader.assert_stmt,
     ast.Import: _Reader.import_name, ast.ImportFrom: _Reader.import_from, ast.If: _Reader.if_stmt,
     ast.While: _Reader.while_stmt, ast.For: _Reader.for_stmt, ast.With: _Reader.with_stmt,
-    ast.FunctionDef: _Reader.function_def,
+    ast.FunctionDef: _Reader.function_def, ast.ClassDef: _Reader.class_def, ast.Try: _Reader.try_stmt,
+    ast.Raise: _Reader.raise_stmt,
 }
 _EXPRESSIONS = {
     ast.Name: _Reader.name_expr, ast.Constant: _Reader.constant, ast.JoinedStr: _Reader.string,
@@ -567,4 +670,6 @@ _EXPRESSIONS = {
     ast.BoolOp: _Reader.bool_op, ast.Compare: _Reader.compare, ast.IfExp: _Reader.if_exp, ast.Call: _Reader.call,
     ast.Attribute: _Reader.attribute, ast.Subscript: _Reader.subscript, ast.Slice: _Reader.slice_expr,
     ast.ListComp: _Reader.list_comp, ast.GeneratorExp: _Reader.generator_exp, ast.DictComp: _Reader.dict_comp,
+    ast.Set: _Reader.set_expr, ast.SetComp: _Reader.set_comp, ast.Lambda: _Reader.lambda_expr,
+    ast.NamedExpr: _Reader.named_expr, ast.Yield: _Reader.yield_expr, ast.YieldFrom: _Reader.yield_from,
 }
