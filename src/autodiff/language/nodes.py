@@ -3,10 +3,24 @@ came from."""
 
 from __future__ import annotations
 
-from dataclasses import MISSING, Field, field
 from typing import Any
 
 from autodiff.errors import Span
+
+_MISSING = object()
+
+
+class _Fresh:
+    """A field's default made anew for each node (`fresh(list)`), as a dataclass field's default_factory."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Any):
+        self.make = make
+
+
+def fresh(make: Any) -> Any:
+    return _Fresh(make)
 
 
 def syntax_node(cls: type) -> type:
@@ -21,15 +35,15 @@ def syntax_node(cls: type) -> type:
     for name in names:
         if name in cls.__dict__:
             value = cls.__dict__[name]
-            if isinstance(value, Field) and value.default_factory is not MISSING:
-                factories[name] = value.default_factory  # a fresh value for each node, as dataclasses give
-                defaults[name] = MISSING
+            if isinstance(value, _Fresh):
+                factories[name] = value.make
+                defaults[name] = _MISSING
             else:
-                defaults[name] = value.default if isinstance(value, Field) else value
+                defaults[name] = value
     parameters = ", ".join(f"{name}=_defaults[{name!r}]" if name in defaults else name for name in names)
     body = "".join(f"\n    self.{name} = _factories[{name!r}]() if {name} is _MISSING else {name}" if name in factories
                    else f"\n    self.{name} = {name}" for name in names) or "\n    pass"
-    scope: dict[str, Any] = {"_defaults": defaults, "_factories": factories, "_MISSING": MISSING}
+    scope: dict[str, Any] = {"_defaults": defaults, "_factories": factories, "_MISSING": _MISSING}
     exec(f"def __init__(self, {parameters}):{body}", scope)  # noqa: S102 - our own field names, no user text
     namespace = {key: value for key, value in cls.__dict__.items()
                  if key not in names and key not in ("__dict__", "__weakref__")}
@@ -359,8 +373,8 @@ class FunctionDef:
     params: list[Param]
     body: list[Any]
     span: Span  # the whole definition
-    header: Span = field(default=None)  # type: ignore[assignment]  # `def name(...)` only
-    decorators: list[Any] = field(default_factory=list)  # applied bottom-up, evaluated top-down
+    header: Span = None  # type: ignore[assignment]  # `def name(...)` only
+    decorators: list[Any] = fresh(list)  # applied bottom-up, evaluated top-down
 
 
 @syntax_node
@@ -370,8 +384,8 @@ class ClassDef:
     keywords: list[Keyword]
     body: list[Any]
     span: Span  # the whole definition
-    header: Span = field(default=None)  # type: ignore[assignment]  # `class Name(...)` only
-    decorators: list[Any] = field(default_factory=list)
+    header: Span = None  # type: ignore[assignment]  # `class Name(...)` only
+    decorators: list[Any] = fresh(list)
 
 
 @syntax_node
