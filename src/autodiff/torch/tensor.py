@@ -110,9 +110,7 @@ def detach_(self: Tensor) -> Tensor:
     return self
 
 
-def _check_inplace_target(self: Tensor) -> None:
-    if autograd._grad_enabled and self.requires_grad and self.grad_fn is None:
-        raise runtime_error("a leaf Variable that requires grad is being used in an in-place operation.")
+_check_inplace_target = ops.check_inplace_target
 
 
 def _write(self: Tensor, array: np.ndarray) -> None:
@@ -159,8 +157,12 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
         before = Tensor(self.array.copy(), self.requires_grad, self.grad_fn)
         result = compute(before, *args, **kwargs)
         _write(self, result.array)
+        if ops.view_base(self) is not None and result.grad_fn is not None:
+            ops.record_inplace_on_view(self, result)
+            return self
         self.grad_fn = result.grad_fn
         self.requires_grad = True
+        ops.rebase_views(self)
         return self
 
     return method
