@@ -4,6 +4,7 @@ types (torch.FloatTensor), devices."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -346,7 +347,10 @@ Tensor.__imul__ = _inplace(ops.mul)
 Tensor.__itruediv__ = _inplace(ops.div)
 
 
+@cache
 def tensor_table() -> TypeTable:
+    """Tensor's table, made once per process: its entries hold no state of a run (register_tables makes it the
+    table in force, which later registrations extend)."""
     table = TypeTable("Tensor")
     table.getters.update({
         "grad": _get_grad,
@@ -417,7 +421,15 @@ def _no_variable(node: autograd.Node) -> Any:
     raise AutodiffError("AttributeError", f"'{node.name}' object has no attribute 'variable'")
 
 
+_registered = False
+
+
 def register_tables() -> None:
+    """The tables of torch's values, registered once per process (every run's would be the same)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     register(Tensor, tensor_table())
     table = node_table()
     register(autograd.Node, table)
