@@ -500,9 +500,11 @@ def console() -> None:
     """The `autodiff` command (the console script; `python -m autodiff` too): main(), and once a command ran its
     script in a supervised child (run, graph, explain, check), the parent ends at once after flushing its streams
     (os._exit, as the child does): tearing down the modules it imported was ~1,800 page faults of a short run.
-    main() itself returns as click's commands do (click's CliRunner calls it in tests)."""
+    main() itself returns as click's commands do (click's CliRunner calls it in tests). It calls click's
+    `main.main()`, as `main()` would through `__call__`, so a script starts at the same stack depth as before (where
+    a deep recursion meets the limit, and so CPython's text for it, depends on that depth)."""
     try:
-        main()
+        main.main()
     except SystemExit as exc:
         if not _end_at_once:
             raise

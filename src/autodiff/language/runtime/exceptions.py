@@ -63,9 +63,9 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
     elif isinstance(exc, RecursionError):  # Python's own text, as PyTorch shows it
         message = str(exc) if str(exc).startswith("maximum recursion depth exceeded") else \
             "maximum recursion depth exceeded"
-        # ...but not where the limit happened to fall inside autodiff's own calls (a C call into one of its Python
-        # functions), which depends on the stack's depth when the script started: a script's own calls report
-        # the bare text (runtime/functions.py), as PyTorch's modules do
+        # ...but not CPython's note that the limit fell on a C call into one of autodiff's own Python functions:
+        # where in autodiff's frames it falls depends on the stack's depth when the script started, and PyTorch's
+        # modules, like a script's own calls (runtime/functions.py), give the bare text
         message = message.removesuffix(" while calling a Python object")
         error = AutodiffError("RecursionError", message, span, hint="the script nests calls or values too deeply")
     elif isinstance(exc, MemoryError):
