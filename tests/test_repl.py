@@ -219,6 +219,17 @@ def test_piped_repl_prints_only_values():
 
 
 @needs_binary
+def test_an_echoed_value_whose_repr_recurses_is_a_recursion_error_of_its_line():
+    # Python's REPL echoes `m.append(m)` (it returns m) and fails in repr; print(m) fails the same way.
+    source = "import torch\nm = torch.nn.ModuleList()\nm.append(m)\nprint(m)\n"
+    result = autodiff("repl", input=source)
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("RecursionError", "  -->"))]
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert errors == ["RecursionError: maximum recursion depth exceeded", "  --> <stdin>:3:1",
+                      "RecursionError: maximum recursion depth exceeded", "  --> <stdin>:4:1"]
+
+
+@needs_binary
 def test_piped_repl_blocks_errors_and_exit_status():
     source = (
         "def f(t):\n"

@@ -1,5 +1,5 @@
 """`python -m autodiff`: the command line."""
 
-from autodiff.cli.main import main
+from autodiff.cli.main import console
 
-main()
+console()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
-from autodiff.language.protocol import Namespace, is_built
+from autodiff.language.protocol import BuiltinFunction, Namespace, expose_classes, is_built
 
 
 def build_namespace(write: Callable[[str], None], views: Any = None) -> tuple[dict[str, Any], dict[str, Namespace]]:
@@ -43,12 +44,7 @@ def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
     address or an internal name; one wrapper per function, so `torch.ones is ones`), a class of the torch API
     prints with PyTorch's module (`<class 'torch.nn.modules.linear.Linear'>`: autodiff's torch/ mirrors
     PyTorch's layout). The classes a script can name are the ones `type(x)` may give it."""
-    import types
-
-    from autodiff.language import protocol
-    from autodiff.language.protocol import BuiltinFunction
-
-    if isinstance(value, types.FunctionType):
+    if type(value) is FunctionType:  # (a final type: no subclasses)
         found = wrapped.get(id(value))
         if found is None:
             found = wrapped[id(value)] = BuiltinFunction(name, value)
@@ -56,7 +52,7 @@ def _as_script_value(name: str, value: Any, wrapped: dict[int, Any]) -> Any:
     if isinstance(value, type):
         if value.__module__.startswith("autodiff.torch."):
             value.__module__ = value.__module__.removeprefix("autodiff.")
-        protocol.expose_classes((value,))
+        expose_classes((value,))
     return value
 
 

@@ -15,7 +15,7 @@ The tables below were read from PyTorch 2.13's output (the CPU wheel); tests/tes
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The C++ source location PyTorch appends to warnings raised with TORCH_WARN, by the start of the message.
 TRIGGERED_AT: dict[str, str] = {
@@ -37,8 +37,7 @@ TRIGGERED_AT: dict[str, str] = {
 BUILD_ROOT = "/__w/pytorch/pytorch/"  # where PyTorch's wheels are built: the start of every C++ location
 
 
-@dataclass(frozen=True)
-class Inside:
+class Inside(NamedTuple):  # (not a frozen dataclass: that compiles its methods at every start)
     """A place in PyTorch's Python files a warning points to: the file under torch/, its line and its text."""
 
     path: str

@@ -287,6 +287,7 @@ class Session:
         from autodiff.cli.main import report_error
         from autodiff.engine import autograd
         from autodiff.errors import AutodiffError
+        from autodiff.language.runtime.exceptions import convert_exception
         from autodiff.language.syntax import parse
 
         padded = "\n" * (first_line - 1) + source  # spans then count lines of the whole piped input
@@ -299,7 +300,11 @@ class Session:
             else:
                 value = self.interpreter.run(module, echo=True)
             if value is not None:
-                self.stdout.write(repr(value) + "\n")
+                try:
+                    echoed = repr(value)
+                except Exception as exc:  # a script's value whose repr fails (a container holding itself)
+                    raise convert_exception(exc, module.body[-1].span) from exc
+                self.stdout.write(echoed + "\n")
                 self.interpreter.builtins["_"] = value  # as Python's REPL: `_` is the last value echoed
             self.stdout.flush()
         except AutodiffError as exc:

@@ -35,8 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 
 from autodiff.errors import AutodiffError, Span, span_of_statement_code_name
 
@@ -56,10 +55,10 @@ _POLL_SECONDS = 0.1  # how often the parent looks whether the child itself has e
 _LONGEST_WAIT = 3600.0  # select() takes no timeout longer than this; longer waits loop
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """What a supervised child may use: wall-clock seconds, bytes of memory (address space added after the
-    fork), bytes of output (stdout and stderr together)."""
+    fork), bytes of output (stdout and stderr together). (A NamedTuple, not a frozen dataclass: this module is
+    imported at every start, and @dataclass compiles its methods then, ~1 ms a class.)"""
 
     timeout: float | None = None
     max_memory: int | None = None
@@ -243,16 +242,16 @@ def _is_terminal(stream: IO[str]) -> bool:
         return False
 
 
-@dataclass
 class Child:
     """A forked child being supervised: its pid, whether it leads its own process group, and the read end of
     the pipe its crash traces arrive on."""
 
-    pid: int
-    own_group: bool
-    trace_fd: int
-    status: int | None = None  # the wait status once reaped
-    trace: bytes = b""
+    def __init__(self, pid: int, own_group: bool, trace_fd: int):
+        self.pid = pid
+        self.own_group = own_group
+        self.trace_fd = trace_fd
+        self.status: int | None = None  # the wait status once reaped
+        self.trace = b""
 
     def signal(self, number: int) -> None:
         try:
@@ -540,12 +539,12 @@ def forwarding_signals(child: Child) -> Iterator[_Signals]:
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
-@dataclass
 class Ending:
     """How a supervised child ended: its wait status, and why the supervisor ended it (None: by itself)."""
 
-    status: int
-    reason: str | None  # "timeout", "interrupt", "output", "broken-pipe", "terminated"
+    def __init__(self, status: int, reason: str | None):
+        self.status = status
+        self.reason = reason  # "timeout", "interrupt", "output", "broken-pipe", "terminated"
 
 
 def supervise(child: Child, limits: Limits, *, output_fd: int | None = None, relay: Relay | None = None,

@@ -99,7 +99,119 @@ def _record_view(array: np.ndarray, name: str, x: Tensor, rule: autograd.Backwar
     out = _record(array, name, (x,), rule)
     if np.may_share_memory(array, x.array):
         out._version = x._version
+        if autograd._grad_enabled:
+            base = getattr(x, "_view_of", None)
+            _track_view(out, x if base is None else base)
     return out
+
+
+# --- in-place changes of views (PyTorch's CopySlices and AsStridedBackward0) ---------------------------------------
+def _track_view(view: Tensor, base: Tensor) -> None:
+    """Remember that `view` shares `base`'s memory (PyTorch's view._base): an in-place change through the view must
+    become part of the base's history, and a change of the base part of the view's."""
+    view._view_of = base
+    views = getattr(base, "_views", None)
+    if views is None:
+        views = base._views = []
+    elif len(views) >= 64 and len(views) & (len(views) - 1) == 0:  # at powers of two: amortised O(1) per view
+        views[:] = [ref for ref in views if ref() is not None]
+    views.append(weakref.ref(view))
+
+
+def view_base(x: Tensor) -> Tensor | None:
+    """The tensor whose memory the differentiable view `x` shares, or None."""
+    return getattr(x, "_view_of", None)
+
+
+def check_inplace_target(x: Tensor) -> None:
+    """PyTorch refuses an in-place change of a leaf that requires grad, or of a view of one, while grad is on."""
+    if not autograd._grad_enabled:
+        return
+    if x.requires_grad and x.grad_fn is None:
+        raise runtime_error("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = getattr(x, "_view_of", None)
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise runtime_error("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _positions_in(base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """For each element of `view` (an array over part of `base`'s memory), the index of that element in `base`, as
+    a tuple of index arrays (PyTorch's as_strided geometry, found from the two arrays' strides)."""
+    item = base.itemsize
+    base_low, base_high = _byte_bounds(base)
+    view_low, view_high = _byte_bounds(view)
+    start = _py.min(base_low, view_low)
+    memory = np.full((_py.max(base_high, view_high) - start) // item, -1, dtype=np.int64)
+
+    def laid_out(array: np.ndarray) -> np.ndarray:
+        offset = (array.__array_interface__["data"][0] - start) // item
+        strides = tuple(stride // item * memory.itemsize for stride in array.strides)
+        return np.lib.stride_tricks.as_strided(memory[offset:], array.shape, strides)
+
+    laid_out(base)[...] = np.arange(base.size).reshape(base.shape)
+    flat = laid_out(view).copy()
+    return np.unravel_index(flat, base.shape)
+
+
+def _byte_bounds(array: np.ndarray) -> tuple[int, int]:
+    """The first and one-past-the-last byte addresses an array's elements occupy."""
+    low = high = array.__array_interface__["data"][0]
+    for stride, size in zip(array.strides, array.shape, strict=True):
+        if size == 0:
+            return low, low
+        if stride < 0:
+            low += stride * (size - 1)
+        else:
+            high += stride * (size - 1)
+    return low, high + array.itemsize
+
+
+def rebase_views(base: Tensor) -> None:
+    """After `base`'s history changed in place, every live view of it reads its values from the new history
+    (AsStridedBackward0 over the base's new grad_fn, as PyTorch regenerates a view's grad_fn)."""
+    views = getattr(base, "_views", None)
+    if not views or not base.requires_grad:
+        return
+    for ref in views:
+        view = ref()
+        if view is None:
+            continue
+        key = _positions_in(base.array, view.array)
+        shape = base.array.shape
+
+        def rule(g: Tensor, key: Any = key, shape: tuple[int, ...] = shape) -> tuple[Tensor]:
+            array = np.zeros(shape, dtype=g.array.dtype)
+            array[key] = g.array
+            return (Tensor(array),)
+
+        view.grad_fn = autograd.Node("AsStridedBackward0", (base.edge(),), rule)
+        view.requires_grad = True
+
+
+def record_inplace_on_view(view: Tensor, result: Tensor) -> None:
+    """`view.op_(...)` recorded: `result` is the op applied out of place to the view (its grad_fn's first edge is the
+    view's old history) and its values are already written into the view. The base's history becomes CopySlices
+    around the op's node, as in PyTorch, and every view of the base is rebased onto it."""
+    base = view._view_of
+    op = result.grad_fn
+    key = _positions_in(base.array, view.array)
+    op_rule = op.rule
+    other_shapes = op.input_shapes[1:] if op.input_shapes is not None else None
+
+    def rule(g: Tensor) -> tuple[Tensor | None, ...]:
+        array = g.array.copy()
+        grads = op_rule(Tensor(np.asarray(g.array[key])))
+        grad_view = grads[0]
+        array[key] = 0 if grad_view is None else grad_view.array
+        return (Tensor(array), *grads[1:])
+
+    node = autograd.Node("CopySlices", (base.edge(), *op.next_nodes[1:]), rule,
+                         (None, *other_shapes) if other_shapes is not None else None, op.saved)
+    node.saved_versions = op.saved_versions
+    node.had_saved = op.had_saved
+    base.grad_fn = node
+    base.requires_grad = True
+    rebase_views(base)
 
 
 class _SavedOutput:
@@ -2124,9 +2236,8 @@ def _internal_overlap(array: np.ndarray) -> bool:
 
 
 def index_put(x: Tensor, key: Any, value: Operand) -> None:
-    """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch."""
-    if x.requires_grad and x.grad_fn is None and autograd._grad_enabled:
-        raise runtime_error("a leaf Variable that requires grad is being used in an in-place operation.")
+    """`x[key] = value` in place: x's grad_fn becomes CopySlices, as in PyTorch (the base's, when x is a view)."""
+    check_inplace_target(x)
     numpy_key = _numpy_key(x, key)
     value_array = value.array if type(value) is Tensor else value
     try:
@@ -2146,6 +2257,12 @@ def index_put(x: Tensor, key: Any, value: Operand) -> None:
     if type(value) is Tensor:
         check_no_partial_overlap(written, value_array)
     needs_grad = autograd._grad_enabled and (x.requires_grad or (type(value) is Tensor and value.requires_grad))
+    base = getattr(x, "_view_of", None)
+    if needs_grad and base is not None:
+        # Written through a view: the change is the base's, at the places the view's region occupies in it.
+        region = tuple(np.asarray(place[numpy_key]) for place in _positions_in(base.array, x.array))
+        index_put(base, region, value)
+        return
     if needs_grad:
         before = Tensor(x.array.copy(), x.requires_grad, x.grad_fn)
         before._accumulator_node = x._accumulator_node
@@ -2168,6 +2285,7 @@ def index_put(x: Tensor, key: Any, value: Operand) -> None:
         node = autograd.Node("CopySlices", (before.edge(), value.edge() if type(value) is Tensor else None), rule)
         x.grad_fn = node
         x.requires_grad = True
+        rebase_views(x)
 
 
 def _numpy_key(x: Tensor, key: Any) -> Any:

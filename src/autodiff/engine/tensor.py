@@ -172,8 +172,10 @@ class Tensor:
     names the line that changed it. Only those changes pay for finding the line.
     """
 
+    # `_view_of` and `_views` are set only on a view made while grad is recorded and on its base (ops.record_view):
+    # an in-place change through either rewrites the base's history and the views' (ops.rebase_views).
     __slots__ = ("array", "requires_grad", "grad", "grad_fn", "retains_grad", "_version",
-                 "_accumulator_node", "is_parameter", "__weakref__")
+                 "_accumulator_node", "is_parameter", "_view_of", "_views", "__weakref__")
 
     def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: autograd.Node | None = None):
         self.array = array

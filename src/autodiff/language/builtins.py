@@ -10,9 +10,9 @@ stay out of reach.
 from __future__ import annotations
 
 import _string  # the parser behind str.format, to resolve fields through the attribute tables
-import string
 import types
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from autodiff.errors import AutodiffError
@@ -232,22 +232,25 @@ for _function, _name in ((_issubclass, "issubclass"), (_hasattr, "hasattr"), (_g
     _function.__name__ = _function.__qualname__ = _name
 
 
-class _SafeFormatter(string.Formatter):
-    """str.format whose `{0.name}` fields read attributes through the tables (never Python getattr)."""
+@cache
+def _formatter() -> Any:
+    """str.format whose `{0.name}` fields read attributes through the tables (never Python getattr); made on the
+    first `.format` call: importing `string` compiles its Template pattern, ~1 ms of every start otherwise."""
+    import string
 
-    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
-        first, rest = _string.formatter_field_name_split(field_name)
-        value = self.get_value(first, args, kwargs)
-        for is_attribute, key in rest:
-            value = protocol.get_attribute(value, key) if is_attribute else value[key]
-        return value, first
+    class SafeFormatter(string.Formatter):
+        def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+            first, rest = _string.formatter_field_name_split(field_name)
+            value = self.get_value(first, args, kwargs)
+            for is_attribute, key in rest:
+                value = protocol.get_attribute(value, key) if is_attribute else value[key]
+            return value, first
 
-
-_formatter = _SafeFormatter()
+    return SafeFormatter()
 
 
 def _str_format(template: str, *args: Any, **kwargs: Any) -> str:
-    return _formatter.vformat(template, args, kwargs)
+    return _formatter().vformat(template, args, kwargs)
 
 
 def _register() -> None:

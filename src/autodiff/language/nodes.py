@@ -3,40 +3,69 @@ came from."""
 
 from __future__ import annotations
 
-from dataclasses import MISSING, Field, field
 from typing import Any
 
 from autodiff.errors import Span
+
+_MISSING = object()
+
+
+class _Fresh:
+    """A field's default made anew for each node (`fresh(list)`), as a dataclass field's default_factory."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Any):
+        self.make = make
+
+
+def fresh(make: Any) -> Any:
+    return _Fresh(make)
 
 
 def syntax_node(cls: type) -> type:
     """What `@dataclass(slots=True)` makes of a class of annotated fields (an `__init__` taking them in order,
     defaults last; `__eq__` field by field; a `__repr__` listing them; `__slots__`; unhashable), built for
     start-up: dataclasses spent ~1.5 ms a class (three generated methods compiled one by one, the class made
-    twice), which put this module near the top of a script's start-up profile. Here one small `__init__` is
-    compiled per class; equality and repr are shared."""
+    twice), which put this module near the top of a script's start-up profile. Here equality and repr are shared,
+    and each class's small `__init__` is compiled when the class makes its first node: a short script uses a
+    dozen of the ~55 classes, and compiling all of them took ~3 ms of every start."""
     names = tuple(cls.__dict__.get("__annotations__", {}))
     defaults: dict[str, Any] = {}
     factories: dict[str, Any] = {}
     for name in names:
         if name in cls.__dict__:
             value = cls.__dict__[name]
-            if isinstance(value, Field) and value.default_factory is not MISSING:
-                factories[name] = value.default_factory  # a fresh value for each node, as dataclasses give
-                defaults[name] = MISSING
+            if isinstance(value, _Fresh):
+                factories[name] = value.make
+                defaults[name] = _MISSING
             else:
-                defaults[name] = value.default if isinstance(value, Field) else value
+                defaults[name] = value
+    made: list[type] = []
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # replaced by the compiled one on its first call
+        node_class = made[0]
+        node_class.__init__ = _compiled_init(node_class, names, defaults, factories)  # type: ignore[misc]
+        node_class.__init__(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    namespace = {key: value for key, value in cls.__dict__.items()
+                 if key not in names and key not in ("__dict__", "__weakref__")}
+    namespace.update(__slots__=names, __init__=__init__, __eq__=_node_eq, __repr__=_node_repr,
+                     __hash__=None, __match_args__=names, __node_fields__=names)
+    made.append(type(cls.__name__, cls.__bases__, namespace))
+    return made[0]
+
+
+def _compiled_init(node_class: type, names: tuple[str, ...], defaults: dict[str, Any],
+                   factories: dict[str, Any]) -> Any:
     parameters = ", ".join(f"{name}=_defaults[{name!r}]" if name in defaults else name for name in names)
     body = "".join(f"\n    self.{name} = _factories[{name!r}]() if {name} is _MISSING else {name}" if name in factories
                    else f"\n    self.{name} = {name}" for name in names) or "\n    pass"
-    scope: dict[str, Any] = {"_defaults": defaults, "_factories": factories, "_MISSING": MISSING}
+    scope: dict[str, Any] = {"_defaults": defaults, "_factories": factories, "_MISSING": _MISSING}
     exec(f"def __init__(self, {parameters}):{body}", scope)  # noqa: S102 - our own field names, no user text
-    namespace = {key: value for key, value in cls.__dict__.items()
-                 if key not in names and key not in ("__dict__", "__weakref__")}
-    scope["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
-    namespace.update(__slots__=names, __init__=scope["__init__"], __eq__=_node_eq, __repr__=_node_repr,
-                     __hash__=None, __match_args__=names, __node_fields__=names)
-    return type(cls.__name__, cls.__bases__, namespace)
+    scope["__init__"].__qualname__ = f"{node_class.__qualname__}.__init__"
+    return scope["__init__"]
 
 
 def _node_eq(self: Any, other: Any) -> Any:
@@ -359,8 +388,8 @@ class FunctionDef:
     params: list[Param]
     body: list[Any]
     span: Span  # the whole definition
-    header: Span = field(default=None)  # type: ignore[assignment]  # `def name(...)` only
-    decorators: list[Any] = field(default_factory=list)  # applied bottom-up, evaluated top-down
+    header: Span = None  # type: ignore[assignment]  # `def name(...)` only
+    decorators: list[Any] = fresh(list)  # applied bottom-up, evaluated top-down
 
 
 @syntax_node
@@ -370,8 +399,8 @@ class ClassDef:
     keywords: list[Keyword]
     body: list[Any]
     span: Span  # the whole definition
-    header: Span = field(default=None)  # type: ignore[assignment]  # `class Name(...)` only
-    decorators: list[Any] = field(default_factory=list)
+    header: Span = None  # type: ignore[assignment]  # `class Name(...)` only
+    decorators: list[Any] = fresh(list)
 
 
 @syntax_node

@@ -18,29 +18,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from autodiff.errors import AutodiffError
 
 
-@dataclass
 class TypeTable:
     """What scripts may do with one Python type.
 
     getters: `x.name` -> getter(x)
     setters: `x.name = v` -> setter(x, v)
     methods: `x.name(*a, **k)` -> method(x, *a, **k); `x.name` alone gives a bound method value.
+    (A plain class: as a dataclass it compiled its methods at every start.)
     """
 
-    type_name: str
-    getters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
-    setters: dict[str, Callable[[Any, Any], None]] = field(default_factory=dict)
-    methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
-    # Values that keep other attributes a script sets in their __dict__ (functions: `f.calls = 0`).
-    extensible: bool = False
-    # Errors name the value's own class (an exception's table serves every exception class).
-    named_by_class: bool = False
+    def __init__(self, type_name: str, getters: dict[str, Callable[[Any], Any]] | None = None,
+                 setters: dict[str, Callable[[Any, Any], None]] | None = None,
+                 methods: dict[str, Callable[..., Any]] | None = None, extensible: bool = False,
+                 named_by_class: bool = False):
+        self.type_name = type_name
+        self.getters = getters if getters is not None else {}
+        self.setters = setters if setters is not None else {}
+        self.methods = methods if methods is not None else {}
+        # Values that keep other attributes a script sets in their __dict__ (functions: `f.calls = 0`).
+        self.extensible = extensible
+        # Errors name the value's own class (an exception's table serves every exception class).
+        self.named_by_class = named_by_class
+
+    def __repr__(self) -> str:
+        return f"TypeTable({self.type_name!r})"
 
     def names(self) -> list[str]:
         return sorted({*self.getters, *self.methods})

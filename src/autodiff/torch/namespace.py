@@ -4,6 +4,7 @@ scripts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from autodiff.engine import ops, reductions
@@ -112,6 +113,12 @@ def _set_printoptions(**kwargs: Any) -> None:
 
 
 def torch_members() -> dict[str, Any]:
+    """The members of `torch`, a new dict for each run (its values are the same every time)."""
+    return dict(_torch_members())
+
+
+@cache
+def _torch_members() -> dict[str, Any]:
     members: dict[str, Any] = {}
     members.update(CREATION)
     for name in SHARED_OPS:

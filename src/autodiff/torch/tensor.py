@@ -4,6 +4,7 @@ types (torch.FloatTensor), devices."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -109,9 +110,7 @@ def detach_(self: Tensor) -> Tensor:
     return self
 
 
-def _check_inplace_target(self: Tensor) -> None:
-    if autograd._grad_enabled and self.requires_grad and self.grad_fn is None:
-        raise runtime_error("a leaf Variable that requires grad is being used in an in-place operation.")
+_check_inplace_target = ops.check_inplace_target
 
 
 def _write(self: Tensor, array: np.ndarray) -> None:
@@ -158,8 +157,12 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
         before = Tensor(self.array.copy(), self.requires_grad, self.grad_fn)
         result = compute(before, *args, **kwargs)
         _write(self, result.array)
+        if ops.view_base(self) is not None and result.grad_fn is not None:
+            ops.record_inplace_on_view(self, result)
+            return self
         self.grad_fn = result.grad_fn
         self.requires_grad = True
+        ops.rebase_views(self)
         return self
 
     return method
@@ -344,7 +347,10 @@ Tensor.__imul__ = _inplace(ops.mul)
 Tensor.__itruediv__ = _inplace(ops.div)
 
 
+@cache
 def tensor_table() -> TypeTable:
+    """Tensor's table, made once per process: its entries hold no state of a run (register_tables makes it the
+    table in force, which later registrations extend)."""
     table = TypeTable("Tensor")
     table.getters.update({
         "grad": _get_grad,
@@ -415,7 +421,15 @@ def _no_variable(node: autograd.Node) -> Any:
     raise AutodiffError("AttributeError", f"'{node.name}' object has no attribute 'variable'")
 
 
+_registered = False
+
+
 def register_tables() -> None:
+    """The tables of torch's values, registered once per process (every run's would be the same)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     register(Tensor, tensor_table())
     table = node_table()
     register(autograd.Node, table)

@@ -22,7 +22,6 @@ Public API:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -47,13 +46,18 @@ __all__ = [
 # Options
 
 
-@dataclasses.dataclass
 class PrintOptions:
-    precision: int = 4
-    threshold: float = 1000
-    edgeitems: int = 3
-    linewidth: int = 80
-    sci_mode: bool | None = None
+    """torch's print options, changed in place by set_printoptions. (A plain class: a dataclass compiled its
+    methods at every start.)"""
+
+    __slots__ = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+
+    def __init__(self) -> None:
+        self.precision = 4
+        self.threshold: float = 1000
+        self.edgeitems = 3
+        self.linewidth = 80
+        self.sci_mode: bool | None = None
 
 
 PRINT_OPTS = PrintOptions()
@@ -99,7 +103,7 @@ def set_printoptions(
 
 def get_printoptions() -> dict[str, Any]:
     """The current options as a dict that can be passed back as `set_printoptions(**d)`."""
-    return dataclasses.asdict(PRINT_OPTS)
+    return {name: getattr(PRINT_OPTS, name) for name in PrintOptions.__slots__}
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -171,20 +170,25 @@ def _leaf_fix(name: str, source_lines: Sequence[str]) -> str:
 # --- what backward passes did -----------------------------------------------------------------------------------------
 
 
-@dataclass
+# The records below are plain classes, not dataclasses: this module is imported by every run, and @dataclass
+# compiles its generated methods at import (~1 ms a class).
+
+
 class PassRecord:
     """One backward pass: its roots (and their names when it started), the gradients fed in, and, once it
     completed, the gradient it delivered to each leaf (for autograd.grad: to each leaf among its inputs)."""
 
-    number: int
-    roots: list[Tensor]
-    root_names: list[str | None]
-    root_grads: list[Tensor]
-    captures: bool  # autograd.grad or backward(inputs=...): gradients returned, not accumulated by the pass
-    completed: bool = False
-    delivered: list[tuple[Tensor, Tensor]] = field(default_factory=list)
-    grads_after: list[np.ndarray | None] = field(default_factory=list)  # each delivered leaf's .grad after the pass
-    extra: Any = None  # explain.py's reading of the pass
+    def __init__(self, number: int, roots: list[Tensor], root_names: list[str | None], root_grads: list[Tensor],
+                 captures: bool):
+        self.number = number
+        self.roots = roots
+        self.root_names = root_names
+        self.root_grads = root_grads
+        self.captures = captures  # autograd.grad or backward(inputs=...): gradients returned, not accumulated
+        self.completed = False
+        self.delivered: list[tuple[Tensor, Tensor]] = []
+        self.grads_after: list[np.ndarray | None] = []  # each delivered leaf's .grad after the pass
+        self.extra: Any = None  # explain.py's reading of the pass
 
 
 StartHook = Callable[[PassRecord, Sequence[Node] | None, "NameIndex"], None]
@@ -281,21 +285,23 @@ def walk_nodes(roots: Sequence[Node]) -> Iterator[Node]:
 # --- the variable table -----------------------------------------------------------------------------------------------
 
 
-@dataclass
 class TensorRow:
     """One named tensor as the table and the JSON document show it."""
 
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
-    value: np.ndarray
-    requires_grad: bool
-    is_leaf: bool
-    grad_fn: str | None
-    grad: np.ndarray | None
-    grad_note: str | None  # why grad is None
-    retains_grad: bool
-    is_parameter: bool
+    def __init__(self, *, name: str, shape: tuple[int, ...], dtype: str, value: np.ndarray, requires_grad: bool,
+                 is_leaf: bool, grad_fn: str | None, grad: np.ndarray | None, grad_note: str | None,
+                 retains_grad: bool, is_parameter: bool):
+        self.name = name
+        self.shape = shape
+        self.dtype = dtype
+        self.value = value
+        self.requires_grad = requires_grad
+        self.is_leaf = is_leaf
+        self.grad_fn = grad_fn
+        self.grad = grad
+        self.grad_note = grad_note  # why grad is None
+        self.retains_grad = retains_grad
+        self.is_parameter = is_parameter
 
 
 def grad_none_reason(tensor: Tensor, recorder: Recorder | None) -> str | None:
@@ -360,32 +366,36 @@ def constant_input(node: Node, index: int, saved: tuple[Tensor, ...]) -> Tensor 
     return None
 
 
-@dataclass
 class GraphNode:
     """A node of the drawing: a grad_fn ("function"), a leaf's AccumulateGrad ("leaf") or an input that does not
     require grad ("constant"). `inputs` lists the ids of its inputs in order (edges run input -> node)."""
 
-    id: str
-    kind: str
-    op: str
-    name: str | None = None
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None
-    inputs: list[str] = field(default_factory=list)
-    # The tensor the node stands for where autodiff knows it (a leaf, a named output, a saved constant): the
-    # picture views (svg.py, html.py) show its value and grad. Not part of the JSON document.
-    tensor: Tensor | None = field(default=None, repr=False, compare=False)
-    # Hooks registered on the node or on the tensor whose gradient it receives ("hook scale", "pre-hook show").
-    hooks: list[str] = field(default_factory=list)
+    def __init__(self, id: str, kind: str, op: str, name: str | None = None,  # noqa: A002 - the document's key
+                 shape: tuple[int, ...] | None = None, dtype: str | None = None, inputs: list[str] | None = None,
+                 tensor: Tensor | None = None, hooks: list[str] | None = None):
+        self.id = id
+        self.kind = kind
+        self.op = op
+        self.name = name
+        self.shape = shape
+        self.dtype = dtype
+        self.inputs = inputs if inputs is not None else []
+        # The tensor the node stands for where autodiff knows it (a leaf, a named output, a saved constant): the
+        # picture views (svg.py, html.py) show its value and grad. Not part of the JSON document.
+        self.tensor = tensor
+        # Hooks registered on the node or on the tensor whose gradient it receives ("hook scale", "pre-hook show").
+        self.hooks = hooks if hooks is not None else []
 
 
-@dataclass
 class Graph:
-    roots: list[str]
-    nodes: dict[str, GraphNode]
-    truncated: bool = False
-    # The engine's node behind each function and leaf id (the HTML page matches backward's steps to drawn nodes).
-    engine_nodes: dict[str, Node] = field(default_factory=dict, repr=False, compare=False)
+    def __init__(self, roots: list[str], nodes: dict[str, GraphNode], truncated: bool = False,
+                 engine_nodes: dict[str, Node] | None = None):
+        self.roots = roots
+        self.nodes = nodes
+        self.truncated = truncated
+        # The engine's node behind each function and leaf id (the HTML page matches backward's steps to drawn
+        # nodes).
+        self.engine_nodes = engine_nodes if engine_nodes is not None else {}
 
     def edges(self) -> list[tuple[str, str, int]]:
         """(input id, node id, input index) for every edge, in node order."""

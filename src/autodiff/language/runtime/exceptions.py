@@ -63,6 +63,10 @@ def convert_exception(exc: BaseException, span: Span | None) -> BaseException:
     elif isinstance(exc, RecursionError):  # Python's own text, as PyTorch shows it
         message = str(exc) if str(exc).startswith("maximum recursion depth exceeded") else \
             "maximum recursion depth exceeded"
+        # ...but not where the limit happened to fall inside autodiff's own calls (a C call into one of its Python
+        # functions), which depends on the stack's depth when the script started: a script's own calls report
+        # the bare text (runtime/functions.py), as PyTorch's modules do
+        message = message.removesuffix(" while calling a Python object")
         error = AutodiffError("RecursionError", message, span, hint="the script nests calls or values too deeply")
     elif isinstance(exc, MemoryError):
         error = AutodiffError("LimitError", "out of memory: the script tried to build a value larger than the "
