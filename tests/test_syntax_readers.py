@@ -192,6 +192,15 @@ CORNERS = [
     "with (\n    a\n):\n    pass\n",
     "with (a).b():\n    pass\n",
     "with (a) , b:\n    pass\n",
+    # comments between the nodes, where the reader scans for keywords and parentheses
+    "total = sum(\n    loss(x)  # per-sample (note)\n    # for in if\n    for x in xs  # the data, for in\n"
+    "    if x  # if in for\n)\n",
+    "y = [  # (\n    (a)  # ) (\n    for (b)  # for\n    in (c)  # in\n    if (d  # if\n    )\n]\n",
+    "with (  # c, (\n    a  # ,\n) as b:\n    pass\n",
+    "f = lambda a=(  # (\n    1  # )\n): a\n",
+    "z = {k: (  # c\n    v) for k, v in d}\ns = {(  # (\n x) for x in y}\n",
+    "def f(a=(  # =\n    1), *, b=2):  # c\n    pass\n",
+    "g = f(  # (\n    (x)  # )\n    for x in y\n)\n",
 ]
 REFUSED_BY_THE_GRAMMAR = [
     "def f(a, a): pass\n", "f(a=1, a=2)\n", "[a, *b, *c] = d\n", "x = 1j\n", "x = b'bytes'\n",
@@ -270,6 +279,7 @@ def syntax_expression(draw: st.DrawFn, depth: int) -> str:
         return draw(st.sampled_from(NAMES + ATOMS))
     sub = lambda: syntax_expression(draw, depth - 1)  # noqa: E731
     star = lambda: "*" + grouped(sub())  # noqa: E731
+    gap = lambda: draw(st.sampled_from([" ", " ", "  # (c) for in if\n    ", " \\\n  "]))  # noqa: E731
     name = draw(st.sampled_from(NAMES))
     params = draw(st.sampled_from(["", "x", "x, y=1", "*args", "*, k", "x=(1), *a, k, **kw", "**kw", "x,"]))
     form = draw(st.integers(0, 17))
@@ -291,13 +301,13 @@ def syntax_expression(draw: st.DrawFn, depth: int) -> str:
     if form == 7:
         return f"{{{sub()}, {star()}{draw(st.sampled_from(['', ',']))}}}"
     if form == 8:
-        return f"{{{sub()} for {name} in {grouped(sub())} if {grouped(sub())}}}"
+        return f"{{{sub()}{gap()}for {name} in{gap()}{grouped(sub())}{gap()}if {grouped(sub())}}}"
     if form == 9:
-        return f"[{sub()} for ({name}) in ({sub()}) for b in {grouped(sub())}]"
+        return f"[{gap()}{sub()}{gap()}for ({name}){gap()}in ({sub()}) for b in {grouped(sub())}{gap()}]"
     if form == 10:
         return f"{{{sub()}: {sub()} for {name}, b in {grouped(sub())}}}"
     if form == 11:
-        return f"sum({sub()} for {name} in {grouped(sub())})"
+        return f"sum({gap()}{grouped(sub())}{gap()}for {name} in {grouped(sub())})"
     if form == 12:
         return draw(st.sampled_from(["(yield)", f"(yield {sub()})", f"(yield from {sub()})"]))
     if form == 13:
@@ -399,16 +409,16 @@ def test_the_construct_programs_are_mostly_read_by_cpythons_parser():
     """The strategy below must exercise the reader, not only the grammar: most of its programs are read."""
     outcomes = {"same": 0, "declined": 0, "rejected": 0}
 
-    @settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(syntax_programs())
     def count(program):
         outcomes[compare(program)] += 1
 
     count()
-    assert outcomes["same"] >= 50, outcomes
+    assert outcomes["same"] >= 30, outcomes
 
 
-@READER_SETTINGS
+@settings(READER_SETTINGS, max_examples=150)
 @given(syntax_programs())
 def test_programs_of_every_construct_read_the_same_both_ways(program):
     compare(program)

@@ -9,8 +9,8 @@ without a method here); a check the grammar's builder makes would fail (a repeat
 duplicate parameter, two starred targets, a bare `except:` before another, `*a, b` where the grammar has no
 starred items); CPython reads the text differently from the grammar (`with (a, b):` is two items to
 CPython, one tuple to the grammar; `a[*b]`) or normalized a name (NFKC); or a span cannot be placed exactly
-as the grammar places it (comments where a span's edge is found by scanning, tabs mixed with spaces, form
-feeds).
+as the grammar places it (tabs mixed with spaces, form feeds, a keyword or parenthesis not where the
+grammar's tokens put it).
 
 Spans follow Lark's rules (propagate_positions): a node runs from its first to its last token, and a
 parenthesized child counts with its parentheses (so `x = (a)` ends at the `)`), as CPython's spans do;
@@ -46,7 +46,8 @@ _STRING_LONG = re.compile(LONG_STRING_PATTERN, re.IGNORECASE | re.DOTALL)
 _BETWEEN_STRINGS = re.compile(r"(?:[ \t\n]+|#[^\n]*|\\[ \t]*\n)*")
 _AFTER_STATEMENT = re.compile(r"(?:[ \t]+|\\[ \t]*\n)*;?(?:[ \t]+|\\[ \t]*\n)*")
 _NEWLINE_TOKEN = re.compile(r"(?:\n[\t ]*|#[^\n]*)+")  # the grammar's _NEWLINE
-_SPACE = re.compile(r"(?:[ \t\n]+|\\[ \t]*\n)*")
+_SPACE = re.compile(r"(?:[ \t\n]+|#[^\n]*|\\[ \t]*\n)*")  # between tokens inside brackets
+_COMMENT = re.compile(r"#[^\n]*")
 _DEF_NAME = re.compile(r"def[ \t]+(" + NAME_PATTERN + ")")
 _CLASS_NAME = re.compile(r"class[ \t]+(" + NAME_PATTERN + ")")
 _NAME_LIST = re.compile(r"(?:global|nonlocal)[ \t]+(" + NAME_PATTERN + r"(?:[ \t]*,[ \t]*" + NAME_PATTERN + ")*)")
@@ -178,12 +179,24 @@ class _Reader:
             raise _Decline
         return match.end()
 
+    def code(self, lo: int, hi: int) -> str:
+        """text[lo:hi] with its comments blanked out (the same length). Only for the text between two nodes
+        (brackets, keywords, commas, spaces), where there is no string literal, so a '#' starts a comment."""
+        region = self.text[lo:hi]
+        if "#" in region:
+            region = _COMMENT.sub(lambda comment: " " * len(comment.group()), region)
+        return region
+
     def opening_parens(self, lo: int, start: int) -> int:
         """How many grouping parentheses open in text[lo:start] (only spaces and '(' expected there)."""
-        region = self.text[lo:start]
-        if "#" in region or region.strip(" \t\n\\(") != "":
+        region = self.code(lo, start)
+        if region.strip(" \t\n\\(") != "":
             raise _Decline
         return region.count("(")
+
+    def first_paren(self, lo: int, start: int) -> int:
+        """The offset of the first '(' in text[lo:start] (which opening_parens found there)."""
+        return lo + self.code(lo, start).index("(")
 
     def after_closing(self, end: int, count: int) -> int:
         """The offset after `count` closing parentheses that follow `end` (spaces between)."""
@@ -197,10 +210,7 @@ class _Reader:
 
     def keyword_end(self, lo: int, hi: int, word: str) -> int:
         """The offset after the last `word` in text[lo:hi] (a keyword between two expressions)."""
-        region = self.text[lo:hi]
-        if "#" in region:
-            raise _Decline
-        found = region.rfind(word)
+        found = self.code(lo, hi).rfind(word)
         if found < 0:
             raise _Decline
         return lo + found + len(word)
@@ -360,13 +370,13 @@ class _Reader:
             context = item.context_expr
             start = self.start(context)
             if index:
-                comma = self.text.find(",", lo, start)
+                comma = self.code(lo, start).find(",")
                 if comma < 0:
                     raise _Decline
-                lo = comma + 1
+                lo += comma + 1
             opens = self.opening_parens(lo, start)
             if opens:
-                start = lo + self.text[lo:start].index("(")
+                start = self.first_paren(lo, start)
             end = self.container_end(context, lo)
             target = None
             if item.optional_vars is not None:
@@ -563,7 +573,7 @@ class _Reader:
             lo = self.start(generator) + 1
             element_start = self.start(generator.elt)
             opens = self.opening_parens(lo, element_start)
-            start = lo + self.text[lo:element_start].index("(") if opens else element_start
+            start = self.first_paren(lo, element_start) if opens else element_start
             element = self.expr(generator.elt)
             generators, end = self.comprehensions(generator.generators, self.container_end(generator.elt, lo))
             args = [nodes.GeneratorExp(element, generators, self.span_of(start, end))]
