@@ -290,6 +290,7 @@ def test_flags_and_nesting_match_torch(name):
 # --- errors: one per script (scripts have no try) ----------------------------------------------------------------
 
 ERRORS = [
+    "torch.einsum(torch.ones(2))",  # a tensor where the equation belongs
     "def lin(x):\n    return 2 * x\nvjp(lin, torch.ones(2))",
     "def lin(x):\n    return 2 * x\nvjp(lin, torch.ones(2), torch.ones(3))",
     "def lin(x):\n    return 2 * x\njvp(lin, (torch.ones(2), torch.ones(2)), (torch.ones(2),))",

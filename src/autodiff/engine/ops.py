@@ -3527,6 +3527,9 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     permutes and sums, then a bmm for each contraction (or a product when nothing is contracted)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise value_error("einsum(): must specify the equation string and at least one operand, or at least one "
+                          "operand and its subscripts list")
     inputs_text, arrow, output_text = equation.replace(" ", "").partition("->")
     terms = inputs_text.split(",")
     if len(terms) > len(operands):
