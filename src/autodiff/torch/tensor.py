@@ -110,9 +110,6 @@ def detach_(self: Tensor) -> Tensor:
     return self
 
 
-_check_inplace_target = ops.check_inplace_target
-
-
 def _write(self: Tensor, array: np.ndarray) -> None:
     source = np.asarray(array)
     if source.dtype != self.array.dtype and ops._CATEGORY[source.dtype.kind] > ops._CATEGORY[self.array.dtype.kind]:
@@ -139,7 +136,7 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Build `x.op_(...)` from the out-of-place op: same values written into x, x's history rebased."""
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        _check_inplace_target(self)
+        ops.check_inplace_target(self)
         for argument in (*args, *kwargs.values()):
             if type(argument) is Tensor:
                 ops.check_no_partial_overlap(self.array, argument.array)
@@ -288,7 +285,7 @@ def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = Non
 
 
 def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    _check_inplace_target(self)
+    ops.check_inplace_target(self)
     _generator(generator).normal_(self.array, mean, std)
     self.bump_version()
     return self
