@@ -184,9 +184,15 @@ class Node:
     require grad). `input_shapes[i]`, when set, is input i's shape: the engine sums a broadcast
     gradient back to it, so rules never unbroadcast. `saved` holds the tensors the rule reads, with
     their versions at record time, so an in-place change before backward is detected.
+
+    The rule is called as `rule(grad)`, or as `rule(grad, context)` when the op recorded a context: the ops a
+    script repeats most (`*` and `/` by a number, unary functions, `** 2`) pass what their rule reads as the
+    context of a module-level rule instead of closing over it, so each recorded op leaves two objects for the
+    garbage collector to scan (the node and its edges) rather than five; on a 200,000-op chain the collector's
+    scans were a third of the forward time.
     """
 
-    __slots__ = ("name", "next_nodes", "rule", "input_shapes", "saved", "saved_versions",
+    __slots__ = ("name", "next_nodes", "rule", "context", "input_shapes", "saved", "saved_versions",
                  "retained", "had_saved", "saves_output", "hooks", "__weakref__")
 
     def __init__(
@@ -196,10 +202,12 @@ class Node:
         rule: BackwardRule | None,
         input_shapes: tuple[tuple[int, ...] | None, ...] | None = None,
         saved: tuple[Tensor, ...] = (),
+        context: Any = None,
     ):
         self.name = name
         self.next_nodes = next_nodes
         self.rule = rule
+        self.context = context
         self.input_shapes = input_shapes
         self.saved = saved
         if saved:
@@ -217,6 +225,11 @@ class Node:
         if node_observers:
             for observer in node_observers:
                 observer(self)
+
+    def apply_rule(self, grad: Tensor) -> Sequence[Tensor | None]:
+        """The gradients of the node's inputs from the gradient of its output (its rule must not be freed)."""
+        context = self.context
+        return self.rule(grad) if context is None else self.rule(grad, context)
 
     def hook_table(self) -> NodeHooks:
         if self.hooks is None:
@@ -247,7 +260,7 @@ class Node:
     def release(self) -> None:
         """Free what backward needed (PyTorch frees saved tensors unless retain_graph=True)."""
         if self.had_saved:
-            self.rule = None
+            self.rule = self.context = None
             self.saved = ()
 
 
@@ -482,18 +495,20 @@ def run_backward(
                     raise runtime_error(FREED_MESSAGE)
                 continue
             if anomaly:
-                input_grads = _apply_in_anomaly_mode(node, rule, grad)
+                input_grads = _apply_in_anomaly_mode(node, grad)
             else:
                 if node.saved:
                     node.check_saved()
                 if hooks:
-                    input_grads = _apply_with_hooks(node, hooks, rule, grad)
-                else:
+                    input_grads = _apply_with_hooks(node, hooks, grad)
+                elif node.context is None:
                     input_grads = rule(grad)
+                else:
+                    input_grads = rule(grad, node.context)
             if step_observers is None:
                 del grad  # the incoming gradient's buffer can go as soon as the rule has used it
             if not retain_graph and node.had_saved:
-                node.rule = None
+                node.rule = node.context = None
                 node.saved = ()
             shapes = node.input_shapes
             sent: list[tuple[int, Tensor | None, Tensor | None]] | None = [] if step_observers is not None else None
@@ -591,10 +606,10 @@ def _check_hook_tuple(result: Any, expected: int, hook: Any) -> None:
                             f"{len(result)}, but expected {expected})")
 
 
-def _apply_with_hooks(node: Node, hooks: NodeHooks, rule: BackwardRule, grad: Tensor) -> Sequence[Tensor | None]:
+def _apply_with_hooks(node: Node, hooks: NodeHooks, grad: Tensor) -> Sequence[Tensor | None]:
     if hooks.pre:
         grad = _call_pre_hooks(node, hooks.pre, grad)
-    input_grads = rule(grad)
+    input_grads = node.apply_rule(grad)
     if hooks.post:
         input_grads = _call_post_hooks(node, hooks.post, input_grads, grad)
     return input_grads
@@ -611,7 +626,7 @@ def _accumulate_with_hooks(node: AccumulateGrad, hooks: NodeHooks, grad: Tensor,
         hook((), (grad,))
 
 
-def _apply_in_anomaly_mode(node: Node, rule: BackwardRule, grad: Tensor) -> Sequence[Tensor | None]:
+def _apply_in_anomaly_mode(node: Node, grad: Tensor) -> Sequence[Tensor | None]:
     """Run the node with its checks; on any error, first warn with where the script created the node."""
     import numpy as np
 
@@ -619,7 +634,7 @@ def _apply_in_anomaly_mode(node: Node, rule: BackwardRule, grad: Tensor) -> Sequ
     try:
         if node.saved:
             node.check_saved()
-        input_grads = _apply_with_hooks(node, hooks, rule, grad) if hooks else rule(grad)
+        input_grads = _apply_with_hooks(node, hooks, grad) if hooks else node.apply_rule(grad)
         if _anomaly_check_nan:
             for index, child_grad in enumerate(input_grads):
                 if child_grad is not None and child_grad.array.dtype.kind == "f" and np.isnan(child_grad.array).any():

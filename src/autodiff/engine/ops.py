@@ -195,7 +195,7 @@ def record_inplace_on_view(view: Tensor, result: Tensor) -> None:
     base = view._view_of
     op = result.grad_fn
     key = _positions_in(base.array, view.array)
-    op_rule = op.rule
+    op_rule = op.apply_rule
     other_shapes = op.input_shapes[1:] if op.input_shapes is not None else None
 
     def rule(g: Tensor) -> tuple[Tensor | None, ...]:
@@ -489,16 +489,17 @@ def mul(a: Operand, b: Operand) -> Tensor:
                 a_grad = a.requires_grad
                 b_grad = type(b) is Tensor and b.requires_grad
                 if a_grad or b_grad:
-                    # The rule closes over only what it reads (a chain must not keep every input alive).
+                    # The context is only what the rule reads (a chain must not keep every input alive).
                     if not b_grad:
-                        node = autograd.Node("MulBackward0", (a.edge(), None), _mul_rule_self(b), None,
-                                             (b,) if type(b) is Tensor else ())
+                        node = autograd.Node("MulBackward0", (a.edge(), None), _mul_grad_self, None,
+                                             (b,) if type(b) is Tensor else (), b)
                         node.had_saved = True  # PyTorch saves a number operand too: a second backward fails
                     elif not a_grad:
-                        node = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, (a,))
+                        node = autograd.Node("MulBackward0", (None, b.edge()), _mul_grad_other, None, (a,), a)
                     else:
-                        node = autograd.Node("MulBackward0", (a.edge(), b.edge()), _mul_rule_both(a, b), None,
-                                             (b, a))
+                        saved = (b, a)
+                        node = autograd.Node("MulBackward0", (a.edge(), b.edge()), _mul_grad_both, None, saved,
+                                             saved)
                     out.grad_fn = node
                     out.requires_grad = True
             return out
@@ -507,23 +508,24 @@ def mul(a: Operand, b: Operand) -> Tensor:
         if y is not None:
             out = Tensor(np.multiply(a, b.array, out=...))
             if autograd._grad_enabled and b.requires_grad:
-                out.grad_fn = autograd.Node("MulBackward0", (None, b.edge()), _mul_rule_other(a), None, ())
+                out.grad_fn = autograd.Node("MulBackward0", (None, b.edge()), _mul_grad_other, None, (), a)
                 out.grad_fn.had_saved = True  # PyTorch saves the number (as a wrapped tensor)
                 out.requires_grad = True
             return out
     return _mul(a, b)
 
 
-def _mul_rule_self(b: Operand) -> autograd.BackwardRule:
-    return lambda g: (mul(g, b), None)
+def _mul_grad_self(g: Tensor, b: Operand) -> tuple[Tensor, None]:
+    return mul(g, b), None
 
 
-def _mul_rule_other(a: Tensor) -> autograd.BackwardRule:
-    return lambda g: (None, mul(g, a))
+def _mul_grad_other(g: Tensor, a: Operand) -> tuple[None, Tensor]:
+    return None, mul(g, a)
 
 
-def _mul_rule_both(a: Tensor, b: Tensor) -> autograd.BackwardRule:
-    return lambda g: (mul(g, b), mul(g, a))
+def _mul_grad_both(g: Tensor, saved: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    b, a = saved
+    return mul(g, b), mul(g, a)
 
 
 def _mul(a: Operand, b: Operand) -> Tensor:
@@ -556,8 +558,8 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
         if y is not None:
             out = Tensor(np.true_divide(a.array, y, out=...))
             if autograd._grad_enabled and a.requires_grad and not (type(b) is Tensor and b.requires_grad):
-                out.grad_fn = autograd.Node("DivBackward0", (a.edge(), None), _div_rule_self(b), None,
-                                            (b,) if type(b) is Tensor else ())
+                out.grad_fn = autograd.Node("DivBackward0", (a.edge(), None), _div_grad_self, None,
+                                            (b,) if type(b) is Tensor else (), b)
                 out.grad_fn.had_saved = True  # PyTorch saves a number divisor too
                 out.requires_grad = True
                 return out
@@ -566,8 +568,8 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
     return _div(a, b)
 
 
-def _div_rule_self(b: Operand) -> autograd.BackwardRule:
-    return lambda g: (div(g, b), None)
+def _div_grad_self(g: Tensor, b: Operand) -> tuple[Tensor, None]:
+    return div(g, b), None
 
 
 def _div(a: Operand, b: Operand) -> Tensor:
@@ -703,12 +705,17 @@ def _pow_scalar_exponent(a: Tensor, exponent: Scalar) -> Tensor:
         else:
             out = np.power(x, exponent)
 
-    def rule(g: Tensor) -> tuple[Tensor]:
-        if exponent == 0:
-            return (zeros_like(a),)
-        return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
+    result = _record(np.asarray(out), "PowBackward0", (a,), _pow_grad_scalar_exponent, (a,))
+    if result.grad_fn is not None:
+        result.grad_fn.context = (a, exponent)
+    return result
 
-    return _record(np.asarray(out), "PowBackward0", (a,), rule, (a,))
+
+def _pow_grad_scalar_exponent(g: Tensor, context: tuple[Tensor, Scalar]) -> tuple[Tensor]:
+    a, exponent = context
+    if exponent == 0:
+        return (zeros_like(a),)
+    return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
 
 
 def _pow_scalar_base(base: Scalar, exponent: Tensor) -> Tensor:
@@ -926,9 +933,10 @@ def _erf(a: np.ndarray) -> np.ndarray:
     return transcendental.apply("erf", a)
 
 
-def _unary_rule(formula: Callable[[Tensor, Any, Any], Tensor], x: Tensor | None,
-                holder: list[_SavedOutput]) -> autograd.BackwardRule:
-    return lambda g: (formula(g, x, holder[0]() if holder else None),)
+def _unary_grad(g: Tensor, context: tuple[Callable[[Tensor, Any, Any], Tensor], Tensor | None,
+                                          list[_SavedOutput]]) -> tuple[Tensor]:
+    formula, x, holder = context
+    return (formula(g, x, holder[0]() if holder else None),)
 
 
 # Ops PyTorch has no kernel for on some dtypes: (kernel name, kinds it refuses).
@@ -954,10 +962,10 @@ def _make_unary(op_name: str) -> Callable[[Tensor], Tensor]:
         if not (autograd._grad_enabled and x.requires_grad):
             return Tensor(out)
         holder: list[_SavedOutput] = []
-        # Only a rule that reads its input keeps it alive (`exp(h)` frees h once nothing else needs it).
-        rule = _unary_rule(formula, x if saves == "self" else None, holder)
         saved = (x,) if saves == "self" else ()
-        result = _record(out, grad_fn_name, (x,), rule, saved)
+        result = _record(out, grad_fn_name, (x,), _unary_grad, saved)
+        # Only a rule that reads its input keeps it alive (`exp(h)` frees h once nothing else needs it).
+        result.grad_fn.context = (formula, x if saves == "self" else None, holder)
         if saves == "result":
             # The rule reads the output; save it like PyTorch does (an in-place change is detected).
             holder.append(_SavedOutput(result))

@@ -255,7 +255,7 @@ def _input_grads(node: Node, grad: Tensor) -> list[Tensor | None]:
         raise RuntimeError("the graph's saved tensors were freed by an earlier backward")
     if node.saved:
         node.check_saved()
-    outs = list(node.rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
+    outs = list(node.apply_rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
     shapes = node.input_shapes
     for index, out in enumerate(outs):
         if out is not None and shapes is not None and shapes[index] is not None and out.shape != shapes[index]:
@@ -438,7 +438,7 @@ def _factor(node: Node, index: int, grad: Tensor | None, out: Tensor | None, lab
 
 def _input_grads_unsummed(node: Node, grad: Tensor) -> list[Tensor | None]:
     """The rule applied to `grad`, before summing broadcast inputs back (for local derivatives)."""
-    return list(node.rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
+    return list(node.apply_rule(grad)) if node.rule is not None else [None] * len(node.next_nodes)
 
 
 def _broadcast_equal(array: np.ndarray, value: np.ndarray) -> bool:
