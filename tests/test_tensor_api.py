@@ -68,6 +68,12 @@ INPLACE = [
     "(y * 1).lerp_(src[0], 0.5)", "(y * 1).fmod_(0.5)", "(y * 1).remainder_(0.5)",
     "(y * 1).detach().scatter_(0, idx, src.detach(), reduce='add')",
     "torch.ones(2, 3, dtype=torch.long).scatter_(1, idx[:, :1], 3, reduce='multiply')",
+    # The in-place samplers and fills record a node whose gradient is zero (the values no longer depend on x).
+    "(y * 1).uniform_()", "(y * 1).uniform_(-2, 2)", "(y * 1).normal_(1, 3)", "(y * 1).exponential_()",
+    "(y * 1).bernoulli_()", "(y * 1).bernoulli_(0.2)", "(y * 1).bernoulli_(torch.full((3, 4), 0.5))",
+    "(y * 1).random_()", "(y * 1).random_(7)", "(y * 1).random_(2, 7)", "(y * 1).fill_(2)",
+    "(y * 1).fill_(torch.tensor(2.5))", "(y * 1).fill_(src[0, 0])", "(y * 1).zero_()",
+    "(y * 1)[:, 1].uniform_()", "(y * 1)[0].normal_()",
 ]
 
 
@@ -89,6 +95,8 @@ ERRORS = [
     "torch.diag(torch.ones(2, 2, 2))", "x.cumsum(2)", "x.sort(3)", "torch.tile(x, 2)", "torch.all(x, 2)",
     "x.clamp(x, 0.5)", "torch.flip(x, 0)", "x.scatter(0, idx, 1.0, reduce='sum')",
     "x.scatter(0, idx, 2.0, reduce='add').sum().backward()",
+    "x.uniform_()", "x.normal_()", "x.exponential_()", "x.bernoulli_()", "x.random_(3)", "x.fill_(1)",
+    "(x * 1).fill_(torch.ones(1))",
 ]
 
 

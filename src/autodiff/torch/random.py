@@ -13,6 +13,7 @@ from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import TypeTable, register
+from autodiff.torch.tensor import sampler_method
 
 
 def _torch_errors(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -127,17 +128,6 @@ def randint_like(x: Tensor, low: int, high: Any = None, *, dtype: Any = None, ge
     return Tensor(_generator(generator).random_(out, low, high))
 
 
-def _fill_in_place(sample: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
-    """A Tensor method that refills the tensor's memory from the generator (no autograd history)."""
-
-    def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
-        sample(_generator(generator), self.array, *args, **kwargs)
-        self.bump_version()
-        return self
-
-    return _torch_errors(method)
-
-
 def _bernoulli_method(self: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     return bernoulli(self, p, generator=generator)
 
@@ -164,10 +154,19 @@ GENERATOR_TABLE = TypeTable(
     },
 )
 
+def _random_name(*args: Any, **kwargs: Any) -> str:
+    # random_(from, to), random_(to), random_(): PyTorch's three overloads.
+    return ("RandomBackward2", "RandomBackward1", "RandomBackward0")[min(len(args) + len(kwargs), 2)]
+
+
+def _bernoulli_name(p: Any = 0.5) -> str:
+    return "BernoulliBackward1" if type(p) is Tensor else "BernoulliBackward2"
+
+
 TENSOR_METHODS = {
-    "random_": _fill_in_place(_random_),
-    "bernoulli_": _fill_in_place(_bernoulli_),
-    "exponential_": _fill_in_place(rng.Generator.exponential_),
+    "random_": _torch_errors(sampler_method(_random_, _random_name)),
+    "bernoulli_": _torch_errors(sampler_method(_bernoulli_, _bernoulli_name)),
+    "exponential_": _torch_errors(sampler_method(rng.Generator.exponential_, lambda *a, **k: "ExponentialBackward0")),
     "bernoulli": _torch_errors(_bernoulli_method),
     "multinomial": _torch_errors(_multinomial_method),
 }

@@ -165,14 +165,37 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return method
 
 
+def _zero_gradient(g: Tensor) -> tuple[Tensor]:
+    return (ops.zeros_like(g),)
+
+
 def _zero(self: Tensor) -> Tensor:
-    return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), lambda g: (ops.mul(g, 0),))
+    return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), _zero_gradient)
 
 
 def _fill(self: Tensor, value: Any) -> Tensor:
-    value = value.item() if type(value) is Tensor else value
-    out = Tensor(np.full(self.array.shape, value, dtype=self.array.dtype))
-    return ops._record(out.array, "FillBackward0", (self,), lambda g: (ops.mul(g, 0),))
+    if type(value) is not Tensor:
+        out = np.full(self.array.shape, value, dtype=self.array.dtype)
+        return ops._record(out, "FillBackward2", (self,), _zero_gradient)
+    if value.array.ndim:
+        raise runtime_error(f"fill_ only supports 0-dimension value tensor but got tensor with {value.array.ndim} "
+                            "dimensions.")
+    out = np.full(self.array.shape, value.array, dtype=self.array.dtype)
+    return ops._record(out, "FillBackward3", (self, value), lambda g: (ops.zeros_like(g), ops.sum(g)))
+
+
+def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str]) -> Callable[..., Tensor]:
+    """`x.uniform_()` and the other in-place samplers: the generator refills x. As for any in-place op, a leaf that
+    requires grad is refused and a tensor with history gets a node whose gradient is zero (UniformBackward0, ...,
+    named by `grad_fn_name(*args)`; a tensor argument such as bernoulli_'s p gets a zero gradient too)."""
+
+    def compute(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        sample(_generator(generator), self.array, *args, **kwargs)
+        inputs = (self, *[a for a in (*args, *kwargs.values()) if type(a) is Tensor])
+        return ops._record(self.array, grad_fn_name(*args, **kwargs), inputs,
+                           lambda g: tuple(ops.zeros_like(t) for t in inputs))
+
+    return _inplace(compute)
 
 
 def _copy(self: Tensor, source: Any) -> Tensor:
@@ -276,23 +299,12 @@ def _new_filled(value: float) -> Callable[..., Tensor]:
     return make
 
 
-def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    with autograd.GradMode(False, "no_grad"):
-        _check_inplace_target_nograd(self)
-        _generator(generator).uniform_(self.array, a, b)
-        self.bump_version()
-    return self
+def _uniform(generator: Any, out: np.ndarray, a: float = 0.0, b: float = 1.0) -> None:
+    generator.uniform_(out, a, b)
 
 
-def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    ops.check_inplace_target(self)
-    _generator(generator).normal_(self.array, mean, std)
-    self.bump_version()
-    return self
-
-
-def _check_inplace_target_nograd(self: Tensor) -> None:
-    return None
+def _normal(generator: Any, out: np.ndarray, mean: float = 0.0, std: float = 1.0) -> None:
+    generator.normal_(out, mean, std)
 
 
 # Methods that are the same function as `torch.<name>` (the op receives the tensor first).
@@ -393,7 +405,8 @@ def tensor_table() -> TypeTable:
         "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy,
         "is_floating_point": lambda self: self.array.dtype.kind == "f",
         "new_tensor": _new_tensor, "new_ones": _new_filled(1), "new_zeros": _new_filled(0),
-        "new_empty": _new_filled(0), "uniform_": _uniform_, "normal_": _normal_,
+        "new_empty": _new_filled(0), "uniform_": sampler_method(_uniform, lambda *a, **k: "UniformBackward0"),
+        "normal_": sampler_method(_normal, lambda *a, **k: "NormalBackward0"),
         "is_contiguous": lambda self: bool(self.array.flags.c_contiguous),
         "element_size": lambda self: self.array.itemsize, "apply_": _apply_,
         "square_": _inplace(ops.square),
