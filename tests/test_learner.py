@@ -400,15 +400,21 @@ def test_no_escape_sequences_when_output_is_not_a_terminal(command):
     assert done.stdout + done.stderr and not ANY_ESCAPE.search(done.stdout + done.stderr)
 
 
-def test_repl_with_no_color_draws_no_colour_or_bold(tmp_path):
-    """The line editor still moves the cursor (prompt_toolkit), but neither colours nor bold anything."""
+def spawn_repl(tmp_path, columns: int):
+    """`autodiff repl` on a pseudo-terminal (xterm, NO_COLOR) of 40 rows, at its first prompt."""
     if AUTODIFF is None or pexpect is None:
         pytest.skip("needs the autodiff script and a POSIX pseudo-terminal")
     env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), TERM="xterm-256color",
                PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1")
     child = pexpect.spawn(AUTODIFF, ["repl"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60,
-                          dimensions=(40, 80))
+                          dimensions=(40, columns))
     child.expect(PROMPT)
+    return child
+
+
+def test_repl_with_no_color_draws_no_colour_or_bold(tmp_path):
+    """The line editor still moves the cursor (prompt_toolkit), but neither colours nor bold anything."""
+    child = spawn_repl(tmp_path, 80)
     seen = ""
     for line in ("import torch", "x = torch.ones(2, requires_grad=True)", "y = (x * x).sum()", "y.backward()",
                  "x.grad", ":graph", ":explain", ":vars", "help(torch.mean)", "1 / 0", "print(x.grad)"):
@@ -427,13 +433,7 @@ PROMPT = r"\x1b\[\?2004h[^>]*>>>"
 
 @pytest.fixture
 def repl(tmp_path):
-    if AUTODIFF is None or pexpect is None:
-        pytest.skip("needs the autodiff script and a POSIX pseudo-terminal")
-    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), TERM="xterm-256color",
-               PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1")
-    child = pexpect.spawn(AUTODIFF, ["repl"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60,
-                          dimensions=(40, 120))
-    child.expect(PROMPT)
+    child = spawn_repl(tmp_path, 120)
     yield child
     if child.isalive():
         child.terminate(force=True)

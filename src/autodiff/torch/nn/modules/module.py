@@ -298,16 +298,21 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def _named_members(self, kind: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+        """The tensors of each module's `_parameters` or `_buffers` (`kind`), with their dotted names."""
         seen: set[int] = set()
         owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
         for owner_prefix, owner in owners:
-            for name, param in owner._parameters.items():
-                if param is None or (remove_duplicate and id(param) in seen):
+            for name, member in getattr(owner, kind).items():
+                if member is None or (remove_duplicate and id(member) in seen):
                     continue
-                seen.add(id(param))
-                yield owner_prefix + ("." if owner_prefix else "") + name, param
+                seen.add(id(member))
+                yield owner_prefix + ("." if owner_prefix else "") + name, member
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, param in self.named_parameters(recurse=recurse):
@@ -315,14 +320,7 @@ class Module:
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        seen: set[int] = set()
-        owners = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
-        for owner_prefix, owner in owners:
-            for name, buffer in owner._buffers.items():
-                if buffer is None or (remove_duplicate and id(buffer) in seen):
-                    continue
-                seen.add(id(buffer))
-                yield owner_prefix + ("." if owner_prefix else "") + name, buffer
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
