@@ -607,3 +607,13 @@ def test_argument_errors_follow_torch():
     with pytest.raises(RuntimeError):
         g.multinomial(np.array([1.0, 0.0], np.float32), 2)
     assert g.get_state().tobytes() == rng.Generator(0).get_state().tobytes()  # nothing drawn
+
+
+@pytest.mark.parametrize("call", ["x.uniform_(generator=5)", "x.normal_(generator=5)", "x.random_(generator=5)",
+                                  "torch.rand(2, generator=5)", "torch.randn(2, generator='g')"])
+def test_a_generator_argument_that_is_not_a_generator_is_a_type_error(run_script, call):
+    # PyTorch 2.13: "uniform_(): argument 'generator' must be torch.Generator, not int" (its other samplers list
+    # their overloads instead); autodiff says the part every one of them means.
+    out, _ = run_script(f"import torch\nx = torch.ones(3)\ntry:\n    {call}\nexcept TypeError as e:\n    print(e)\n")
+    kind = "str" if "'g'" in call else "int"
+    assert out == f"argument 'generator' must be torch.Generator, not {kind}\n"

@@ -355,7 +355,14 @@ def _rng():
 
 
 def _generator(generator: Any) -> Any:
-    return generator if generator is not None else _rng().default_generator
+    rng = _rng()
+    if generator is None:
+        return rng.default_generator
+    if not isinstance(generator, rng.Generator):
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"argument 'generator' must be torch.Generator, not {type_name(generator)}")
+    return generator
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None,
