@@ -56,6 +56,16 @@ WRONG_RESULTS = [
      "tensor([172,  47, 117, 192], dtype=torch.uint8)"),
     ("randint_uint8_to", "torch.randint(0, 257, (2,), dtype=torch.uint8)",
      "RuntimeError: to - 1 is out of bounds for unsigned char"),
+    ("randint_float_high", "torch.randint(0, 10.0, (2,))",
+     "TypeError: randint() received an invalid combination of arguments - got (int, float, tuple), but expected one "
+     "of:"),
+    ("randint_bool_low", "torch.randint(True, 5, (2,))",
+     "TypeError: randint() received an invalid combination of arguments - got (bool, int, tuple), but expected one "
+     "of:"),
+    ("randint_float_single_bound", "torch.randint(10.0, (2,))",
+     "TypeError: randint(): argument 'high' (position 1) must be int, not float"),
+    ("random_float_bounds", "torch.ones(2).random_(0.5, 3)",
+     "TypeError: random_() received an invalid combination of arguments - got (float, int), but expected one of:"),
     ("random_uint8_from", "torch.ones(2, dtype=torch.uint8).random_(-1, 3)",
      "RuntimeError: from is out of bounds for unsigned char"),
     ("random_int16_to", "torch.ones(2, dtype=torch.int16).random_(0, 2**16)",

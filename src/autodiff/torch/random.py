@@ -45,7 +45,15 @@ def check_int64(*values: Any) -> None:
             raise ValueError("Overflow when unpacking long long")
 
 
+_RANDOM_OVERLOADS = (" * (*, torch.Generator generator = None)\n"
+                     " * (int from, int to, *, torch.Generator generator = None)\n"
+                     " * (int to, *, torch.Generator generator = None)\n")
+
+
 def _random_(generator: rng.Generator, out: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+    from autodiff.torch.creation import _check_integer_bounds
+
+    _check_integer_bounds("random_", args, (*args, *kwargs.values()), _RANDOM_OVERLOADS)
     check_int64(*args, *kwargs.values())
     return generator.random_(out, *args, **kwargs)
 
