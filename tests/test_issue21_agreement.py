@@ -56,6 +56,13 @@ WRONG_RESULTS = [
      "tensor([172,  47, 117, 192], dtype=torch.uint8)"),
     ("randint_uint8_to", "torch.randint(0, 257, (2,), dtype=torch.uint8)",
      "RuntimeError: to - 1 is out of bounds for unsigned char"),
+    ("normal_infinite_mean", "torch.manual_seed(0)\nprint(torch.ones(3).normal_(float('inf'), 1))",
+     "tensor([inf, inf, inf])"),
+    ("normal_infinite_std", "torch.manual_seed(0)\nprint(torch.ones(3).normal_(0, float('inf')))",
+     "tensor([inf, -inf, -inf])"),
+    ("normal_minus_infinite_mean_float64",
+     "torch.manual_seed(0)\nprint(torch.normal(float('-inf'), 2.0, (3,), dtype=torch.float64))",
+     "tensor([-inf, -inf, -inf], dtype=torch.float64)"),
     ("randint_float_high", "torch.randint(0, 10.0, (2,))",
      "TypeError: randint() received an invalid combination of arguments - got (int, float, tuple), but expected one "
      "of:"),

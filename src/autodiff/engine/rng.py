@@ -451,16 +451,20 @@ def _round_to_odd_sum(a, b):
 
 def _fma64(a, b, c):
     """float64 ``fma(a, b, c)`` with one rounding (Boldo & Melquiond's emulation via
-    rounding to odd); exact except on overflow/underflow."""
+    rounding to odd); exact except on overflow/underflow. Where ``a * b + c`` is infinite or
+    NaN, that is the result (as the instruction's), not the emulation's ``inf - inf``."""
     a = np.asarray(a, dtype=_F64)
     b = np.asarray(b, dtype=_F64)
     c = np.asarray(c, dtype=_F64)
-    uh = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
-    th, tl = _two_sum(c, uh)
-    return th + _round_to_odd_sum(tl, ul)
+    with np.errstate(invalid="ignore", over="ignore"):
+        uh = a * b
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
+        th, tl = _two_sum(c, uh)
+        fused = th + _round_to_odd_sum(tl, ul)
+        naive = uh + c
+    return np.where(np.isfinite(naive), fused, naive)
 
 
 class Generator:
