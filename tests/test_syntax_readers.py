@@ -208,7 +208,7 @@ REFUSED_BY_THE_GRAMMAR = [
     "try:\n    pass\nexcept:\n    pass\nexcept E:\n    pass\n", "class A(k=1, k=2):\n    pass\n",
     "f = lambda a, a: 1\n", "f = lambda a, /: a\n", "with (a as b):\n    pass\n", "async def f():\n    pass\n",
     "try:\n    pass\nexcept* E:\n    pass\n", "def g():\n    yield *a\n", "x = await y\n",
-    "match x:\n    case 1:\n        pass\n",
+    "match x:\n    case 1:\n        pass\n", "*x = 1.5\n", "for *x in y:\n    pass\n",
 ]
 # What the fast reader leaves to the grammar although both would read it: CPython reads each of these
 # differently from the grammar (`with (a, b):` is one tuple item to the grammar, two items to CPython; `a[*b]`

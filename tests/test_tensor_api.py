@@ -96,7 +96,8 @@ ERRORS = [
     "x.clamp(x, 0.5)", "torch.flip(x, 0)", "x.scatter(0, idx, 1.0, reduce='sum')",
     "x.scatter(0, idx, 2.0, reduce='add').sum().backward()",
     "x.uniform_()", "x.normal_()", "x.exponential_()", "x.bernoulli_()", "x.random_(3)", "x.fill_(1)",
-    "(x * 1).fill_(torch.ones(1))",
+    "(x * 1).fill_(torch.ones(1))", "torch.meshgrid(0)", "torch.meshgrid(x[0], 1.5, indexing='ij')",
+    "torch.meshgrid([x[0], 'a'], indexing='xy')",
 ]
 
 

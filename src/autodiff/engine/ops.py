@@ -3432,6 +3432,9 @@ def roll(x: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    for index, t in enumerate(tensors):  # PyTorch's argument parser, before any warning
+        if type(t) is not Tensor:
+            raise type_error(f"expected Tensor as element {index} in argument 0, but got {type(t).__name__}")
     if indexing is None:
         warn_once("UserWarning", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
                                  "argument.")

@@ -263,7 +263,10 @@ class _Reader:
         return nodes.Assign(targets, self.expr(node.value), self.span(node))
 
     def target(self, node: Any) -> Any:
-        """An assignment target, with the grammar builder's check CPython's parser leaves to its compiler."""
+        """An assignment target, with the grammar builder's checks CPython's parser leaves to its compiler (one
+        starred item, and only inside a tuple or list: `*x = 1` is the grammar's error)."""
+        if isinstance(node, ast.Starred):
+            raise _Decline
         if isinstance(node, (ast.Tuple, ast.List)):
             if sum(isinstance(element, ast.Starred) for element in node.elts) > 1:
                 raise _Decline
