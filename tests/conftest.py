@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Property tests and fuzzers draw the same examples on every run ("ci"), so a test run fails only for a change in
+# the code, never for a new draw; HYPOTHESIS_PROFILE=explore draws fresh ones (with AUTODIFF_FUZZ_EXAMPLES for
+# longer hunts), and what a hunt finds becomes a regression case.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_addoption(parser):

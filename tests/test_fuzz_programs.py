@@ -126,7 +126,11 @@ def test_cli_never_shows_a_traceback(source):
     result = CliRunner().invoke(main, ["run", "--max-steps", "20000", "--timeout", "20", "-e", source])
     assert result.exit_code in (0, 1), result.output
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
-    assert (result.exit_code == 1) == bool(result.stderr.strip()), result.stderr
+    if result.exit_code == 1:
+        assert result.stderr.strip(), "an error exit says why"
+    else:  # a run that succeeds may still warn, as PyTorch does (`file:line: UserWarning: ...`, then its source)
+        for line in result.stderr.splitlines():
+            assert "Warning: " in line or line.startswith("  "), result.stderr
 
 
 # -- the same as PyTorch (runs where torch is installed) -----------------------------------------------------
