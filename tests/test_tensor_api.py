@@ -73,7 +73,8 @@ INPLACE = [
     "(y * 1).bernoulli_()", "(y * 1).bernoulli_(0.2)", "(y * 1).bernoulli_(torch.full((3, 4), 0.5))",
     "(y * 1).random_()", "(y * 1).random_(7)", "(y * 1).random_(2, 7)", "(y * 1).fill_(2)",
     "(y * 1).fill_(torch.tensor(2.5))", "(y * 1).fill_(src[0, 0])", "(y * 1).zero_()",
-    "(y * 1)[:, 1].uniform_()", "(y * 1)[0].normal_()",
+    "(y * 1)[:, 1].uniform_()", "(y * 1)[0].normal_()", "(y * 1).t().uniform_()", "(y * 1).t().normal_()",
+    "torch.cat([y * 1] * 2).t()[:, ::2].normal_(1, 2)",
 ]
 
 

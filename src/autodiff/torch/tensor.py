@@ -136,12 +136,7 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Build `x.op_(...)` from the out-of-place op: same values written into x, x's history rebased."""
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        ops.check_inplace_target(self)
-        for argument in (*args, *kwargs.values()):
-            if type(argument) is Tensor:
-                ops.check_no_partial_overlap(self.array, argument.array)
-        recording = autograd._grad_enabled and (
-            self.requires_grad or any(type(a) is Tensor and a.requires_grad for a in (*args, *kwargs.values())))
+        recording = _check_inplace(self, (*args, *kwargs.values()))
         if not recording:
             plain = Tensor(self.array)
             previous = autograd.set_grad_enabled(False)
@@ -154,15 +149,32 @@ def _inplace(compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
         before = Tensor(self.array.copy(), self.requires_grad, self.grad_fn)
         result = compute(before, *args, **kwargs)
         _write(self, result.array)
-        if ops.view_base(self) is not None and result.grad_fn is not None:
-            ops.record_inplace_on_view(self, result)
-            return self
-        self.grad_fn = result.grad_fn
-        self.requires_grad = True
-        ops.rebase_views(self)
+        _take_history(self, result)
         return self
 
     return method
+
+
+def _check_inplace(self: Tensor, arguments: tuple[Any, ...]) -> bool:
+    """Refuse an in-place change PyTorch refuses (a leaf that requires grad, an argument overlapping self in part);
+    whether the change is recorded."""
+    ops.check_inplace_target(self)
+    for argument in arguments:
+        if type(argument) is Tensor:
+            ops.check_no_partial_overlap(self.array, argument.array)
+    return autograd._grad_enabled and (
+        self.requires_grad or any(type(a) is Tensor and a.requires_grad for a in arguments))
+
+
+def _take_history(self: Tensor, result: Tensor) -> None:
+    """`self` now holds `result`'s values (written in place): it takes result's history, or through a view, its
+    base's history becomes CopySlices around it (ops.record_inplace_on_view)."""
+    if ops.view_base(self) is not None and result.grad_fn is not None:
+        ops.record_inplace_on_view(self, result)
+        return
+    self.grad_fn = result.grad_fn
+    self.requires_grad = True
+    ops.rebase_views(self)
 
 
 def _zero_gradient(g: Tensor) -> tuple[Tensor]:
@@ -189,13 +201,22 @@ def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str])
     requires grad is refused and a tensor with history gets a node whose gradient is zero (UniformBackward0, ...,
     named by `grad_fn_name(*args)`; a tensor argument such as bernoulli_'s p gets a zero gradient too)."""
 
-    def compute(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+    def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        arguments = (*args, *kwargs.values())
+        recording = _check_inplace(self, arguments)
+        before = Tensor(self.array, self.requires_grad, self.grad_fn)  # the history (the rule reads no values)
+        # Drawn into the tensor's own memory: PyTorch draws in memory order, and by another kernel when the
+        # tensor is not contiguous.
         sample(_generator(generator), self.array, *args, **kwargs)
-        inputs = (self, *[a for a in (*args, *kwargs.values()) if type(a) is Tensor])
-        return ops._record(self.array, grad_fn_name(*args, **kwargs), inputs,
-                           lambda g: tuple(ops.zeros_like(t) for t in inputs))
+        self.bump_version()
+        if recording:
+            inputs = (before, *[a for a in arguments if type(a) is Tensor])
+            result = ops._record(self.array, grad_fn_name(*args, **kwargs), inputs,
+                                 lambda g: tuple(ops.zeros_like(t) for t in inputs))
+            _take_history(self, result)
+        return self
 
-    return _inplace(compute)
+    return method
 
 
 def _copy(self: Tensor, source: Any) -> Tensor:
