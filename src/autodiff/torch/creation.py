@@ -387,12 +387,13 @@ def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
 
 def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None,
             requires_grad: bool = False, device: Any = None) -> Tensor:
-    given = (low, high) if size is None else (low, high, size)
     if size is None:
+        if type(low) in (float, bool):  # one bound: PyTorch's parser names the argument
+            raise type_error(f"randint(): argument 'high' (position 1) must be int, not {type(low).__name__}")
         low, high, size = 0, low, high
     if size is None:
         raise type_error("randint() missing required argument 'size'")
-    _check_integer_bounds("randint", given, (low, high), _RANDINT_OVERLOADS)
+    check_integer_bounds("randint", (low, high, size), (low, high), _RANDINT_OVERLOADS)
     from autodiff.torch.random import check_int64
 
     check_int64(low, high)
@@ -409,20 +410,14 @@ _RANDINT_OVERLOADS = (
     f" * (int low, int high, tuple of ints size, *, {_TENSOR_OPTIONS}\n")
 
 
-def _check_integer_bounds(name: str, given: tuple[Any, ...], bounds: tuple[Any, ...], overloads: str) -> None:
-    """randint's and random_'s bounds are C++ int64 in PyTorch: a float or bool bound matches no overload (a single
-    bound names the argument)."""
+def check_integer_bounds(name: str, given: tuple[Any, ...], bounds: tuple[Any, ...], overloads: str) -> None:
+    """randint's and random_'s bounds are C++ int64 in PyTorch: a float or bool bound matches none of the function's
+    `overloads` (PyTorch's TypeError lists them; `given` are the arguments as called)."""
     if not any(type(bound) in (float, bool) for bound in bounds):
         return
     from autodiff.language.protocol import type_name
 
-    if len(given) == 2 and name == "randint":
-        raise type_error(f"randint(): argument 'high' (position 1) must be int, not {type_name(given[0])}")
     got = ", ".join(type_name(value) for value in given)
-    if name == "random_" and len(given) == 2:  # PyTorch's parser notes the two-bound call under the first overload
-        first, rest = overloads.split("\n", 1)
-        marked = ", ".join(f"!{type_name(value)}!" for value in given)
-        overloads = f"{first}\n      didn't match because some of the arguments have invalid types: ({marked})\n{rest}"
     raise type_error(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                      + overloads)
 

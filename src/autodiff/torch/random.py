@@ -13,6 +13,7 @@ from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
 from autodiff.errors import runtime_error, type_error
 from autodiff.language.protocol import TypeTable, register
+from autodiff.torch.creation import _generator, check_integer_bounds
 from autodiff.torch.tensor import sampler_method
 
 
@@ -29,14 +30,6 @@ def _torch_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _generator(generator: Any) -> rng.Generator:
-    if generator is None:
-        return rng.default_generator
-    if not isinstance(generator, rng.Generator):
-        raise type_error(f"generator must be a torch.Generator, not {type(generator).__name__}")
-    return generator
-
-
 def check_int64(*values: Any) -> None:
     """PyTorch reads integer arguments (randint's and random_'s bounds) as C++ int64: a Python int outside
     that range is its ValueError."""
@@ -51,9 +44,12 @@ _RANDOM_OVERLOADS = (" * (*, torch.Generator generator = None)\n"
 
 
 def _random_(generator: rng.Generator, out: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
-    from autodiff.torch.creation import _check_integer_bounds
-
-    _check_integer_bounds("random_", args, (*args, *kwargs.values()), _RANDOM_OVERLOADS)
+    overloads = _RANDOM_OVERLOADS
+    if len(args) == 2:  # PyTorch's parser notes a two-bound call under the first overload
+        first, rest = overloads.split("\n", 1)
+        marked = ", ".join(f"!{type(value).__name__}!" for value in args)
+        overloads = f"{first}\n      didn't match because some of the arguments have invalid types: ({marked})\n{rest}"
+    check_integer_bounds("random_", args, (*args, *kwargs.values()), overloads)
     check_int64(*args, *kwargs.values())
     return generator.random_(out, *args, **kwargs)
 
