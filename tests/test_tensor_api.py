@@ -75,6 +75,10 @@ INPLACE = [
     "(y * 1).fill_(torch.tensor(2.5))", "(y * 1).fill_(src[0, 0])", "(y * 1).zero_()",
     "(y * 1)[:, 1].uniform_()", "(y * 1)[0].normal_()", "(y * 1).t().uniform_()", "(y * 1).t().normal_()",
     "torch.cat([y * 1] * 2).t()[:, ::2].normal_(1, 2)",
+    # zero_ and fill_(number) without history write at once, through an expanded tensor's shared memory too.
+    "y.detach().zero_()", "y.detach().fill_(-2)", "torch.ones(2, dtype=torch.long).fill_(3.7)",
+    "torch.ones(2, dtype=torch.bool).fill_(0)", "(lambda a: (a.expand(2, 3).zero_(), a))(torch.ones(3))[1]",
+    "(lambda a: (a.expand(2, 3).fill_(2.5), a))(torch.ones(3))[1]", "y.detach().t()[1:].fill_(1.5)",
 ]
 
 
@@ -98,7 +102,8 @@ ERRORS = [
     "x.scatter(0, idx, 2.0, reduce='add').sum().backward()",
     "x.uniform_()", "x.normal_()", "x.exponential_()", "x.bernoulli_()", "x.random_(3)", "x.fill_(1)",
     "(x * 1).fill_(torch.ones(1))", "torch.meshgrid(0)", "torch.meshgrid(x[0], 1.5, indexing='ij')",
-    "torch.meshgrid([x[0], 'a'], indexing='xy')",
+    "torch.meshgrid([x[0], 'a'], indexing='xy')", "x.detach().expand(2, 3, 4).fill_(torch.tensor(1.0))",
+    "x.detach().expand(2, 3, 4).uniform_()", "x.detach().expand(2, 3, 4).add_(1)",
 ]
 
 

@@ -185,6 +185,34 @@ def _zero(self: Tensor) -> Tensor:
     return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), _zero_gradient)
 
 
+def _fill_number(record: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """`x.zero_()` and `x.fill_(number)`: with no history to record, the number is written at once (a training
+    loop's `w.grad.data.zero_()` costs an op, not three), also through an expanded tensor's shared locations,
+    which PyTorch's fill kernel writes where its other in-place ops refuse. Anything else (argument errors,
+    NumPy's casting of a number into an integer tensor, history) takes the general in-place path."""
+    recorded = _inplace(record)
+    takes_value = record is _fill
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if takes_value:
+            plain = (len(args) == 1 and not kwargs and type(args[0]) in (float, int)
+                     and self.array.dtype.kind == "f")
+            value = args[0] if plain else None
+        else:
+            plain = not args and not kwargs
+            value = 0
+        if not plain or _check_inplace(self, ()):
+            return recorded(self, *args, **kwargs)
+        target = ops.writable(self.array)
+        if not target.flags.writeable:
+            return recorded(self, *args)
+        target[...] = value
+        self.bump_version()
+        return self
+
+    return method
+
+
 def _fill(self: Tensor, value: Any) -> Tensor:
     if type(value) is not Tensor:
         out = np.full(self.array.shape, value, dtype=self.array.dtype)
@@ -204,6 +232,8 @@ def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str])
     def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
         arguments = (*args, *kwargs.values())
         recording = _check_inplace(self, arguments)
+        if not self.array.flags.writeable:  # an expanded tensor: its shared locations would each get two draws
+            raise runtime_error(ops._INTERNAL_OVERLAP)
         before = Tensor(self.array, self.requires_grad, self.grad_fn)  # the history (the rule reads no values)
         # Drawn into the tensor's own memory: PyTorch draws in memory order, and by another kernel when the
         # tensor is not contiguous.
@@ -419,7 +449,7 @@ def tensor_table() -> TypeTable:
         "register_hook": graph.register_hook,
         "register_post_accumulate_grad_hook": graph.register_post_accumulate_grad_hook,
         "detach": lambda self: self.detach(), "detach_": detach_,
-        "zero_": _inplace(_zero), "fill_": _inplace(_fill), "copy_": _inplace(_copy),
+        "zero_": _fill_number(_zero), "fill_": _fill_number(_fill), "copy_": _inplace(_copy),
         "float": _conversion(float32), "double": _conversion(float64), "half": _conversion(float16),
         "long": _conversion(int64), "int": _conversion(int32), "bool": _conversion(bool_),
         "short": _conversion(int16), "char": _conversion(int8), "byte": _conversion(uint8),
