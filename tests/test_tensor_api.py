@@ -111,6 +111,9 @@ ERRORS = [
     "(x * 1).fill_(torch.ones(1))", "torch.meshgrid(0)", "torch.meshgrid(x[0], 1.5, indexing='ij')",
     "torch.meshgrid([x[0], 'a'], indexing='xy')", "x.detach().expand(2, 3, 4).fill_(torch.tensor(1.0))",
     "x.detach().expand(2, 3, 4).uniform_()", "x.detach().expand(2, 3, 4).add_(1)",
+    # Arguments that do not fit a method or function: PyTorch's words, never autodiff's internal function's.
+    "x.abs(1)", "torch.abs(x, 1)", "x.item(1)", "x.zero_(1)", "x.exp(foo=1)", "x.dim(3)", "x.sigmoid(2)",
+    "torch.relu(x, 1)", "x.size(1, 2)", "x.mul(1, 2, 3)", "torch.tanh(x, 1, 2)", "x.requires_grad_(True, 1)",
     "x.geometric_(0.5)", "x.log_normal_()", "x.cauchy_()", "y.geometric_()", "y.geometric_(0.5, 1)",
     "y.geometric_(0.5, p=0.3)", "y.cauchy_(sigma=2, median='x')", "y.log_normal_(1, 2, 3)", "y.geometric_(0.5, foo=1)",
     "y.geometric_(p=0.5, generator=3)", "y.geometric_(None)", "y.geometric_(torch.tensor([0.5]))",

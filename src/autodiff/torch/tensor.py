@@ -185,32 +185,29 @@ def _zero(self: Tensor) -> Tensor:
     return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), _zero_gradient)
 
 
-def _fill_number(record: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """`x.zero_()` and `x.fill_(number)`: with no history to record, the number is written at once (a training
-    loop's `w.grad.data.zero_()` costs an op, not three), also through an expanded tensor's shared locations,
-    which PyTorch's fill kernel writes where its other in-place ops refuse. Anything else (argument errors,
-    NumPy's casting of a number into an integer tensor, history) takes the general in-place path."""
-    recorded = _inplace(record)
-    takes_value = record is _fill
+def _write_number(self: Tensor, value: float | int) -> bool:
+    """`x.zero_()` and `x.fill_(number)` with no history to record: the number is written at once (a training loop's
+    `w.grad.data.zero_()` costs an op, not three), also through an expanded tensor's shared locations, which
+    PyTorch's fill kernel writes where its other in-place ops refuse. False: the general in-place path must."""
+    if _check_inplace(self, ()):
+        return False
+    target = ops.writable(self.array)
+    if not target.flags.writeable:
+        return False
+    target[...] = value
+    self.bump_version()
+    return True
 
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        if takes_value:
-            plain = (len(args) == 1 and not kwargs and type(args[0]) in (float, int)
-                     and self.array.dtype.kind == "f")
-            value = args[0] if plain else None
-        else:
-            plain = not args and not kwargs
-            value = 0
-        if not plain or _check_inplace(self, ()):
-            return recorded(self, *args, **kwargs)
-        target = ops.writable(self.array)
-        if not target.flags.writeable:
-            return recorded(self, *args)
-        target[...] = value
-        self.bump_version()
+
+def zero_(self: Tensor) -> Tensor:
+    return self if _write_number(self, 0) else _recorded_zero(self)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    # A number into a floating tensor only: NumPy's casting of one into an integer tensor is the general path's.
+    if type(value) in (float, int) and self.array.dtype.kind == "f" and _write_number(self, value):
         return self
-
-    return method
+    return _recorded_fill(self, value)
 
 
 def _fill(self: Tensor, value: Any) -> Tensor:
@@ -222,6 +219,10 @@ def _fill(self: Tensor, value: Any) -> Tensor:
                             "dimensions.")
     out = np.full(self.array.shape, value.array, dtype=self.array.dtype)
     return ops._record(out, "FillBackward3", (self, value), lambda g: (ops.zeros_like(g), ops.sum(g)))
+
+
+_recorded_zero = _inplace(_zero)
+_recorded_fill = _inplace(_fill)
 
 
 def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str]) -> Callable[..., Tensor]:
@@ -449,7 +450,7 @@ def tensor_table() -> TypeTable:
         "register_hook": graph.register_hook,
         "register_post_accumulate_grad_hook": graph.register_post_accumulate_grad_hook,
         "detach": lambda self: self.detach(), "detach_": detach_,
-        "zero_": _fill_number(_zero), "fill_": _fill_number(_fill), "copy_": _inplace(_copy),
+        "zero_": zero_, "fill_": fill_, "copy_": _inplace(_copy),
         "float": _conversion(float32), "double": _conversion(float64), "half": _conversion(float16),
         "long": _conversion(int64), "int": _conversion(int32), "bool": _conversion(bool_),
         "short": _conversion(int16), "char": _conversion(int8), "byte": _conversion(uint8),
