@@ -434,8 +434,7 @@ def run_backward(
     gradients arriving at those nodes are returned instead (autograd.grad); then only the part of the
     graph leading to them is visited.
     """
-    from autodiff.engine.tensor import accumulate_into_grad, sum_to
-
+    accumulate_into_grad, sum_to = tensor_module.accumulate_into_grad, tensor_module.sum_to
     if backward_starters:
         for starter in tuple(backward_starters):
             starter(roots, root_grads, capture)
@@ -703,3 +702,8 @@ def _skip(node: Node, dependencies: dict[Node, int], buffers: dict[Node, Any], r
                     ready.append(child)
                 else:
                     stack.append(child)
+
+
+# The tensor module imports this one; a backward pass needs its accumulation and unbroadcasting, looked up by
+# attribute at call time (a function-level import costs a backward pass ~8,500 instructions, a tenth of it).
+from autodiff.engine import tensor as tensor_module  # noqa: E402

@@ -12,7 +12,7 @@ from autodiff.engine.tensor import (
     Tensor,
 )
 from autodiff.errors import pytorch_spelling, runtime_error, type_error, warn
-from autodiff.language.protocol import BuiltinFunction
+from autodiff.language.protocol import BuiltinFunction, type_name
 from autodiff.torch.creation import _to_nested_numbers
 
 NON_LEAF_GRAD_WARNING = (
@@ -38,7 +38,9 @@ def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
     if gradient is None:
         if output.array.size != 1:
             raise runtime_error("grad can be implicitly created only for scalar outputs")
-        return Tensor(np.ones(output.array.shape, dtype=output.array.dtype))
+        seed = np.empty(output.array.shape, dtype=output.array.dtype)
+        seed.fill(1)  # np.ones is a Python function around these two calls: half its cost
+        return Tensor(seed)
     # Scripts hold builtins wrapped so that they print without addresses; the table knows the functions.
     creator = gradient.function if type(gradient) is BuiltinFunction else gradient
     kind = _CREATORS.get(creator) if callable(creator) else None
@@ -77,8 +79,6 @@ def _check_differentiable(outputs: Sequence[Tensor]) -> None:
 def _pytorch_gradients(grad_tensors: Any, count: int) -> list[Any]:
     """The gradients as PyTorch's autograd.backward takes them (in a script that imports torch): None, a Tensor,
     or a sequence of Tensors and Nones; anything else is PyTorch's TypeError."""
-    from autodiff.language.protocol import type_name
-
     if grad_tensors is None:
         return [None] * count
     if type(grad_tensors) is Tensor:
