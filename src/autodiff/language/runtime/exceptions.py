@@ -202,17 +202,21 @@ def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver
     found = _ARGUMENTS_DO_NOT_FIT.match(str(exc))
     if found is None:
         return None
+    callee = str(exc).partition("()")[0]
+    internal = "<" in callee or any(part.startswith("_") and not part.endswith("__") for part in callee.split("."))
+    if not internal and type(receiver) is not Tensor and not (
+            type(function) is protocol.BoundMethod and type(function.receiver) is Tensor):
+        return None  # Python's text already names the function as a script knows it (`Random.randint()`)
     if method is not None:
-        name = method
-        callee = receiver
+        name, bound_to = method, receiver
         counted_self = type(receiver) is not protocol.Namespace
     elif type(function) is protocol.BoundMethod:
-        name, callee, counted_self = function.name, function.receiver, True
+        name, bound_to, counted_self = function.name, function.receiver, True
     elif type(function) is protocol.BuiltinFunction:
-        name, callee, counted_self = function.name, None, False
+        name, bound_to, counted_self = function.name, None, False
     else:
         return None
-    if type(callee) is Tensor and _takes_nothing(protocol.table_of(callee).methods.get(name)):
+    if type(bound_to) is Tensor and _takes_nothing(protocol.table_of(bound_to).methods.get(name)):
         if found["keyword"]:  # PyTorch's parser for a method without parameters
             return f"TensorBase.{name}() takes no keyword arguments"
         if found["given"]:
