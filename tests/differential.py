@@ -60,6 +60,7 @@ def run_theirs(source: str) -> Result:
             torch.set_default_dtype(dtype)
             torch.set_grad_enabled(grad_mode)
             torch.autograd.set_detect_anomaly(anomaly)
+            _forget_global_module_hooks()
     for warning in caught:
         text = str(warning.message)
         if " (Triggered internally at " in text:
@@ -67,6 +68,18 @@ def run_theirs(source: str) -> Result:
         messages.append(f"{warning.category.__name__}: {text}")
     # autodiff prints objects (grad_fns, hooks' handles) without the memory address PyTorch adds.
     return Result(re.sub(r" at 0x[0-9a-f]+>", ">", out.getvalue()), messages + error_line)
+
+
+def _forget_global_module_hooks() -> None:
+    """A script's register_module_*_hook calls add hooks for every module of the process: drop them (autodiff starts
+    each run without any)."""
+    from torch.nn.modules import module
+
+    for hooks in (module._global_forward_pre_hooks, module._global_forward_hooks, module._global_backward_pre_hooks,
+                  module._global_backward_hooks, module._global_forward_hooks_always_called,
+                  module._global_forward_hooks_with_kwargs):
+        hooks.clear()
+    module._global_is_full_backward_hook = None
 
 
 def assert_same(source: str, compare_messages: Callable[[list[str]], list[str]] | None = None) -> Result:

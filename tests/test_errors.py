@@ -247,3 +247,28 @@ def test_errors_inside_functions_show_the_call_chain():
     assert lines[0].startswith("RuntimeError: The size of tensor a (2) must match the size of tensor b (3)")
     assert lines[1] == "  --> <string>:3:13"
     assert "note: in loss(), called from <string>:5:5" in lines
+
+
+# Builtin methods and functions called with arguments that do not fit: the public name, the script's own count of
+# arguments (PyTorch's wording where it words them alike; the oracle cases in test_tensor_api compare those).
+WRONG_ARGUMENTS = {
+    "t.abs(1)": "TensorBase.abs() takes no arguments (1 given)",
+    "torch.abs(t, 1)": "abs() takes 1 positional argument but 2 were given",
+    "t.exp(foo=1)": "TensorBase.exp() takes no keyword arguments",
+    "t.zero_(1)": "TensorBase.zero_() takes no arguments (1 given)",
+    "torch.exp()": "exp() missing 1 required positional argument",
+    "t.fill_()": "fill_() missing 1 required positional argument",
+    "t.add_()": "add_() missing 1 required positional argument",
+    "t.size(1, 2)": "size() takes from 0 to 1 positional arguments but 2 were given",
+    "f = t.sigmoid\nf(2)": "TensorBase.sigmoid() takes no arguments (1 given)",
+    "torch.nn.functional.relu(t, 1, 2, 3)": "relu() takes from 1 to 2 positional arguments but 4 were given",
+}
+
+
+@pytest.mark.parametrize("call", WRONG_ARGUMENTS)
+def test_wrong_arguments_name_the_public_function(call):
+    result = run(f"import torch\nt = torch.ones(2)\n{call}\n")
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"TypeError: {WRONG_ARGUMENTS[call]}"), first
+    assert "<locals>" not in result.stderr and "internal error" not in result.stderr

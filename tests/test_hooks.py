@@ -96,6 +96,29 @@ def test_node_hooks_and_prehooks():
     """)
 
 
+def test_node_post_hooks_see_gradients_summed_to_each_input_and_none_without_one():
+    """PyTorch's engine validates a node's gradients (sums a broadcast one to its input's shape, leaves None where
+    an input takes none) before its post hooks see them."""
+    assert_same("""
+        import torch
+        a = torch.ones(2, 3, requires_grad=True)
+        b = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        def post(grad_inputs, grad_outputs):
+            print("post", grad_inputs, [g.shape for g in grad_outputs])
+        (a * b).grad_fn.register_hook(post)
+        y = a * b
+        y.grad_fn.register_hook(post)
+        y.sum().backward()
+        k = torch.ones(2, 3)
+        z = torch.addmm(b, k.t(), a)
+        z.grad_fn.register_hook(post)
+        z.sum().backward()
+        w = a * torch.ones(3)
+        w.grad_fn.register_hook(post)
+        w.sum().backward()
+    """)
+
+
 @pytest.mark.parametrize("case", [
     "x.register_hook(wrong_type)", "x.register_hook(wrong_shape)", "torch.ones(2).register_hook(show)",
     "(x * 2).grad_fn.register_prehook(two_values)", "(x * 2).grad_fn.register_hook(one_value)",

@@ -275,3 +275,234 @@ def as_list(m, args, out):
 flat.register_forward_hook(as_list)
 print(flat(torch.ones(1, 2, requires_grad=True)))
 """)
+
+
+def test_deprecated_backward_hook_sees_the_gradients_of_the_output_node():
+    """register_backward_hook: grad_input is the output's grad_fn's (Linear's addmm: bias, input, weight.T, the
+    input's None without a gradient), summed to each input's shape; returned values replace it."""
+    same("""
+lin = nn.Linear(3, 2)
+x = torch.randn(4, 3)
+def bwd(m, gin, gout):
+    print("bwd", type(m).__name__, [None if g is None else tuple(g.shape) for g in gin],
+          [None if g is None else tuple(g.shape) for g in gout])
+    print(gin[0], gout[0])
+h = lin.register_backward_hook(bwd)
+print(h)
+lin(x).sum().backward()
+xr = torch.randn(4, 3, requires_grad=True)
+lin(xr).sum().backward()
+h.remove()
+lin(xr).sum().backward()
+print("removed")
+relu = nn.ReLU()
+def show(m, gin, gout):
+    print("relu", gin, gout)
+relu.register_backward_hook(show)
+relu(xr * 1).sum().backward()
+sig = nn.Sigmoid()
+def replace(m, gin, gout):
+    print("sig", [g.shape for g in gin])
+    return (gin[0] * 0 + 1,)
+sig.register_backward_hook(replace)
+xr.grad = None
+sig(xr).sum().backward()
+print(xr.grad)
+""")
+
+
+def test_deprecated_backward_hook_warnings():
+    """PyTorch's FutureWarnings (each shown once: they share one location inside torch) for a module of several
+    nodes, several outputs, an output in a list, a non-tensor input; none for a one-node module on a non-leaf."""
+    same("""
+xr = torch.randn(4, 3, requires_grad=True)
+def bwd(m, gin, gout):
+    print("bwd", type(m).__name__, [None if g is None else tuple(g.shape) for g in gin],
+          [None if g is None else tuple(g.shape) for g in gout])
+relu = nn.ReLU()
+relu.register_backward_hook(bwd)
+relu(xr * 2).sum().backward()
+class Two(nn.Module):
+    def forward(self, a):
+        return a * 2, a + 1
+two = Two()
+two.register_backward_hook(bwd)
+p, q = two(xr)
+(p.sum() + q.sum()).backward()
+class Nested(nn.Module):
+    def forward(self, a):
+        return [a * 2]
+nested = Nested()
+nested.register_backward_hook(bwd)
+nested(xr)[0].sum().backward()
+class Chain(nn.Module):
+    def forward(self, a):
+        return (a * 2).exp()
+chain = Chain()
+chain.register_backward_hook(bwd)
+chain(xr).sum().backward()
+class Keyword(nn.Module):
+    def forward(self, a, b=None):
+        return a * 3
+keyword = Keyword()
+keyword.register_backward_hook(bwd)
+keyword(xr, b=1).sum().backward()
+keyword(xr, 5).sum().backward()
+class Dict(nn.Module):
+    def forward(self, a):
+        return {"k": 1, "out": a.sin()}
+d = Dict()
+d.register_backward_hook(bwd)
+d(xr)["out"].sum().backward()
+with torch.no_grad():
+    print(nn.Linear(3, 1).register_backward_hook(bwd) is not None, chain(xr).requires_grad)
+""")
+
+
+def test_deprecated_and_full_backward_hooks_do_not_mix():
+    same("""
+def bwd(m, gin, gout):
+    pass
+lin = nn.Linear(3, 2)
+h = lin.register_backward_hook(bwd)
+h.remove()
+try:
+    lin.register_full_backward_hook(bwd)
+except RuntimeError as e:
+    print(e)
+lin2 = nn.Linear(3, 2)
+lin2.register_full_backward_hook(bwd)
+try:
+    lin2.register_backward_hook(bwd)
+except RuntimeError as e:
+    print(e)
+""")
+
+
+GLOBAL_HOOKS_PRELUDE = """
+from torch.nn.modules.module import (register_module_forward_pre_hook, register_module_forward_hook,
+                                     register_module_full_backward_hook, register_module_full_backward_pre_hook)
+"""
+
+
+def test_global_module_hooks_run_before_each_modules_own():
+    same(GLOBAL_HOOKS_PRELUDE + """
+model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+x = torch.randn(2, 3, requires_grad=True)
+def gpre(m, args):
+    print("global pre", type(m).__name__, [tuple(a.shape) for a in args])
+def gfwd(m, args, out):
+    print("global fwd", type(m).__name__, tuple(out.shape))
+def gbwd(m, gin, gout):
+    print("global bwd", type(m).__name__, [None if g is None else tuple(g.shape) for g in gin],
+          [tuple(g.shape) for g in gout])
+def gbpre(m, gout):
+    print("global bwd pre", type(m).__name__, [tuple(g.shape) for g in gout])
+def lpre(m, args):
+    print("local pre", type(m).__name__)
+def lfwd(m, args, out):
+    print("local fwd", type(m).__name__)
+def lbwd(m, gin, gout):
+    print("local bwd", type(m).__name__)
+def lbpre(m, gout):
+    print("local bwd pre", type(m).__name__)
+handles = [register_module_forward_pre_hook(gpre), register_module_forward_hook(gfwd),
+           register_module_full_backward_hook(gbwd), register_module_full_backward_pre_hook(gbpre)]
+model[0].register_forward_pre_hook(lpre)
+model[0].register_forward_hook(lfwd)
+model[0].register_full_backward_hook(lbwd)
+model[0].register_full_backward_pre_hook(lbpre)
+out = model(x)
+print(out.grad_fn)
+out.sum().backward()
+print(x.grad)
+for h in handles:
+    h.remove()
+print("removed")
+model(x).sum().backward()
+""")
+
+
+def test_global_module_hooks_replace_values_and_take_options():
+    same(GLOBAL_HOOKS_PRELUDE + """
+import torch.nn.modules.module as module_hooks
+x = torch.randn(2, 3)
+def double(m, args, out):
+    return out * 2
+h = register_module_forward_hook(double)
+print(nn.Linear(3, 1)(x))
+h.remove()
+def add_one(m, args):
+    return args[0] + 1
+with register_module_forward_pre_hook(add_one):
+    lin = nn.Linear(3, 1)
+    print(lin(torch.zeros(1, 3)), lin.bias)
+print(lin(torch.zeros(1, 3)))
+def with_kwargs(m, args, kwargs, out):
+    print("kwargs", kwargs, len(args))
+h = module_hooks.register_module_forward_hook(with_kwargs, with_kwargs=True)
+nn.Linear(3, 1)(x)
+h.remove()
+def always(m, args, out):
+    print("always", type(m).__name__, out)
+h = register_module_forward_hook(always, always_call=True)
+try:
+    nn.Linear(3, 1)(torch.zeros(2, 4))
+except RuntimeError as e:
+    print("error:", e)
+h.remove()
+def scale(m, gout):
+    return (gout[0] * 3,)
+xr = torch.ones(2, 3, requires_grad=True)
+h = register_module_full_backward_pre_hook(scale)
+nn.Tanh()(xr).sum().backward()
+h.remove()
+print(xr.grad)
+print(torch.nn.modules.module.register_module_full_backward_hook is register_module_full_backward_hook)
+""")
+
+
+def test_global_deprecated_backward_hook_and_the_kinds_rule():
+    same(GLOBAL_HOOKS_PRELUDE + """
+from torch.nn.modules.module import register_module_backward_hook
+xr = torch.randn(2, 3, requires_grad=True)
+def gbwd(m, gin, gout):
+    print("global bwd", type(m).__name__, [None if g is None else tuple(g.shape) for g in gin])
+h = register_module_backward_hook(gbwd)
+tanh = nn.Tanh()
+tanh(xr * 1).sum().backward()
+try:
+    register_module_full_backward_hook(gbwd)
+except RuntimeError as e:
+    print(e)
+h.remove()
+try:
+    register_module_full_backward_hook(gbwd)
+except RuntimeError as e:
+    print(e)
+tanh(xr * 1).sum().backward()
+print("done")
+""")
+
+
+def test_deprecated_backward_hook_holds_its_module_weakly():
+    same("""
+xr = torch.randn(2, 3, requires_grad=True)
+def bwd(m, gin, gout):
+    print("bwd", type(m).__name__)
+class Hooked(nn.Tanh):
+    def __init__(self):
+        super().__init__()
+        self.register_backward_hook(bwd)
+Hooked()(xr * 1).sum().backward()
+""")
+
+
+def test_each_run_starts_without_global_module_hooks():
+    same(GLOBAL_HOOKS_PRELUDE + """
+register_module_forward_hook(lambda m, args, out: print("hooked", type(m).__name__))
+nn.ReLU()(torch.ones(1))
+""")
+    same("""
+print(nn.ReLU()(torch.ones(1)))
+""")

@@ -193,3 +193,33 @@ def test_oracle_close(op, dtype, shape, extra):
     assert (distance == 0).mean() >= 0.95, (distance == 0).mean()
     # float64's log-sigmoid of a large |x| is a tiny number next to the result: a few more last-place units
     assert distance.max() <= (64 if op == "binary_cross_entropy_with_logits" else 4), distance.max()
+
+
+# --- the one-element fast path of + - * / (ops._fast_result) -------------------------------------------------
+_SPECIAL = [0.0, -0.0, 1.0, -1.5, 1e-45, 1e-310, 3.4e38, 1.7e308, math.inf, -math.inf, math.nan, 0.1, 1 / 3]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (1,)])
+@pytest.mark.parametrize("ufunc, scalar_op", [(np.add, "add"), (np.subtract, "sub"), (np.multiply, "mul"),
+                                             (np.true_divide, "truediv")])
+def test_one_element_fast_path_gives_the_ufuncs_bits(dtype, shape, ufunc, scalar_op):
+    """A one-element tensor's + - * / computes on NumPy scalars instead of the ufunc: the same bits, the same shape
+    and dtype, for Python floats and ints (NEP 50's weak scalars) and same-dtype tensors, specials included."""
+    import operator
+
+    from autodiff.engine import ops
+    from autodiff.engine.tensor import Tensor
+
+    rng = np.random.default_rng(7)
+    values = _SPECIAL + [float(v) for v in rng.standard_normal(40) * 10.0 ** rng.integers(-40, 40, 40)]
+    operands: list = values + [3, -7, 2**40, 2**53 - 1]
+    with np.errstate(all="ignore"):
+        for left in values:
+            x = np.full(shape, left, dtype=dtype)
+            for right in operands:
+                for b in (right, Tensor(np.full(shape, right, dtype=dtype))):
+                    got = ops._fast_result(ufunc, getattr(operator, scalar_op), x, b)
+                    expected = ufunc(x, b.array if type(b) is Tensor else b, out=...)
+                    assert type(got) is np.ndarray and got.shape == shape and got.dtype == dtype
+                    assert got.tobytes() == expected.tobytes(), (left, right)

@@ -502,6 +502,126 @@ def test_oracle_exponential_and_multinomial(torch, seed):
     _same_state(torch, g)
 
 
+_SERIAL_SIZES = (1, 2, 3, 5, 15, 16, 17, 33, 64)  # 16: where normal_ changes kernel (these samplers do not)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("seed", SEEDS)
+def test_oracle_geometric_log_normal_cauchy(torch, seed):
+    """Exact values over sizes either side of 16, both float dtypes (and geometric_'s integer ones), several
+    parameters; the generator's state after every call (every sampler draws exactly torch's numbers)."""
+    if not _avx2(torch):
+        pytest.skip("cauchy_'s multiply-add is fused only in torch's AVX2/AVX-512 kernels, which we emulate")
+    torch.manual_seed(seed)
+    g = rng.Generator(seed)
+    for n in _SERIAL_SIZES:
+        for dt in (np.float32, np.float64):
+            tdt = _tdt(torch, dt)
+            for p in (0.5, 0.07, 0.93):
+                assert_same(g.geometric_(np.empty(n, dt), p), torch.empty(n, dtype=tdt).geometric_(p).numpy())
+            for mean, std in ((1.0, 2.0), (0.3, 0.77), (-1.1, 1.3)):
+                assert_same(g.log_normal_(np.empty(n, dt), mean, std),
+                            torch.empty(n, dtype=tdt).log_normal_(mean, std).numpy(), libm=True)
+            for median, sigma in ((0.0, 1.0), (1.3, 2.7), (-0.1, 0.37)):
+                assert_same(g.cauchy_(np.empty(n, dt), median, sigma),
+                            torch.empty(n, dtype=tdt).cauchy_(median, sigma).numpy(), libm=True)
+            _same_state(torch, g)
+        for dt in (np.int64, np.int32, np.int16, np.int8, np.uint8, np.float16):
+            assert_same(g.geometric_(np.empty(n, dt), 0.01),
+                        torch.empty(n, dtype=_tdt(torch, dt)).geometric_(0.01).numpy())
+        for dt in (np.int64, np.int32, np.uint8, np.float16):  # values beyond int32 (x86's conversion) and half
+            assert_same(g.geometric_(np.empty(n, dt), 1e-12),
+                        torch.empty(n, dtype=_tdt(torch, dt)).geometric_(1e-12).numpy())
+        assert_same(g.log_normal_(np.empty(n, np.float16)), torch.empty(n, dtype=torch.float16).log_normal_().numpy())
+        assert_same(g.cauchy_(np.empty(n, np.float16)), torch.empty(n, dtype=torch.float16).cauchy_().numpy())
+    _same_state(torch, g)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("seed", SEEDS)
+def test_oracle_log_normal_shares_the_cached_normal(torch, seed):
+    """log_normal_ draws double normals in pairs and caches the second, which the next per-element normal uses."""
+    torch.manual_seed(seed)
+    g = rng.Generator(seed)
+    for n in (3, 1, 16, 5):
+        assert_same(g.log_normal_(np.empty(n), 0.5, 1.5), torch.empty(n, dtype=torch.float64).log_normal_(0.5, 1.5)
+                    .numpy(), libm=True)
+        assert_same(g.randn((3,), np.float64), torch.randn(3, dtype=torch.float64).numpy(), libm=True)
+        assert_same(g.normal_(np.empty(1), 2.0, 3.0), torch.empty(1, dtype=torch.float64).normal_(2.0, 3.0).numpy(),
+                    libm=True)
+        _same_state(torch, g)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("op", ["geometric_", "log_normal_", "cauchy_"])
+def test_oracle_new_samplers_fill_strided_tensors_in_memory_order(torch, op):
+    args = {"geometric_": (0.2,), "log_normal_": (), "cauchy_": ()}[op]
+    views = [
+        (lambda: np.empty((5, 6)).T, lambda: torch.empty(5, 6, dtype=torch.float64).t()),
+        (lambda: np.empty((4, 5, 6)).transpose(2, 0, 1)[:, 1:],
+         lambda: torch.empty(4, 5, 6, dtype=torch.float64).permute(2, 0, 1)[:, 1:]),
+        (lambda: np.empty((8, 9))[::2, ::3], lambda: torch.empty(8, 9, dtype=torch.float64)[::2, ::3]),
+        (lambda: np.empty((20, 3), np.float32).T, lambda: torch.empty(20, 3).t()),
+    ]
+    g = rng.Generator(7)
+    torch.manual_seed(7)
+    for make_np, make_t in views:
+        o, t = make_np(), make_t()
+        assert getattr(g, op)(o, *args) is o
+        getattr(t, op)(*args)
+        assert_same(o, t.numpy(), libm=True)
+    _same_state(torch, g)
+
+
+_POISSON_RATES = (0.0, 0.3, 1.0, 4.5, 9.99, 10.0, 12.3, 50.0, 1000.0, 1e6)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("seed", SEEDS)
+def test_oracle_poisson(torch, seed):
+    """Both of sample_poisson's algorithms (below 10 and from 10 on: each takes a varying number of uniforms),
+    float32 and float64 rates, a transposed rates tensor, and the state afterwards."""
+    pick = np.random.RandomState(seed % 2**32)
+    torch.manual_seed(seed)
+    g = rng.Generator(seed)
+    for n in (1, 5, 16, 17, 60):
+        for dt in (np.float32, np.float64, np.float16):
+            rates = pick.choice(_POISSON_RATES[:-1] if dt == np.float16 else _POISSON_RATES, size=n).astype(dt)
+            assert_same(g.poisson(rates), torch.poisson(torch.from_numpy(rates)).numpy())
+            _same_state(torch, g)
+    rates = pick.uniform(0, 30, (6, 4)).T
+    assert_same(g.poisson(rates), torch.poisson(torch.from_numpy(rates)).numpy())
+    huge = np.array([1e12, np.inf, 1e300, 3.0])  # x86's conversion of a NaN or overflowing count: INT64_MIN
+    assert_same(g.poisson(huge), torch.poisson(torch.from_numpy(huge)).numpy())
+    _same_state(torch, g)
+
+
+def test_poisson_rate_errors_after_the_draws_before_it():
+    g = rng.Generator(3)
+    with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+        g.poisson(np.array([2.0, -1.0, 5.0]))
+    reference = rng.Generator(3)
+    reference.poisson(np.array([2.0]))
+    assert g.get_state().tobytes() == reference.get_state().tobytes()
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+        g.poisson(np.array([np.nan]))
+
+
+def test_new_sampler_argument_errors_draw_nothing():
+    g = rng.Generator(0)
+    with pytest.raises(RuntimeError, match=r"geometric_ expects p to be in \(0, 1\), but got p=1$"):
+        g.geometric_(np.empty(3), 1)
+    with pytest.raises(RuntimeError, match="log_normal_ expects std > 0.0, but found std=nan"):
+        g.log_normal_(np.empty(3), 0, math.nan)
+    with pytest.raises(RuntimeError, match="cauchy_ expects sigma > 0.0, but found sigma=-2"):
+        g.cauchy_(np.empty(3), 0, -2)
+    with pytest.raises(RuntimeError, match="you specified long int$"):
+        g.cauchy_(np.empty(3, np.int64))
+    with pytest.raises(NotImplementedError, match="\"geometric_cpu\" not implemented for 'Bool'"):
+        g.geometric_(np.empty(3, bool), 0.5)
+    assert g.get_state().tobytes() == rng.Generator(0).get_state().tobytes()
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize("seed", SEEDS)
 def test_oracle_mixed_sequence(torch, seed):

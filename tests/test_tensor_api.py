@@ -75,6 +75,17 @@ INPLACE = [
     "(y * 1).fill_(torch.tensor(2.5))", "(y * 1).fill_(src[0, 0])", "(y * 1).zero_()",
     "(y * 1)[:, 1].uniform_()", "(y * 1)[0].normal_()", "(y * 1).t().uniform_()", "(y * 1).t().normal_()",
     "torch.cat([y * 1] * 2).t()[:, ::2].normal_(1, 2)",
+    # zero_ and fill_(number) without history write at once, through an expanded tensor's shared memory too.
+    "y.detach().zero_()", "y.detach().fill_(-2)", "torch.ones(2, dtype=torch.long).fill_(3.7)",
+    "torch.ones(2, dtype=torch.bool).fill_(0)", "(lambda a: (a.expand(2, 3).zero_(), a))(torch.ones(3))[1]",
+    "(lambda a: (a.expand(2, 3).fill_(2.5), a))(torch.ones(3))[1]", "y.detach().t()[1:].fill_(1.5)",
+    "(y * 1).geometric_(0.3)", "(y * 1).geometric_(p=0.05)", "(y * 1).log_normal_()", "(y * 1).log_normal_(0.5, 0.25)",
+    "(y * 1).log_normal_(std=3)", "(y * 1).cauchy_()", "(y * 1).cauchy_(1.5, sigma=0.5)", "(y * 1).t().geometric_(0.5)",
+    "(y * 1).t().log_normal_()", "(y * 1).t().cauchy_(2, 3)", "(y * 1)[:, 1].cauchy_()",
+    "(y * 1).geometric_(torch.tensor(0.5))", "(y * 1).cauchy_(generator=torch.Generator())",
+    "torch.poisson(y.abs() * 5)", "torch.poisson(y.abs().t() * 20)", "torch.poisson(x.detach().abs() * 12)",
+    "torch.ones(20, dtype=torch.int32).geometric_(0.2)", "torch.ones(5, dtype=torch.float64).log_normal_()",
+    "torch.poisson(torch.full((17,), 3.0, dtype=torch.float64), generator=torch.Generator())",
 ]
 
 
@@ -98,13 +109,43 @@ ERRORS = [
     "x.scatter(0, idx, 2.0, reduce='add').sum().backward()",
     "x.uniform_()", "x.normal_()", "x.exponential_()", "x.bernoulli_()", "x.random_(3)", "x.fill_(1)",
     "(x * 1).fill_(torch.ones(1))", "torch.meshgrid(0)", "torch.meshgrid(x[0], 1.5, indexing='ij')",
-    "torch.meshgrid([x[0], 'a'], indexing='xy')",
+    "torch.meshgrid([x[0], 'a'], indexing='xy')", "x.detach().expand(2, 3, 4).fill_(torch.tensor(1.0))",
+    "x.detach().expand(2, 3, 4).uniform_()", "x.detach().expand(2, 3, 4).add_(1)",
+    # Arguments that do not fit a method or function: PyTorch's words, never autodiff's internal function's.
+    "x.abs(1)", "torch.abs(x, 1)", "x.item(1)", "x.zero_(1)", "x.exp(foo=1)", "x.dim(3)", "x.sigmoid(2)",
+    "torch.relu(x, 1)", "x.size(1, 2)", "x.mul(1, 2, 3)", "torch.tanh(x, 1, 2)", "x.requires_grad_(True, 1)",
+    "x.geometric_(0.5)", "x.log_normal_()", "x.cauchy_()", "y.geometric_()", "y.geometric_(0.5, 1)",
+    "y.geometric_(0.5, p=0.3)", "y.cauchy_(sigma=2, median='x')", "y.log_normal_(1, 2, 3)", "y.geometric_(0.5, foo=1)",
+    "y.geometric_(p=0.5, generator=3)", "y.geometric_(None)", "y.geometric_(torch.tensor([0.5]))",
+    "y.geometric_(x[0, 0])", "y.geometric_(1)", "y.geometric_(-2.5)", "y.geometric_(2**70)",
+    "y.log_normal_(std=0)", "y.log_normal_(1, float('nan'))", "y.cauchy_(0, -1)", "y.exponential_('a')",
+    "y.exponential_(1, 2)", "y.exponential_(lambd=2, p=1)", "y.exponential_(generator=3)",
+    "torch.zeros(2, dtype=torch.int64).exponential_()", "torch.zeros(2, dtype=torch.int8).log_normal_()",
+    "torch.zeros(2, dtype=torch.int16).cauchy_()", "torch.zeros(2, dtype=torch.int64).cauchy_()",
+    "torch.zeros(2, dtype=torch.uint8).cauchy_()", "torch.zeros(2, dtype=torch.bool).geometric_(0.2)",
+    "torch.zeros(2, dtype=torch.bool).log_normal_(1, 0)", "torch.poisson(3.0)", "torch.poisson(torch.tensor([1, 2]))",
+    "torch.poisson(torch.tensor([1.0, -1.0]))", "torch.poisson(torch.tensor([float('nan')]))",
+    "torch.poisson(torch.ones(2), generator=3)", "torch.poisson(torch.tensor([True]))", "y.poisson()",
 ]
 
 
 @pytest.mark.parametrize("expression", ERRORS)
 def test_errors_match_torch(expression):
     assert_same(SETUP + f"print({expression})\n")
+
+
+def test_sampler_errors_are_catchable_as_their_category():
+    assert_same(SETUP + """
+for make in (lambda: torch.zeros(2, dtype=torch.int64).log_normal_(), lambda: torch.poisson(torch.tensor([2]))):
+    try:
+        make()
+    except NotImplementedError as e:
+        print("NotImplementedError", isinstance(e, RuntimeError), e)
+try:
+    y.geometric_('p')
+except TypeError as e:
+    print("TypeError", e)
+""")
 
 
 def test_meshgrid_without_indexing_warns():

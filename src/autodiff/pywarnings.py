@@ -47,6 +47,8 @@ class Inside(NamedTuple):  # (not a frozen dataclass: that compiles its methods 
 
 _RUN_BACKWARD = Inside("autograd/graph.py", 979, "return Variable._execution_engine.run_backward(  # Calls into the "
                                                  "C++ engine to run the backward pass")
+_NON_FULL_BACKWARD_HOOK = Inside("nn/modules/module.py", 1869,
+                                 "self._maybe_warn_non_full_backward_hook(args, result, grad_fn)")
 # Warnings whose location (after PyTorch's stacklevel) is always inside torch, by the start of the message.
 INSIDE_TORCH: dict[str, Inside] = {
     "Using backward() with create_graph=True": _RUN_BACKWARD,
@@ -64,6 +66,8 @@ INSIDE_TORCH: dict[str, Inside] = {
     "LSTM with projections is not supported with oneDNN": Inside("nn/modules/rnn.py", 1164, "result = _VF.lstm("),
     "Input #": Inside("autograd/gradcheck.py", 2124, "_check_inputs(tupled_inputs)"),
     "`torch.jit.script` is deprecated": Inside("jit/_script.py", 1488, "warnings.warn("),
+    "Using non-full backward hooks on a Module": _NON_FULL_BACKWARD_HOOK,
+    "Using a non-full backward hook when": _NON_FULL_BACKWARD_HOOK,
 }
 # Python's default filters hide these categories unless the warning points into the script (`__main__`).
 HIDDEN_OUTSIDE_MAIN = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "ImportWarning",

@@ -49,6 +49,10 @@ MEANINGS: dict[str, str] = {
     "normal_": "In place: fill with normal random values of the given mean and std.",
     "random_": "In place: fill with random integers in [from, to).",
     "exponential_": "In place: fill with exponentially distributed random values.",
+    "geometric_": "In place: fill with geometric random counts (trials up to the first success of probability p).",
+    "log_normal_": "In place: fill with exp of normal random values of the given mean and std.",
+    "cauchy_": "In place: fill with Cauchy random values of the given median and scale sigma.",
+    "poisson": "A Poisson random count for each rate in the input tensor (same shape and dtype).",
     # arithmetic
     "add": "input + alpha * other, element by element (with broadcasting).",
     "sub": "input - alpha * other, element by element (with broadcasting).",

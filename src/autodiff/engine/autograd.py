@@ -611,8 +611,25 @@ def _apply_with_hooks(node: Node, hooks: NodeHooks, grad: Tensor) -> Sequence[Te
         grad = _call_pre_hooks(node, hooks.pre, grad)
     input_grads = node.apply_rule(grad)
     if hooks.post:
-        input_grads = _call_post_hooks(node, hooks.post, input_grads, grad)
+        input_grads = _call_post_hooks(node, hooks.post, _validated(node, input_grads), grad)
     return input_grads
+
+
+def _validated(node: Node, input_grads: Sequence[Tensor | None]) -> list[Tensor | None]:
+    """The gradients as PyTorch's engine hands them to a node's post hooks (after its validate_outputs): summed to
+    each input's shape, None for an input that takes no gradient."""
+    from autodiff.engine.tensor import sum_to
+
+    shapes = node.input_shapes
+    validated: list[Tensor | None] = []
+    for index, (child, child_grad) in enumerate(zip(node.next_nodes, input_grads)):
+        if child is None or child_grad is None:
+            validated.append(None)
+            continue
+        shape = shapes[index] if shapes is not None else None
+        validated.append(sum_to(child_grad, shape) if shape is not None and child_grad.array.shape != shape
+                         else child_grad)
+    return validated
 
 
 def _accumulate_with_hooks(node: AccumulateGrad, hooks: NodeHooks, grad: Tensor, create_graph: bool,

@@ -55,18 +55,28 @@ _F64 = np.dtype(np.float64)
 _EXACT_INT = 2**53
 
 
-def _fast_operand(x: np.ndarray, b: Any) -> Any:
-    """b's array (or b itself) when `x OP b` can take the fast path, else None."""
+def _fast_result(ufunc: np.ufunc, scalar_op: Callable[[Any, Any], Any], x: np.ndarray, b: Any) -> Any:
+    """`x OP b` as a new array when it can take the fast path, else None. A one-element x (0-d, or shape (1,) as
+    `torch.tensor([1.0])` makes) computes on NumPy scalars: the same float32/float64 arithmetic at half a ufunc
+    call's cost, which dominates on one element."""
     dtype = x.dtype
     if dtype is not _F32 and dtype is not _F64:
         return None
     kind = type(b)
     if kind is Tensor:
         y = b.array
-        return y if y.dtype is dtype and y.shape == x.shape else None
-    if kind is float or (kind is int and -_EXACT_INT < b < _EXACT_INT):
-        return b
-    return None
+        if y.dtype is not dtype or y.shape != x.shape:
+            return None
+    elif kind is float or (kind is int and -_EXACT_INT < b < _EXACT_INT):
+        y = b
+    else:
+        return None
+    rank = x.ndim
+    if rank == 0:
+        return np.array(scalar_op(x[()], y if y is b else y[()]))
+    if rank == 1 and len(x) == 1:
+        return np.array((scalar_op(x[0], y if y is b else y[0]),))
+    return ufunc(x, y, out=...)
 
 
 # --- recording -----------------------------------------------------------------------------------
@@ -398,18 +408,18 @@ def _tensor(value: Operand, like: Tensor) -> Tensor:
 # --- arithmetic ----------------------------------------------------------------------------------
 def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
     if _FAST and type(a) is Tensor and alpha == 1:
-        y = _fast_operand(a.array, b)
-        if y is not None:
-            out = Tensor(np.add(a.array, y, out=...))
+        result = _fast_result(np.add, operator.add, a.array, b)
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled and (a.requires_grad or (type(b) is Tensor and b.requires_grad)):
                 out.grad_fn = autograd.Node("AddBackward0", (a.edge(), b.edge() if type(b) is Tensor else None),
                                             _identity2, None, ())
                 out.requires_grad = True
             return out
     elif _FAST and type(b) is Tensor and alpha == 1:  # a number plus a tensor (`1.0 + w`)
-        y = _fast_operand(b.array, a)
-        if y is not None:
-            out = Tensor(np.add(a, b.array, out=...))
+        result = _fast_result(np.add, operator.add, b.array, a)  # the same sum: IEEE addition commutes
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled and b.requires_grad:
                 out.grad_fn = autograd.Node("AddBackward0", (None, b.edge()), _identity2, None, ())
                 out.requires_grad = True
@@ -423,9 +433,9 @@ def add(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
 
 def sub(a: Operand, b: Operand, alpha: Scalar = 1) -> Tensor:
     if _FAST and type(a) is Tensor and alpha == 1:
-        y = _fast_operand(a.array, b)
-        if y is not None:
-            out = Tensor(np.subtract(a.array, y, out=...))
+        result = _fast_result(np.subtract, operator.sub, a.array, b)
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled:
                 b_grad = type(b) is Tensor and b.requires_grad
                 if a.requires_grad or b_grad:
@@ -482,9 +492,9 @@ def _sub_rule(g: Tensor) -> tuple[Tensor, Tensor]:
 
 def mul(a: Operand, b: Operand) -> Tensor:
     if _FAST and type(a) is Tensor:
-        y = _fast_operand(a.array, b)
-        if y is not None:
-            out = Tensor(np.multiply(a.array, y, out=...))
+        result = _fast_result(np.multiply, operator.mul, a.array, b)
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled:
                 a_grad = a.requires_grad
                 b_grad = type(b) is Tensor and b.requires_grad
@@ -504,9 +514,9 @@ def mul(a: Operand, b: Operand) -> Tensor:
                     out.requires_grad = True
             return out
     elif _FAST and type(b) is Tensor:  # a number times a tensor (`2.0 * w`)
-        y = _fast_operand(b.array, a)
-        if y is not None:
-            out = Tensor(np.multiply(a, b.array, out=...))
+        result = _fast_result(np.multiply, operator.mul, b.array, a)  # IEEE multiplication commutes
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled and b.requires_grad:
                 out.grad_fn = autograd.Node("MulBackward0", (None, b.edge()), _mul_grad_other, None, (), a)
                 out.grad_fn.had_saved = True  # PyTorch saves the number (as a wrapped tensor)
@@ -554,9 +564,9 @@ def div(a: Operand, b: Operand, rounding_mode: str | None = None) -> Tensor:
         out = _elementwise(fn, x, y).astype(result_dtype((a, b)))
         return _record(out, "DivBackward2", (a, b), lambda g: (mul(g, 0), None), broadcast=True)
     if _FAST and type(a) is Tensor:
-        y = _fast_operand(a.array, b)
-        if y is not None:
-            out = Tensor(np.true_divide(a.array, y, out=...))
+        result = _fast_result(np.true_divide, operator.truediv, a.array, b)
+        if result is not None:
+            out = Tensor(result)
             if autograd._grad_enabled and a.requires_grad and not (type(b) is Tensor and b.requires_grad):
                 out.grad_fn = autograd.Node("DivBackward0", (a.edge(), None), _div_grad_self, None,
                                             (b,) if type(b) is Tensor else (), b)

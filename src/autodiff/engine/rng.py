@@ -33,7 +33,12 @@ How PyTorch's CPU generator works (established by experiment against torch 2.13,
 * bernoulli: ``u < p`` with a 24-bit uniform for float32 ``p`` tensors, 53-bit for float64
   ``p`` and for a scalar ``p``.  (On Intel CPUs torch sends a scalar ``p`` through MKL's
   MCG31 stream instead; that path is not emulated.)
-* exponential: ``-1/lambda * log1p(-u)`` (53-bit u).  multinomial without replacement (or one
+* exponential: ``-1/lambda * log1p(-u)`` (53-bit u).  geometric: ``ceil(log(u) / log1p(-p))``;
+  cauchy: ``fma(sigma, tan(pi * (u - 0.5)), median)``; log-normal: ``exp`` of the per-element double
+  normal above (sharing its cache), at every size; all in double, one element at a time in memory order,
+  then cast to the dtype (integers as x86-64 converts: via int32 below int64; float16 via float32).
+  poisson: NumPy's legacy ``rk_poisson`` (multiplied uniforms below rate 10, Hoermann's transformed
+  rejection from 10 on) in plain double arithmetic, per element in C order.  multinomial without replacement (or one
   sample): argmax / top-k of ``p / Exp(1)``; with replacement: cumulative sums in the dtype,
   normalised, last set to 1, binary search of 53-bit uniforms.
 * Tensor variants of ``normal``: draws ``N(0, std)`` then ``+ mean`` (tensor mean, scalar std)
@@ -47,6 +52,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -853,9 +859,68 @@ class Generator:
         """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms."""
         if not float(lambd) > 0:  # nan fails too
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={float(lambd):g}")
+        if out.dtype.kind != "f":
+            raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {_scalar_type_name(out.dtype)}")
         u = self._uniform01(out.size, np.float64)
-        _store(out, (-1.0 / float(lambd)) * transcendental.libm("log1p", -u))
+        _store(out, _from_double((-1.0 / float(lambd)) * transcendental.libm("log1p", -u), out.dtype))
         return out
+
+    # The samplers below are PyTorch's serial CPU kernels over `distribution<double>`: one 53-bit uniform (or
+    # one double normal) per element in memory order, the transform in double, one cast to the dtype.
+    def geometric_(self, out: np.ndarray, p: float) -> np.ndarray:
+        """``Tensor.geometric_(p)``: ``ceil(log(u) / log1p(-p))``; integer tensors take it too."""
+        p = float(p)
+        if not 0 < p < 1:  # nan fails too
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+        if out.dtype.kind not in "fiu":
+            raise NotImplementedError(f"\"geometric_cpu\" not implemented for '{_scalar_type_name(out.dtype)}'")
+        u = self._uniform01(out.size, np.float64)
+        _store(out, _from_double(np.ceil(transcendental.libm("log", u) / math.log1p(-p)), out.dtype))
+        return out
+
+    def log_normal_(self, out: np.ndarray, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
+        """``Tensor.log_normal_(mean, std)``: ``exp`` of the per-element double normal (with its cached second
+        value), whatever the tensor's size: unlike ``normal_`` there is no block Box-Muller path."""
+        mean, std = float(mean), float(std)
+        if not std > 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+        if out.dtype.kind != "f":
+            raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{_scalar_type_name(out.dtype)}'")
+        _store(out, _from_double(transcendental.libm("exp", self._normal_scalar(out.size, mean, std)), out.dtype))
+        return out
+
+    def cauchy_(self, out: np.ndarray, median: float = 0.0, sigma: float = 1.0) -> np.ndarray:
+        """``Tensor.cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``, the multiply-add fused
+        (the kernel is compiled for AVX2 with FMA contraction)."""
+        median, sigma = float(median), float(sigma)
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+        if out.dtype.kind != "f":
+            raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {_C_TYPE_META_NAMES[out.dtype.name]}")
+        u = self._uniform01(out.size, np.float64)
+        tangent = transcendental.libm("tan", math.pi * (u - 0.5))
+        _store(out, _from_double(_fma64(sigma, tangent, median), out.dtype))
+        return out
+
+    def poisson(self, rates: np.ndarray) -> np.ndarray:
+        """``torch.poisson(rates)``: a new array of rates' shape and dtype, each element sampled from its rate
+        in C order by PyTorch's ``sample_poisson`` (NumPy's legacy algorithms: multiplied uniforms below 10,
+        Hoermann's transformed rejection from 10 on), which takes a variable number of uniforms each."""
+        if rates.dtype.kind != "f":
+            raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{_scalar_type_name(rates.dtype)}'")
+        flat = rates.astype(np.float64).reshape(-1).tolist()
+        counts = np.zeros(len(flat), dtype=np.int64)
+        stream = _UniformStream(self, sum(_expected_poisson_draws(rate) for rate in flat))
+        try:
+            for index, rate in enumerate(flat):
+                if not rate >= 0:  # nan fails too; the elements before it have drawn their numbers
+                    raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+                counts[index] = _sample_poisson(rate, stream.next)
+        finally:
+            stream.close()
+        return _from_int64(counts, rates.dtype).reshape(rates.shape)
 
     def multinomial(self, probs: np.ndarray, num_samples: int, replacement=False) -> np.ndarray:
         """``torch.multinomial`` for 1-D or 2-D ``probs`` (rows need not sum to one)."""
@@ -902,6 +967,133 @@ class Generator:
             res = np.stack([np.searchsorted(c64[i], u[i], side="left") for i in range(rows.shape[0])])
         res = res.astype(np.int64)
         return res.reshape(k) if probs.ndim == 1 else res
+
+
+_INT64_MIN = -(1 << 63)
+_POISSON_REJECTION_FROM = 10.0
+
+
+def _expected_poisson_draws(rate: float) -> int:
+    """About how many uniforms one Poisson sample takes (the stream draws ahead in blocks of this size)."""
+    if not rate >= 0 or rate == 0:
+        return 0
+    if rate < _POISSON_REJECTION_FROM:
+        return int(rate) + 2
+    return 3
+
+
+def _sample_poisson(rate: float, uniform: Callable[[], float]) -> int:
+    """One draw of PyTorch's CPU ``sample_poisson`` (Distributions.cpp, after NumPy's ``rk_poisson``), in
+    Python floats: that file is compiled without FMA contraction, so each operation rounds on its own."""
+    if rate >= _POISSON_REJECTION_FROM:  # transformed rejection (Hoermann, 1993)
+        slam = math.sqrt(rate)
+        loglam = math.log(rate) if rate != math.inf else math.inf
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = _c_floor((2 * a / us + b) * u + rate + 0.43) if us else math.nan
+            if us >= 0.07 and v <= vr:
+                return _c_int64(k)
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            lhs = _c_log(v) + math.log(invalpha) - _c_log(a / (us * us) + b)
+            if lhs <= -rate + k * loglam - math.lgamma(k + 1):
+                return _c_int64(k)
+    if rate == 0:
+        return 0
+    threshold = math.exp(-rate)
+    count = 0
+    product = 1.0
+    while True:
+        product *= uniform()
+        if product > threshold:
+            count += 1
+        else:
+            return count
+
+
+def _c_floor(x: float) -> float:
+    return math.floor(x) if math.isfinite(x) else x
+
+
+def _c_log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _c_int64(x: float) -> int:
+    """``static_cast<int64_t>(double)`` as x86-64 computes it: NaN and out-of-range values give INT64_MIN."""
+    if not math.isfinite(x) or not -(2.0 ** 63) <= x < 2.0 ** 63:
+        return _INT64_MIN
+    return int(x)
+
+
+class _UniformStream:
+    """53-bit uniforms one at a time for a sampler whose number of draws is known only as it goes (Poisson's
+    rejection loops): drawn ahead in blocks, and on ``close()`` the generator is left exactly after the ones
+    used, as if each had been drawn alone."""
+
+    def __init__(self, generator: Generator, expected: int) -> None:
+        self._generator = generator
+        self._start = generator._bg.state
+        self._fresh = generator._fresh
+        self._block = max(64, expected + expected // 4)
+        self._values: list[float] = []
+        self._used = 0
+
+    def next(self) -> float:
+        if self._used == len(self._values):
+            self._values.extend(self._generator._uniform01(self._block, np.float64).tolist())
+        value = self._values[self._used]
+        self._used += 1
+        return value
+
+    def close(self) -> None:
+        self._generator._bg.state = self._start
+        self._generator._fresh = self._fresh
+        self._generator._raw64(self._used)
+
+
+# the C++ names a dtype prints with in cauchy_'s check (its other errors print ScalarType names: Long, Bool)
+_C_TYPE_META_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+                      "int32": "int", "int64": "long int"}
+
+
+def _scalar_type_name(dtype: np.dtype) -> str:
+    from autodiff.engine.ops import _SCALAR_TYPE_NAMES  # imported only for an error: ops is large
+
+    return _SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def _from_double(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``static_cast<scalar_t>(double)``: a Half is made from a float, so float16 rounds through float32; an
+    integer truncates as x86-64's conversion does, to int64 for int64 and to int32 (then the low bits) for the
+    smaller ones, a value that does not fit giving the smallest int64 or int32 (established against torch)."""
+    if dtype == np.float16:
+        with np.errstate(over="ignore"):  # too large for a half: inf, as in C++
+            return values.astype(np.float32).astype(np.float16)
+    if dtype.kind in "iu":
+        wide = np.int64 if dtype.itemsize == 8 else np.int32
+        limit = 2.0 ** (8 * np.dtype(wide).itemsize - 1)
+        whole = np.full(values.shape, np.iinfo(wide).min, dtype=wide)
+        fits = np.isfinite(values) & (values >= -limit) & (values < limit)
+        whole[fits] = values[fits].astype(wide)
+        return whole.astype(dtype)
+    return values.astype(dtype)
+
+
+def _from_int64(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``static_cast<scalar_t>(int64_t)``; a Half is made from a float."""
+    if dtype == np.float16:
+        with np.errstate(over="ignore"):
+            return values.astype(np.float32).astype(np.float16)
+    return values.astype(dtype)
 
 
 def _umod(r: np.ndarray, m: int) -> np.ndarray:

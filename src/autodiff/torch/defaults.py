@@ -4,6 +4,7 @@ new script run starts from (a new run is a new PyTorch process)."""
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -108,10 +109,14 @@ def get_default_device() -> Any:
 
 
 def reset() -> None:
-    """The state a script run starts from: float32 default, grad mode on, anomaly detection off."""
+    """The state a script run starts from: float32 default, grad mode on, anomaly detection off, no hooks for
+    every module."""
     _set_default_float(np.dtype(float32.numpy))
     autograd.set_grad_enabled(True)
     autograd.set_anomaly_enabled(False)
+    nn_module = sys.modules.get("autodiff.torch.nn.modules.module")  # (not imported until a script uses nn)
+    if nn_module is not None:
+        nn_module.GLOBAL_HOOKS.reset()
 
 
 def members() -> dict[str, dict[str, Any]]:

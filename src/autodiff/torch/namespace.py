@@ -153,7 +153,8 @@ EXTENSIONS = ("autograd.functional", "autograd.members", "defaults", "nn.members
               "utils.data.members")
 LAZY_EXTENSIONS = {
     "autograd.functional": ("torch.autograd.functional", "torch.autograd.gradcheck", "torch.autograd"),
-    "nn.members": ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils"),
+    "nn.members": ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils", "torch.nn.modules",
+                   "torch.nn.modules.module"),
     "optim.members": ("torch.optim", "torch.optim.lr_scheduler"),
     "utils.data.members": ("torch.utils", "torch.utils.data"),
 }

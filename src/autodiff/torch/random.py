@@ -8,26 +8,83 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.engine import rng
+from autodiff.engine import autograd, ops, rng
 from autodiff.engine import tensor as tensor_module
 from autodiff.engine.tensor import Tensor, check_size, to_numpy_dtype
-from autodiff.errors import runtime_error, type_error
+from autodiff.errors import AutodiffError, runtime_error, type_error
 from autodiff.language.protocol import TypeTable, register
 from autodiff.torch.creation import _generator, check_integer_bounds
 from autodiff.torch.tensor import sampler_method
 
 
 def _torch_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    """rng.py raises Python's RuntimeError with PyTorch's text; scripts see it as autodiff's own error."""
+    """rng.py raises Python's RuntimeError (or NotImplementedError, one of its subclasses) with PyTorch's text;
+    scripts see it as autodiff's own error of that category."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
+        except AutodiffError:
+            raise
+        except NotImplementedError as exc:
+            raise AutodiffError("NotImplementedError", str(exc)) from None
         except RuntimeError as exc:
             raise runtime_error(str(exc)) from None
 
     return wrapper
+
+
+def _float_arguments(name: str, parameters: tuple[str, ...], required: int,
+                     method: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """`x.name(...)` whose parameters are all C++ doubles (and a keyword-only generator), read as PyTorch's
+    argument parser reads them: a number, a bool or a 0-dim tensor that does not require grad; its TypeErrors
+    in its order (too many positionals, then per parameter: given twice, missing, wrong type; then unknown
+    keywords)."""
+
+    def parsed(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        if len(args) > len(parameters):
+            if required == len(parameters):
+                takes = f"{required} positional argument{'' if required == 1 else 's'}"
+            else:
+                takes = f"from {required} to {len(parameters)} positional arguments"
+            raise type_error(f"{name}() takes {takes} but {len(args)} were given")
+        values = {}
+        for position, parameter in enumerate(parameters):
+            if position < len(args):
+                if parameter in kwargs:
+                    raise type_error(f"{name}() got multiple values for argument '{parameter}'")
+                value, where = args[position], f" (position {position + 1})"
+            elif parameter in kwargs:
+                value, where = kwargs.pop(parameter), ""
+            elif position < required:
+                raise type_error(f'{name}() missing 1 required positional arguments: "{parameter}"')
+            else:
+                continue
+            values[parameter] = _as_double(value, f"{name}(): argument '{parameter}'{where}")
+        _check_generator(name, generator)
+        for parameter in kwargs:
+            raise type_error(f"{name}() got an unexpected keyword argument '{parameter}'")
+        return method(self, generator=generator, **values)
+
+    return parsed
+
+
+def _check_generator(name: str, generator: Any) -> None:
+    if generator is not None and not isinstance(generator, rng.Generator):
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"{name}(): argument 'generator' must be torch.Generator, not {type_name(generator)}")
+
+
+def _as_double(value: Any, described: str) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    if type(value) is Tensor and value.array.ndim == 0 and not value.requires_grad:
+        return float(value.array)
+    from autodiff.language.protocol import type_name
+
+    raise type_error(f"{described} must be float, not {type_name(value)}")
 
 
 def check_int64(*values: Any) -> None:
@@ -167,10 +224,32 @@ def _bernoulli_name(p: Any = 0.5) -> str:
     return "BernoulliBackward1" if type(p) is Tensor else "BernoulliBackward2"
 
 
+def _float_sampler(name: str, parameters: tuple[str, ...], required: int, sample: Callable[..., np.ndarray],
+                   grad_fn_name: str) -> Callable[..., Tensor]:
+    return _torch_errors(_float_arguments(name, parameters, required,
+                                          sampler_method(sample, lambda *a, **k: grad_fn_name)))
+
+
+def poisson(rates: Any, generator: Any = None) -> Tensor:
+    """`torch.poisson(rates)`: counts of rates' shape and dtype; its gradient (PoissonBackward0) is zero."""
+    if type(rates) is not Tensor:
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"poisson(): argument 'input' (position 1) must be Tensor, not {type_name(rates)}")
+    _check_generator("poisson", generator)
+    counts = _generator(generator).poisson(rates.array)
+    if not (autograd._grad_enabled and rates.requires_grad):
+        return Tensor(counts)
+    return ops._record(counts, "PoissonBackward0", (rates,), lambda g: (ops.zeros_like(g),))
+
+
 TENSOR_METHODS = {
     "random_": _torch_errors(sampler_method(_random_, _random_name)),
     "bernoulli_": _torch_errors(sampler_method(_bernoulli_, _bernoulli_name)),
-    "exponential_": _torch_errors(sampler_method(rng.Generator.exponential_, lambda *a, **k: "ExponentialBackward0")),
+    "exponential_": _float_sampler("exponential_", ("lambd",), 0, rng.Generator.exponential_, "ExponentialBackward0"),
+    "geometric_": _float_sampler("geometric_", ("p",), 1, rng.Generator.geometric_, "GeometricBackward0"),
+    "log_normal_": _float_sampler("log_normal_", ("mean", "std"), 0, rng.Generator.log_normal_, "LogNormalBackward0"),
+    "cauchy_": _float_sampler("cauchy_", ("median", "sigma"), 0, rng.Generator.cauchy_, "CauchyBackward0"),
     "bernoulli": _torch_errors(_bernoulli_method),
     "multinomial": _torch_errors(_multinomial_method),
 }
@@ -187,5 +266,6 @@ def members() -> dict[str, dict[str, Any]]:
         "bernoulli": _torch_errors(bernoulli),
         "multinomial": _torch_errors(multinomial),
         "randint_like": _torch_errors(randint_like),
+        "poisson": _torch_errors(poisson),
         "default_generator": rng.default_generator,
     }}

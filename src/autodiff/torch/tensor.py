@@ -185,6 +185,31 @@ def _zero(self: Tensor) -> Tensor:
     return ops._record(np.zeros_like(self.array), "ZeroBackward0", (self,), _zero_gradient)
 
 
+def _write_number(self: Tensor, value: float | int) -> bool:
+    """`x.zero_()` and `x.fill_(number)` with no history to record: the number is written at once (a training loop's
+    `w.grad.data.zero_()` costs an op, not three), also through an expanded tensor's shared locations, which
+    PyTorch's fill kernel writes where its other in-place ops refuse. False: the general in-place path must."""
+    if _check_inplace(self, ()):
+        return False
+    target = ops.writable(self.array)
+    if not target.flags.writeable:
+        return False
+    target[...] = value
+    self.bump_version()
+    return True
+
+
+def zero_(self: Tensor) -> Tensor:
+    return self if _write_number(self, 0) else _recorded_zero(self)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    # A number into a floating tensor only: NumPy's casting of one into an integer tensor is the general path's.
+    if type(value) in (float, int) and self.array.dtype.kind == "f" and _write_number(self, value):
+        return self
+    return _recorded_fill(self, value)
+
+
 def _fill(self: Tensor, value: Any) -> Tensor:
     if type(value) is not Tensor:
         out = np.full(self.array.shape, value, dtype=self.array.dtype)
@@ -196,6 +221,10 @@ def _fill(self: Tensor, value: Any) -> Tensor:
     return ops._record(out, "FillBackward3", (self, value), lambda g: (ops.zeros_like(g), ops.sum(g)))
 
 
+_recorded_zero = _inplace(_zero)
+_recorded_fill = _inplace(_fill)
+
+
 def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str]) -> Callable[..., Tensor]:
     """`x.uniform_()` and the other in-place samplers: the generator refills x. As for any in-place op, a leaf that
     requires grad is refused and a tensor with history gets a node whose gradient is zero (UniformBackward0, ...,
@@ -204,6 +233,8 @@ def sampler_method(sample: Callable[..., Any], grad_fn_name: Callable[..., str])
     def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
         arguments = (*args, *kwargs.values())
         recording = _check_inplace(self, arguments)
+        if not self.array.flags.writeable:  # an expanded tensor: its shared locations would each get two draws
+            raise runtime_error(ops._INTERNAL_OVERLAP)
         before = Tensor(self.array, self.requires_grad, self.grad_fn)  # the history (the rule reads no values)
         # Drawn into the tensor's own memory: PyTorch draws in memory order, and by another kernel when the
         # tensor is not contiguous.
@@ -419,7 +450,7 @@ def tensor_table() -> TypeTable:
         "register_hook": graph.register_hook,
         "register_post_accumulate_grad_hook": graph.register_post_accumulate_grad_hook,
         "detach": lambda self: self.detach(), "detach_": detach_,
-        "zero_": _inplace(_zero), "fill_": _inplace(_fill), "copy_": _inplace(_copy),
+        "zero_": zero_, "fill_": fill_, "copy_": _inplace(_copy),
         "float": _conversion(float32), "double": _conversion(float64), "half": _conversion(float16),
         "long": _conversion(int64), "int": _conversion(int32), "bool": _conversion(bool_),
         "short": _conversion(int16), "char": _conversion(int8), "byte": _conversion(uint8),

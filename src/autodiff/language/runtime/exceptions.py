@@ -10,6 +10,7 @@ autodiff's limits, Ctrl-C and bugs in autodiff are never seen by a script's `exc
 
 from __future__ import annotations
 
+import re
 import sys
 from types import MethodType
 from typing import Any
@@ -167,7 +168,72 @@ def call_failed(exc: Exception, span: Span, function: Any, method: str | None = 
             return exc
     if isinstance(exc, TypeError) and not callable(function) and function is not None:
         return AutodiffError("TypeError", f"'{protocol.type_name(function)}' object is not callable", span)
+    if type(exc) is TypeError:
+        message = _wrong_arguments(exc, function, method, receiver)
+        if message is not None:
+            error = AutodiffError("TypeError", message, span)
+            error.original = exc  # type: ignore[attr-defined]
+            return error
     return convert_exception(exc, span)
+
+
+# Python's words for a call whose arguments do not fit the function's parameters.
+_ARGUMENTS_DO_NOT_FIT = re.compile(
+    r"^\S+\(\) (?:takes (?:from (?P<low>\d+) to )?(?P<high>\d+) positional arguments? but (?P<given>\d+) "
+    r"(?:was|were) given|(?P<rest>missing \d+ required positional arguments?: .*|got an unexpected keyword "
+    r"argument '(?P<keyword>\w+)'|got multiple values for argument .*))$")
+
+
+def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver: Any) -> str | None:
+    """PyTorch's words for a builtin method or function of autodiff called with arguments that do not fit it, or
+    None when `exc` is not that. Python's own text would name autodiff's internal function
+    (`_make_unary.<locals>.unary() takes 1 positional argument but 2 were given`) and count a method's receiver."""
+    from autodiff.engine.tensor import Tensor
+
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    # Raised where the call was made, not inside the function: in the protocol's call, or in a wrapper that passes
+    # the script's arguments on (`*args, **kwargs`), the arguments did not bind.
+    code = frame.tb_frame.f_code if frame is not None else None
+    if code is None or (code.co_filename != protocol.__file__ and code.co_flags & _PASSES_ARGUMENTS_ON !=
+                        _PASSES_ARGUMENTS_ON):
+        return None
+    found = _ARGUMENTS_DO_NOT_FIT.match(str(exc))
+    if found is None:
+        return None
+    if method is not None:
+        name = method
+        callee = receiver
+        counted_self = type(receiver) is not protocol.Namespace
+    elif type(function) is protocol.BoundMethod:
+        name, callee, counted_self = function.name, function.receiver, True
+    elif type(function) is protocol.BuiltinFunction:
+        name, callee, counted_self = function.name, None, False
+    else:
+        return None
+    if type(callee) is Tensor and _takes_nothing(protocol.table_of(callee).methods.get(name)):
+        if found["keyword"]:  # PyTorch's parser for a method without parameters
+            return f"TensorBase.{name}() takes no keyword arguments"
+        if found["given"]:
+            return f"TensorBase.{name}() takes no arguments ({int(found['given']) - counted_self} given)"
+    if found["rest"] is not None:
+        return f"{name}() {found['rest']}"
+    high = int(found["high"]) - counted_self
+    given = int(found["given"]) - counted_self
+    takes = f"from {int(found['low']) - counted_self} to {high} positional arguments" if found["low"] else \
+        f"{high} positional argument{'s' if high != 1 else ''}"
+    return f"{name}() takes {takes} but {given} {'was' if given == 1 else 'were'} given"
+
+
+_PASSES_ARGUMENTS_ON = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS
+
+
+def _takes_nothing(function: Any) -> bool:
+    """Whether a method takes no argument besides its receiver (no keyword-only ones either)."""
+    code = getattr(function, "__code__", None)
+    return code is not None and code.co_argcount == 1 and code.co_kwonlyargcount == 0 and not (
+        code.co_flags & _PASSES_ARGUMENTS_ON)
 
 
 def _script_callee(function: Any, method: str | None, receiver: Any) -> str | None:

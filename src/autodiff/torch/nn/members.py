@@ -33,6 +33,11 @@ from autodiff.torch.nn.modules.module import (
     _ModuleGetters,
     _ModuleSetters,
     _set_training,
+    register_module_backward_hook,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
 )
 from autodiff.torch.nn.modules.normalization import LayerNorm
 from autodiff.torch.nn.modules.pooling import (
@@ -110,4 +115,15 @@ def members() -> dict[str, dict[str, Any]]:
     nn_members: dict[str, Any] = dict(MODULES)
     nn_members["Parameter"] = PARAMETER
     return {"torch.nn": nn_members, "torch.nn.functional": dict(FUNCTIONAL), "torch.nn.init": dict(INIT),
-            "torch.nn.utils": dict(UTILS)}
+            "torch.nn.utils": dict(UTILS), "torch.nn.modules": {},
+            "torch.nn.modules.module": dict(GLOBAL_HOOK_FUNCTIONS, Module=Module)}
+
+
+# torch.nn.modules.module's hooks for every module (PyTorch's debugging and profiling entry points)
+GLOBAL_HOOK_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "register_module_forward_pre_hook": register_module_forward_pre_hook,
+    "register_module_forward_hook": register_module_forward_hook,
+    "register_module_full_backward_pre_hook": register_module_full_backward_pre_hook,
+    "register_module_full_backward_hook": register_module_full_backward_hook,
+    "register_module_backward_hook": register_module_backward_hook,
+}

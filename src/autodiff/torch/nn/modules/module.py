@@ -3,6 +3,7 @@ table scripts reach modules through."""
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,6 +48,9 @@ class Module:
         set_plain(self, "_forward_hooks", {})
         set_plain(self, "_backward_pre_hooks", {})
         set_plain(self, "_backward_hooks", {})
+        # Whether _backward_hooks holds full hooks (True) or deprecated register_backward_hook ones (False): a
+        # module takes one kind only, from its first such registration.
+        set_plain(self, "_is_full_backward_hook", None)
 
     # calling and printing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -54,20 +58,35 @@ class Module:
         if "_parameters" not in state:  # __init__ never ran: PyTorch fails on its first look at a hook
             raise _missing_attribute(self, "_backward_hooks")
         if state["_forward_pre_hooks"] or state["_forward_hooks"] or state["_backward_hooks"] or \
-                state["_backward_pre_hooks"]:
+                state["_backward_pre_hooks"] or GLOBAL_HOOKS.any():
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
+    def _backward_hook_lists(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
+        """(full hooks, deprecated non-full hooks) for this call: the global ones first, then the module's."""
+        full: list[Callable[..., Any]] = []
+        non_full: list[Callable[..., Any]] = []
+        for is_full, hooks in ((GLOBAL_HOOKS.is_full_backward_hook, GLOBAL_HOOKS.backward),
+                               (self.__dict__.get("_is_full_backward_hook"), self._backward_hooks)):
+            if is_full is not None:
+                (full if is_full else non_full).extend(entry[0] for entry in hooks.values())
+        return full, non_full
+
     def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """PyTorch's Module._call_impl: forward pre-hooks may replace the arguments, backward hooks wrap the tensor
-        arguments and results, forward hooks may replace the result; hooks with always_call run even when forward
-        fails."""
+        arguments and results, forward hooks may replace the result, deprecated backward hooks go on the result's
+        grad_fn; the hooks registered for all modules run before the module's own; hooks with always_call run even
+        when forward fails."""
         from autodiff.torch.utils.hooks import BackwardHook
 
         called_always: set[int] = set()
         result: Any = None
+        forward_hooks = (*GLOBAL_HOOKS.forward.items(), *self._forward_hooks.items())
         try:
-            for hook, with_kwargs, _ in tuple(self._forward_pre_hooks.values()):
+            backward_pre_hooks = [entry[0] for entry in (*GLOBAL_HOOKS.backward_pre.values(),
+                                                         *self._backward_pre_hooks.values())]
+            full_backward_hooks, non_full_backward_hooks = self._backward_hook_lists()
+            for hook, with_kwargs, _ in (*GLOBAL_HOOKS.forward_pre.values(), *self._forward_pre_hooks.values()):
                 if with_kwargs:
                     replaced = hook(self, args, kwargs)
                     if replaced is not None:
@@ -80,12 +99,11 @@ class Module:
                     if replaced is not None:
                         args = replaced if isinstance(replaced, tuple) else (replaced,)
             backward_hook = None
-            if self._backward_hooks or self._backward_pre_hooks:
-                backward_hook = BackwardHook(self, [entry[0] for entry in self._backward_hooks.values()],
-                                             [entry[0] for entry in self._backward_pre_hooks.values()])
+            if full_backward_hooks or backward_pre_hooks:
+                backward_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
                 args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for key, (hook, with_kwargs, always_call) in tuple(self._forward_hooks.items()):
+            for key, (hook, with_kwargs, always_call) in forward_hooks:
                 if always_call:
                     called_always.add(key)
                 replaced = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
@@ -96,19 +114,43 @@ class Module:
                     warn("UserWarning", "For backward hooks to be called, module output should be a Tensor or a "
                                         f"tuple of Tensors but received {_python_type(result)}")
                 result = backward_hook.setup_output_hook(result)
+            if non_full_backward_hooks:
+                self._attach_non_full_backward_hooks(non_full_backward_hooks, args, result)
             return result
         except Exception:
-            for key, (hook, with_kwargs, always_call) in tuple(self._forward_hooks.items()):
+            global_keys = set(GLOBAL_HOOKS.forward)
+            for key, (hook, with_kwargs, always_call) in forward_hooks:
                 if not always_call or key in called_always:
                     continue
+                # PyTorch calls a global hook without kwargs here, even one registered with_kwargs
+                with_kwargs = with_kwargs and key not in global_keys
                 try:
                     replaced = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
                     if replaced is not None:
                         result = replaced
                 except Exception as error:  # noqa: BLE001 - PyTorch silences it: forward's error is the one raised
-                    warn("UserWarning", "module forward hook with ``always_call=True`` raised an exception that "
+                    which = "global module" if key in global_keys else "module"
+                    warn("UserWarning", f"{which} forward hook with ``always_call=True`` raised an exception that "
                                         f"was silenced as another error was raised in forward: {error}")
             raise
+
+    def _attach_non_full_backward_hooks(self, hooks: list[Callable[..., Any]], args: tuple[Any, ...],
+                                        result: Any) -> None:
+        """register_backward_hook's hooks become hooks of the grad_fn of the result's first tensor (looking into
+        the first element of tuples and lists, the first tensor value of dicts): they see that one node's
+        gradients, which is why PyTorch warns when the module is more than one node."""
+        found = result
+        while type(found) is not Tensor:
+            if isinstance(found, dict):
+                found = next(value for value in found.values() if type(value) is Tensor)
+            else:
+                found = found[0]
+        node = found.grad_fn
+        if node is None:
+            return
+        for hook in hooks:
+            node.hook_table().register("post", _ModuleNodeHook(hook, self))
+        _warn_non_full_backward_hook(args, result, node)
 
     # hooks
     def _add_hook(self, hooks: dict[int, Any], entry: tuple[Any, bool, bool], prepend: bool) -> RemovableHandle:
@@ -134,7 +176,21 @@ class Module:
         return self._add_hook(self._backward_pre_hooks, (hook, False, False), prepend)
 
     def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        self._set_backward_hook_kind(True)
         return self._add_hook(self._backward_hooks, (hook, False, False), prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """The deprecated hook: called with the gradients of the one autograd node that made the module's output
+        (see _attach_non_full_backward_hooks), not the module's own inputs and outputs."""
+        self._set_backward_hook_kind(False)
+        return self._add_hook(self._backward_hooks, (hook, False, False), False)
+
+    def _set_backward_hook_kind(self, full: bool) -> None:
+        # (removing every hook does not reset the kind, as in PyTorch)
+        if self.__dict__.get("_is_full_backward_hook") is (not full):
+            raise runtime_error("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                                "Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", full)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise AutodiffError("NotImplementedError",
@@ -480,6 +536,117 @@ def _key_error(text: str) -> AutodiffError:
     return AutodiffError("KeyError", repr(text))  # a KeyError prints its argument's repr
 
 
+class _GlobalHooks:
+    """The hooks torch.nn.modules.module's register_module_*_hook functions add for every module, each dict as a
+    module's own: {handle key: (hook, with_kwargs, always_call)}. A script run starts with none (reset)."""
+
+    def __init__(self) -> None:
+        self.forward_pre: dict[int, tuple[Callable[..., Any], bool, bool]] = {}
+        self.forward: dict[int, tuple[Callable[..., Any], bool, bool]] = {}
+        self.backward_pre: dict[int, tuple[Callable[..., Any], bool, bool]] = {}
+        self.backward: dict[int, tuple[Callable[..., Any], bool, bool]] = {}
+        self.is_full_backward_hook: bool | None = None
+
+    def any(self) -> bool:
+        return bool(self.forward_pre or self.forward or self.backward_pre or self.backward)
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+GLOBAL_HOOKS = _GlobalHooks()
+
+
+def _add_global_hook(hooks: dict[int, Any], entry: tuple[Callable[..., Any], bool, bool]) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.key] = entry
+    return handle
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """`hook(module, args)` before every module's forward (and before the module's own pre-hooks)."""
+    return _add_global_hook(GLOBAL_HOOKS.forward_pre, (hook, False, False))
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """`hook(module, args, output)` after every module's forward (before the module's own forward hooks)."""
+    return _add_global_hook(GLOBAL_HOOKS.forward, (hook, bool(with_kwargs), bool(always_call)))
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    return _add_global_hook(GLOBAL_HOOKS.backward_pre, (hook, False, False))
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    _set_global_backward_hook_kind(True)
+    return _add_global_hook(GLOBAL_HOOKS.backward, (hook, False, False))
+
+
+def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    _set_global_backward_hook_kind(False)
+    return _add_global_hook(GLOBAL_HOOKS.backward, (hook, False, False))
+
+
+def _set_global_backward_hook_kind(full: bool) -> None:
+    if GLOBAL_HOOKS.is_full_backward_hook is (not full):
+        raise runtime_error("Cannot use both regular backward hooks and full backward hooks as a global Module hook. "
+                            "Please use only one of them.")
+    GLOBAL_HOOKS.is_full_backward_hook = full
+
+
+class _ModuleNodeHook:
+    """A deprecated module backward hook as a hook of a graph node: `hook(module, grad_input, grad_output)`. The
+    node holds the module weakly, as PyTorch's _WrappedHook does: a module gone before backward is an error."""
+
+    __slots__ = ("hook", "module", "__name__")
+
+    def __init__(self, hook: Callable[..., Any], module: Module) -> None:
+        self.hook = hook
+        self.module = weakref.ref(module)
+        self.__name__ = getattr(hook, "__name__", "hook")
+
+    def __call__(self, grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> Any:
+        module = self.module()
+        if module is None:
+            raise runtime_error("You are trying to call the hook of a dead Module!")
+        return self.hook(module, grad_inputs, grad_outputs)
+
+
+def _warn_non_full_backward_hook(args: tuple[Any, ...], result: Any, node: Any) -> None:
+    """PyTorch's FutureWarnings for a deprecated backward hook that will miss gradients: the module does not take
+    or return tensors only, or its output comes from several nodes, or from more than one (its node's inputs are
+    not the module's inputs' nodes)."""
+    advice = "Please use register_full_backward_hook to get the documented behavior."
+    results = (result,) if type(result) is Tensor else result
+    if not (isinstance(results, tuple) and all(type(r) is Tensor for r in results)):
+        warn("FutureWarning", "Using non-full backward hooks on a Module that does not return a single Tensor or a "
+                              "tuple of Tensors is deprecated and will be removed in future versions. This hook will "
+                              f"be missing some of the grad_output. {advice}")
+        return
+    if not all(type(a) is Tensor for a in args):
+        warn("FutureWarning", "Using non-full backward hooks on a Module that does not take as input a single Tensor "
+                              "or a tuple of Tensors is deprecated and will be removed in future versions. This hook "
+                              f"will be missing some of the grad_input. {advice}")
+        return
+    output_nodes = {id(r.grad_fn): r.grad_fn for r in results if r.grad_fn is not None}
+    if not output_nodes or (len(output_nodes) == 1 and id(node) not in output_nodes):
+        warn("FutureWarning", "Using a non-full backward hook when outputs are nested in python data structure is "
+                              "deprecated and will be removed in future versions. This hook will be missing some "
+                              "grad_output.")
+    elif len(output_nodes) > 1:
+        warn("FutureWarning", "Using a non-full backward hook when outputs are generated by different autograd Nodes "
+                              "is deprecated and will be removed in future versions. This hook will be missing some "
+                              f"grad_output. {advice}")
+    else:
+        input_nodes = {id(a.grad_fn) for a in args if a.grad_fn is not None}
+        next_nodes = {id(next_node) for next_node, _ in node.next_functions}  # None (no gradient) counts too
+        if input_nodes != next_nodes:
+            warn("FutureWarning", "Using a non-full backward hook when the forward contains multiple autograd Nodes "
+                                  "is deprecated and will be removed in future versions. This hook will be missing "
+                                  f"some grad_input. {advice}")
+
+
 def _python_type(value: Any) -> str:
     from autodiff.language.protocol import type_name
 
@@ -562,4 +729,5 @@ _MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "register_forward_hook": Module.register_forward_hook,
     "register_full_backward_pre_hook": Module.register_full_backward_pre_hook,
     "register_full_backward_hook": Module.register_full_backward_hook,
+    "register_backward_hook": Module.register_backward_hook,
 }
