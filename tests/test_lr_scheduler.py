@@ -168,3 +168,183 @@ def test_one_cycle_past_total_steps_fails_as_torch():
             sched.step()
             print(sched.get_last_lr(), opt.param_groups[0]["momentum"])
     """)
+
+
+CYCLIC_LOOP = """
+import torch
+w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+b = torch.nn.Parameter(torch.tensor([0.5]))
+opt = {optimizer}
+sched = torch.optim.lr_scheduler.CyclicLR(opt, {arguments})
+print(sched.get_last_lr(), sched.last_epoch, sched.total_size, sched.step_ratio, sched.scale_mode)
+for step in range({steps}):
+    opt.zero_grad()
+    loss = (w * w).sum() + (b * b).sum()
+    loss.backward()
+    opt.step()
+    sched.step()
+    print(step, sched.get_last_lr(), [(group["lr"], group.get("momentum"), group.get("betas"))
+                                      for group in opt.param_groups])
+print(opt)
+print(sched.state_dict())
+print(w, b)
+"""
+
+CYCLIC_ARGUMENTS = [
+    "base_lr=0.01, max_lr=0.1, step_size_up=4",
+    "0.001, 0.006, step_size_up=5, step_size_down=3",
+    "0.01, 0.1, step_size_up=3, mode='triangular2'",
+    "0.01, 0.1, step_size_up=4, step_size_down=7, mode='triangular2'",
+    "0.01, 0.1, step_size_up=4, mode='exp_range', gamma=0.97",
+    "0.02, 0.2, 2, 5, mode='exp_range', gamma=0.9, base_momentum=0.7, max_momentum=0.95",
+    "[0.01, 0.001], [0.1, 0.05], step_size_up=3, base_momentum=[0.8, 0.85], max_momentum=[0.9, 0.99]",
+    "0.01, 0.1, step_size_up=3, cycle_momentum=False",
+    "0.01, 0.1, step_size_up=1, step_size_down=1",
+    "0.05, 0.01, step_size_up=3",  # a max_lr below base_lr cycles downwards
+    "0.01, 0.1, step_size_up=2.5, step_size_down=1.5",
+]
+CYCLIC_OPTIMIZERS = [
+    "torch.optim.SGD([w, b], lr=0.1, momentum=0.9)",
+    "torch.optim.SGD([{'params': [w]}, {'params': [b], 'lr': 0.01}], lr=0.1, momentum=0.5, nesterov=True)",
+    "torch.optim.Adam([w, b], lr=0.05)",
+    "torch.optim.RMSprop([w, b], lr=0.05, momentum=0.3)",
+]
+
+
+@pytest.mark.parametrize("optimizer", CYCLIC_OPTIMIZERS, ids=str)
+@pytest.mark.parametrize("arguments", CYCLIC_ARGUMENTS, ids=str)
+def test_cyclic_lr_matches_torch_over_several_cycles(optimizer, arguments):
+    groups = 2 if "'lr': 0.01" in optimizer else 1
+    if arguments.startswith("[") and groups == 1:
+        pytest.skip("a list per group needs two groups")
+    assert_same(CYCLIC_LOOP.format(optimizer=optimizer, arguments=arguments, steps=40))
+
+
+def test_cyclic_lr_with_a_script_scale_fn_matches_torch():
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0]))
+        calls = []
+        def halve(x):
+            calls.append(x)
+            return 0.5 ** x
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, step_size_up=2, scale_fn=halve)
+        for i in range(9):
+            opt.step()
+            sched.step()
+            print(sched.get_last_lr(), opt.param_groups[0]["momentum"], sched.scale_fn(2))
+        print(calls)
+        print(sched.state_dict())
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, step_size_up=3, scale_fn=lambda x: 1 / (x + 1),
+                                                  scale_mode="iterations", mode="ignored")
+        for i in range(8):
+            opt.step()
+            sched.step()
+            print(sched.get_last_lr(), sched.mode, sched.scale_mode)
+
+        class Decay:
+            def __init__(self, rate):
+                self.rate = rate
+            def __call__(self, x):
+                return self.rate ** x
+        decay = Decay(0.8)
+        opt = torch.optim.Adam([w], lr=1.0)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, step_size_up=2, scale_fn=decay)
+        for i in range(5):
+            opt.step()
+            sched.step()
+        state = sched.state_dict()
+        print(state)
+        state["_scale_fn_custom"]["rate"] = 0.5
+        sched.load_state_dict(state)
+        print(decay.rate, "_scale_fn_custom" in state)
+        for i in range(4):
+            opt.step()
+            sched.step()
+            print(sched.get_last_lr(), opt.param_groups[0]["betas"])
+    """)
+
+
+def test_cyclic_lr_state_dict_resumes_as_torch():
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0]))
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=3, mode="exp_range", gamma=0.9)
+        for i in range(5):
+            opt.step()
+            sched.step()
+        saved = sched.state_dict()
+        opt2 = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        other = torch.optim.lr_scheduler.CyclicLR(opt2, 0.5, 0.6, step_size_up=10)
+        other.load_state_dict(saved)
+        print(other.mode, other.scale_mode, other.last_epoch, other.get_last_lr())
+        for i in range(6):
+            opt.step()
+            sched.step()
+            opt2.step()
+            other.step()
+            print(sched.get_last_lr(), other.get_last_lr(), opt2.param_groups[0]["momentum"])
+        other.load_state_dict(saved)
+    """)
+
+
+def test_cyclic_lr_after_another_scheduler_and_when_resumed_matches_torch():
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0]))
+        opt = torch.optim.SGD([w], lr=0.5, momentum=0.9)
+        first = torch.optim.lr_scheduler.StepLR(opt, 2)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2)
+        print(sched.get_last_lr(), sched.base_lrs, opt.param_groups[0]["initial_lr"])
+        for i in range(5):
+            opt.step()
+            sched.step()
+            print(sched.get_last_lr())
+        resumed = torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, last_epoch=6)
+        print(resumed.get_last_lr(), resumed.last_epoch, opt.param_groups[0]["momentum"])
+        print(resumed.get_lr())
+        print(opt.param_groups[0]["momentum"])
+        bare = torch.optim.SGD([w], lr=0.5)
+        torch.optim.lr_scheduler.CyclicLR(bare, 0.01, 0.1, last_epoch=3)
+    """)
+
+
+def test_cyclic_lr_stepped_before_the_optimizer_warns():
+    assert_same("""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0]))
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2)
+        for i in range(3):
+            sched.step()
+            opt.step()
+            print(sched.get_last_lr())
+    """)
+
+
+@pytest.mark.parametrize("call", [
+    "torch.optim.lr_scheduler.CyclicLR(w, 0.01, 0.1)",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01)",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode='cosine')",
+    "torch.optim.lr_scheduler.CyclicLR(opt, [0.01, 0.02], 0.1)",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, [0.1, 0.2])",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, base_momentum=[0.8, 0.7])",
+    "torch.optim.lr_scheduler.CyclicLR(torch.optim.Adagrad([w]), 0.01, 0.1)",
+    "torch.optim.lr_scheduler.CyclicLR(torch.optim.Adagrad([w]), 0.01, 0.1, cycle_momentum=False).get_last_lr()",
+    "torch.optim.lr_scheduler.CyclicLR(torch.optim.Adagrad([w]), 0.01, 0.1, cycle_momentum=False).base_momentums",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up='3')",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=0)",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=0, step_size_down=0)",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, step_size_down=0).step()",
+    "torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, scale_fn=5, mode='x')",
+], ids=str)
+def test_cyclic_lr_errors_match_torch(call):
+    assert_same(f"""
+        import torch
+        w = torch.nn.Parameter(torch.tensor([1.0]))
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.9)
+        print({call})
+    """)

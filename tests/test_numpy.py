@@ -142,6 +142,75 @@ ARRAYS = {
 test_arrays = check(ARRAYS, with_warnings=True)
 
 
+# -- np.r_, np.c_, np.mgrid, np.ogrid: compared with real NumPy ------------------------------------------------
+
+INDEX_TRICKS = {
+    "r_slices_and_numbers": "import numpy as np\nprint(np.r_[1:4, 0, 4], np.r_[0:1:5j], np.r_[-1:1:0.5],"
+                            " np.r_[0:10:3], np.r_[5:0:-2], np.r_[0:5:-1], np.r_[:3], np.r_[0:2, 1.5], np.r_[True:3])",
+    "r_arrays_and_lists": "import numpy as np\nprint(np.r_[np.array([1, 2]), 3, [4, 5]], np.r_[[1, 2], np.zeros(2)],"
+                          " np.r_[np.float32(1), np.array([2], dtype=np.float32)], np.r_[np.ones((2, 2)), [[5, 6]]],"
+                          " np.r_[np.array([1, 2]), 0:1:3j].dtype, np.r_[3], np.r_[[1.5]], len(np.r_), len(np.c_))",
+    "r_variable_point_count": "import numpy as np\nn = 4\nprint(np.r_[0:1:n * 1j], np.r_[0:1:1j * n],"
+                              " np.r_[-2:2:3j], np.mgrid[0:1:n*1j], np.r_[0:1:(n + 1) * 1j])",
+    "r_directives": "import numpy as np\nprint(np.r_['0,2', [1, 2, 3], [4, 5, 6]],"
+                    " np.r_['-1,2,0', [1, 2, 3], [4, 5, 6]], np.r_['1,2,0', [1, 2, 3], [4, 5, 6]],"
+                    " np.r_['1', np.ones((2, 2)), np.zeros((2, 1))],"
+                    " np.r_['0,3', [1, 2]].shape, np.r_['-1', [[1], [2]], [[3], [4]]], np.r_['0,2', 0:3])",
+    "c_columns": "import numpy as np\nprint(np.c_[np.array([1, 2, 3]), np.array([4, 5, 6])], np.c_[[1, 2]],"
+                 " np.c_[np.array([[1, 2, 3]]), 0, 0, np.array([[4, 5, 6]])], np.c_[1, 2], np.c_[0:1:3j, 0:3],"
+                 " np.c_[np.ones((2, 2)), [5, 6]])\nX = np.c_[np.ones(3), np.arange(3.0)]\nprint(X.shape, X @ [1, 2])",
+    "mgrid": "import numpy as np\nprint(np.mgrid[0:3, 0:2], np.mgrid[0:1:3j], np.mgrid[-1:1:0.5], np.mgrid[:3],"
+             " np.mgrid[0.5:2], np.mgrid[0:1:3j, 0:2], np.mgrid[0:4:2, 1:3:3j].dtype, np.mgrid[0:1:1j],"
+             " np.mgrid[0:1:0j], np.mgrid[()], np.mgrid[[slice(0, 2), slice(0, 3)]], np.mgrid[0:2, 0:2, 0:2].shape)"
+             "\nxx, yy = np.mgrid[-1:1:5j, -1:1:5j]\nprint(xx.shape, (xx ** 2 + yy ** 2).round(2),"
+             " np.mgrid[0:3, 0:2].reshape(2, -1).T)",
+    "ogrid": "import numpy as np\nprint(np.ogrid[0:3, 0:2], np.ogrid[0:1:3j], np.ogrid[0:1:3j, 0:2], np.ogrid[()],"
+             " np.ogrid[:2])\nx, y = np.ogrid[0:3, 0:4]\nprint(x + y, (x * y).shape)",
+    "reprs_and_attributes": "import numpy as np\nprint(type(np.r_).__name__, type(np.mgrid).__name__)\n"
+                            "np.r_.frobnicate",
+    "mgrid_zero_step": "import numpy as np\nnp.mgrid[0:3, 0:2:0]",
+    "mgrid_infinite": "import numpy as np\nnp.mgrid[0:np.inf]",
+    "r_infinite": "import numpy as np\nnp.r_[0:np.inf]",
+    "r_zero_step": "import numpy as np\nnp.r_[0:3:0]",
+    "mgrid_number": "import numpy as np\nnp.mgrid[1]",
+    "mgrid_number_after_slice": "import numpy as np\nnp.mgrid[0:2, 1]",
+    "mgrid_array": "import numpy as np\nnp.mgrid[np.arange(2)]",
+    "mgrid_string": "import numpy as np\nnp.mgrid['ab']",
+    "ogrid_list": "import numpy as np\nnp.ogrid[[1, 2]]",
+    "r_bad_directive": "import numpy as np\nnp.r_['0,a', 1]",
+    "r_unknown_directive": "import numpy as np\nnp.r_['x', 1]",
+    "r_directive_not_first": "import numpy as np\nnp.r_[1, '0']",
+    "r_nothing": "import numpy as np\nnp.r_[()]",
+    "c_mismatched": "import numpy as np\nnp.c_[np.ones(2), np.ones(3)]",
+    "imaginary_step_of_a_list": "print([1, 2, 3][0:2:1j])",
+}
+test_index_tricks = check(INDEX_TRICKS, with_warnings=True)
+
+
+@pytest.mark.parametrize("call", ["np.mgrid[0:10**6, 0:10**6]", "np.ogrid[0:10**9, 0:10**9]", "np.r_[0:10**10]",
+                                  "np.r_[0:1:10**10*1j]", "np.mgrid[0:1:10**10*1j]", "np.c_[0:10**10, 0:10**10]"])
+def test_index_tricks_are_bounded_before_numpy_allocates(call):
+    output, error = run_autodiff(f"import numpy as np\n{call}")
+    assert error is not None and error.startswith("LimitError: an array of shape"), (call, error)
+
+
+@pytest.mark.parametrize("call", ["np.r_['a']", "np.c_['a, b']", "np.r_['r', [1, 2]]", "np.r_['c', [1, 2], [3, 4]]",
+                                  "np.mgrid[0:torch.tensor(3)]", "np.r_[0:[1, 2]]"])
+def test_index_tricks_refuse_matrices_and_unusual_slices(call):
+    """A lone string is NumPy's matrix builder (it reads the caller's variables by name): never run; 'r'/'c' make
+    np.matrix values; slices of anything but numbers are refused before NumPy does arithmetic on them."""
+    output, error = run_autodiff(f"import numpy as np\nimport torch\nnp_value = 1\n{call}")
+    assert error is not None and error.startswith("TypeError: np."), (call, error)
+    assert "matrices are not available" in error or "takes numbers in its slices" in error, error
+
+
+@pytest.mark.parametrize("source", ["x = 1j", "x = [1, 2][1j:2]", "x = [1, 2][0:1j]", "x = [1j][0:1:1]",
+                                    "x = (1, 2j)", "x = [1, 2][0:1:2][1j]"])
+def test_imaginary_literals_stay_refused_outside_a_slice_step(source):
+    output, error = run_autodiff(source)
+    assert error is not None and "complex numbers are not supported in autodiff scripts" in error, (source, error)
+
+
 # -- np.random: the legacy global RandomState, and Generators --------------------------------------------------
 
 RANDOM_CALLS = {
@@ -307,6 +376,9 @@ BRIDGE = {
                          "print(np.nonzero(t), np.argwhere(t), np.argwhere(torch.tensor([0, 1, 1])))",
     "boolean_results_of_tensors": "import torch\nimport numpy as np\nt = torch.tensor([1.0, float('nan')])\n"
                                   "print(np.isnan(t), np.isfinite(t), np.greater(t, 0), np.logical_not(t))",
+    "index_tricks_with_tensors": "import torch\nimport numpy as np\nt = torch.arange(3.0)\nprint(np.r_[t, 5],"
+                                 " np.c_[t, t.numpy()], np.r_[t.numpy(), 0:1:3j])\n"
+                                 "np.r_[torch.ones(2, requires_grad=True), 1]",
     "reductions_of_lists_of_tensors": "import torch\nimport numpy as np\n"
                                       "losses = [torch.tensor(0.5), torch.tensor(1.5)]\n"
                                       "print(np.mean(losses), np.sum(losses), np.max([torch.tensor(2.0)]),"

@@ -201,6 +201,8 @@ CORNERS = [
     "z = {k: (  # c\n    v) for k, v in d}\ns = {(  # (\n x) for x in y}\n",
     "def f(a=(  # =\n    1), *, b=2):  # c\n    pass\n",
     "g = f(  # (\n    (x)  # )\n    for x in y\n)\n",
+    # an imaginary literal as a slice's step (NumPy's point count), the one place the language has them
+    "xx, yy = np.mgrid[-1:1:5j, 0:2:n * 1j]\n", "a = np.r_[0:1:-(2j), x[::1j]]\n", "b = c[0:1:d[::2j]]\n",
 ]
 REFUSED_BY_THE_GRAMMAR = [
     "def f(a, a): pass\n", "f(a=1, a=2)\n", "[a, *b, *c] = d\n", "x = 1j\n", "x = b'bytes'\n",
@@ -209,6 +211,7 @@ REFUSED_BY_THE_GRAMMAR = [
     "f = lambda a, a: 1\n", "f = lambda a, /: a\n", "with (a as b):\n    pass\n", "async def f():\n    pass\n",
     "try:\n    pass\nexcept* E:\n    pass\n", "def g():\n    yield *a\n", "x = await y\n",
     "match x:\n    case 1:\n        pass\n", "*x = 1.5\n", "for *x in y:\n    pass\n",
+    "x = a[1j:2]\n", "x = a[0:2j]\n", "x = a[0:1:2][3j]\n", "x = a[0:1:f(2)] + 1j\n",
 ]
 # What the fast reader leaves to the grammar although both would read it: CPython reads each of these
 # differently from the grammar (`with (a, b):` is one tuple item to the grammar, two items to CPython; `a[*b]`

@@ -332,6 +332,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     'torch.optim.lr_scheduler.ConstantLR': ('ConstantLR(optimizer, factor=0.3333333333333333, total_iters=5, last_epoch=-1)',),
     'torch.optim.lr_scheduler.CosineAnnealingLR': ('CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1)',),
     'torch.optim.lr_scheduler.CosineAnnealingWarmRestarts': ('CosineAnnealingWarmRestarts(optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1)',),
+    'torch.optim.lr_scheduler.CyclicLR': ("CyclicLR(optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode='triangular', gamma=1.0, scale_fn=None, scale_mode='cycle', cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1)",),
     'torch.optim.lr_scheduler.ExponentialLR': ('ExponentialLR(optimizer, gamma, last_epoch=-1)',),
     'torch.optim.lr_scheduler.LRScheduler': ('LRScheduler(optimizer, last_epoch=-1)',),
     'torch.optim.lr_scheduler.LambdaLR': ('LambdaLR(optimizer, lr_lambda, last_epoch=-1)',),

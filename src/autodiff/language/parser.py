@@ -308,8 +308,11 @@ def _build(tree: Any, text: str) -> Any:
     limit = sys.getrecursionlimit()
     if limit < 20000:
         sys.setrecursionlimit(20000)
+    builder = _Builder(text)
     try:
-        return _Builder(text).transform(tree)
+        built = builder.transform(tree)
+        builder.refuse_loose_imaginary()
+        return built
     except VisitError as exc:
         original = exc.orig_exc
         if isinstance(original, AutodiffError):
@@ -577,6 +580,11 @@ def _check_name(token: Any) -> str:
     return name
 
 
+def _within(inner: Span, outer: Span) -> bool:
+    return ((outer.line, outer.column) <= (inner.line, inner.column)
+            and (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column))
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     """Turns the Lark tree into nodes.py dataclasses: one method per grammar rule or alias, (meta, children)."""
@@ -585,6 +593,15 @@ class _Builder(Transformer):
         super().__init__(visit_tokens=False)
         self.text = text
         self.string_builder = StringBuilder(text)
+        # Imaginary literals not (yet) found in a slice's step: the one place a script may write them, as NumPy's
+        # np.mgrid[0:1:5j] and np.r_[0:1:5j] count points with them. Any left at the end is an error.
+        self.loose_imaginary: list[nodes.Constant] = []
+
+    def refuse_loose_imaginary(self) -> None:
+        if self.loose_imaginary:
+            first = min(self.loose_imaginary, key=lambda constant: (constant.span.line, constant.span.column))
+            raise _unsupported("complex numbers are", first.span,
+                               hint="an imaginary literal may only be a slice's step, as in np.mgrid[0:1:5j]")
 
     # -- statements --------------------------------------------------------------------------
 
@@ -1002,6 +1019,9 @@ class _Builder(Transformer):
 
     def slice(self, meta: Any, children: list[Any]) -> nodes.Slice:
         lower, upper, step = children
+        if step is not None and self.loose_imaginary:
+            self.loose_imaginary = [constant for constant in self.loose_imaginary
+                                    if not _within(constant.span, step.span)]
         return nodes.Slice(lower, upper, step, _meta_span(meta))
 
     def sliceop(self, meta: Any, children: list[Any]) -> Any:
@@ -1060,7 +1080,9 @@ class _Builder(Transformer):
         text = str(token)
         span = _meta_span(meta)
         if token.type == "IMAG_NUMBER":
-            raise _unsupported("complex numbers are", span)
+            constant = nodes.Constant(complex(text.replace("_", "")), span)
+            self.loose_imaginary.append(constant)
+            return constant
         if token.type == "FLOAT_NUMBER":
             value: Any = float(text.replace("_", ""))
         else:

@@ -4,8 +4,8 @@ The Lark grammar (parser.py) is the language's reference reader; this one is a f
 can vouch for. It reads every construct the language has (classes, decorators, lambda, try/except/finally,
 raise, generators, walrus, sets, with, ...) and returns None (the grammar then reads the text, and reports
 any error) whenever: CPython rejects the text; a construct is one the grammar refuses (async, await,
-`except*`, match, bytes, complex numbers, relative imports, positional-only parameters: every ast type
-without a method here); a check the grammar's builder makes would fail (a repeated keyword argument, a
+`except*`, match, bytes, complex numbers outside a slice's step, relative imports, positional-only parameters:
+every ast type without a method here); a check the grammar's builder makes would fail (a repeated keyword argument, a
 duplicate parameter, two starred targets, a bare `except:` before another, `*a, b` where the grammar has no
 starred items); CPython reads the text differently from the grammar (`with (a, b):` is two items to
 CPython, one tuple to the grammar; `a[*b]`) or normalized a name (NFKC); or a span cannot be placed exactly
@@ -131,6 +131,7 @@ class _Reader:
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.lines = text.split("\n") if not self.ascii else None
         self.strings = StringBuilder(text)
+        self.slice_steps = 0  # how many slice steps enclose the expression being read
         if self.ascii:  # columns are CPython's byte offsets plus one
             self.span = self._ascii_span  # type: ignore[method-assign]
             self.start = self._ascii_start  # type: ignore[method-assign]
@@ -509,9 +510,10 @@ class _Reader:
         kind = type(value)
         if kind is str:
             return self.string(node)
-        if kind is int or kind is float or kind is bool or value is None or value is Ellipsis:
+        if kind is int or kind is float or kind is bool or value is None or value is Ellipsis or (
+                kind is complex and self.slice_steps):
             return nodes.Constant(value, self.span(node))
-        raise _Decline  # complex numbers, bytes
+        raise _Decline  # bytes, and complex numbers outside a slice's step
 
     def string(self, node: Any) -> Any:
         """Adjacent string literals: the grammar's tokens found in the node's text, built as the grammar does."""
@@ -608,8 +610,15 @@ class _Reader:
         return nodes.Subscript(self.expr(node.value), self.expr(node.slice), self.span(node))
 
     def slice_expr(self, node: ast.Slice) -> nodes.Slice:
-        return nodes.Slice(*(self.expr(part) if part is not None else None
-                             for part in (node.lower, node.upper, node.step)), self.span(node))
+        lower, upper = (self.expr(part) if part is not None else None for part in (node.lower, node.upper))
+        step = None
+        if node.step is not None:
+            self.slice_steps += 1  # the one place an imaginary literal may be (np.mgrid[0:1:5j])
+            try:
+                step = self.expr(node.step)
+            finally:
+                self.slice_steps -= 1
+        return nodes.Slice(lower, upper, step, self.span(node))
 
     def comprehensions(self, generators: list[ast.comprehension], lo: int) -> tuple[list[Any], int]:
         """The `for ... in ... if ...` clauses after offset `lo`, and where the last one ends."""

@@ -2,7 +2,8 @@
 
 Arrays are real `numpy.ndarray`s, so values, printing, operators and errors are NumPy's. What a script may
 call is listed here: the functions below (`np.X`), `np.random` (the legacy global RandomState, one per run, so
-`np.random.seed(n)` gives NumPy's exact numbers) and `np.linalg`; on arrays, numbers, dtypes and generators
+`np.random.seed(n)` gives NumPy's exact numbers), `np.linalg` and the index tricks `np.r_`, `np.c_`, `np.mgrid`,
+`np.ogrid` (without their np.matrix forms); on arrays, numbers, dtypes and generators
 only the attributes of their tables. Left out: everything that reaches files or Python internals (`np.save`,
 `load`, `fromfile`, `memmap`, `a.tofile`, `a.dump`, `a.ctypes`, `a.base`, `a.__array_interface__`, ...),
 arrays of Python objects (`dtype=object`), and uninitialised memory: `np.empty` gives zeros.
@@ -13,6 +14,7 @@ for tensors) and show NumPy's warnings as Python would (`RuntimeWarning: divide 
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from collections.abc import Callable
@@ -23,7 +25,7 @@ import numpy as np
 from autodiff import errors
 from autodiff.engine import tensor as engine_tensor
 from autodiff.errors import AutodiffError, register_category
-from autodiff.language.protocol import Namespace, TypeTable, has_own_table, register
+from autodiff.language.protocol import Namespace, TypeTable, has_own_table, register, type_name
 from autodiff.language.stdlib import cpython_type_name, numpy_tensors
 from autodiff.language.stdlib.collections import _register_namedtuple
 
@@ -293,6 +295,123 @@ def _ufunc_method(name: str) -> Callable[..., Any]:
     return method
 
 
+# -- np.r_, np.c_, np.mgrid, np.ogrid --------------------------------------------------------------------------
+
+_NUMBERS = (int, float, complex, np.number, np.bool_)
+
+
+def _slice_length(item: slice, owner: str) -> int | None:
+    """How many values a slice of np.r_/np.mgrid makes (a complex step is a count, as in linspace); None where
+    NumPy itself fails before it allocates (a zero step, an infinite or NaN bound)."""
+    for part in (item.start, item.stop, item.step):
+        if part is not None and not isinstance(part, _NUMBERS):
+            raise AutodiffError("TypeError", f"np.{owner} takes numbers in its slices in autodiff scripts, not "
+                                f"{type_name(part)}")
+    start = 0 if item.start is None else item.start
+    step = 1 if item.step is None else item.step
+    try:
+        if isinstance(step, (complex, np.complexfloating)):
+            return max(int(abs(step)), 0)
+        return max(math.ceil((item.stop - start) / step), 0)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+class _Concatenator:
+    """np.r_ and np.c_: `np.r_[1:4, 0, [5, 6]]` joins slices (made with arange, or linspace for a complex step),
+    numbers and arrays, with NumPy's `'axis,ndmin,trans1d'` directive first. The matrix forms (a lone string,
+    which NumPy evaluates with its caller's variables, and the 'r'/'c' directives) are left out."""
+
+    __slots__ = ("trick", "owner")
+
+    def __init__(self, trick: Any, owner: str):
+        self.trick = trick
+        self.owner = owner
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            raise AutodiffError("TypeError", f"np.{self.owner}[string] builds a np.matrix from the caller's "
+                                "variables; matrices are not available in autodiff scripts")
+        items = key if isinstance(key, tuple) else (key,)
+        if items and isinstance(items[0], str) and items[0] in ("r", "c"):
+            raise AutodiffError("TypeError", f"np.{self.owner}['{items[0]}', ...] makes a np.matrix; matrices are "
+                                "not available in autodiff scripts")
+        total = 0
+        for item in items:
+            if isinstance(item, slice):
+                total += _slice_length(item, self.owner) or 0
+            elif isinstance(item, np.ndarray):
+                total += item.size
+        _check_elements(total, (total,))
+        return _plain_array(_call(self.trick.__getitem__, (key,), {}))
+
+    def __len__(self) -> int:
+        return len(self.trick)
+
+    def __repr__(self) -> str:
+        return repr(self.trick)
+
+
+class _Grid:
+    """np.mgrid (one array of every coordinate) and np.ogrid (open: one broadcastable array per axis):
+    `np.mgrid[0:3, 0:1:5j]`, slices only."""
+
+    __slots__ = ("trick", "owner")
+
+    def __init__(self, trick: Any, owner: str):
+        self.trick = trick
+        self.owner = owner
+
+    def __getitem__(self, key: Any) -> Any:
+        items = list(key) if isinstance(key, (tuple, list, np.ndarray, str)) else [key]
+        lengths = []
+        for item in items:
+            if not isinstance(item, slice):
+                # NumPy reads `.step` off each item; only slices have one.
+                raise AutodiffError("AttributeError", f"'{type_name(item)}' object has no attribute 'step'")
+            lengths.append(_slice_length(item, self.owner))
+        if None not in lengths:
+            if self.owner == "ogrid":
+                _check_elements(sum(lengths), tuple(lengths))
+            else:
+                shape = tuple(lengths) if isinstance(key, slice) else (len(lengths), *lengths)
+                _check_elements(_elements(shape), shape)
+        return _plain_array(_call(self.trick.__getitem__, (key,), {}))
+
+    def __repr__(self) -> str:
+        return repr(self.trick)
+
+
+def _plain_array(result: Any) -> Any:
+    """What an index trick gives a script: plain arrays (or a tuple of them), never a subclass."""
+    for value in result if isinstance(result, tuple) else (result,):
+        if type(value) is not np.ndarray:
+            raise AutodiffError("TypeError", f"np.{type(value).__name__} values are not available in autodiff "
+                                "scripts")
+    return result
+
+
+# Named as NumPy names their classes, for messages such as "'RClass' object has no attribute 'axis'".
+class RClass(_Concatenator):
+    __slots__ = ()
+
+
+class CClass(_Concatenator):
+    __slots__ = ()
+
+
+class MGridClass(_Grid):
+    __slots__ = ()
+
+
+class OGridClass(_Grid):
+    __slots__ = ()
+
+
+INDEX_TRICKS: dict[str, type[_Concatenator] | type[_Grid]] = {
+    "r_": RClass, "c_": CClass, "mgrid": MGridClass, "ogrid": OGridClass}
+
+
 # -- tables ----------------------------------------------------------------------------------------------------
 
 def _method(kind: type, name: str) -> Callable[..., Any]:
@@ -351,6 +470,8 @@ def register_tables() -> None:
     register(ArrayClass, TypeTable("type"))
     printoptions = type(np.printoptions())
     register(printoptions, TypeTable(cpython_type_name(printoptions)))
+    for trick in INDEX_TRICKS.values():
+        register(trick, TypeTable(trick.__name__))
     register(Ufunc, TypeTable("numpy.ufunc", getters={
         "nin": lambda u: u.ufunc.nin, "nout": lambda u: u.ufunc.nout, "nargs": lambda u: u.ufunc.nargs,
         "identity": lambda u: u.ufunc.identity,
@@ -379,6 +500,8 @@ def _numpy_members() -> dict[str, Any]:
         if hasattr(np, name):
             members[name] = getattr(np, name)
     members["ndarray"] = ArrayClass()
+    for name, trick in INDEX_TRICKS.items():
+        members[name] = trick(getattr(np, name), name)
     for name in CONSTANTS:
         members[name] = getattr(np, name)
     return members

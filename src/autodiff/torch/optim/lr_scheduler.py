@@ -1,6 +1,6 @@
 """torch.optim.lr_scheduler: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
-PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau, SequentialLR and
-ChainedScheduler, with PyTorch's float arithmetic (its chainable forms), its state_dict (the scheduler's
+PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, ReduceLROnPlateau, SequentialLR
+and ChainedScheduler, with PyTorch's float arithmetic (its chainable forms), its state_dict (the scheduler's
 attributes in the order PyTorch sets them) and its warnings."""
 
 from __future__ import annotations
@@ -402,6 +402,111 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _group_values(self.optimizer, "lr")
 
 
+class CyclicLR(LRScheduler):
+    """lr cycling between base_lr and max_lr (triangular, triangular2 or exp_range, or a script's scale_fn), with
+    momentum cycled the other way."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: Any, max_lr: Any, step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular", gamma: float = 1.0,
+                 scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: Any = 0.8, max_momentum: Any = 0.9,
+                 last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise value_error("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_mode()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise value_error("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for top, bottom, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
+                    if self.use_beta1:
+                        group["betas"] = (top, *group["betas"][1:])
+                    else:
+                        group["momentum"] = top
+                    group["max_momentum"] = top
+                    group["base_momentum"] = bottom
+        # The first step reads the groups' initial_lr (another scheduler's, if one came first), as PyTorch's does;
+        # only then do the base_lr values take over.
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_mode(self) -> None:
+        if self._scale_fn_custom is not None:
+            return
+        self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: Any) -> Any:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def _compute_lr(self) -> list[Any]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        # scale_fn runs once per group and per momentum, as in PyTorch: a script's scale_fn may count its calls.
+        scale_at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        lrs = [base_lr + (max_lr - base_lr) * scale_factor * self.scale_fn(scale_at)
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            momentums = [top - (top - bottom) * scale_factor * self.scale_fn(scale_at)
+                         for bottom, top in zip(self.base_momentums, self.max_momentums)]
+            for group, momentum in zip(self.optimizer.param_groups, momentums):
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: value for key, value in vars(self).items() if key not in ("optimizer", "_scale_fn_custom")}
+        # PyTorch keeps a callable object's attributes, not a function (a def or a lambda).
+        function = self._scale_fn_custom
+        state["_scale_fn_custom"] = dict(vars(function)) if _is_script_object(function) else None
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        # PyTorch pops the entry from the caller's dict.
+        saved_function = state_dict.pop("_scale_fn_custom")
+        vars(self).update(state_dict)
+        if saved_function is not None:
+            vars(self._scale_fn_custom).update(saved_function)
+        self._init_scale_mode()
+
+
+def _is_script_object(value: Any) -> bool:
+    """An instance of a script's class (a callable object), whose attributes a state_dict may hold."""
+    from autodiff.language.protocol import is_script_class
+
+    return value is not None and is_script_class(type(value)) and hasattr(value, "__dict__")
+
+
 def _check_schedulers(owner: str, optimizer: Optimizer, schedulers: Any) -> None:
     """SequentialLR's and ChainedScheduler's checks, with PyTorch's messages."""
     if len(schedulers) < 1:
@@ -711,5 +816,5 @@ SCHEDULERS: dict[str, type[LRScheduler]] = {
     "MultiStepLR": MultiStepLR, "ConstantLR": ConstantLR, "LinearLR": LinearLR, "ExponentialLR": ExponentialLR,
     "SequentialLR": SequentialLR, "PolynomialLR": PolynomialLR, "CosineAnnealingLR": CosineAnnealingLR,
     "ChainedScheduler": ChainedScheduler, "ReduceLROnPlateau": ReduceLROnPlateau,
-    "CosineAnnealingWarmRestarts": CosineAnnealingWarmRestarts, "OneCycleLR": OneCycleLR,
+    "CosineAnnealingWarmRestarts": CosineAnnealingWarmRestarts, "OneCycleLR": OneCycleLR, "CyclicLR": CyclicLR,
 }

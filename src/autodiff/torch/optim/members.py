@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from autodiff.errors import AutodiffError
 from autodiff.language.protocol import TypeTable, register
 from autodiff.torch.optim.adadelta import Adadelta
 from autodiff.torch.optim.adagrad import Adagrad
@@ -14,6 +15,7 @@ from autodiff.torch.optim.adamw import AdamW
 from autodiff.torch.optim.lr_scheduler import (
     SCHEDULERS,
     ChainedScheduler,
+    CyclicLR,
     LRScheduler,
     ReduceLROnPlateau,
     SequentialLR,
@@ -31,7 +33,9 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 _SCHEDULER_ATTRIBUTES = {
     "LambdaLR": ("lr_lambdas",), "StepLR": ("step_size", "gamma"), "MultiStepLR": ("milestones", "gamma"),
     "ExponentialLR": ("gamma",), "CosineAnnealingLR": ("T_max", "eta_min"),
-    "OneCycleLR": ("total_steps", "cycle_momentum"), "MultiplicativeLR": ("lr_lambdas",),
+    "OneCycleLR": ("total_steps", "cycle_momentum"),
+    "CyclicLR": ("max_lrs", "total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum", "use_beta1",
+                 "base_momentums", "max_momentums"), "MultiplicativeLR": ("lr_lambdas",),
     "ConstantLR": ("factor", "total_iters"), "LinearLR": ("start_factor", "end_factor", "total_iters"),
     "PolynomialLR": ("total_iters", "power"),
     "CosineAnnealingWarmRestarts": ("T_0", "T_i", "T_mult", "T_cur", "eta_min"),
@@ -41,7 +45,13 @@ _SCHEDULER_ATTRIBUTES = {
 
 
 def _attribute(name: str) -> Callable[[Any], Any]:
-    return lambda value: getattr(value, name)
+    def read(value: Any) -> Any:
+        try:
+            return getattr(value, name)
+        except AttributeError as error:  # e.g. CyclicLR's momenta, set only when it cycles momentum
+            raise AutodiffError("AttributeError", str(error)) from None
+
+    return read
 
 
 def _set_attribute(name: str) -> Callable[[Any, Any], None]:
@@ -63,11 +73,12 @@ def register_tables() -> None:
             attributes = ("last_epoch", *attributes)
         if cls not in (ReduceLROnPlateau, SequentialLR, ChainedScheduler):
             attributes += ("base_lrs",)
+        methods = {"step": cls.step, "get_last_lr": LRScheduler.get_last_lr, "get_lr": LRScheduler._lr_from_user,
+                   "state_dict": cls.state_dict, "load_state_dict": cls.load_state_dict}
+        if cls is CyclicLR:
+            methods["scale_fn"] = CyclicLR.scale_fn
         register(cls, TypeTable(name, getters={attribute: _attribute(attribute) for attribute in attributes},
-                                setters={"last_epoch": _set_attribute("last_epoch")},
-                                methods={"step": cls.step, "get_last_lr": LRScheduler.get_last_lr,
-                                         "get_lr": LRScheduler._lr_from_user, "state_dict": cls.state_dict,
-                                         "load_state_dict": cls.load_state_dict}))
+                                setters={"last_epoch": _set_attribute("last_epoch")}, methods=methods))
 
 
 def members() -> dict[str, dict[str, Any]]:
