@@ -733,7 +733,9 @@ def test_argument_errors_follow_torch():
                                   "torch.rand(2, generator=5)", "torch.randn(2, generator='g')"])
 def test_a_generator_argument_that_is_not_a_generator_is_a_type_error(run_script, call):
     # PyTorch 2.13: "uniform_(): argument 'generator' must be torch.Generator, not int" (its other samplers list
-    # their overloads instead); autodiff says the part every one of them means.
+    # their overloads instead); autodiff says the part every one of them means, uniform_ and normal_ all of it.
     out, _ = run_script(f"import torch\nx = torch.ones(3)\ntry:\n    {call}\nexcept TypeError as e:\n    print(e)\n")
     kind = "str" if "'g'" in call else "int"
-    assert out == f"argument 'generator' must be torch.Generator, not {kind}\n"
+    # uniform_ and normal_ read their arguments as PyTorch's parser does: its whole text, with the method's name.
+    method = call.split("(")[0].removeprefix("x.") + "(): " if call.startswith(("x.uniform_", "x.normal_")) else ""
+    assert out == f"{method}argument 'generator' must be torch.Generator, not {kind}\n"

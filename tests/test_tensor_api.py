@@ -114,6 +114,9 @@ ERRORS = [
     # Arguments that do not fit a method or function: PyTorch's words, never autodiff's internal function's.
     "x.abs(1)", "torch.abs(x, 1)", "x.item(1)", "x.zero_(1)", "x.exp(foo=1)", "x.dim(3)", "x.sigmoid(2)",
     "torch.relu(x, 1)", "x.size(1, 2)", "x.mul(1, 2, 3)", "torch.tanh(x, 1, 2)", "x.requires_grad_(True, 1)",
+    "y.uniform_('a')", "y.uniform_(0, 1, 2)", "y.normal_('x')", "y.normal_(0, 1, 3)", "y.uniform_(foo=1)",
+    "y.normal_(mean=None)", "y.normal_(0, None)", "y.uniform_(to='a')", "y.bernoulli_('a')", "y.bernoulli_(None)",
+    "y.random_('a')", "y.random_(1, 'b')", "y.random_(None)",
     "x.geometric_(0.5)", "x.log_normal_()", "x.cauchy_()", "y.geometric_()", "y.geometric_(0.5, 1)",
     "y.geometric_(0.5, p=0.3)", "y.cauchy_(sigma=2, median='x')", "y.log_normal_(1, 2, 3)", "y.geometric_(0.5, foo=1)",
     "y.geometric_(p=0.5, generator=3)", "y.geometric_(None)", "y.geometric_(torch.tensor([0.5]))",

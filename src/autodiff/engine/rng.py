@@ -647,7 +647,7 @@ class Generator:
         if dt not in (np.float32, np.float64):
             raise TypeError(f"normal_ not implemented for {dt}")
         if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++ formats a double so
         n = out.size
         if n >= _NORMAL_VECTOR_THRESHOLD and out.flags.c_contiguous:
             _store(out, self._normal_fill(n, dt, mean, std))
@@ -715,7 +715,7 @@ class Generator:
             raise RuntimeError("normal expects all elements of std >= 0.0")
         if mean_is_arr and not std_is_arr:
             if std < 0:
-                raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+                raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++ formats a double so
             out = np.empty(mean.shape, dtype=_float_dtype(dtype or mean.dtype))
             self.normal_(out, 0.0, std)
             np.add(out, mean, out=out, casting="unsafe")

@@ -106,12 +106,25 @@ def _random_(generator: rng.Generator, out: np.ndarray, *args: Any, **kwargs: An
         first, rest = overloads.split("\n", 1)
         marked = ", ".join(f"!{type(value).__name__}!" for value in args)
         overloads = f"{first}\n      didn't match because some of the arguments have invalid types: ({marked})\n{rest}"
-    check_integer_bounds("random_", args, (*args, *kwargs.values()), overloads)
+    bounds = (*args, *kwargs.values())
+    if not all(type(bound) is not bool and isinstance(bound, (int, np.integer, Tensor)) for bound in bounds):
+        check_integer_bounds("random_", args, tuple(1.0 if type(bound) is not bool else bound for bound in bounds),
+                             overloads)  # a string or None matches no overload either, as a float does
+    check_integer_bounds("random_", args, bounds, overloads)
     check_int64(*args, *kwargs.values())
     return generator.random_(out, *args, **kwargs)
 
 
+_BERNOULLI_OVERLOADS = (" * (Tensor p, *, torch.Generator generator = None)\n"
+                        " * (float p = 0.5, *, torch.Generator generator = None)\n")
+
+
 def _bernoulli_(generator: rng.Generator, out: np.ndarray, p: Any = 0.5) -> np.ndarray:
+    if type(p) is not Tensor and not isinstance(p, (int, float, np.number)):
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"bernoulli_() received an invalid combination of arguments - got ({type_name(p)}), but "
+                         "expected one of:\n" + _BERNOULLI_OVERLOADS)
     return generator.bernoulli_(out, p.array if type(p) is Tensor else p)
 
 
@@ -243,7 +256,14 @@ def poisson(rates: Any, generator: Any = None) -> Tensor:
     return ops._record(counts, "PoissonBackward0", (rates,), lambda g: (ops.zeros_like(g),))
 
 
+def _uniform_between(generator: rng.Generator, out: np.ndarray, **bounds: float) -> np.ndarray:
+    # PyTorch's parameters are `from` and `to`, which a script can only pass by position.
+    return generator.uniform_(out, bounds.get("from", 0.0), bounds.get("to", 1.0))
+
+
 TENSOR_METHODS = {
+    "uniform_": _float_sampler("uniform_", ("from", "to"), 0, _uniform_between, "UniformBackward0"),
+    "normal_": _float_sampler("normal_", ("mean", "std"), 0, rng.Generator.normal_, "NormalBackward0"),
     "random_": _torch_errors(sampler_method(_random_, _random_name)),
     "bernoulli_": _torch_errors(sampler_method(_bernoulli_, _bernoulli_name)),
     "exponential_": _float_sampler("exponential_", ("lambd",), 0, rng.Generator.exponential_, "ExponentialBackward0"),

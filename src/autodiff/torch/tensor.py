@@ -351,14 +351,6 @@ def _new_filled(value: float) -> Callable[..., Tensor]:
     return make
 
 
-def _uniform(generator: Any, out: np.ndarray, a: float = 0.0, b: float = 1.0) -> None:
-    generator.uniform_(out, a, b)
-
-
-def _normal(generator: Any, out: np.ndarray, mean: float = 0.0, std: float = 1.0) -> None:
-    generator.normal_(out, mean, std)
-
-
 # Methods that are the same function as `torch.<name>` (the op receives the tensor first).
 SHARED_OPS = [
     "add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "mv", "dot", "outer", "sum", "mean", "prod", "max",
@@ -457,8 +449,7 @@ def tensor_table() -> TypeTable:
         "to": _to, "type": _type, "cpu": _cpu, "cuda": _cuda, "numpy": _numpy,
         "is_floating_point": lambda self: self.array.dtype.kind == "f",
         "new_tensor": _new_tensor, "new_ones": _new_filled(1), "new_zeros": _new_filled(0),
-        "new_empty": _new_filled(0), "uniform_": sampler_method(_uniform, lambda *a, **k: "UniformBackward0"),
-        "normal_": sampler_method(_normal, lambda *a, **k: "NormalBackward0"),
+        "new_empty": _new_filled(0),
         "is_contiguous": lambda self: bool(self.array.flags.c_contiguous),
         "element_size": lambda self: self.array.itemsize, "apply_": _apply_,
         "square_": _inplace(ops.square),
