@@ -262,6 +262,9 @@ WRONG_ARGUMENTS = {
     "t.size(1, 2)": "size() takes from 0 to 1 positional arguments but 2 were given",
     "f = t.sigmoid\nf(2)": "TensorBase.sigmoid() takes no arguments (1 given)",
     "torch.nn.functional.relu(t, 1, 2, 3)": "relu() takes from 1 to 2 positional arguments but 4 were given",
+    # passed on by a wrapper that puts arguments of its own first (the generator, the tensor's memory)
+    "t.bernoulli_(0.5, 2)": "bernoulli_() takes from 0 to 1 positional arguments but 2 were given",
+    "t.add_(1, 2, 3)": "add_() takes from 1 to 2 positional arguments but 3 were given",
 }
 
 

@@ -216,16 +216,24 @@ def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver
         name, bound_to, counted_self = function.name, None, False
     else:
         return None
+    # How many of the positional arguments Python counted the script did not give: the receiver, and what a wrapper
+    # passed before the script's own (a sampler passes the generator and the tensor's memory), found from the
+    # wrapper's *args, which hold the script's (and the receiver, when the wrapper takes no parameter of its own).
+    extra = counted_self
+    if code.co_filename != protocol.__file__ and found["given"]:
+        passed = frame.tb_frame.f_locals.get(code.co_varnames[code.co_argcount + code.co_kwonlyargcount])
+        if type(passed) is tuple:
+            extra = int(found["given"]) - len(passed) + (counted_self if code.co_argcount == 0 else 0)
     if type(bound_to) is Tensor and _takes_nothing(protocol.table_of(bound_to).methods.get(name)):
         if found["keyword"]:  # PyTorch's parser for a method without parameters
             return f"TensorBase.{name}() takes no keyword arguments"
         if found["given"]:
-            return f"TensorBase.{name}() takes no arguments ({int(found['given']) - counted_self} given)"
+            return f"TensorBase.{name}() takes no arguments ({int(found['given']) - extra} given)"
     if found["rest"] is not None:
         return f"{name}() {found['rest']}"
-    high = int(found["high"]) - counted_self
-    given = int(found["given"]) - counted_self
-    takes = f"from {int(found['low']) - counted_self} to {high} positional arguments" if found["low"] else \
+    high = int(found["high"]) - extra
+    given = int(found["given"]) - extra
+    takes = f"from {int(found['low']) - extra} to {high} positional arguments" if found["low"] else \
         f"{high} positional argument{'s' if high != 1 else ''}"
     return f"{name}() takes {takes} but {given} {'was' if given == 1 else 'were'} given"
 
