@@ -219,3 +219,32 @@ torch.set_default_dtype(torch.int32)
 @pytest.mark.parametrize("call", ["torch.iinfo(torch.float32)", "torch.finfo(torch.int32)"])
 def test_type_info_errors(call):
     assert_same(f"import torch\nprint({call})\n")
+
+
+def test_memory_formats_strides_and_clone_keeping_them():
+    """clone's default preserve_format keeps a dense tensor's strides (a transposed tensor's clone is transposed
+    too), copies one with gaps or shared locations contiguous; contiguous/is_contiguous with channels_last."""
+    assert_same("""
+import torch
+t = torch.ones(2, 3).t()
+print(torch.contiguous_format, type(torch.contiguous_format), torch.memory_format, torch.channels_last_3d)
+print(t.clone().stride(), t.clone(memory_format=torch.contiguous_format).stride(), torch.clone(t).is_contiguous())
+print(t.is_contiguous(), t.is_contiguous(memory_format=torch.preserve_format), t.stride(0), t.stride(-1))
+x = torch.arange(24.).reshape(1, 2, 3, 4)
+c = x.contiguous(memory_format=torch.channels_last)
+print(c.stride(), c.is_contiguous(), c.is_contiguous(memory_format=torch.channels_last), c.clone().stride())
+print(x[:, :, ::2].clone().stride(), x.expand(2, 2, 3, 4).clone().stride(), x.permute(3, 1, 0, 2).clone().stride())
+print(torch.ones(2).is_contiguous(memory_format=torch.channels_last))
+print(torch.ones(2).contiguous(memory_format=torch.preserve_format))
+print(isinstance(torch.channels_last, torch.memory_format), torch.ones(2, 3).expand(4, 2, 3).stride())
+w = torch.ones(2, 3, requires_grad=True)
+y = w.t().clone()
+y.sum().backward()
+print(y.is_contiguous(), w.grad)
+for f in [lambda: torch.ones(2).contiguous(memory_format=torch.channels_last),
+          lambda: torch.ones(2).clone(memory_format=3), lambda: t.contiguous(memory_format=torch.preserve_format)]:
+    try:
+        f()
+    except (RuntimeError, TypeError) as e:
+        print(type(e).__name__, e)
+""")

@@ -2325,14 +2325,73 @@ def _index_message(message: str) -> str:
 
 
 # --- copies, conversions -----------------------------------------------------------------------------
-def clone(x: Tensor) -> Tensor:
-    return _record(x.array.copy(), "CloneBackward0", (x,), lambda g: (g,))
+def clone(x: Tensor, *, memory_format: Any = tensor_module.preserve_format) -> Tensor:
+    """A copy; PyTorch's default, preserve_format, keeps a dense tensor's strides (the clone of a transposed tensor
+    is transposed too), and copies a tensor with gaps or shared locations contiguous."""
+    return _record(_laid_out(x.array, memory_format, "clone"), "CloneBackward0", (x,), lambda g: (g,))
 
 
-def contiguous(x: Tensor) -> Tensor:
-    if x.array.flags.c_contiguous:
+def contiguous(x: Tensor, *, memory_format: Any = tensor_module.contiguous_format) -> Tensor:
+    if is_contiguous(x, memory_format=memory_format):
         return x
-    return clone(x)
+    if memory_format is tensor_module.preserve_format:
+        raise runtime_error("preserve memory format is unsupported by the contiguous operator")
+    return clone(x, memory_format=memory_format)
+
+
+def is_contiguous(x: Tensor, *, memory_format: Any = tensor_module.contiguous_format) -> bool:
+    array = x.array
+    rank = _CHANNELS_LAST_RANK.get(memory_format)
+    if rank is not None:  # a tensor of another rank is simply not laid out so
+        return array.ndim == rank and _dense_in_order(array, _CHANNELS_LAST_ORDER[rank])
+    _memory_order(array, memory_format, "is_contiguous")
+    return bool(array.flags.c_contiguous)
+
+
+# The dimensions from outermost to innermost in memory, for the channels-last formats (NHWC, NDHWC).
+_CHANNELS_LAST_ORDER = {4: (0, 2, 3, 1), 5: (0, 2, 3, 4, 1)}
+_CHANNELS_LAST_RANK = {tensor_module.channels_last: 4, tensor_module.channels_last_3d: 5}
+
+
+def _memory_order(array: np.ndarray, memory_format: Any, function: str) -> tuple[int, ...] | None:
+    """The dimension order `memory_format` asks for (None: the array's own for preserve_format, C order for
+    contiguous_format), after PyTorch's checks."""
+    if not isinstance(memory_format, tensor_module.MemoryFormat):
+        from autodiff.language.protocol import type_name
+
+        raise type_error(f"{function}(): argument 'memory_format' must be torch.memory_format, not "
+                         f"{type_name(memory_format)}")
+    rank = _CHANNELS_LAST_RANK.get(memory_format)
+    if rank is None:
+        return None
+    if array.ndim != rank:
+        raise runtime_error(f"required rank {rank} tensor to use {memory_format.name} format")
+    return _CHANNELS_LAST_ORDER[rank]
+
+
+def _laid_out(array: np.ndarray, memory_format: Any, function: str) -> np.ndarray:
+    order = _memory_order(array, memory_format, function)
+    if order is not None:
+        return np.ascontiguousarray(array.transpose(order)).transpose(np.argsort(order))
+    if memory_format is tensor_module.preserve_format and _dense_in_order(array, None):
+        return array.copy(order="K")  # NumPy's "keep": the same strides for a dense array
+    return array.copy()
+
+
+def _dense_in_order(array: np.ndarray, order: tuple[int, ...] | None) -> bool:
+    """Whether `array` fills its memory without gaps or shared locations, with its dimensions laid out in `order`
+    (outermost first; None: in whatever order its strides give)."""
+    dims = [(array.strides[d], array.shape[d]) for d in (order or range(array.ndim))]
+    if order is None:
+        dims.sort(key=lambda dim: -dim[0])
+    expected = array.itemsize
+    for stride, size in reversed(dims):
+        if size == 1:
+            continue
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def to_dtype(x: Tensor, dtype: Any) -> Tensor:

@@ -41,6 +41,25 @@ bool_ = DType("bool", np.bool_)
 DTYPES = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _BY_NUMPY = {d.numpy: d for d in DTYPES}
 
+class MemoryFormat:
+    """A torch memory format (`torch.contiguous_format`): the order of a copy's strides, where an op lets the
+    script choose it (`clone`, `contiguous`)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+contiguous_format = MemoryFormat("contiguous_format")
+preserve_format = MemoryFormat("preserve_format")
+channels_last = MemoryFormat("channels_last")
+channels_last_3d = MemoryFormat("channels_last_3d")
+MEMORY_FORMATS = (contiguous_format, preserve_format, channels_last, channels_last_3d)
+
 # The legacy type names PyTorch prints in some errors (`torch.FloatTensor`).
 _LEGACY_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",

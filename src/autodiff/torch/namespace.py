@@ -9,6 +9,8 @@ from typing import Any
 
 from autodiff.engine import ops, reductions
 from autodiff.engine.tensor import (
+    MEMORY_FORMATS,
+    MemoryFormat,
     Size,
     bool_,
     float16,
@@ -78,6 +80,7 @@ CREATION = {
     "linspace": linspace, "rand": rand, "randn": randn, "rand_like": rand_like, "randn_like": randn_like,
     "randint": randint, "randperm": randperm, "manual_seed": manual_seed, "initial_seed": initial_seed,
     "seed": seed, **TENSOR_TYPES, "is_tensor": is_tensor, "device": Device,
+    "memory_format": MemoryFormat, **{layout.name: layout for layout in MEMORY_FORMATS},
     "numel": numel,
     "as_tensor": as_tensor, "from_numpy": from_numpy,
 }

@@ -13,6 +13,7 @@ from autodiff.engine import autograd, ops
 from autodiff.engine.tensor import (
     DTYPES,
     DType,
+    MemoryFormat,
     Size,
     Tensor,
     bool_,
@@ -271,6 +272,14 @@ def _size_method(self: Tensor, dim: int | None = None) -> Any:
     return self.array.shape[ops._wrap_dim(dim, self.array.ndim)]
 
 
+def _stride_method(self: Tensor, dim: int | None = None) -> Any:
+    """`x.stride()`: how many elements apart consecutive indices of each dimension lie in memory."""
+    strides = tuple(step // self.array.itemsize for step in self.array.strides)
+    if dim is None:
+        return strides
+    return strides[ops._wrap_dim(dim, self.array.ndim)]
+
+
 def _conversion(dtype: DType) -> Callable[[Tensor], Tensor]:
     return lambda self: ops.to_dtype(self, dtype)
 
@@ -450,7 +459,7 @@ def tensor_table() -> TypeTable:
         "is_floating_point": lambda self: self.array.dtype.kind == "f",
         "new_tensor": _new_tensor, "new_ones": _new_filled(1), "new_zeros": _new_filled(0),
         "new_empty": _new_filled(0),
-        "is_contiguous": lambda self: bool(self.array.flags.c_contiguous),
+        "is_contiguous": ops.is_contiguous, "stride": _stride_method,
         "element_size": lambda self: self.array.itemsize, "apply_": _apply_,
         "square_": _inplace(ops.square),
     })
@@ -499,6 +508,7 @@ def register_tables() -> None:
     register(autograd.HookHandle, TypeTable("RemovableHandle", methods={"remove": autograd.HookHandle.remove}))
     register(TensorType, tensor_type_table(tensor_table().methods))
     register(Device, TypeTable("device", getters={"type": lambda d: d.type, "index": lambda d: d.index}))
+    register(MemoryFormat, TypeTable("memory_format"))
     _register_classes()
 
 
@@ -512,9 +522,11 @@ def _register_classes() -> None:
     protocol.register_class_like(TensorType, lambda kind: Tensor)
     protocol.register_class_like(ParameterType, lambda kind: Tensor)
     register(ParameterType, tensor_type_table(tensor_table().methods))
-    for kind, dotted in ((DType, "torch.dtype"), (Size, "torch.Size"), (Device, "torch.device")):
+    for kind, dotted in ((DType, "torch.dtype"), (Size, "torch.Size"), (Device, "torch.device"),
+                         (MemoryFormat, "torch.memory_format")):
         protocol.register_class_name(kind, dotted)
     Device.__module__, Device.__qualname__ = "torch", "device"  # torch.device is this class: it prints so
+    MemoryFormat.__module__, MemoryFormat.__qualname__ = "torch", "memory_format"
     node_classes: dict[str, Any] = {}
 
     def node_class(node: autograd.Node) -> Any:  # PyTorch makes a class per node kind: <class 'MulBackward0'>
