@@ -55,6 +55,30 @@ def _group_values(optimizer: Optimizer, key: str) -> list[Any]:
 class LRScheduler:
     """The base: `step()` moves `last_epoch` on and writes each group's new `lr`; `get_last_lr()` reads them."""
 
+    def _cycle_momentum(self, optimizer: Any, base_momentum: Any, max_momentum: Any, last_epoch: int, *,
+                        max_first: bool = False) -> tuple[list[float], list[float]]:
+        """CyclicLR's and OneCycleLR's momentum (or Adam's beta1), cycled against the learning rate: PyTorch's check
+        of the optimizer, each group's bounds (read in the order each scheduler reads them, which decides whose
+        error comes first), and a fresh start at the top. The bounds per group."""
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise value_error("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        self.use_beta1 = "betas" in optimizer.defaults
+        if max_first:
+            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+        else:
+            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+        if last_epoch == -1:
+            for top, bottom, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+                if self.use_beta1:
+                    group["betas"] = (top, *group["betas"][1:])
+                else:
+                    group["momentum"] = top
+                group["max_momentum"] = top
+                group["base_momentum"] = bottom
+        return base_momentums, max_momentums
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
@@ -431,19 +455,8 @@ class CyclicLR(LRScheduler):
         self._init_scale_mode()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise value_error("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for top, bottom, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+            self.base_momentums, self.max_momentums = self._cycle_momentum(optimizer, base_momentum, max_momentum,
+                                                                           last_epoch)
         # The first step reads the groups' initial_lr (another scheduler's, if one came first), as PyTorch's does;
         # only then do the base_lr values take over.
         super().__init__(optimizer, last_epoch)
@@ -662,19 +675,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise value_error("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for top, bottom, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+            self._cycle_momentum(optimizer, base_momentum, max_momentum, last_epoch, max_first=True)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
