@@ -410,10 +410,17 @@ _RANDINT_OVERLOADS = (
     f" * (int low, int high, tuple of ints size, *, {_TENSOR_OPTIONS}\n")
 
 
-def check_integer_bounds(name: str, given: tuple[Any, ...], bounds: tuple[Any, ...], overloads: str) -> None:
-    """randint's and random_'s bounds are C++ int64 in PyTorch: a float or bool bound matches none of the function's
-    `overloads` (PyTorch's TypeError lists them; `given` are the arguments as called)."""
-    if not any(type(bound) in (float, bool) for bound in bounds):
+def check_integer_bounds(name: str, given: tuple[Any, ...], bounds: tuple[Any, ...], overloads: str, *,
+                         any_type: bool = False) -> None:
+    """randint's and random_'s bounds are C++ int64 in PyTorch: a float or bool bound (with `any_type`, anything but
+    an integer or a tensor: random_'s parser says the same of a string or None, randint's names the argument)
+    matches none of the function's `overloads` (PyTorch's TypeError lists them; `given` are the arguments as
+    called)."""
+    if any_type:
+        refused = any(type(bound) is bool or not isinstance(bound, (int, np.integer, Tensor)) for bound in bounds)
+    else:
+        refused = any(type(bound) in (float, bool) for bound in bounds)
+    if not refused:
         return
     from autodiff.language.protocol import type_name
 

@@ -106,11 +106,7 @@ def _random_(generator: rng.Generator, out: np.ndarray, *args: Any, **kwargs: An
         first, rest = overloads.split("\n", 1)
         marked = ", ".join(f"!{type(value).__name__}!" for value in args)
         overloads = f"{first}\n      didn't match because some of the arguments have invalid types: ({marked})\n{rest}"
-    bounds = (*args, *kwargs.values())
-    if not all(type(bound) is not bool and isinstance(bound, (int, np.integer, Tensor)) for bound in bounds):
-        check_integer_bounds("random_", args, tuple(1.0 if type(bound) is not bool else bound for bound in bounds),
-                             overloads)  # a string or None matches no overload either, as a float does
-    check_integer_bounds("random_", args, bounds, overloads)
+    check_integer_bounds("random_", args, (*args, *kwargs.values()), overloads, any_type=True)
     check_int64(*args, *kwargs.values())
     return generator.random_(out, *args, **kwargs)
 
