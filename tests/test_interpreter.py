@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from autodiff import errors
 from autodiff.errors import AutodiffError, Span
 from autodiff.language import protocol
 from autodiff.language.builtins import make_stdlib
-from autodiff.language.interpreter import Interpreter
+from autodiff.language.interpreter import Interpreter, statement_span_of_frames
 from autodiff.language.parser import ParseError
 from autodiff.language.protocol import Namespace, TypeTable
 from autodiff.language.runtime.functions import UserFunction
@@ -606,3 +607,14 @@ print(y.requires_grad, z.requires_grad, x.grad)
 """
     out, err = run_script(source)
     assert (out, err) == ("False True tensor([2., 2.])\n", "")
+
+
+def test_a_function_whose_body_is_one_return_names_that_line():
+    # Such a body runs in one frame (Compiler._run_return): warnings and frame-based look-ups still name its line.
+    seen = []
+    interpreter, _ = make(on_warning=lambda category, message, span: seen.append((category, span.line)))
+    spans = []
+    interpreter.builtins["where"] = lambda: spans.append(statement_span_of_frames(sys._getframe(1)).line) or 0
+    interpreter.run_source("def f(t):\n    return t.warn()\n\ndef g():\n    return where()\n\nf(tensor([1.0]))\ng()\n")
+    assert seen == [("UserWarning", 2)]
+    assert spans == [5]

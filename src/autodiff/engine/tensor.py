@@ -353,11 +353,10 @@ class Tensor:
         return Tensor(array)
 
     def item(self) -> Any:
-        if self.array.size != 1:
-            raise runtime_error(
-                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
-            )
-        return self.array.reshape(()).item()
+        array = self.array
+        if array.size != 1:
+            raise runtime_error(f"a Tensor with {array.size} elements cannot be converted to Scalar")
+        return array.item()
 
     def tolist(self) -> Any:
         return self.array.tolist()

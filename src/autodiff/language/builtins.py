@@ -72,7 +72,11 @@ def make_stdlib(write: Callable[[str], None]) -> dict[str, Any]:
             end = "\n"
         elif not isinstance(end, str):
             raise AutodiffError("TypeError", f"end must be None or a string, not {protocol.type_name(end)}")
-        write(sep.join([protocol.without_address(arg, str(arg)) for arg in args]) + end)
+        texts = list(map(str, args))
+        joined = sep.join(texts)
+        if " at 0x" in joined:
+            joined = sep.join([protocol.without_address(arg, text) for arg, text in zip(args, texts, strict=True)])
+        write(joined + end)
 
     print_.__name__ = "print"
     print_.__qualname__ = "print"

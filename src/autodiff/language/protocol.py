@@ -54,6 +54,12 @@ class TypeTable:
 
 _TABLES: dict[type, TypeTable] = {}
 _CLASS_TABLES: dict[type, TypeTable] = {}
+# Each registered type's getters, setters and methods (its table's own dicts, which register() extends in place),
+# but a Namespace's, whose members are neither: compiled code reads `x.name`, writes `x.name = v` and calls
+# `x.name(...)` with a public name in two look-ups, as get_attribute, set_attribute and call_method would.
+GETTERS_BY_TYPE: dict[type, dict[str, Callable[[Any], Any]]] = {}
+SETTERS_BY_TYPE: dict[type, dict[str, Callable[[Any, Any], None]]] = {}
+METHODS_BY_TYPE: dict[type, dict[str, Callable[..., Any]]] = {}
 
 
 def register(python_type: type, table: TypeTable) -> TypeTable:
@@ -61,6 +67,10 @@ def register(python_type: type, table: TypeTable) -> TypeTable:
     existing = _TABLES.get(python_type)
     if existing is None:
         _TABLES[python_type] = table
+        if python_type is not Namespace:
+            GETTERS_BY_TYPE[python_type] = table.getters
+            SETTERS_BY_TYPE[python_type] = table.setters
+            METHODS_BY_TYPE[python_type] = table.methods
         return table
     existing.getters.update(table.getters)
     existing.setters.update(table.setters)

@@ -92,9 +92,7 @@ def _grad_fn(self: Tensor) -> autograd.Node | None:
 
 
 def _get_data(self: Tensor) -> Tensor:
-    out = Tensor(self.array)
-    out.is_parameter = False
-    return out
+    return Tensor(self.array)
 
 
 def _set_data(self: Tensor, value: Any) -> None:

@@ -10,7 +10,9 @@ from autodiff.errors import AutodiffError, Span
 from autodiff.language import nodes, protocol
 from autodiff.language.compiler.operators import BINARY, COMPARE, binary_closure
 from autodiff.language.compiler.runners import enclosing
-from autodiff.language.runtime.exceptions import call_failed, convert_exception
+from autodiff.language.protocol import BuiltinFunction
+from autodiff.language.runtime.exceptions import call_failed, call_site, convert_exception
+from autodiff.language.runtime.functions import UserFunction
 from autodiff.language.syntax import ParseError
 
 
@@ -305,6 +307,22 @@ class ExpressionCompiler:
         attr = node.attr
         span = node.span
         get_attribute = protocol.get_attribute
+        if attr[:1] != "_":
+            getters_by_type = protocol.GETTERS_BY_TYPE
+
+            def public_attribute(L: dict[str, Any]) -> Any:
+                obj = value(L)
+                try:
+                    getters = getters_by_type.get(type(obj))
+                    if getters is not None:
+                        getter = getters.get(attr)
+                        if getter is not None:
+                            return getter(obj)
+                    return get_attribute(obj, attr)
+                except Exception as exc:
+                    raise convert_exception(exc, span) from None
+
+            return public_attribute
 
         def attribute(L: dict[str, Any]) -> Any:
             obj = value(L)
@@ -372,6 +390,8 @@ class ExpressionCompiler:
             attr = node.func.attr
             call_method = protocol.call_method
             no_kwargs: dict[str, Any] = {}
+            if simple and attr[:1] != "_" and len(evs) <= 1:
+                return _public_method_call(receiver, attr, evs, span)
             if simple:
                 def method_call(L: dict[str, Any]) -> Any:
                     obj = receiver(L)
@@ -397,9 +417,15 @@ class ExpressionCompiler:
             return method_call_general
         function = self.expr(node.func)
         if simple and len(evs) == 0:
+            @call_site
             def call0(L: dict[str, Any]) -> Any:
                 f = function(L)
                 try:
+                    kind = type(f)
+                    if kind is UserFunction:
+                        return f.invoke(())
+                    if kind is BuiltinFunction:  # what its __call__ does, without going through C
+                        return f.function()
                     return f()
                 except Exception as exc:
                     raise call_failed(exc, span, f) from None
@@ -408,10 +434,16 @@ class ExpressionCompiler:
         if simple and len(evs) == 1:
             arg0 = evs[0]
 
+            @call_site
             def call1(L: dict[str, Any]) -> Any:
                 f = function(L)
                 a = arg0(L)
                 try:
+                    kind = type(f)
+                    if kind is UserFunction:
+                        return f.invoke((a,))
+                    if kind is BuiltinFunction:  # what its __call__ does, without going through C
+                        return f.function(a)
                     return f(a)
                 except Exception as exc:
                     raise call_failed(exc, span, f) from None
@@ -420,21 +452,33 @@ class ExpressionCompiler:
         if simple and len(evs) == 2:
             arg0, arg1 = evs
 
+            @call_site
             def call2(L: dict[str, Any]) -> Any:
                 f = function(L)
                 a = arg0(L)
                 b = arg1(L)
                 try:
+                    kind = type(f)
+                    if kind is UserFunction:
+                        return f.invoke((a, b))
+                    if kind is BuiltinFunction:  # what its __call__ does, without going through C
+                        return f.function(a, b)
                     return f(a, b)
                 except Exception as exc:
                     raise call_failed(exc, span, f) from None
 
             return call2
         if simple:
+            @call_site
             def call_n(L: dict[str, Any]) -> Any:
                 f = function(L)
                 args = [ev(L) for ev in evs]
                 try:
+                    kind = type(f)
+                    if kind is UserFunction:
+                        return f.invoke(tuple(args))
+                    if kind is BuiltinFunction:  # what its __call__ does, without going through C
+                        return f.function(*args)
                     return f(*args)
                 except Exception as exc:
                     raise call_failed(exc, span, f) from None
@@ -452,6 +496,47 @@ class ExpressionCompiler:
                 raise call_failed(exc, span, f) from None
 
         return call_general
+
+
+def _public_method_call(receiver: Callable[[dict[str, Any]], Any], attr: str, evs: list[Any], span: Span
+                        ) -> Callable[[dict[str, Any]], Any]:
+    """`x.name()` and `x.name(a)` for a public name: the method of x's table called at once (what
+    protocol.call_method does first, without its frame and argument packing); anything else goes to call_method."""
+    methods_by_type = protocol.METHODS_BY_TYPE
+    call_method = protocol.call_method
+    no_kwargs: dict[str, Any] = {}
+    if not evs:
+        @call_site
+        def method_call0(L: dict[str, Any]) -> Any:
+            obj = receiver(L)
+            try:
+                methods = methods_by_type.get(type(obj))
+                if methods is not None:
+                    method = methods.get(attr)
+                    if method is not None:
+                        return method(obj)
+                return call_method(obj, attr, (), no_kwargs)
+            except Exception as exc:
+                raise call_failed(exc, span, None, attr, obj) from None
+
+        return method_call0
+    arg0 = evs[0]
+
+    @call_site
+    def method_call1(L: dict[str, Any]) -> Any:
+        obj = receiver(L)
+        a = arg0(L)
+        try:
+            methods = methods_by_type.get(type(obj))
+            if methods is not None:
+                method = methods.get(attr)
+                if method is not None:
+                    return method(obj, a)
+            return call_method(obj, attr, (a,), no_kwargs)
+        except Exception as exc:
+            raise call_failed(exc, span, None, attr, obj) from None
+
+    return method_call1
 
 
 def _super_of(L: dict[str, Any], first: str | None, span: Span) -> Any:

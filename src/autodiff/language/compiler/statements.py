@@ -63,6 +63,23 @@ class StatementCompiler:
             obj_ev = self.expr(node.value)
             attr = node.attr
             set_attribute = protocol.set_attribute
+            if attr[:1] != "_":
+                setters_by_type = protocol.SETTERS_BY_TYPE
+
+                def store_public_attribute(L: dict[str, Any], value: Any) -> None:
+                    obj = obj_ev(L)
+                    try:
+                        setters = setters_by_type.get(type(obj))
+                        if setters is not None:
+                            setter = setters.get(attr)
+                            if setter is not None:
+                                setter(obj, value)
+                                return
+                        set_attribute(obj, attr, value)
+                    except Exception as exc:
+                        raise convert_exception(exc, span) from None
+
+                return store_public_attribute
 
             def store_attribute(L: dict[str, Any], value: Any) -> None:
                 obj = obj_ev(L)
@@ -586,6 +603,7 @@ class StatementCompiler:
         def return_(L: dict[str, Any]) -> Any:
             return (RETURN, value(L))
 
+        return_.returned = value  # type: ignore[attr-defined]  # for Compiler._run_return
         return return_
 
     def s_with(self, node: nodes.With) -> Callable[[dict[str, Any]], Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from types import MethodType
 from typing import Any
 
@@ -196,8 +197,8 @@ def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver
     # Raised where the call was made, not inside the function: in the protocol's call, or in a wrapper that passes
     # the script's arguments on (`*args, **kwargs`), the arguments did not bind.
     code = frame.tb_frame.f_code if frame is not None else None
-    if code is None or (code.co_filename != protocol.__file__ and code.co_flags & _PASSES_ARGUMENTS_ON !=
-                        _PASSES_ARGUMENTS_ON):
+    at_call = code is not None and (code.co_filename == protocol.__file__ or code in _CALL_SITE_CODES)
+    if code is None or (not at_call and code.co_flags & _PASSES_ARGUMENTS_ON != _PASSES_ARGUMENTS_ON):
         return None
     found = _ARGUMENTS_DO_NOT_FIT.match(str(exc))
     if found is None:
@@ -220,7 +221,7 @@ def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver
     # passed before the script's own (a sampler passes the generator and the tensor's memory), found from the
     # wrapper's *args, which hold the script's (and the receiver, when the wrapper takes no parameter of its own).
     extra = counted_self
-    if code.co_filename != protocol.__file__ and found["given"]:
+    if not at_call and found["given"]:
         passed = frame.tb_frame.f_locals.get(code.co_varnames[code.co_argcount + code.co_kwonlyargcount])
         if type(passed) is tuple:
             extra = int(found["given"]) - len(passed) + (counted_self if code.co_argcount == 0 else 0)
@@ -239,6 +240,14 @@ def _wrong_arguments(exc: TypeError, function: Any, method: str | None, receiver
 
 
 _PASSES_ARGUMENTS_ON = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS
+_CALL_SITE_CODES: set[Any] = set()
+
+
+def call_site(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a compiled call's closure that calls a builtin itself (not through protocol.call_method): a TypeError
+    raised in its own frame means the script's arguments did not bind."""
+    _CALL_SITE_CODES.add(function.__code__)
+    return function
 
 
 def _takes_nothing(function: Any) -> bool:

@@ -23,7 +23,7 @@ class UserFunction:
 
     __slots__ = ("name", "qualname", "span", "owner", "_positional", "_defaults", "_varargs", "_kwonly",
                  "_kwdefaults", "_varkw", "_body", "_outer", "_state", "_max_depth", "_simple", "_count",
-                 "_generator", "_needs_class", "__dict__")
+                 "_generator", "_needs_class", "_plain", "__dict__")
 
     def __init__(self, name: str, span: Span, params: list[nodes.Param], defaults: dict[str, Any],
                  body: Callable[[dict[str, Any]], Any], outer: dict[str, Any] | None, state: list[int],
@@ -47,6 +47,7 @@ class UserFunction:
         self._simple = not (self._varargs or self._kwonly or self._varkw)
         self._generator = generator
         self._needs_class = needs_class
+        self._plain = outer is None and not needs_class and not generator
         self.__dict__.update({"__qualname__": self.qualname, "__doc__": doc, "__module__": "__main__"})
 
     def __repr__(self) -> str:
@@ -66,16 +67,31 @@ class UserFunction:
         self.name = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._simple and not kwargs and len(args) == self._count:
-            local_vars = dict(zip(self._positional, args, strict=False))
+        return self.invoke(args, kwargs)
+
+    def invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        """`self(*args, **kwargs)`. The script's own call sites call this directly: a Python-level call of
+        `__call__` goes through C and packs the arguments again, which costs more than the rest of a call."""
+        count = len(args)
+        # The common calls bind with a dict display: `dict(zip(...))` costs more than the rest of a call.
+        if kwargs or count != self._count or not self._simple:
+            local_vars = self._bind(args, kwargs or {})
+        elif count == 1:
+            local_vars = {self._positional[0]: args[0]}
+        elif count == 2:
+            positional = self._positional
+            local_vars = {positional[0]: args[0], positional[1]: args[1]}
+        elif count == 0:
+            local_vars = {}
         else:
-            local_vars = self._bind(args, kwargs)
-        if self._outer is not None:
-            local_vars[".outer"] = self._outer
-        if self._needs_class:
-            local_vars[".class"] = self.owner
-        if self._generator:
-            return self._body(local_vars)
+            local_vars = dict(zip(self._positional, args))
+        if not self._plain:
+            if self._outer is not None:
+                local_vars[".outer"] = self._outer
+            if self._needs_class:
+                local_vars[".class"] = self.owner
+            if self._generator:
+                return self._body(local_vars)
         state = self._state
         state[DEPTH] += 1
         if state[DEPTH] > self._max_depth:
