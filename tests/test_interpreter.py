@@ -618,3 +618,19 @@ def test_a_function_whose_body_is_one_return_names_that_line():
     interpreter.run_source("def f(t):\n    return t.warn()\n\ndef g():\n    return where()\n\nf(tensor([1.0]))\ng()\n")
     assert seen == [("UserWarning", 2)]
     assert spans == [5]
+
+
+def test_the_collector_looks_at_young_objects_less_often_while_a_script_runs():
+    import gc
+
+    interpreter, _ = make()
+    seen = []
+    interpreter.builtins["threshold"] = lambda: seen.append(gc.get_threshold()[0]) or 0
+    before = gc.get_threshold()
+    gc.set_threshold(700, *before[1:])
+    try:
+        interpreter.run_source("threshold()\n")
+        assert seen == [5_000]
+        assert gc.get_threshold()[0] == 700
+    finally:
+        gc.set_threshold(*before)

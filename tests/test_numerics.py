@@ -223,3 +223,22 @@ def test_one_element_fast_path_gives_the_ufuncs_bits(dtype, shape, ufunc, scalar
                     expected = ufunc(x, b.array if type(b) is Tensor else b, out=...)
                     assert type(got) is np.ndarray and got.shape == shape and got.dtype == dtype
                     assert got.tobytes() == expected.tobytes(), (left, right)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_accumulating_into_a_one_element_grad_gives_the_ufuncs_bits(dtype, shape):
+    """A second gradient into a one-element .grad is added on NumPy scalars, not by np.add: the same bits."""
+    from autodiff.engine.tensor import Tensor, accumulate_into_grad
+
+    rng = np.random.default_rng(11)
+    values = _SPECIAL + [float(v) for v in rng.standard_normal(40) * 10.0 ** rng.integers(-40, 40, 40)]
+    with np.errstate(all="ignore"):
+        for first in values:
+            for second in values:
+                leaf = Tensor(np.zeros(shape, dtype=dtype), requires_grad=True)
+                accumulate_into_grad(leaf, Tensor(np.full(shape, first, dtype=dtype)), create_graph=False)
+                accumulate_into_grad(leaf, Tensor(np.full(shape, second, dtype=dtype)), create_graph=False)
+                expected = np.add(np.full(shape, first, dtype=dtype), np.full(shape, second, dtype=dtype))
+                assert leaf.grad.array.shape == shape and leaf.grad.array.dtype == dtype
+                assert leaf.grad.array.tobytes() == expected.tobytes(), (first, second)

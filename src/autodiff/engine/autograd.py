@@ -357,7 +357,7 @@ class AccumulateGrad(Node):
 def _collect_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     """Count, for every node reachable from `roots`, how many edges point to it (iteratively)."""
     dependencies: dict[Node, int] = {}
-    roots_seen = set(roots)
+    roots_seen = set(roots) if len(roots) > 1 else ()  # one root is no node's child: the graph has no cycles
     stack = list(roots)
     pop, push = stack.pop, stack.append
     while stack:
@@ -453,11 +453,16 @@ def run_backward(
     useful = _reaching(root_nodes, capture_set) if capture_set is not None else None
 
     dependencies = _collect_dependencies(root_nodes)
-    ready = [node for node in root_nodes if dependencies.get(node, 0) == 0]
+    ready = []
+    for node in root_nodes:
+        if node not in dependencies:
+            ready.append(node)
     reached: list[tuple[Tensor, Tensor]] | None = [] if backward_observers else None
     anomaly = _anomaly_enabled
-    step_observers = tuple(backward_step_observers) or None
-    previous_mode = set_grad_enabled(create_graph)
+    step_observers = tuple(backward_step_observers) if backward_step_observers else None
+    global _grad_enabled
+    previous_mode = _grad_enabled  # set_grad_enabled, inline: a call costs as much as the rest of this line
+    _grad_enabled = bool(create_graph)
     try:
         while ready:
             node = ready.pop()
@@ -539,7 +544,7 @@ def run_backward(
                     observer(node, grad, sent)
             input_grads = child_grad = None  # the buffers alone hold the gradients now (see `steal`)
     finally:
-        set_grad_enabled(previous_mode)
+        _grad_enabled = previous_mode
     if reached is not None:
         for observer in tuple(backward_observers):
             observer(roots, root_grads, reached)

@@ -725,6 +725,10 @@ def _pow_grad_scalar_exponent(g: Tensor, context: tuple[Tensor, Scalar]) -> tupl
     a, exponent = context
     if exponent == 0:
         return (zeros_like(a),)
+    if exponent == 2 and not autograd._grad_enabled:
+        # `a ** 1` is `a` to the bit; when the gradient's own graph is recorded (create_graph) it shows PyTorch's
+        # PowBackward0 for it, so only an unrecorded pass leaves that op out.
+        return (mul(g, mul(2.0, a)),)
     return (mul(g, mul(float(exponent), pow(a, float(exponent) - 1.0))),)
 
 

@@ -382,6 +382,9 @@ def reset_grad(param: Tensor, set_to_none: bool = True) -> None:
     grad.bump_version()
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool, steal: bool = False) -> None:
     """AccumulateGrad: the first gradient is stored, later ones are added (in place, as PyTorch does).
 
@@ -405,7 +408,15 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool, steal: 
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
     else:
-        np.add(leaf.grad.array, grad.array, out=leaf.grad.array, casting="unsafe")
+        total, addend = leaf.grad.array, grad.array
+        dtype = total.dtype
+        if total.size == 1 and total.ndim < 2 and addend.dtype is dtype and (dtype is _F32 or dtype is _F64):
+            # One element (a training loop's scalar weight): NumPy's scalar addition, the ufunc's bits at a third
+            # of a ufunc call's cost (the same shortcut as ops._fast_result).
+            index = 0 if total.ndim else ()
+            total[index] = total[index] + addend[index]
+        else:
+            np.add(total, addend, out=total, casting="unsafe")
         leaf.grad.bump_version()
 
 

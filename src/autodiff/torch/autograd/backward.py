@@ -36,11 +36,7 @@ _CREATORS: dict[Callable[..., Any], str] = {}
 def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
     """The `gradient` argument of backward: a tensor, a list, a number, or a creator such as `ones`."""
     if gradient is None:
-        if output.array.size != 1:
-            raise runtime_error("grad can be implicitly created only for scalar outputs")
-        seed = np.empty(output.array.shape, dtype=output.array.dtype)
-        seed.fill(1)  # np.ones is a Python function around these two calls: half its cost
-        return Tensor(seed)
+        return _implicit_seed(output)
     # Scripts hold builtins wrapped so that they print without addresses; the table knows the functions.
     creator = gradient.function if type(gradient) is BuiltinFunction else gradient
     kind = _CREATORS.get(creator) if callable(creator) else None
@@ -66,6 +62,15 @@ def _gradient_for(output: Tensor, gradient: Any) -> Tensor:
         # PyTorch's engine casts each incoming gradient to its output's dtype.
         gradient = ops.to_dtype(gradient, output.dtype)
     return gradient
+
+
+def _implicit_seed(output: Tensor) -> Tensor:
+    array = output.array
+    if array.size != 1:
+        raise runtime_error("grad can be implicitly created only for scalar outputs")
+    seed = np.empty(array.shape, dtype=array.dtype)
+    seed.fill(1)  # np.ones is a Python function around these two calls: half its cost
+    return Tensor(seed)
 
 
 def _check_differentiable(outputs: Sequence[Tensor]) -> None:
@@ -99,6 +104,13 @@ def _pytorch_gradients(grad_tensors: Any, count: int) -> list[Any]:
 
 def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
                     inputs: Any = None) -> None:
+    if gradient is None and not create_graph and inputs is None:
+        # `loss.backward()`, a training loop's every step: what _backward does for it, without its general steps.
+        if not self.requires_grad:
+            raise runtime_error("element 0 of tensors does not require grad and does not have a grad_fn")
+        autograd.run_backward((self,), (_implicit_seed(self),), retain_graph=bool(retain_graph),
+                              create_graph=False)
+        return
     if pytorch_spelling():
         _backward([self], _pytorch_gradients(gradient, 1), retain_graph, create_graph, inputs)
         return
