@@ -75,7 +75,9 @@ def _fast_result(ufunc: np.ufunc, scalar_op: Callable[[Any, Any], Any], x: np.nd
     if rank == 0:
         return np.array(scalar_op(x[()], y if y is b else y[()]))
     if rank == 1 and len(x) == 1:
-        return np.array((scalar_op(x[0], y if y is b else y[0]),))
+        out = np.empty(1, dtype)  # cheaper than np.array of a one-tuple
+        out[0] = scalar_op(x[0], y if y is b else y[0])
+        return out
     return ufunc(x, y, out=...)
 
 
@@ -4529,18 +4531,10 @@ def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
 
 
-def _radd(self: Tensor, other: Any) -> Tensor:
-    """`2 + x`: PyTorch's __radd__ is x.add(2), so the tensor is the first edge."""
-    return add(self, other)
-
-
-def _rmul(self: Tensor, other: Any) -> Tensor:
-    return mul(self, other)
-
-
 _OPERATORS = {
-    "__add__": add, "__radd__": _radd, "__sub__": sub, "__rsub__": _rsub,
-    "__mul__": mul, "__rmul__": _rmul, "__truediv__": div, "__rtruediv__": _rtruediv,
+    # `2 + x` and `2 * x`: PyTorch's __radd__ and __rmul__ are x.add(2) and x.mul(2), the tensor the first edge.
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,

@@ -161,8 +161,14 @@ def _check_inplace(self: Tensor, arguments: tuple[Any, ...]) -> bool:
     for argument in arguments:
         if type(argument) is Tensor:
             ops.check_no_partial_overlap(self.array, argument.array)
-    return autograd._grad_enabled and (
-        self.requires_grad or any(type(a) is Tensor and a.requires_grad for a in arguments))
+    if not autograd._grad_enabled:
+        return False
+    if self.requires_grad:
+        return True
+    for argument in arguments:
+        if type(argument) is Tensor and argument.requires_grad:
+            return True
+    return False
 
 
 def _take_history(self: Tensor, result: Tensor) -> None:
@@ -190,9 +196,11 @@ def _write_number(self: Tensor, value: float | int) -> bool:
     PyTorch's fill kernel writes where its other in-place ops refuse. False: the general in-place path must."""
     if _check_inplace(self, ()):
         return False
-    target = ops.writable(self.array)
+    target = self.array
     if not target.flags.writeable:
-        return False
+        target = ops.writable(target)
+        if not target.flags.writeable:
+            return False
     target[...] = value
     self.bump_version()
     return True
