@@ -98,7 +98,11 @@ def _record(
                 break
         else:
             return out
-        edges = tuple([x.edge() if type(x) is Tensor else None for x in inputs])
+        if len(inputs) == 1:  # most ops: a comprehension costs more than the rest of the recording
+            only = inputs[0]
+            edges = (only.edge() if type(only) is Tensor else None,)
+        else:
+            edges = tuple([x.edge() if type(x) is Tensor else None for x in inputs])
         shapes = tuple([x.array.shape if type(x) is Tensor else None for x in inputs]) if broadcast else None
         out.grad_fn = autograd.Node(name, edges, rule, shapes, saved)
         out.requires_grad = True
@@ -762,9 +766,9 @@ def _power(x: Any, y: Any) -> np.ndarray:
 def _float_power_scalar(x: np.ndarray, exponent: Scalar) -> np.ndarray:
     """A float tensor to a number's power as PyTorch's kernel does it: the exponents 2, 3, -2 by
     multiplication, 0.5 / -0.5 / -1 as sqrt, 1/sqrt and 1/x, any other through pow."""
-    one = x.dtype.type(1)
     if exponent == 2:
         return np.square(x)
+    one = x.dtype.type(1)
     if exponent == 3:
         return x * x * x
     if exponent == -2:

@@ -68,7 +68,7 @@ def _implicit_seed(output: Tensor) -> Tensor:
     array = output.array
     if array.size != 1:
         raise runtime_error("grad can be implicitly created only for scalar outputs")
-    seed = np.empty(array.shape, dtype=array.dtype)
+    seed = np.empty(array.shape, array.dtype)
     seed.fill(1)  # np.ones is a Python function around these two calls: half its cost
     return Tensor(seed)
 
