@@ -410,7 +410,8 @@ def accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool, steal: 
     else:
         total, addend = leaf.grad.array, grad.array
         dtype = total.dtype
-        if total.size == 1 and total.ndim < 2 and addend.dtype is dtype and (dtype is _F32 or dtype is _F64):
+        if (total.size == 1 and total.ndim < 2 and addend.ndim == total.ndim and addend.dtype is dtype
+                and (dtype is _F32 or dtype is _F64)):
             # One element (a training loop's scalar weight): NumPy's scalar addition, the ufunc's bits at a third
             # of a ufunc call's cost (the same shortcut as ops._fast_result).
             index = 0 if total.ndim else ()
