@@ -15,6 +15,9 @@ from autodiff.language.runtime.exceptions import call_failed, call_site, convert
 from autodiff.language.runtime.functions import UserFunction
 from autodiff.language.syntax import ParseError
 
+# Looked up on the class, never on the function value: nothing a script stores on a function can stand in for it.
+_invoke = UserFunction.invoke
+
 
 class ExpressionCompiler:
     def c_constant(self, node: nodes.Constant) -> Callable[[dict[str, Any]], Any]:
@@ -423,7 +426,7 @@ class ExpressionCompiler:
                 try:
                     kind = type(f)
                     if kind is UserFunction:
-                        return f.invoke(())
+                        return _invoke(f, ())
                     if kind is BuiltinFunction:  # what its __call__ does, without going through C
                         return f.function()
                     return f()
@@ -441,7 +444,7 @@ class ExpressionCompiler:
                 try:
                     kind = type(f)
                     if kind is UserFunction:
-                        return f.invoke((a,))
+                        return _invoke(f, (a,))
                     if kind is BuiltinFunction:  # what its __call__ does, without going through C
                         return f.function(a)
                     return f(a)
@@ -460,7 +463,7 @@ class ExpressionCompiler:
                 try:
                     kind = type(f)
                     if kind is UserFunction:
-                        return f.invoke((a, b))
+                        return _invoke(f, (a, b))
                     if kind is BuiltinFunction:  # what its __call__ does, without going through C
                         return f.function(a, b)
                     return f(a, b)
@@ -476,7 +479,7 @@ class ExpressionCompiler:
                 try:
                     kind = type(f)
                     if kind is UserFunction:
-                        return f.invoke(tuple(args))
+                        return _invoke(f, tuple(args))
                     if kind is BuiltinFunction:  # what its __call__ does, without going through C
                         return f.function(*args)
                     return f(*args)

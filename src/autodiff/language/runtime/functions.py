@@ -67,7 +67,7 @@ class UserFunction:
         self.name = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.invoke(args, kwargs)
+        return UserFunction.invoke(self, args, kwargs)
 
     def invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         """`self(*args, **kwargs)`. The script's own call sites call this directly: a Python-level call of
