@@ -60,6 +60,7 @@ _CLASS_TABLES: dict[type, TypeTable] = {}
 GETTERS_BY_TYPE: dict[type, dict[str, Callable[[Any], Any]]] = {}
 SETTERS_BY_TYPE: dict[type, dict[str, Callable[[Any, Any], None]]] = {}
 METHODS_BY_TYPE: dict[type, dict[str, Callable[..., Any]]] = {}
+NO_ENTRIES: dict[str, Any] = {}  # what those give for an unregistered type (never written to)
 
 
 def register(python_type: type, table: TypeTable) -> TypeTable:

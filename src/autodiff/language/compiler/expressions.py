@@ -311,16 +311,14 @@ class ExpressionCompiler:
         span = node.span
         get_attribute = protocol.get_attribute
         if attr[:1] != "_":
-            getters_by_type = protocol.GETTERS_BY_TYPE
+            getters_by_type, no_entries = protocol.GETTERS_BY_TYPE, protocol.NO_ENTRIES
 
             def public_attribute(L: dict[str, Any]) -> Any:
                 obj = value(L)
                 try:
-                    getters = getters_by_type.get(type(obj))
-                    if getters is not None:
-                        getter = getters.get(attr)
-                        if getter is not None:
-                            return getter(obj)
+                    getter = getters_by_type.get(type(obj), no_entries).get(attr)
+                    if getter is not None:
+                        return getter(obj)
                     return get_attribute(obj, attr)
                 except Exception as exc:
                     raise convert_exception(exc, span) from None
@@ -505,7 +503,7 @@ def _public_method_call(receiver: Callable[[dict[str, Any]], Any], attr: str, ev
                         ) -> Callable[[dict[str, Any]], Any]:
     """`x.name()` and `x.name(a)` for a public name: the method of x's table called at once (what
     protocol.call_method does first, without its frame and argument packing); anything else goes to call_method."""
-    methods_by_type = protocol.METHODS_BY_TYPE
+    methods_by_type, no_entries = protocol.METHODS_BY_TYPE, protocol.NO_ENTRIES
     call_method = protocol.call_method
     no_kwargs: dict[str, Any] = {}
     if not evs:
@@ -513,11 +511,9 @@ def _public_method_call(receiver: Callable[[dict[str, Any]], Any], attr: str, ev
         def method_call0(L: dict[str, Any]) -> Any:
             obj = receiver(L)
             try:
-                methods = methods_by_type.get(type(obj))
-                if methods is not None:
-                    method = methods.get(attr)
-                    if method is not None:
-                        return method(obj)
+                method = methods_by_type.get(type(obj), no_entries).get(attr)
+                if method is not None:
+                    return method(obj)
                 return call_method(obj, attr, (), no_kwargs)
             except Exception as exc:
                 raise call_failed(exc, span, None, attr, obj) from None
@@ -530,11 +526,9 @@ def _public_method_call(receiver: Callable[[dict[str, Any]], Any], attr: str, ev
         obj = receiver(L)
         a = arg0(L)
         try:
-            methods = methods_by_type.get(type(obj))
-            if methods is not None:
-                method = methods.get(attr)
-                if method is not None:
-                    return method(obj, a)
+            method = methods_by_type.get(type(obj), no_entries).get(attr)
+            if method is not None:
+                return method(obj, a)
             return call_method(obj, attr, (a,), no_kwargs)
         except Exception as exc:
             raise call_failed(exc, span, None, attr, obj) from None

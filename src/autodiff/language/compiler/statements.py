@@ -64,17 +64,15 @@ class StatementCompiler:
             attr = node.attr
             set_attribute = protocol.set_attribute
             if attr[:1] != "_":
-                setters_by_type = protocol.SETTERS_BY_TYPE
+                setters_by_type, no_entries = protocol.SETTERS_BY_TYPE, protocol.NO_ENTRIES
 
                 def store_public_attribute(L: dict[str, Any], value: Any) -> None:
                     obj = obj_ev(L)
                     try:
-                        setters = setters_by_type.get(type(obj))
-                        if setters is not None:
-                            setter = setters.get(attr)
-                            if setter is not None:
-                                setter(obj, value)
-                                return
+                        setter = setters_by_type.get(type(obj), no_entries).get(attr)
+                        if setter is not None:
+                            setter(obj, value)
+                            return
                         set_attribute(obj, attr, value)
                     except Exception as exc:
                         raise convert_exception(exc, span) from None

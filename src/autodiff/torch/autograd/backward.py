@@ -11,7 +11,7 @@ from autodiff.engine import autograd, ops
 from autodiff.engine.tensor import (
     Tensor,
 )
-from autodiff.errors import pytorch_spelling, runtime_error, type_error, warn
+from autodiff.errors import AutodiffError, pytorch_spelling, runtime_error, type_error, warn
 from autodiff.language.protocol import BuiltinFunction, type_name
 from autodiff.torch.creation import _to_nested_numbers
 
@@ -78,7 +78,11 @@ def _check_differentiable(outputs: Sequence[Tensor]) -> None:
         if type(output) is not Tensor:
             raise type_error(f"backward(): expected a Tensor, got {type(output).__name__}")
         if not output.requires_grad:
-            raise runtime_error(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise _not_differentiable(i)
+
+
+def _not_differentiable(index: int) -> AutodiffError:
+    return runtime_error(f"element {index} of tensors does not require grad and does not have a grad_fn")
 
 
 def _pytorch_gradients(grad_tensors: Any, count: int) -> list[Any]:
@@ -107,7 +111,7 @@ def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Any = None
     if gradient is None and not create_graph and inputs is None:
         # `loss.backward()`, a training loop's every step: what _backward does for it, without its general steps.
         if not self.requires_grad:
-            raise runtime_error("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise _not_differentiable(0)
         autograd.run_backward((self,), (_implicit_seed(self),), retain_graph=bool(retain_graph),
                               create_graph=False)
         return
