@@ -19,9 +19,9 @@ from autodiff.language import nodes
 
 PROBE = """
 import sys
-from autodiff.cli import main
-main._import_for_scripts()
-status = main.run_script(open(sys.argv[1]).read(), sys.argv[1])
+from autodiff.cli import scripts
+scripts.import_for_scripts()
+status = scripts.run_script(open(sys.argv[1]).read(), sys.argv[1])
 print(status, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in sys.argv[2].split(',')}),
       'numpy.random' in sys.modules)
 """
@@ -109,9 +109,9 @@ LAZY_PACKAGES = {"nn": "autodiff.torch.nn", "optim": "autodiff.torch.optim", "da
                  "functional": "autodiff.torch.autograd.functional"}
 TORCH_PROBE = """
 import sys
-from autodiff.cli import main
-main._import_for_scripts()
-status = main.run_script(open(sys.argv[1]).read(), sys.argv[1])
+from autodiff.cli import scripts
+scripts.import_for_scripts()
+status = scripts.run_script(open(sys.argv[1]).read(), sys.argv[1])
 packages = dict(arg.split("=") for arg in sys.argv[2:])
 print(status, sorted(short for short, package in packages.items()
                      if any(m == package or m.startswith(package + ".") for m in sys.modules)))

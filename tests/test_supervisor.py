@@ -479,3 +479,116 @@ def test_supervisor_constants_fit_the_recursion_limit():
     frames = interpreter.DEFAULT_MAX_DEPTH * 60 + 10_000
     assert frames * 750 < supervisor.STACK_BYTES < 128 * 1024**2
     assert Path(supervisor.__file__).name == "supervisor.py"
+
+
+# -- the head start: `autodiff run` forks its child before click is imported --------------------------------
+
+HEAD_START_CASES = {
+    "a script": ["run", "-e", "import torch\nx = torch.ones(2, requires_grad=True)\n(x * 3).sum().backward()\n"
+                               "print(x.grad)"],
+    "a seed": ["run", "--seed", "7", "-e", "import torch\nprint(torch.rand(3))"],
+    "threads": ["run", "--threads", "3", "-e", "import torch\nprint(torch.get_num_threads())"],
+    "json": ["run", "--json", "-e", "import torch\nx = torch.ones(2)\nprint(x)"],
+    "a script error": ["run", "-e", "x = 1\ny = x / 0"],
+    "the element limit": ["run", "--max-elements", "10", "-e", "import torch\nx = torch.ones(11)"],
+    "the output limit": ["run", "--max-output", "1k", "-e", "while True:\n    print('x' * 100)"],
+    "the time limit": ["run", "--timeout", "1", "-e", "x = 0\nwhile True:\n    x += 1"],
+    "a usage error": ["run", "--timeout", "soon", "-e", "pass"],
+}
+
+
+@pytest.mark.parametrize("case", HEAD_START_CASES)
+def test_the_head_start_changes_nothing_a_user_sees(case):
+    """Output, errors and exit status are those of the child forked after parsing (AUTODIFF_HEAD_START=0)."""
+    args = HEAD_START_CASES[case]
+    with_head_start = cli(*args)
+    late = subprocess.run([*AUTODIFF, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "AUTODIFF_HEAD_START": "0"})
+    assert (with_head_start.returncode, with_head_start.stdout, with_head_start.stderr) == (
+        late.returncode, late.stdout, late.stderr)
+    clean(with_head_start.stderr)
+
+
+def test_standard_input_reaches_the_head_start_through_the_parent():
+    done = cli("run", "-", input="import torch\nprint(torch.ones(2) * 2)\n")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "tensor([2., 2.])\n", "")
+
+
+SPY = """
+import sys
+from autodiff.cli import entry, supervisor
+
+handed_over, run_work = supervisor._hand_over, supervisor.run_work
+
+def spy_hand_over(order, limits):
+    head = handed_over(order, limits)
+    print("head start used:", head is not None, file=sys.stderr)
+    return head
+
+def spy_run_work(work):
+    print("click in the child:", "click" in sys.modules, file=sys.stderr)
+    return run_work(work)
+
+supervisor._hand_over, supervisor.run_work = spy_hand_over, spy_run_work
+sys.argv = ["autodiff", "run", "-e", "print(6 * 7)"]
+entry.console()
+"""
+
+
+def test_the_script_runs_in_a_child_that_never_imported_click():
+    done = subprocess.run([sys.executable, "-c", SPY], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "42\n"
+    assert done.stderr.splitlines() == ["head start used: True", "click in the child: False"]
+
+
+def running(pid: str) -> tuple[bool, str]:
+    """Whether process `pid` is alive (a zombie has ended), and its command line."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().decode(errors="replace")
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False, ""
+    return state != "Z", command
+
+
+def processes_with(marker: str) -> list[str]:
+    """The live processes whose command line holds `marker`."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            alive, command = running(pid)
+            if alive and marker in command:
+                found.append(pid)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+@pytest.mark.parametrize("args", [["--help"], ["--timeout", "soon"], []])
+def test_a_command_that_runs_no_script_ends_its_head_start(tmp_path, args):
+    """--help, a usage error, a file that cannot be read: the waiting child is ended, not left importing."""
+    marker = f"no-such-script-{os.getpid()}-{len(args)}.py"
+    done = cli("run", *args, str(tmp_path / marker))
+    assert done.returncode in (0, 2)
+    assert processes_with(marker) == []
+
+
+HEAD_START_ORPHAN = """
+import os, sys, time
+from autodiff.cli import supervisor
+supervisor.start_head_start(lambda: time.sleep(0.5))
+print(supervisor._head_start.child.pid, flush=True)
+os._exit(0)  # the parent dies without sending an order or ending the child
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_a_head_start_whose_parent_died_ends_by_itself():
+    done = subprocess.run([sys.executable, "-c", HEAD_START_ORPHAN], capture_output=True, text=True, timeout=60)
+    pid = done.stdout.strip()
+    assert done.returncode == 0 and pid.isdigit(), done.stderr
+    deadline = time.monotonic() + 30
+    while running(pid)[0]:
+        assert time.monotonic() < deadline, "the orphaned head start is still running"
+        time.sleep(0.1)

@@ -63,7 +63,7 @@ def test_script_errors_keep_exit_status_1():
 
 def _explain_in_process(program: Path):
     """Run a program with the explainer attached; return (host, explainer)."""
-    from autodiff.cli.main import make_interpreter
+    from autodiff.cli.scripts import make_interpreter
     from autodiff.errors import AutodiffError
     from autodiff.views.explain import Explainer
     from autodiff.views.graphview import Recorder, ViewHost
@@ -430,7 +430,7 @@ def test_engine_and_views_do_not_import_rich_or_click_and_run_imports_no_rich():
         "import autodiff.engine.tensor, autodiff.engine.ops, autodiff.engine.autograd\n"
         "import autodiff.views.graphview, autodiff.views.explain\n"
         "assert 'rich' not in sys.modules and 'click' not in sys.modules, 'engine imported rich/click'\n"
-        "from autodiff.cli.main import run_script\n"
+        "from autodiff.cli.scripts import run_script\n"
         "out = io.StringIO()\n"
         "assert run_script('x = ones(2, requires_grad=True)\\n(x * 3).sum().backward()\\nprint(x.grad)', 't',"
         " stdout=out) == 0\n"

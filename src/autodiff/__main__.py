@@ -1,5 +1,5 @@
 """`python -m autodiff`: the command line."""
 
-from autodiff.cli.main import console
+from autodiff.cli.entry import console
 
 console()

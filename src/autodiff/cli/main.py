@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from autodiff import __version__
+from autodiff.cli.scripts import DEFAULT_MAX_STEPS, make_interpreter, report_error, run_for_views, view_host, write_view
+from autodiff.cli.supervisor import Order
 
-DEFAULT_MAX_STEPS = 10_000_000  # kept equal to interpreter.DEFAULT_MAX_STEPS without importing it
 DEFAULT_MAX_ELEMENTS = 10**8  # kept equal to tensor.max_elements's default
 DEFAULT_MAX_MEMORY = "2G"
 DEFAULT_MAX_OUTPUT = "64M"
@@ -238,186 +240,6 @@ def load_source(file: str | None, code: str | None, max_source: int | None = Non
     return text, name
 
 
-def make_interpreter(filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
-                     stdout: IO[str] | None = None, stderr: IO[str] | None = None, views: Any = None,
-                     **options: Any) -> Any:
-    """An Interpreter whose prints go to `stdout` and warnings to `stderr` (in order: stdout is flushed
-    before anything is written to stderr). `views` (a graphview.ViewHost) lets show()/graph() see it."""
-    from autodiff.language.interpreter import Interpreter
-    from autodiff.prelude import build_namespace
-
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    if views is None:
-        from autodiff.views.graphview import ViewHost
-
-        views = ViewHost()
-    names, modules = build_namespace(out.write, views)
-    interpreter = Interpreter(names, modules, filename=filename, max_steps=max_steps, timeout=timeout, stderr=err,
-                              before_stderr=out.flush, **options)
-    views.interpreter = interpreter
-    return interpreter
-
-
-def report_error(exc: BaseException, source: str | None, filename: str, *, stderr: IO[str] | None = None,
-                 stdout: IO[str] | None = None, debug: bool = False) -> None:
-    """Print a script error (or an internal one) to stderr, after flushing stdout."""
-    import traceback
-
-    from autodiff.cli import diagnostics
-    from autodiff.errors import AutodiffError
-
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    try:
-        out.flush()
-    except (OSError, ValueError):
-        pass
-    if isinstance(exc, MemoryError):  # outside any statement (a huge file): a limit, not a bug in autodiff
-        from autodiff.language.interpreter import convert_exception
-
-        exc = convert_exception(exc, None)
-    if isinstance(exc, AutodiffError):
-        if debug:
-            original = getattr(exc, "original", None) or exc
-            err.write("".join(traceback.format_exception(original)))
-        err.write(diagnostics.format_error(exc, source, filename) + "\n")
-    else:
-        if debug:
-            err.write("".join(traceback.format_exception(exc)))
-        err.write(diagnostics.format_internal_error(exc, source, filename) + "\n")
-    err.flush()
-
-
-def run_script(source: str, filename: str, *, max_steps: int = DEFAULT_MAX_STEPS, timeout: float | None = None,
-               debug: bool = False, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
-               views: Any = None, **options: Any) -> int:
-    """Parse and run a script; report any error; return the exit status (0 ok, 1 script error)."""
-    from autodiff.errors import AutodiffError
-
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    try:
-        interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=out, stderr=err,
-                                       views=views, **options)
-        interpreter.run_source(source)
-    except AutodiffError as exc:
-        report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
-        return 1
-    except KeyboardInterrupt as exc:
-        from autodiff.language.interpreter import statement_span_of_traceback
-
-        span = statement_span_of_traceback(exc.__traceback__)
-        out.flush()
-        where = f" at {filename}:{span.line}" if span is not None else ""
-        err.write(f"KeyboardInterrupt{where}\n")
-        return 130
-    except BrokenPipeError:
-        _silence_stdout()
-        return 1
-    except Exception as exc:  # a bug in autodiff: say so plainly
-        report_error(exc, source, filename, stderr=err, stdout=out, debug=debug)
-        return 1
-    try:
-        out.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        return 1
-    return 0
-
-
-def _silence_stdout() -> None:
-    """After the reader of our stdout went away (`| head`), send what is left to /dev/null quietly."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-def view_host(no_color: bool = False) -> Any:
-    """What show(), graph() and the views draw with: colour only on a terminal (not with NO_COLOR or --no-color),
-    the terminal's width, or COLUMNS (else a fixed width) when stdout is not a terminal."""
-    import os
-    import shutil
-
-    from autodiff.views.graphview import ViewHost
-
-    terminal = sys.stdout.isatty()
-    color = terminal and not no_color and not os.environ.get("NO_COLOR")
-    width = shutil.get_terminal_size().columns if terminal else columns_variable()
-    return ViewHost(terminal=terminal, color=color, width=width)
-
-
-def columns_variable() -> int | None:
-    """The width COLUMNS asks for when stdout is not a terminal (None: unset or not a positive number)."""
-    import os
-
-    value = os.environ.get("COLUMNS", "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) <= 10_000 else None
-
-
-def run_for_views(source: str, filename: str, host: Any, *, max_steps: int, timeout: float | None,
-                  debug: bool) -> int:
-    """Run a script with its output and warnings hidden (graph, explain); errors still go to stderr."""
-    from autodiff.cli.supervisor import CountedOutput
-
-    with CountedOutput(keep=False) as hidden, host.recorder.installed():
-        return run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, stdout=hidden,
-                          stderr=sys.stderr, views=host, on_warning=lambda category, message, span: None)
-
-
-def run_json(source: str, filename: str, *, max_steps: int, timeout: float | None, debug: bool) -> int:
-    """`run --json`: one JSON document with the printed lines, warnings, named tensors and any error."""
-    import io
-    import traceback
-
-    from autodiff.cli import diagnostics
-    from autodiff.cli.supervisor import CountedOutput
-    from autodiff.errors import AutodiffError
-    from autodiff.language.interpreter import statement_span_of_traceback
-    from autodiff.views import graphview
-
-    output = CountedOutput(keep=True, share=0.5)
-    warnings: list[tuple[str, str, Any]] = []
-    host = graphview.ViewHost()
-    host.recorder = graphview.Recorder(host.variables)
-    error = None
-    with host.recorder.installed():
-        try:
-            interpreter = make_interpreter(filename, max_steps=max_steps, timeout=timeout, stdout=output,
-                                           stderr=io.StringIO(), views=host,
-                                           on_warning=lambda category, message, span: warnings.append(
-                                               (category, message, span)))
-            interpreter.run_source(source)
-        except AutodiffError as exc:
-            error = graphview.error_document(exc)
-            error["text"] = diagnostics.format_error(exc, source, filename)
-        except Exception as exc:  # a bug in autodiff
-            if debug:
-                sys.stderr.write("".join(traceback.format_exception(exc)))
-            error = graphview.error_document(exc, statement_span_of_traceback(exc.__traceback__))
-            error["text"] = diagnostics.format_internal_error(exc, source, filename)
-    status = 0 if error is None else 1
-    rows = graphview.tensor_rows(host.names().named, host.recorder)
-    if not write_view(graphview.dumps(graphview.run_document(output.getvalue(), warnings, rows, error, status))):
-        return 1
-    return status
-
-
-def write_view(text: str) -> bool:
-    """Write a view to stdout; False (quietly) when the reader went away (`| head`)."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        return False
-    return True
-
-
 def _prepare_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
@@ -429,12 +251,16 @@ def _prepare_streams() -> None:
 
 
 def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
-    """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N."""
+    """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N. Kept in the
+    context too: `run`'s head start was forked before this ran, so its order carries the count."""
     if value is not None:
-        from autodiff.engine import reductions
+        from autodiff.cli.scripts import set_threads
 
-        os.environ["AUTODIFF_THREADS"] = str(value)  # a script run in a child process sees it too
-        reductions.set_threads(value)
+        set_threads(value)
+        ctx.meta[THREADS_KEY] = value
+
+
+THREADS_KEY = "autodiff.threads"
 
 
 def script_options(command: Any) -> Any:
@@ -469,25 +295,30 @@ def elements_option(command: Any) -> Any:
                         show_default=True, help="Refuse to create a tensor with more elements than this.")(command)
 
 
-def supervised(work: Any, *, timeout: float | None, max_memory: int | None, max_output: int | None,
-               max_elements: int | None = None, source: str | None = None, filename: str = "",
-               grace: float | None = None) -> int:
+def supervised(work: Callable[[], int | None] | Order, *, timeout: float | None, max_memory: int | None,
+               max_output: int | None, max_elements: int | None = None, source: str | None = None,
+               filename: str = "", grace: float | None = None) -> int:
     """Run a command's `work` (which runs the script) in a supervised child process (cli/supervisor.py) with the
-    command's limits; the exit status."""
+    command's limits; the exit status. A closure is run within the script limits (`max_elements`, `max_memory`);
+    an Order's function applies them itself (an Order is data, so a head start can be told to run it)."""
+    from autodiff.cli.scripts import import_for_scripts
     from autodiff.cli.supervisor import Limits, run_supervised
 
-    def child_work() -> int | None:
-        from autodiff.limits import apply_script_limits
+    if not isinstance(work, Order):
+        closure = work
 
-        apply_script_limits(max_elements, max_memory)
-        return work()
+        def work() -> int | None:
+            from autodiff.limits import apply_script_limits
+
+            apply_script_limits(max_elements, max_memory)
+            return closure()
 
     limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output)
     if grace is not None:
         limits = Limits(timeout=timeout, max_memory=max_memory, max_output=max_output, grace=grace)
     _prepare_streams()
     _skip_the_last_collection()
-    status = run_supervised(child_work, limits, source=source, filename=filename, prepare=_import_for_scripts)
+    status = run_supervised(work, limits, source=source, filename=filename, prepare=import_for_scripts)
     global _end_at_once
     _end_at_once = True
     return status
@@ -534,17 +365,6 @@ def _skip_the_last_collection() -> None:
         _freeze_registered = True
 
 
-def _import_for_scripts() -> None:
-    """Import what every script run needs: in the child of a command that forks once, before its limits (see
-    supervisor.run_supervised); before forking in the REPL, which forks a child per input (and `check`'s
-    children inherit it from its first)."""
-    import autodiff.language.interpreter  # noqa: F401
-    import autodiff.language.stdlib.numpy  # noqa: F401 - the array tables every run registers
-    import autodiff.prelude  # noqa: F401
-    import autodiff.torch.namespace  # noqa: F401
-    import autodiff.views.graphview  # noqa: F401
-
-
 # -- commands -----------------------------------------------------------------------------------------
 
 
@@ -567,33 +387,13 @@ def run(file: str | None, code: str | None, max_steps: int, timeout: float | Non
         table: bool | None, as_json: bool, html_path: str | None, no_color: bool, seed: int | None) -> None:
     """Run a script FILE (use - to read it from standard input)."""
     source, filename = load_source(file, code, max_source, timeout)
-
-    def work() -> int:
-        if seed is not None:
-            from autodiff.engine.rng import default_generator
-
-            default_generator.manual_seed(seed % 2**64)
-        if as_json:
-            return run_json(source, filename, max_steps=max_steps, timeout=timeout, debug=debug)
-        if html_path is not None:
-            from autodiff.cli.pictures import run_html
-
-            return run_html(source, filename, html_path, max_steps=max_steps, timeout=timeout, debug=debug)
-        from autodiff.views.graphview import Recorder
-
-        host = view_host(no_color)
-        host.recorder = Recorder(host.variables)
-        with host.recorder.installed():
-            status = run_script(source, filename, max_steps=max_steps, timeout=timeout, debug=debug, views=host)
-        if table or (table is None and host.terminal and filename.endswith(".ad")):
-            from autodiff.views.render import show_text
-
-            if not write_view("\n" + show_text(host, ()).removesuffix("\n")):
-                status = status or 1
-        return status
-
-    sys.exit(supervised(work, timeout=timeout, max_memory=max_memory, max_output=max_output,
-                        max_elements=max_elements, source=source, filename=filename))
+    order = Order("autodiff.cli.scripts:run_command", {
+        "source": source, "filename": filename, "max_steps": max_steps, "timeout": timeout, "debug": debug,
+        "max_elements": max_elements, "max_memory": max_memory, "seed": seed, "as_json": as_json,
+        "html_path": html_path, "table": table, "no_color": no_color,
+        "threads": click.get_current_context().meta.get(THREADS_KEY)})
+    sys.exit(supervised(order, timeout=timeout, max_memory=max_memory, max_output=max_output, source=source,
+                        filename=filename))
 
 
 def _view_target(host: Any, of: str | None) -> tuple[list[Any], str]:

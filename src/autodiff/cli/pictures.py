@@ -25,7 +25,7 @@ def write_graph_svg(graph: Any, *, title: str, output: str | None, filename: str
     """Draw `graph` as SVG: to `output` ('-' for stdout); without -o, to stdout when it is piped and to
     NAME.svg on a terminal (an SVG is no text to read there). Says where the file went. False when stdout's
     reader went away."""
-    from autodiff.cli.main import write_view
+    from autodiff.cli.scripts import write_view
     from autodiff.views import layout as layouts
     from autodiff.views.svg import graph_svg
 
@@ -117,7 +117,7 @@ def record_run(source: str, filename: str, *, max_steps: int, timeout: float | N
     import traceback
 
     from autodiff.cli import diagnostics
-    from autodiff.cli.main import make_interpreter, report_error
+    from autodiff.cli.scripts import make_interpreter, report_error
     from autodiff.errors import AutodiffError
     from autodiff.language.interpreter import statement_span_of_frames, statement_span_of_traceback
     from autodiff.views import graphview

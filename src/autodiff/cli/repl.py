@@ -197,7 +197,7 @@ class Session:
         """A fresh interpreter: no variables, grad mode on, default print options."""
         import inspect
 
-        from autodiff.cli.main import DEFAULT_MAX_STEPS, make_interpreter
+        from autodiff.cli.scripts import DEFAULT_MAX_STEPS, make_interpreter
         from autodiff.engine import autograd
 
         self.views = _make_views(self.stdout, self.interactive)
@@ -284,7 +284,7 @@ class Session:
     def execute(self, source: str, *, filename: str = "<stdin>", first_line: int = 1) -> bool:
         """Run one input; echo the value of a final expression; report an error and carry on. Returns
         True if it ran without error. KeyboardInterrupt stops the input and propagates only when piped."""
-        from autodiff.cli.main import report_error
+        from autodiff.cli.scripts import report_error
         from autodiff.engine import autograd
         from autodiff.errors import AutodiffError
         from autodiff.language.runtime.exceptions import convert_exception
@@ -520,7 +520,7 @@ class Session:
             self._fail(":html needs a file name, as in `:html session.html`")
             return
         try:
-            from autodiff.cli.main import DEFAULT_MAX_STEPS
+            from autodiff.cli.scripts import DEFAULT_MAX_STEPS
 
             write_session_page(session_script(self.accepted), path, max_steps=self.max_steps or DEFAULT_MAX_STEPS,
                                timeout=self.timeout)
@@ -1088,9 +1088,9 @@ class RemoteSession:
         self._reply: dict[str, Any] | None = None
         request_read, self._request_fd = os.pipe()
         self._output_fd, output_write = os.pipe()
-        from autodiff.cli.main import _import_for_scripts
+        from autodiff.cli.scripts import import_for_scripts
 
-        _import_for_scripts()
+        import_for_scripts()
         # the server itself has no time limit (it times each request); its memory cap covers the session
         server_limits = supervisor.Limits(max_memory=limits.max_memory, max_output=None)
         self._server = supervisor.fork(server_limits, output_write, own_group=True,
@@ -1234,9 +1234,9 @@ def main(*, max_steps: int | None = None, timeout: float | None = None, debug: b
         sys.stderr.write("error: the session's process ended unexpectedly\n")
         return 1
     except BrokenPipeError:
-        from autodiff.cli.main import _silence_stdout
+        from autodiff.cli.scripts import silence_stdout
 
-        _silence_stdout()
+        silence_stdout()
         return 1
     finally:
         if isinstance(session, RemoteSession):

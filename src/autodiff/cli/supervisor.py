@@ -73,6 +73,20 @@ class Limits(NamedTuple):
         return int(min(self.timeout * (os.cpu_count() or 1) + 1, 2**40))
 
 
+class Order(NamedTuple):
+    """A command's work as data: a function named "module:name" and its keyword arguments, all plain values
+    (marshal can send them): what a head start, forked before the command line was parsed, can be told to run."""
+
+    function: str
+    arguments: dict[str, Any]
+
+    def __call__(self) -> int | None:
+        import importlib
+
+        module, _, name = self.function.partition(":")
+        return getattr(importlib.import_module(module), name)(**self.arguments)
+
+
 # -- the child's side ---------------------------------------------------------------------------------------
 
 
@@ -368,18 +382,15 @@ def fork(limits: Limits, output_fd: int, *, own_group: bool = True, encoding: st
 
 def run_work(work: Callable[[], int | None]) -> int:
     """Run a command's work in the child; its exit status. Exceptions become messages, never tracebacks."""
-    import click
-
     try:
         status = work()
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
             sys.stderr.write(f"{exc.code}\n")
-    except click.exceptions.Exit as exc:
-        status = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except _click_exceptions() as exc:
+        if hasattr(exc, "show"):
+            exc.show()
         status = exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("KeyboardInterrupt\n")
@@ -402,6 +413,13 @@ def run_work(work: Callable[[], int | None]) -> int:
     return int(status or 0)
 
 
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    """click's exceptions that end a command with a status (Exit; ClickException, which shows a message), if
+    click was imported: a head start's child never imports it, and what was never imported was never raised."""
+    click = sys.modules.get("click")
+    return (click.exceptions.Exit, click.ClickException) if click is not None else ()
+
+
 def exit_child(status: int) -> NoReturn:
     """End a supervised child without returning into the caller (no atexit handlers, no test runner)."""
     for stream in (sys.stdout, sys.stderr):
@@ -410,6 +428,119 @@ def exit_child(status: int) -> NoReturn:
         except BaseException:
             pass
     os._exit(status)
+
+
+# -- the head start ------------------------------------------------------------------------------------------
+# `autodiff run` forks its child before click is even imported: the child imports NumPy and the engine (~100 ms)
+# while the parent imports click and parses the command line (~40 ms), instead of after it. Then the parent sends
+# the command's work (an Order) and its limits over a pipe. A command that never gets that far (--help, a usage
+# error, a file it cannot read) ends the waiting child (end_head_start); if the parent dies first, the child
+# reads end-of-file and ends by itself.
+
+
+class HeadStart(NamedTuple):
+    child: Child
+    order_fd: int  # the write end of the pipe the order travels on
+    output_fd: int  # the read end of the child's output pipe
+    started: float  # time.monotonic() at the fork: the wall-clock limit counts the child's imports, as after fork()
+
+
+_head_start: HeadStart | None = None
+
+
+def start_head_start(prepare: Callable[[], None]) -> None:
+    """Fork the child of a command that will run a script, before the command line is parsed: it runs `prepare`
+    (the imports), then waits for the order that run_supervised sends."""
+    global _head_start
+    if _head_start is not None or not hasattr(os, "fork"):
+        return
+    order_read, order_write = os.pipe()
+    output_read, output_write = os.pipe()
+    trace_read, trace_write = os.pipe()
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    terminals = (_is_terminal(sys.stdout), _is_terminal(sys.stderr))
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        for fd in (order_write, output_read, trace_read):
+            os.close(fd)
+        _wait_for_order(prepare, order_read, output_write, trace_write, encoding, terminals)
+    for fd in (order_read, output_write, trace_write):
+        os.close(fd)
+    try:
+        os.setpgid(pid, pid)
+    except OSError:  # the child did it first, or has already ended
+        pass
+    _head_start = HeadStart(Child(pid, True, trace_read), order_write, output_read, started)
+
+
+def _wait_for_order(prepare: Callable[[], None], order_fd: int, output_fd: int, trace_fd: int, encoding: str,
+                    terminals: tuple[bool, bool]) -> NoReturn:
+    """The head start's child: prepare, read the order to its end, become a supervised child and run it."""
+    try:
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+        failure = None
+        try:
+            prepare()
+        except BaseException as exc:  # reported only if an order comes (it is the command's failure then)
+            failure = exc
+        message = _read_to_end(order_fd)
+        if not message:
+            os._exit(0)
+        import marshal
+
+        limits, function, arguments = marshal.loads(message)
+        if failure is not None:
+            import traceback
+
+            traceback.print_exception(failure)
+            os._exit(70)
+        _become_child(Limits(*limits), output_fd, trace_fd, own_group=True, encoding=encoding, terminals=terminals)
+        order = Order(function, arguments)
+    except BaseException:  # pragma: no cover - a child must never return into the caller's code
+        os._exit(70)
+    exit_child(run_work(order))
+
+
+def _read_to_end(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, _READ_SIZE):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def _hand_over(order: Order, limits: Limits) -> HeadStart | None:
+    """Send `order` and `limits` to the waiting head start, if there is one; it is then the command's child."""
+    global _head_start
+    head, _head_start = _head_start, None
+    if head is None:
+        return None
+    import marshal
+
+    view = memoryview(marshal.dumps((tuple(limits), order.function, order.arguments)))
+    try:
+        while view:
+            view = view[os.write(head.order_fd, view):]
+    except BrokenPipeError:  # the child has ended already: supervise() finds out how
+        pass
+    finally:
+        os.close(head.order_fd)
+    return head
+
+
+def end_head_start() -> None:
+    """End a head start the command did not use, and its pipes."""
+    global _head_start
+    head, _head_start = _head_start, None
+    if head is not None:
+        os.close(head.order_fd)
+        os.close(head.output_fd)
+        head.child.signal(signal.SIGKILL)
+        head.child.reap()
 
 
 # -- the parent's side --------------------------------------------------------------------------------------
@@ -687,28 +818,35 @@ def report(what: AutodiffError | str | None, source: str | None, filename: str, 
         pass
 
 
-def run_supervised(work: Callable[[], int | None], limits: Limits, *, source: str | None = None,
+def run_supervised(work: Callable[[], int | None] | Order, limits: Limits, *, source: str | None = None,
                    filename: str = "", stdout: IO[str] | None = None, stderr: IO[str] | None = None,
                    prepare: Callable[[], None] | None = None) -> int:
     """Run `work` (a command's body: it runs the script and writes to sys.stdout/sys.stderr) in a supervised
     child; relay its output to `stdout`/`stderr`; return the exit status, after reporting how the child was
     ended if it did not end by itself. `prepare` (imports, say) runs in the child before its limits: what a
     process imports after forking is its own, where the child of a process that imported it all would copy
-    every page it touches of what the two share, and the parent, ending, would touch them all again."""
+    every page it touches of what the two share, and the parent, ending, would touch them all again. An Order
+    goes to the head start if one is waiting (its child has run `prepare` already); otherwise, and for a
+    closure, the child is forked here."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     if not hasattr(os, "fork"):  # pragma: no cover - Windows: the script runs in this process, unsupervised
         if prepare is not None:
             prepare()
         return run_work(work)
-    read_fd, write_fd = os.pipe()
-    started = time.monotonic()
-    child = fork(limits, write_fd, encoding=getattr(out, "encoding", None) or "utf-8",
-                 terminals=(_is_terminal(out), _is_terminal(err)), prepare=prepare)
-    if child is None:
-        os.close(read_fd)
-        exit_child(run_work(work))
-    os.close(write_fd)
+    head = _hand_over(work, limits) if isinstance(work, Order) else None
+    if head is not None:
+        child, read_fd, started = head.child, head.output_fd, head.started
+    else:
+        end_head_start()
+        read_fd, write_fd = os.pipe()
+        started = time.monotonic()
+        child = fork(limits, write_fd, encoding=getattr(out, "encoding", None) or "utf-8",
+                     terminals=(_is_terminal(out), _is_terminal(err)), prepare=prepare)
+        if child is None:
+            os.close(read_fd)
+            exit_child(run_work(work))
+        os.close(write_fd)
     relay = Relay(out, err, limits.max_output)
     try:
         ending = supervise(child, limits, output_fd=read_fd, relay=relay, started=started)
