@@ -17,8 +17,9 @@ address-space cap may come from C code that aborts. So:
 - The child's stdout and stderr travel to the parent as frames over one pipe: their order is kept, and whoever
   called the command (a terminal, a pipe, a test's CliRunner) gets them from the parent's own streams. The child
   counts the bytes against --max-output; the parent stops relaying and ends the child past the limit.
-- The parent forks after the imports (the child starts at once), relays, forwards Ctrl-C, ends the child at the
-  wall-clock limit and reports how it ended: exit status 1 (130 for Ctrl-C), never a traceback or a hang.
+- The child imports the engine itself, after the fork (`autodiff run` forks it before click is imported: the
+  head start, below). The parent relays, forwards Ctrl-C, ends the child at the wall-clock limit and reports how
+  it ended: exit status 1 (130 for Ctrl-C), never a traceback or a hang.
 
 The REPL uses the same pieces with one twist (see repl.py): an evaluation's child that finishes carries on as
 the session, so a killed evaluation leaves the session as it was before it.
