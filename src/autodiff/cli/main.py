@@ -250,6 +250,9 @@ def _prepare_streams() -> None:
                 pass
 
 
+THREADS_KEY = "autodiff.threads"  # where --threads keeps its count in click's context (run's order reads it)
+
+
 def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
     """--threads N: PyTorch splits big sums between its threads, so their last bits depend on N. Kept in the
     context too: `run`'s head start was forked before this ran, so its order carries the count."""
@@ -258,9 +261,6 @@ def _set_threads(ctx: Any, param: Any, value: int | None) -> None:
 
         set_threads(value)
         ctx.meta[THREADS_KEY] = value
-
-
-THREADS_KEY = "autodiff.threads"
 
 
 def script_options(command: Any) -> Any:
